@@ -1,0 +1,114 @@
+# bpfscope build.
+#
+#   make            build build/bpfscope (needs the packages of scripts/deps.sh)
+#   make test       install deps, build, run unit + integration tests (root for integration)
+#   make sanitize   the same tests against an ASan+UBSan build in build-asan/
+#   make demo       install deps, build, run the demonstration
+#   make lint       clang-format check + cppcheck
+#
+# BPF programs in src/bpf/*.bpf.c are compiled with clang against a vmlinux.h
+# generated from the running kernel's BTF, and embedded as skeletons. Every
+# user-space .c under src/ is linked into the one binary; new files need no
+# Makefile edit.
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+SANITIZE ?=
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+CFLAGS_BASE := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wno-missing-field-initializers -MMD -MP \
+	-Isrc -I$(BUILD) -I$(BUILD)/skel -D_GNU_SOURCE
+ifneq ($(SANITIZE),)
+CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+CFLAGS ?=
+CFLAGS += $(CFLAGS_BASE)
+
+# Static where practical so the binary runs on hosts without the -dev packages.
+STATIC_LIBS := -lbpf -ldw -lelf -lz -lzstd -llzma -lbz2 -ljson-c -liberty
+LDLIBS := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -lpthread -ldl -lm
+
+BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
+
+LIB_SRCS  := $(wildcard src/core/*.c src/tools/*.c)
+LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+MAIN_OBJ  := $(BUILD)/obj/main.o
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+TARGET_BINS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS))
+
+.PHONY: all deps test test-unit test-integ sanitize demo lint format clean check-tools
+
+all: $(BUILD)/bpfscope
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Wno-unused-function \
+		-MMD -MP -Isrc -I$(BUILD) -c $< -o $@
+
+$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	@mkdir -p $(@D)
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+# Every user object may include any skeleton: generate them all first.
+$(BUILD)/obj/%.o: src/%.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libbpfscope.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bpfscope: $(MAIN_OBJ) $(BUILD)/libbpfscope.a
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/libbpfscope.a $(LDLIBS)
+
+# Unit tests link the same library as the binary; they need no privileges.
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libbpfscope.a | $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbpfscope.a $(LDLIBS) -lcmocka
+
+# Small programs the integration tests trace.
+$(BUILD)/targets/%: tests/targets/%.c
+	@mkdir -p $(@D)
+	$(CC) -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread
+
+test-bins: $(BUILD)/bpfscope $(UNIT_BINS) $(TARGET_BINS)
+
+test: deps
+	@$(MAKE) --no-print-directory test-bins
+	@BUILD=$(BUILD) tests/run.sh
+
+sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 test-bins
+	@BUILD=build-asan tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bpfscope $(TARGET_BINS)
+	@BUILD=$(BUILD) scripts/demo.sh
+
+lint: deps
+	@scripts/lint.sh
+
+format:
+	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/*/*.c)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of bpfscope from Debian.
+# Idempotent: installs only what is missing, runs `apt-get update` only when
+# something must be installed. Safe to call from every make target.
+set -euo pipefail
+
+PKGS=(
+	# build
+	make gcc clang llvm bpftool pkg-config
+	libbpf-dev libelf-dev libdw-dev zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
+	libjson-c-dev libiberty-dev
+	# tests
+	libcmocka-dev perl jq iproute2 procps util-linux coreutils python3
+	# lint
+	clang-format cppcheck
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages (${missing[*]}); run as root or install them" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+if [ ! -d /var/lib/apt/lists ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock)" ] ||
+   ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,28 @@
+/* Plain structs and constants shared by every BPF program and user space. */
+#ifndef BPFSCOPE_BPF_COMMON_H
+#define BPFSCOPE_BPF_COMMON_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define TASK_COMM_LEN 16
+
+/* Target filter, set in .rodata before load. A zero field matches all. */
+struct filter_cfg {
+	__u32 tgid;
+	__u32 has_comm;
+	__u64 cgroup_id;
+	char comm[TASK_COMM_LEN];
+};
+
+/* Per-CPU counters every program keeps in its "stats" map. */
+enum stat_index {
+	STAT_EVENTS,    /* events submitted to the ring buffer */
+	STAT_DROPS,     /* events lost: ring buffer full */
+	STAT_STALE,     /* entry records discarded as stale (pairing) */
+	STAT_ERRORS,    /* failed reads, missing map slots */
+	STAT__COUNT
+};
+
+#endif

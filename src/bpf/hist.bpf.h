@@ -1,0 +1,36 @@
+/* Kernel-side histogram slot arithmetic; must agree with src/core/hist.c. */
+#ifndef BPFSCOPE_HIST_BPF_H
+#define BPFSCOPE_HIST_BPF_H
+
+#include "bpf/hist.h"
+
+/* floor(log2(v)) for v > 0, without a count-leading-zeros instruction. */
+static __always_inline __u32 hist_ilog2(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline __u32 hist_log2_slot(__u64 v)
+{
+	__u32 slot = v ? hist_ilog2(v) + 1 : 0;
+
+	return slot < HIST_SLOTS ? slot : HIST_SLOTS - 1;
+}
+
+static __always_inline void hist_add_log2(struct hist *h, __u64 v)
+{
+	__u32 slot = hist_log2_slot(v);
+
+	if (slot < HIST_SLOTS)
+		h->slots[slot]++;
+}
+
+#endif

@@ -1,0 +1,267 @@
+/* Kernel feature probes.
+ *
+ * Each probe answers with what the kernel really does, not what its version
+ * suggests: fentry may exist in BTF yet fail with EPERM at load (as on the
+ * development machine), kprobes may be compiled out while uprobes work. A
+ * probe loads (and where it matters attaches) a two-instruction program and
+ * records the errno as the detail. Results are cached for the process. */
+#include "core/features.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/tracefs.h"
+
+/* Attach types newer than the uapi headers Debian 12 builds with. */
+#define ATTACH_TRACE_KPROBE_MULTI 42
+#define ATTACH_TRACE_UPROBE_MULTI 48
+#define HELPER_KTIME_GET_TAI_NS 208
+
+struct feature_state {
+	bool probed, present;
+	char detail[96];
+};
+
+static struct feature_state states[FEAT__COUNT];
+
+static const char *const names[FEAT__COUNT] = {
+	[FEAT_BTF] = "btf",
+	[FEAT_RINGBUF] = "ringbuf",
+	[FEAT_TRACEPOINT] = "tracepoint",
+	[FEAT_RAW_TP] = "raw_tp",
+	[FEAT_TP_BTF] = "tp_btf",
+	[FEAT_FENTRY] = "fentry",
+	[FEAT_KPROBE] = "kprobe",
+	[FEAT_KPROBE_MULTI] = "kprobe_multi",
+	[FEAT_UPROBE] = "uprobe",
+	[FEAT_UPROBE_MULTI] = "uprobe_multi",
+	[FEAT_PERF_EVENT] = "perf_event",
+	[FEAT_BPF_COOKIE] = "bpf_cookie",
+	[FEAT_KTIME_TAI] = "ktime_get_tai_ns",
+	[FEAT_TASK_STORAGE] = "task_storage",
+};
+
+static const struct bpf_insn ret0[] = {
+	{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+	{ .code = 0x95 },			  /* exit */
+};
+
+static bool say(struct feature_state *st, bool ok, const char *fmt, const char *arg)
+{
+	snprintf(st->detail, sizeof(st->detail), fmt, arg);
+	return ok;
+}
+
+static int load_prog(enum bpf_prog_type type, enum bpf_attach_type attach, __u32 btf_id)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach,
+		    .attach_btf_id = btf_id);
+	int fd = bpf_prog_load(type, NULL, "GPL", ret0, 2, &opts);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static __s32 vmlinux_btf_id(const char *name, __u32 kind)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	__s32 id;
+
+	if (!btf)
+		return -ENOENT;
+	id = btf__find_by_name_kind(btf, name, kind);
+	btf__free(btf);
+	return id;
+}
+
+/* Loads a BTF-attached tracing program and attaches it; both steps can fail
+ * independently (fentry: EPERM at load here). */
+static bool probe_tracing(struct feature_state *st, enum bpf_attach_type attach,
+			  const char *target, __u32 kind)
+{
+	__s32 id = vmlinux_btf_id(target, kind);
+	int fd, link;
+
+	if (id < 0)
+		return say(st, false, "no BTF for %s", target);
+	fd = load_prog(BPF_PROG_TYPE_TRACING, attach, id);
+	if (fd < 0)
+		return say(st, false, "load failed: %s", strerror(-fd));
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	if (link < 0) {
+		say(st, false, "attach failed: %s", strerror(errno));
+		close(fd);
+		return false;
+	}
+	close(link);
+	close(fd);
+	return say(st, true, "attached to %s", target);
+}
+
+static bool probe_pmu(struct feature_state *st, const char *pmu)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", pmu);
+	if (access(path, F_OK))
+		return say(st, false, "no %s PMU (not compiled into the kernel)", pmu);
+	return say(st, true, "%s PMU present", pmu);
+}
+
+static bool probe_kprobe_multi(struct feature_state *st)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lopts);
+	const char *sym = "vfs_read";
+	int fd, link;
+
+	if (!feature_has(FEAT_KPROBE))
+		return say(st, false, "%s", "no kprobes");
+	fd = load_prog(BPF_PROG_TYPE_KPROBE, ATTACH_TRACE_KPROBE_MULTI, 0);
+	if (fd < 0)
+		return say(st, false, "load failed: %s", strerror(-fd));
+	lopts.kprobe_multi.syms = &sym;
+	lopts.kprobe_multi.cnt = 1;
+	link = bpf_link_create(fd, 0, ATTACH_TRACE_KPROBE_MULTI, &lopts);
+	if (link < 0)
+		say(st, false, "attach failed: %s", strerror(errno));
+	else
+		close(link);
+	close(fd);
+	return link >= 0 ? say(st, true, "%s", "attached to vfs_read") : false;
+}
+
+/* The uprobe_multi link_create layout, absent from older uapi headers. */
+struct link_create_uprobe_multi {
+	__u32 prog_fd, target_fd, attach_type, flags;
+	__u64 path, offsets, ref_ctr_offsets, cookies;
+	__u32 cnt, umflags, pid;
+};
+
+/* As libbpf does: a uprobe_multi link on "/" fails with EBADF only on
+ * kernels that implement it. */
+static bool probe_uprobe_multi(struct feature_state *st)
+{
+	struct link_create_uprobe_multi attr;
+	__u64 offset = 0;
+	int fd, link, err;
+
+	fd = load_prog(BPF_PROG_TYPE_KPROBE, ATTACH_TRACE_UPROBE_MULTI, 0);
+	if (fd < 0)
+		return say(st, false, "load failed: %s", strerror(-fd));
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = fd;
+	attr.attach_type = ATTACH_TRACE_UPROBE_MULTI;
+	attr.path = (__u64)(unsigned long)"/";
+	attr.offsets = (__u64)(unsigned long)&offset;
+	attr.cnt = 1;
+	link = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	err = errno;
+	if (link >= 0)
+		close(link);
+	close(fd);
+	if (link < 0 && err == EBADF)
+		return say(st, true, "%s", "link_create understood");
+	return say(st, false, "link_create: %s", strerror(err));
+}
+
+static bool probe_helper(struct feature_state *st, enum bpf_prog_type type, int helper,
+			 const char *name)
+{
+	int ret = libbpf_probe_bpf_helper(type, helper, NULL);
+
+	return say(st, ret == 1, ret == 1 ? "helper %s available" : "helper %s missing", name);
+}
+
+static bool probe_map(struct feature_state *st, enum bpf_map_type type, const char *name)
+{
+	int ret = libbpf_probe_bpf_map_type(type, NULL);
+
+	return say(st, ret == 1, ret == 1 ? "%s map loads" : "%s map rejected", name);
+}
+
+static bool probe_prog_type(struct feature_state *st, enum bpf_prog_type type, const char *name)
+{
+	int ret = libbpf_probe_bpf_prog_type(type, NULL);
+
+	return say(st, ret == 1, ret == 1 ? "%s programs load" : "%s programs rejected", name);
+}
+
+static bool probe_tracepoint(struct feature_state *st)
+{
+	if (!tracefs_root())
+		return say(st, false, "%s", "tracefs not mounted and cannot be mounted");
+	return probe_prog_type(st, BPF_PROG_TYPE_TRACEPOINT, "tracepoint");
+}
+
+static bool probe_one(enum feature f, struct feature_state *st)
+{
+	switch (f) {
+	case FEAT_BTF:
+		return access("/sys/kernel/btf/vmlinux", R_OK)
+			       ? say(st, false, "%s", "no /sys/kernel/btf/vmlinux (use --btf)")
+			       : say(st, true, "%s", "/sys/kernel/btf/vmlinux");
+	case FEAT_RINGBUF: return probe_map(st, BPF_MAP_TYPE_RINGBUF, "ringbuf");
+	case FEAT_TRACEPOINT: return probe_tracepoint(st);
+	case FEAT_RAW_TP: return probe_prog_type(st, BPF_PROG_TYPE_RAW_TRACEPOINT, "raw_tp");
+	case FEAT_TP_BTF:
+		return probe_tracing(st, BPF_TRACE_RAW_TP, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	case FEAT_FENTRY: return probe_tracing(st, BPF_TRACE_FENTRY, "vfs_read", BTF_KIND_FUNC);
+	case FEAT_KPROBE: return probe_pmu(st, "kprobe");
+	case FEAT_KPROBE_MULTI: return probe_kprobe_multi(st);
+	case FEAT_UPROBE: return probe_pmu(st, "uprobe");
+	case FEAT_UPROBE_MULTI: return probe_uprobe_multi(st);
+	case FEAT_PERF_EVENT: return probe_prog_type(st, BPF_PROG_TYPE_PERF_EVENT, "perf_event");
+	case FEAT_BPF_COOKIE:
+		return probe_helper(st, BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie,
+				    "get_attach_cookie");
+	case FEAT_KTIME_TAI:
+		return probe_helper(st, BPF_PROG_TYPE_KPROBE, HELPER_KTIME_GET_TAI_NS,
+				    "ktime_get_tai_ns");
+	case FEAT_TASK_STORAGE: return probe_map(st, BPF_MAP_TYPE_TASK_STORAGE, "task_storage");
+	default: return false;
+	}
+}
+
+bool feature_has(enum feature f)
+{
+	struct feature_state *st;
+
+	if (f < 0 || f >= FEAT__COUNT)
+		return false;
+	st = &states[f];
+	if (!st->probed) {
+		st->probed = true;
+		st->present = probe_one(f, st);
+	}
+	return st->present;
+}
+
+const char *feature_name(enum feature f)
+{
+	return f >= 0 && f < FEAT__COUNT ? names[f] : "?";
+}
+
+const char *feature_detail(enum feature f)
+{
+	feature_has(f);
+	return f >= 0 && f < FEAT__COUNT ? states[f].detail : "";
+}
+
+void features_print(FILE *out, bool json)
+{
+	if (!json)
+		fprintf(out, "%-18s %-5s %s\n", "FEATURE", "AVAIL", "DETAIL");
+	for (int f = 0; f < FEAT__COUNT; f++) {
+		bool has = feature_has(f);
+
+		if (json)
+			fprintf(out, "{\"feature\":\"%s\",\"available\":%s,\"detail\":\"%s\"}\n",
+				names[f], has ? "true" : "false", states[f].detail);
+		else
+			fprintf(out, "%-18s %-5s %s\n", names[f], has ? "yes" : "no", states[f].detail);
+	}
+}

@@ -1,0 +1,276 @@
+/* See loader.h for the variant naming rule. */
+#include "core/loader.h"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/features.h"
+#include "core/log.h"
+#include "core/tracefs.h"
+
+/* Mechanisms in order of preference: more capable first. */
+enum mech { MECH_FENTRY, MECH_KPROBE, MECH_TP_BTF, MECH_RAW_TP, MECH_TRACEPOINT, MECH_OTHER };
+
+static const struct {
+	const char *prefix;
+	enum mech mech;
+	enum feature feature;
+	const char *name;
+} sections[] = {
+	{ "fentry/", MECH_FENTRY, FEAT_FENTRY, "fentry" },
+	{ "fexit/", MECH_FENTRY, FEAT_FENTRY, "fentry" },
+	{ "kprobe/", MECH_KPROBE, FEAT_KPROBE, "kprobe" },
+	{ "kretprobe/", MECH_KPROBE, FEAT_KPROBE, "kprobe" },
+	{ "tp_btf/", MECH_TP_BTF, FEAT_TP_BTF, "tp_btf" },
+	{ "raw_tp/", MECH_RAW_TP, FEAT_RAW_TP, "raw_tp" },
+	{ "raw_tracepoint/", MECH_RAW_TP, FEAT_RAW_TP, "raw_tp" },
+	{ "tp/", MECH_TRACEPOINT, FEAT_TRACEPOINT, "tracepoint" },
+	{ "tracepoint/", MECH_TRACEPOINT, FEAT_TRACEPOINT, "tracepoint" },
+};
+
+/* The tail of libbpf's output, kept to summarise a failed load. */
+static char captured[16384];
+static size_t captured_len;
+
+static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+
+	if (n > 0) {
+		size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+
+		if (captured_len + len >= sizeof(captured))
+			captured_len = 0; /* keep the most recent part */
+		memcpy(captured + captured_len, line, len);
+		captured_len += len;
+		captured[captured_len] = 0;
+	}
+	if (log_verbosity >= 2 || (log_verbosity >= 1 && level == LIBBPF_WARN))
+		fputs(line, stderr);
+	return 0;
+}
+
+void loader_init(void)
+{
+	libbpf_set_print(print_fn);
+}
+
+static int find_section(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (!strncmp(sec, sections[i].prefix, strlen(sections[i].prefix)))
+			return (int)i;
+	return -1;
+}
+
+const char *loader_mechanism(const struct bpf_program *prog)
+{
+	int i = find_section(prog);
+
+	return i < 0 ? bpf_program__section_name(prog) : sections[i].name;
+}
+
+static bool btf_has(const char *name, __u32 kind)
+{
+	static struct btf *vmlinux;
+
+	if (!vmlinux)
+		vmlinux = btf__load_vmlinux_btf();
+	return vmlinux && btf__find_by_name_kind(vmlinux, name, kind) > 0;
+}
+
+/* Does the thing this program attaches to exist on this kernel? */
+static bool target_exists(const struct bpf_program *prog, int si)
+{
+	const char *target = bpf_program__section_name(prog) + strlen(sections[si].prefix);
+	char buf[256], *slash;
+
+	switch (sections[si].mech) {
+	case MECH_TP_BTF:
+	case MECH_RAW_TP:
+		snprintf(buf, sizeof(buf), "btf_trace_%s", target);
+		return !feature_has(FEAT_BTF) || btf_has(buf, BTF_KIND_TYPEDEF);
+	case MECH_TRACEPOINT:
+		snprintf(buf, sizeof(buf), "%s", target);
+		slash = strchr(buf, '/');
+		if (!slash)
+			return false;
+		*slash = 0;
+		return tracefs_event_exists(buf, slash + 1);
+	case MECH_FENTRY:
+		return btf_has(target, BTF_KIND_FUNC);
+	default:
+		return true;
+	}
+}
+
+static bool usable(const struct bpf_program *prog)
+{
+	int si = find_section(prog);
+
+	if (si < 0)
+		return true;
+	return feature_has(sections[si].feature) && target_exists(prog, si);
+}
+
+static size_t handler_len(const char *name)
+{
+	const char *sep = strstr(name, "__");
+
+	return sep ? (size_t)(sep - name) : 0;
+}
+
+static int rank(const struct bpf_program *prog)
+{
+	int si = find_section(prog);
+
+	return si < 0 ? MECH_OTHER : (int)sections[si].mech;
+}
+
+/* Keeps the best usable variant of the handler that prog belongs to. */
+static int choose_variant(struct bpf_object *obj, const struct bpf_program *first)
+{
+	const char *name = bpf_program__name(first);
+	size_t len = handler_len(name);
+	struct bpf_program *p, *best = NULL;
+
+	bpf_object__for_each_program(p, obj) {
+		const char *pn = bpf_program__name(p);
+
+		if (handler_len(pn) != len || strncmp(pn, name, len))
+			continue;
+		if (usable(p) && (!best || rank(p) < rank(best)))
+			best = p;
+	}
+	bpf_object__for_each_program(p, obj) {
+		const char *pn = bpf_program__name(p);
+
+		if (handler_len(pn) == len && !strncmp(pn, name, len))
+			bpf_program__set_autoload(p, p == best);
+	}
+	if (!best && strstr(name + len, "optional")) {
+		log_info("'%.*s' has no target on this kernel; skipped", (int)len, name);
+		return 0;
+	}
+	if (!best) {
+		log_error("no way to attach '%.*s' on this kernel (see 'bpfscope features')", (int)len,
+			  name);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int choose_variants(struct bpf_object *obj)
+{
+	struct bpf_program *p, *q;
+	int err;
+
+	bpf_object__for_each_program(p, obj) {
+		size_t len = handler_len(bpf_program__name(p));
+		bool seen = false;
+
+		if (!len)
+			continue;
+		bpf_object__for_each_program(q, obj) {
+			if (q == p)
+				break;
+			if (handler_len(bpf_program__name(q)) == len &&
+			    !strncmp(bpf_program__name(q), bpf_program__name(p), len))
+				seen = true;
+		}
+		if (!seen && (err = choose_variant(obj, p)))
+			return err;
+	}
+	return 0;
+}
+
+/* The verifier's last complaint: the last line before libbpf's end marker
+ * that is not a statistics line. */
+static void summarize_failure(char *out, size_t len)
+{
+	char *end = strstr(captured, "-- END PROG LOAD LOG --");
+	char *line = NULL, *p;
+
+	if (!end)
+		end = captured + captured_len;
+	*end = 0;
+	while (end > captured && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = 0;
+	for (p = end; p > captured; p--) {
+		if (p[-1] != '\n')
+			continue;
+		if (strncmp(p, "processed ", 10) && strncmp(p, "verification time", 17) &&
+		    strncmp(p, "stack depth", 11)) {
+			line = p;
+			break;
+		}
+		p[-1] = 0;
+	}
+	snprintf(out, len, "%s", line ? line : captured);
+	if ((p = strchr(out, '\n')))
+		*p = 0;
+}
+
+int loader_load(struct bpf_object_skeleton *skel)
+{
+	struct bpf_object *obj = *skel->obj;
+	char why[256];
+	int err;
+
+	if ((err = choose_variants(obj)))
+		return err;
+	captured_len = 0;
+	captured[0] = 0;
+	err = bpf_object__load_skeleton(skel);
+	if (err) {
+		summarize_failure(why, sizeof(why));
+		log_error("cannot load BPF programs of %s: %s%s", skel->name, why[0] ? why : strerror(-err),
+			  log_verbosity < 2 ? " (run with -vv for the verifier log)" : "");
+		return err;
+	}
+	return 0;
+}
+
+int loader_attach(struct bpf_object_skeleton *skel)
+{
+	for (int i = 0; i < skel->prog_cnt; i++) {
+		struct bpf_program *prog = *skel->progs[i].prog;
+		struct bpf_link **link = skel->progs[i].link;
+
+		if (!bpf_program__autoload(prog) || !bpf_program__autoattach(prog) || *link)
+			continue;
+		*link = bpf_program__attach(prog);
+		if (!*link) {
+			int err = -errno;
+
+			log_error("cannot attach %s (%s): %s", bpf_program__name(prog),
+				  bpf_program__section_name(prog), strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int loader_load_attach(struct bpf_object_skeleton *skel)
+{
+	int err = loader_load(skel);
+
+	return err ? err : loader_attach(skel);
+}
+
+void loader_describe(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj)
+		if (bpf_program__autoload(p))
+			log_info("%s: attached via %s (%s)", bpf_program__name(p), loader_mechanism(p),
+				 bpf_program__section_name(p));
+}

@@ -1,0 +1,41 @@
+/* Loading and attaching BPF skeletons with per-feature fallback.
+ *
+ * A BPF file may offer one handler in several variants, named
+ * <handler>__<mechanism> (e.g. on_switch__tp_btf, on_switch__raw_tp). Before
+ * load, the loader keeps exactly one variant per handler: the most capable
+ * mechanism that the feature table says works here and whose attach target
+ * exists on this kernel (the tracepoint, the BTF type, the function). Programs
+ * without "__" in their name are always kept. A handler whose variant name
+ * contains "optional" (open_enter__optional) is dropped quietly when none of
+ * its variants can attach, e.g. sys_enter_open, which arm64 lacks.
+ *
+ * libbpf's log goes through one callback: silent by default, libbpf warnings
+ * with -v, everything with -vv. A verifier rejection is summarised as one
+ * line naming the program and the verifier's last complaint. */
+#ifndef BPFSCOPE_LOADER_H
+#define BPFSCOPE_LOADER_H
+
+#include <stdbool.h>
+
+struct bpf_object;
+struct bpf_object_skeleton;
+struct bpf_program;
+
+/* Routes libbpf's printing through our log; call once at start. */
+void loader_init(void);
+
+/* Chooses variants, then loads. Prints one error line on failure and returns
+ * a negative errno. */
+int loader_load(struct bpf_object_skeleton *skel);
+/* Attaches every kept program with an auto-attachable section. */
+int loader_attach(struct bpf_object_skeleton *skel);
+/* Both of the above. */
+int loader_load_attach(struct bpf_object_skeleton *skel);
+
+/* The mechanism a program uses ("tp_btf", "tracepoint", ...). */
+const char *loader_mechanism(const struct bpf_program *prog);
+
+/* Tells the user which mechanism each handler got (-v). */
+void loader_describe(struct bpf_object *obj);
+
+#endif

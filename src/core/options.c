@@ -1,0 +1,283 @@
+/* Option parsing and help generation from struct opt_def tables.
+ *
+ * The command's own table and the enabled common options are merged into
+ * one list; getopt_long does the tokenising (clustering, --opt=value), and
+ * every value is validated here so the user gets one precise error line. */
+#include "core/options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+#define MAX_OPTS 64
+
+int parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || isnan(v) || isinf(v))
+		return -EINVAL;
+	if ((min || max) && (v < min || v > max))
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_int(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (!*s || *end || errno)
+		return -EINVAL;
+	if ((min || max) && (v < min || v > max))
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int parse_pid(const char *arg, void *dest)
+{
+	long long pid;
+	char path[64];
+
+	if (parse_int(arg, 1, 4194304, &pid)) {
+		log_error("-p: '%s' is not a process id", arg);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%lld", pid);
+	if (access(path, F_OK)) {
+		log_error("-p: no process with pid %lld", pid);
+		return -1;
+	}
+	*(int *)dest = (int)pid;
+	return 0;
+}
+
+static int parse_comm(const char *arg, void *dest)
+{
+	if (!*arg || strlen(arg) > 15) {
+		log_error("-c: '%s' is not a command name (1 to 15 characters, as in /proc/PID/comm)",
+			  arg);
+		return -1;
+	}
+	*(const char **)dest = arg;
+	return 0;
+}
+
+static int parse_format(const char *arg, void *dest)
+{
+	if (!strcmp(arg, "text"))
+		*(enum out_format *)dest = OUT_TEXT;
+	else if (!strcmp(arg, "json"))
+		*(enum out_format *)dest = OUT_JSON;
+	else {
+		log_error("-o: unknown output format '%s' (text, json)", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static struct opt_def common_defs[] = {
+	{ "pid", 'p', OPT_CUSTOM, NULL, "PID", "trace only this process (all its threads)", 0, 0,
+	  parse_pid },
+	{ "comm", 'c', OPT_CUSTOM, NULL, "COMM", "trace only processes with this command name", 0, 0,
+	  parse_comm },
+	{ "cgroup", 0, OPT_STRING, NULL, "PATH", "trace only tasks in this cgroup v2 (path or id)" },
+	{ "duration", 'd', OPT_DOUBLE, NULL, "SECONDS", "stop after this many seconds", 0.001, 1e9 },
+	{ "interval", 'i', OPT_DOUBLE, NULL, "SECONDS", "print aggregates every SECONDS", 0.01, 1e9 },
+	{ "output", 'o', OPT_CUSTOM, NULL, "FORMAT", "output format: text (default) or json lines",
+	  0, 0, parse_format },
+	{ "verbose", 'v', OPT_COUNT, NULL, NULL, "more diagnostics (-vv: libbpf and verifier logs)" },
+	{ "help", 'h', OPT_FLAG, NULL, NULL, "show this help" },
+};
+static const unsigned common_bits[] = { COMMON_PID, COMMON_COMM, COMMON_CGROUP, COMMON_DURATION,
+					COMMON_INTERVAL, COMMON_OUTPUT, ~0u, ~0u };
+
+static void bind_common(struct common_opts *c)
+{
+	void *dests[] = { &c->pid,	&c->comm,   &c->cgroup,	 &c->duration,
+			  &c->interval, &c->format, &c->verbose, &c->help };
+
+	for (size_t i = 0; i < sizeof(dests) / sizeof(dests[0]); i++)
+		common_defs[i].dest = dests[i];
+}
+
+/* Collects the command's options, then the enabled common ones. */
+static int collect_defs(const struct cmd_spec *spec, const struct opt_def **defs)
+{
+	int n = 0;
+
+	for (const struct opt_def *d = spec->opts; d && d->long_name && n < MAX_OPTS; d++)
+		defs[n++] = d;
+	for (size_t i = 0; i < sizeof(common_defs) / sizeof(common_defs[0]) && n < MAX_OPTS; i++)
+		if (spec->common & common_bits[i])
+			defs[n++] = &common_defs[i];
+	return n;
+}
+
+static const char *opt_label(const struct opt_def *d, char *buf, size_t len)
+{
+	if (d->short_name)
+		snprintf(buf, len, "-%c/--%s", d->short_name, d->long_name);
+	else
+		snprintf(buf, len, "--%s", d->long_name);
+	return buf;
+}
+
+static int apply_numeric(const struct opt_def *d, const char *arg, const char *label)
+{
+	long long iv;
+	double dv;
+	int err;
+
+	if (d->type == OPT_DOUBLE) {
+		err = parse_double(arg, d->min, d->max, &dv);
+		if (!err)
+			*(double *)d->dest = dv;
+	} else {
+		err = parse_int(arg, (long long)d->min, (long long)d->max, &iv);
+		if (!err && d->type == OPT_INT)
+			*(int *)d->dest = (int)iv;
+		else if (!err)
+			*(uint64_t *)d->dest = (uint64_t)iv;
+	}
+	if (err == -EINVAL)
+		log_error("%s: '%s' is not a number", label, arg);
+	else if (err == -ERANGE)
+		log_error("%s: %s is out of range [%g, %g]", label, arg, d->min, d->max);
+	return err ? -1 : 0;
+}
+
+static int apply_opt(const struct opt_def *d, const char *arg)
+{
+	char label[64];
+
+	opt_label(d, label, sizeof(label));
+	switch (d->type) {
+	case OPT_FLAG:
+		*(bool *)d->dest = true;
+		return 0;
+	case OPT_COUNT:
+		(*(int *)d->dest)++;
+		return 0;
+	case OPT_STRING:
+		if (!*arg) {
+			log_error("%s: empty value", label);
+			return -1;
+		}
+		*(const char **)d->dest = arg;
+		return 0;
+	case OPT_CUSTOM:
+		return d->parse(arg, d->dest) ? -1 : 0;
+	default:
+		return apply_numeric(d, arg, label);
+	}
+}
+
+static void build_getopt(const struct opt_def **defs, int n, struct option *longs, char *shorts)
+{
+	char *s = shorts;
+
+	*s++ = ':'; /* report a missing argument as ':' */
+	for (int i = 0; i < n; i++) {
+		bool has_arg = defs[i]->type != OPT_FLAG && defs[i]->type != OPT_COUNT;
+
+		longs[i] = (struct option){ defs[i]->long_name, has_arg ? required_argument : no_argument,
+					    NULL, 1000 + i };
+		if (defs[i]->short_name) {
+			*s++ = (char)defs[i]->short_name;
+			if (has_arg)
+				*s++ = ':';
+		}
+	}
+	*s = 0;
+	longs[n] = (struct option){ 0 };
+}
+
+static int find_short(const struct opt_def **defs, int n, int c)
+{
+	for (int i = 0; i < n; i++)
+		if (defs[i]->short_name == c)
+			return i;
+	return -1;
+}
+
+static void report_getopt_error(int c, char **argv, const char *name)
+{
+	const char *bad = argv[optind - 1];
+
+	if (c == ':')
+		log_error("option '%s' needs a value (see 'bpfscope %s --help')", bad, name);
+	else if (optopt && optopt < 1000)
+		log_error("unknown option '-%c' (see 'bpfscope %s --help')", optopt, name);
+	else
+		log_error("unknown option '%s' (see 'bpfscope %s --help')", bad, name);
+}
+
+int opts_parse(const struct cmd_spec *spec, int argc, char **argv, struct common_opts *common)
+{
+	const struct opt_def *defs[MAX_OPTS];
+	struct option longs[MAX_OPTS + 1];
+	char shorts[MAX_OPTS * 2 + 2];
+	int n, c, idx;
+
+	bind_common(common);
+	n = collect_defs(spec, defs);
+	build_getopt(defs, n, longs, shorts);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			report_getopt_error(c, argv, spec->name);
+			return -1;
+		}
+		idx = c >= 1000 ? c - 1000 : find_short(defs, n, c);
+		if (idx < 0 || apply_opt(defs[idx], optarg))
+			return -1;
+	}
+	log_verbosity = common->verbose;
+	if (common->help) {
+		opts_print_help(stdout, spec);
+		return optind;
+	}
+	if (spec->max_args >= 0 && argc - optind > spec->max_args) {
+		log_error("unexpected argument '%s' (see 'bpfscope %s --help')", argv[optind + spec->max_args],
+			  spec->name);
+		return -1;
+	}
+	return optind;
+}
+
+void opts_print_help(FILE *out, const struct cmd_spec *spec)
+{
+	const struct opt_def *defs[MAX_OPTS];
+	int n = collect_defs(spec, defs);
+	char left[80];
+
+	fprintf(out, "Usage: bpfscope %s [OPTIONS]%s%s\n\n%s\n", spec->name, spec->args ? " " : "",
+		spec->args ? spec->args : "", spec->summary);
+	if (spec->details)
+		fprintf(out, "\n%s\n", spec->details);
+	fprintf(out, "\nOptions:\n");
+	for (int i = 0; i < n; i++) {
+		const struct opt_def *d = defs[i];
+		int len = d->short_name ? snprintf(left, sizeof(left), "  -%c, --%s", d->short_name,
+						   d->long_name)
+					: snprintf(left, sizeof(left), "      --%s", d->long_name);
+
+		if (d->metavar)
+			snprintf(left + len, sizeof(left) - len, " %s", d->metavar);
+		fprintf(out, "%-28s %s\n", left, d->help);
+	}
+}

@@ -1,0 +1,92 @@
+#include "core/session.h"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <string.h>
+
+#include "core/loader.h"
+#include "core/log.h"
+#include "core/target.h"
+
+int bpfobj_set_rodata(struct bpf_object *obj, const char *var, const void *value, size_t size)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, ".rodata");
+	const struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	size_t data_size;
+	char *data;
+	int id;
+
+	/* libbpf 1.1 returns the skeleton's writable mmap as const; it is the
+	 * same memory the generated skel->rodata points to. */
+	if (!map || !btf || !(data = (char *)bpf_map__initial_value(map, &data_size)))
+		return -ENOENT;
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	if (id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		const char *name = btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off);
+
+		if (strcmp(name, var))
+			continue;
+		if (vs->size != size || vs->offset + size > data_size)
+			return -EINVAL;
+		memcpy(data + vs->offset, value, size);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int session_start(struct session *s, struct bpf_object_skeleton *skel,
+		  const struct common_opts *opts)
+{
+	struct bpf_object *obj = *skel->obj;
+	struct filter_cfg filter;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->skel = skel;
+	s->opts = opts;
+	if ((err = target_filter(opts, &filter)))
+		return err;
+	if ((err = bpfobj_set_rodata(obj, "filter", &filter, sizeof(filter)))) {
+		log_error("internal: %s has no target filter (%s)", skel->name, strerror(-err));
+		return err;
+	}
+	if ((err = loader_load_attach(skel)))
+		return err;
+	loader_describe(obj);
+	s->loop = evloop__new();
+	if (!s->loop)
+		return -ENOMEM;
+	return evloop__add_object(s->loop, obj);
+}
+
+int session_events(struct session *s, evloop_event_fn fn, void *ctx)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(*s->skel->obj, "events");
+
+	if (!map) {
+		log_error("internal: %s has no events ring buffer", s->skel->name);
+		return -ENOENT;
+	}
+	return evloop__add_ringbuf(s->loop, map, fn, ctx);
+}
+
+int session_run(struct session *s, evloop_tick_fn on_tick, void *ctx)
+{
+	return evloop__run(s->loop, s->opts->duration, s->opts->interval, on_tick, ctx);
+}
+
+void session_end(struct session *s)
+{
+	if (!s->loop)
+		return;
+	evloop__report(s->loop);
+	evloop__free(s->loop);
+	s->loop = NULL;
+}

@@ -1,0 +1,94 @@
+/* bpfscope execsnoop: every exec with pid, parent, return code and argv. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bpf/execsnoop.h"
+#include "core/clock.h"
+#include "core/cmd.h"
+#include "core/log.h"
+#include "core/output.h"
+#include "core/session.h"
+#include "execsnoop.skel.h"
+
+static bool failed_only;
+
+static const struct opt_def options[] = {
+	{ "failed", 'x', OPT_FLAG, &failed_only, NULL, "show only failed execs" },
+	{ 0 },
+};
+
+static const struct cmd_spec spec = {
+	.name = "execsnoop",
+	.summary = "trace new processes (exec) with argv and return code",
+	.opts = options,
+	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+	.max_args = 0,
+};
+
+static const struct out_col columns[] = {
+	{ "time", "TIME", -15 }, { "comm", "PCOMM", -16 }, { "pid", "PID", 7 },
+	{ "ppid", "PPID", 7 },	 { "ret", "RET", 4 },	   { "argv", "ARGS", 0 },
+};
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	const struct exec_event *e = data;
+	const char *argv[EXECSNOOP_MAX_ARGS + 1];
+	struct out *out = ctx;
+	size_t off = 0;
+	int n = 0;
+
+	if (size < offsetof(struct exec_event, args))
+		return 0;
+	size -= offsetof(struct exec_event, args);
+	while (off < size && n < EXECSNOOP_MAX_ARGS) {
+		size_t len = strnlen(e->args + off, size - off);
+
+		if (off + len >= size)
+			break; /* unterminated tail */
+		argv[n++] = e->args + off;
+		off += len + 1;
+	}
+	if (e->truncated)
+		argv[n++] = "...";
+	out__row_begin(out);
+	out__time(out, clock_mono_to_wall(e->ts_ns));
+	out__str(out, e->comm);
+	out__u64(out, e->pid);
+	out__u64(out, e->ppid);
+	out__i64(out, e->retval);
+	out__strv(out, argv, n);
+	out__row_end(out);
+	return 0;
+}
+
+static int run(const struct common_opts *opts, int argc, char **argv)
+{
+	struct execsnoop_bpf *skel = execsnoop_bpf__open();
+	struct session s = { 0 };
+	struct out *out = NULL;
+	int err;
+
+	(void)argc;
+	(void)argv;
+	if (!skel) {
+		log_error("cannot open BPF object");
+		return 1;
+	}
+	skel->rodata->failed_only = failed_only;
+	err = session_start(&s, skel->skeleton, opts);
+	if (!err) {
+		out = out__new(stdout, opts->format, columns, sizeof(columns) / sizeof(columns[0]));
+		err = session_events(&s, on_event, out);
+	}
+	if (!err) {
+		out__header(out);
+		err = session_run(&s, NULL, NULL);
+	}
+	session_end(&s);
+	out__free(out);
+	execsnoop_bpf__destroy(skel);
+	return err ? 1 : 0;
+}
+
+const struct command cmd_execsnoop = { &spec, run, true };
