@@ -75,8 +75,8 @@ $(BUILD)/libbpfscope.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bpfscope: $(MAIN_OBJ) $(BUILD)/libbpfscope.a
-	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/libbpfscope.a $(LDLIBS)
+$(BUILD)/bpfscope: $(MAIN_OBJ) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIB_OBJS) $(LDLIBS)
 
 # Unit tests link the same library as the binary; they need no privileges.
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libbpfscope.a | $(SKELS)

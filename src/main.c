@@ -1,5 +1,5 @@
 /* bpfscope: dispatch to a subcommand. Every command lives in its own file
- * under src/tools/ and is listed here once. */
+ * under src/tools/ and registers itself (REGISTER_COMMAND in core/cmd.h). */
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,30 +10,17 @@
 #include "core/loader.h"
 #include "core/log.h"
 
-static const struct command *const commands[] = {
-	&cmd_features,
-	&cmd_execsnoop,
-	&cmd_opensnoop,
-	/*&cmd_runqlat,*/
-};
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
 static void usage(FILE *out)
 {
+	int n;
+	const struct command *const *all = commands_all(&n);
+
 	fprintf(out, "Usage: bpfscope <command> [options]\n\n"
 		     "eBPF observability for production Linux hosts: one binary, no compiler.\n\n"
 		     "Commands:\n");
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-14s %s\n", commands[i]->spec->name, commands[i]->spec->summary);
+	for (int i = 0; i < n; i++)
+		fprintf(out, "  %-14s %s\n", all[i]->spec->name, all[i]->spec->summary);
 	fprintf(out, "\nRun 'bpfscope <command> --help' for the options of a command.\n");
-}
-
-static const struct command *find_command(const char *name)
-{
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(commands[i]->spec->name, name))
-			return commands[i];
-	return NULL;
 }
 
 /* CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN on kernels before 5.8. */
@@ -65,7 +52,7 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	cmd = find_command(argv[1]);
+	cmd = command_find(argv[1]);
 	if (!cmd) {
 		log_error("unknown command '%s' (see 'bpfscope --help')", argv[1]);
 		return 2;

@@ -1,5 +1,7 @@
 /* A bpfscope subcommand: its declarative spec (options, help) and its entry
- * point. main.c holds the table; each command lives in its own file. */
+ * point. Each command lives in its own file and registers itself with
+ * REGISTER_COMMAND, which puts a pointer into the "bpfscope_cmds" section;
+ * main.c walks that section, so adding a command touches no shared file. */
 #ifndef BPFSCOPE_CMD_H
 #define BPFSCOPE_CMD_H
 
@@ -14,9 +16,12 @@ struct command {
 	bool needs_bpf; /* checked for privileges before run */
 };
 
-extern const struct command cmd_features;
-extern const struct command cmd_execsnoop;
-extern const struct command cmd_opensnoop;
-extern const struct command cmd_runqlat;
+#define REGISTER_COMMAND(var)                                                                      \
+	static const struct command *const var##_registration                                      \
+		__attribute__((used, section("bpfscope_cmds"))) = &(var)
+
+/* The registered commands, sorted by name; *count receives how many. */
+const struct command *const *commands_all(int *count);
+const struct command *command_find(const char *name);
 
 #endif

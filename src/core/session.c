@@ -3,6 +3,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/loader.h"
@@ -60,6 +61,8 @@ int session_start(struct session *s, struct bpf_object_skeleton *skel,
 	if ((err = loader_load_attach(skel)))
 		return err;
 	loader_describe(obj);
+	/* Tests and scripts wait for this line: everything is attached now. */
+	fprintf(stderr, "bpfscope: tracing, Ctrl-C to end\n");
 	s->loop = evloop__new();
 	if (!s->loop)
 		return -ENOMEM;
@@ -86,6 +89,7 @@ void session_end(struct session *s)
 {
 	if (!s->loop)
 		return;
+	fflush(stdout);
 	evloop__report(s->loop);
 	evloop__free(s->loop);
 	s->loop = NULL;

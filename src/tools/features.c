@@ -17,4 +17,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return 0;
 }
 
-const struct command cmd_features = { &spec, run, true };
+static const struct command cmd_features = { &spec, run, true };
+REGISTER_COMMAND(cmd_features);

@@ -102,4 +102,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-const struct command cmd_opensnoop = { &spec, run, true };
+static const struct command cmd_opensnoop = { &spec, run, true };
+REGISTER_COMMAND(cmd_opensnoop);

@@ -1,0 +1,133 @@
+/* bpfscope runqlat: run-queue latency histograms, aggregated in the kernel. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bpf/runqlat.h"
+#include "core/clock.h"
+#include "core/cmd.h"
+#include "core/hist.h"
+#include "core/log.h"
+#include "core/output.h"
+#include "core/session.h"
+#include "runqlat.skel.h"
+
+static bool per_process, per_thread, msecs;
+
+static const struct opt_def options[] = {
+	{ "pids", 'P', OPT_FLAG, &per_process, NULL, "one histogram per process" },
+	{ "tids", 'L', OPT_FLAG, &per_thread, NULL, "one histogram per thread" },
+	{ "milliseconds", 'm', OPT_FLAG, &msecs, NULL, "histogram in milliseconds (default usecs)" },
+	{ 0 },
+};
+
+static const struct cmd_spec spec = {
+	.name = "runqlat",
+	.summary = "histogram of run-queue latency (wakeup to running)",
+	.opts = options,
+	.common = COMMON_ALL,
+	.max_args = 0,
+};
+
+struct printer {
+	struct runqlat_bpf *skel;
+	enum out_format format;
+	int ncpus;
+};
+
+static void print_one(const struct printer *p, __u32 key, const struct runqlat_hist *h,
+		      const uint64_t *slots)
+{
+	struct hist_view view = { HIST_LOG2, 0, 1, slots, HIST_SLOTS, msecs ? "msecs" : "usecs" };
+	const char *label = per_process ? "pid" : "tid";
+	struct json_object *obj;
+
+	if (p->format == OUT_TEXT) {
+		if (per_process || per_thread)
+			printf("\n%s = %u %s\n", label, key, h->comm);
+		hist_print(stdout, &view);
+		return;
+	}
+	obj = json_object_new_object();
+	if (per_process || per_thread) {
+		json_object_object_add(obj, label, json_object_new_uint64(key));
+		json_object_object_add(obj, "comm", json_object_new_string(h->comm));
+	}
+	json_object_object_add(obj, "hist", hist_to_json(&view));
+	out_json_line(stdout, obj);
+}
+
+/* Sums each key's per-CPU copies, prints, and clears for the next interval. */
+static int print_hists(void *ctx)
+{
+	const struct printer *p = ctx;
+	int fd = bpf_map__fd(p->skel->maps.hists);
+	struct runqlat_hist *vals = calloc(p->ncpus, sizeof(*vals));
+	uint64_t slots[HIST_SLOTS];
+	__u32 key, next, *prev = NULL;
+	char now[32];
+
+	if (!vals)
+		return -1;
+	if (p->format == OUT_TEXT) {
+		clock_format_time(clock_wall_ns(), now, sizeof(now));
+		printf("\n%s\n", now);
+	}
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		for (int s = 0; s < HIST_SLOTS; s++) {
+			slots[s] = 0;
+			for (int c = 0; c < p->ncpus; c++)
+				slots[s] += vals[c].hist.slots[s];
+		}
+		for (int c = 0; c < p->ncpus && !vals[0].comm[0]; c++)
+			if (vals[c].comm[0])
+				vals[0] = vals[c];
+		print_one(p, key, &vals[0], slots);
+	}
+	for (prev = NULL; !bpf_map_get_next_key(fd, NULL, &next);)
+		bpf_map_delete_elem(fd, &next);
+	free(vals);
+	fflush(stdout);
+	return 0;
+}
+
+static int run(const struct common_opts *opts, int argc, char **argv)
+{
+	struct runqlat_bpf *skel = runqlat_bpf__open();
+	struct printer printer = { skel, opts->format, libbpf_num_possible_cpus() };
+	struct session s = { 0 };
+	int err;
+
+	(void)argc;
+	(void)argv;
+	if (per_process && per_thread) {
+		log_error("-P and -L cannot be combined");
+		return 2;
+	}
+	if (!skel) {
+		log_error("cannot open BPF object");
+		return 1;
+	}
+	skel->rodata->group_by = per_process ? RUNQLAT_PER_PROCESS
+				 : per_thread ? RUNQLAT_PER_THREAD
+					      : RUNQLAT_ALL;
+	skel->rodata->in_msecs = msecs;
+	err = session_start(&s, skel->skeleton, opts);
+	if (!err) {
+		err = session_run(&s, print_hists, &printer);
+	}
+	if (!err)
+		err = print_hists(&printer);
+	session_end(&s);
+	runqlat_bpf__destroy(skel);
+	return err ? 1 : 0;
+}
+
+static const struct command cmd_runqlat = { &spec, run, true };
+REGISTER_COMMAND(cmd_runqlat);
