@@ -29,16 +29,19 @@ ok $? "features -o json"
 ok $? "libbpf, libelf, libdw, zlib, json-c linked statically (ldd shows none)"
 
 # SIGKILL must leave nothing behind: links and programs die with the fds.
-links_before=$(bpftool link show 2>/dev/null | grep -c '^[0-9]')
+# Only this instance's objects are checked (other tracers may be running).
 start_bpfscope kill execsnoop || exit 1
-progs_during=$(bpftool prog show 2>/dev/null | grep -c 'execve_enter')
+ids() { cat /proc/"$BPFSCOPE_PID"/fdinfo/* 2>/dev/null | awk -v k="$1" '$1 == k":" {print $2}' | sort -u; }
+prog_ids=$(ids prog_id)
+link_ids=$(ids link_id)
 kill -9 "$BPFSCOPE_PID"
 wait "$BPFSCOPE_PID" 2>/dev/null
 sleep 0.5
-progs_after=$(bpftool prog show 2>/dev/null | grep -c 'execve_enter')
-links_after=$(bpftool link show 2>/dev/null | grep -c '^[0-9]')
-[ "$progs_during" -ge 1 ] && [ "$progs_after" -eq 0 ] && [ "$links_after" -eq "$links_before" ]
-ok $? "SIGKILL: programs $progs_during -> $progs_after, links $links_before -> $links_after"
+left=0
+for id in $prog_ids; do bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
+for id in $link_ids; do bpftool link show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
+[ -n "$prog_ids" ] && [ -n "$link_ids" ] && [ "$left" -eq 0 ]
+ok $? "SIGKILL: programs $(echo $prog_ids) and links $(echo $link_ids) are gone ($left left)"
 
 "$BPFSCOPE" opensnoop -d 0.3 >/dev/null 2>"$TMP/d.err"
 ok $? "-d 0.3 stops by itself with exit 0"
