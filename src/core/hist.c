@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define BAR_WIDTH 40
+#define BAR_WIDTH     40
 #define MIN_COL_WIDTH 10
 
 unsigned hist_log2_slot(uint64_t value, unsigned nslots)
@@ -208,8 +208,7 @@ static int column_width(const struct hist_view *h, unsigned first, unsigned last
 	return width;
 }
 
-static void print_row(FILE *out, const struct hist_view *h, unsigned slot, int width,
-		      uint64_t max)
+static void print_row(FILE *out, const struct hist_view *h, unsigned slot, int width, uint64_t max)
 {
 	char lo[32], hi[32], bar[BAR_WIDTH + 1];
 	uint64_t low, high, count = h->slots[slot];
@@ -227,8 +226,7 @@ static void print_row(FILE *out, const struct hist_view *h, unsigned slot, int w
 static void print_summary(FILE *out, const struct hist_view *h)
 {
 	fprintf(out, "count: %" PRIu64 "  p50: %.1f  p90: %.1f  p99: %.1f  (%s)\n", hist_total(h),
-		hist_percentile(h, 50), hist_percentile(h, 90), hist_percentile(h, 99),
-		unit_of(h));
+		hist_percentile(h, 50), hist_percentile(h, 90), hist_percentile(h, 99), unit_of(h));
 }
 
 void hist_print(FILE *out, const struct hist_view *h)

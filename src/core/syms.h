@@ -57,7 +57,10 @@ struct proc_syms;
  * opened through /proc/PID/root. */
 struct proc_syms *proc_syms__new(pid_t pid);
 /* Resolves a runtime address. On success fills *s and *module (the binary's
- * path) and returns true; *offset is addr - symbol start. */
+ * path) and returns true; *offset is addr - symbol start. On failure *s is
+ * NULL; when addr lies in a mapped binary *module is its path and *offset
+ * the ELF virtual address (file offset when outside PT_LOAD), otherwise
+ * *module is NULL. Any output pointer may be NULL. Not thread-safe per ps. */
 bool proc_syms__resolve(struct proc_syms *ps, uint64_t addr, const struct sym **s,
 			const char **module, uint64_t *offset);
 void proc_syms__free(struct proc_syms *ps);
