@@ -11,6 +11,7 @@ PKGS=(
 	libjson-c-dev libiberty-dev
 	# tests
 	libcmocka-dev perl jq iproute2 procps util-linux coreutils python3
+	systemtap-sdt-dev # <sys/sdt.h> for tests/targets/usdt_target.c
 	# lint
 	clang-format cppcheck
 )

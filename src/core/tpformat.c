@@ -94,8 +94,8 @@ static bool is_char_type(const char *type)
 {
 	const char *base = strncmp(type, "__data_loc ", 11) ? type : type + 11;
 
-	return !strncmp(base, "char[", 5) || !strncmp(base, "signed char[", 12) ||
-	       !strncmp(base, "unsigned char[", 14);
+	/* unsigned char / u8 arrays are bytes (addresses, keys), not text */
+	return !strncmp(base, "char[", 5);
 }
 
 /* Parses the text after "field:" up to the end of the line. */

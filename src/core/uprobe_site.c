@@ -530,8 +530,8 @@ static bool format_two_byte(const struct insn *in, char *out, size_t len)
 		snprintf(out, len, "set%s %s", cond[op & 15], rm);
 	} else if (op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf) {
 		format_rm(in, (op & 1) ? 2 : 1, rm, sizeof(rm));
-		snprintf(out, len, "mov%s%s %s,%%%s", op >= 0xbe ? "s" : "z", (op & 1) ? "w" : "b", rm,
-			 reg_name(in, modrm_reg(in), size));
+		snprintf(out, len, "mov%s%s%s %s,%%%s", op >= 0xbe ? "s" : "z", (op & 1) ? "w" : "b",
+			 size == 8 ? "q" : size == 2 ? "w" : "l", rm, reg_name(in, modrm_reg(in), size));
 	} else if (op == 0xaf) {
 		format_reg_rm(in, "imul", size, true, out, len);
 	} else if (op == 0x05) {
