@@ -11,6 +11,8 @@ PKGS=(
 	libjson-c-dev libiberty-dev
 	# tests
 	libcmocka-dev perl jq iproute2 procps util-linux coreutils python3
+	# tests: C++ targets, type packs from Apache's headers, libc's debug file
+	g++ binutils apache2-dev libapr1-dev libaprutil1-dev libc6-dbg
 	# lint
 	clang-format cppcheck
 )
