@@ -90,11 +90,18 @@ const struct dtype *dtype__pointee(const struct dtype *t);
 /* A member of a struct/union/class, found also inside anonymous members and
  * C++ base classes (offsets accumulated). 0 or -ENOENT. */
 int dtype__member(const struct dtype *t, const char *name, struct dmember *out);
-/* Calls fn for each direct member (for "no such field; fields are: ..."). */
+/* Calls fn for each direct member (for "no such field; fields are: ...").
+ * Members of anonymous struct/union members and of C++ base classes are
+ * reported in their place, with accumulated offsets: exactly the names
+ * dtype__member finds. */
 void dtype__each_member(const struct dtype *t, void (*fn)(const struct dmember *m, void *ctx),
 			void *ctx);
 /* Writes a C spelling: "struct request_rec *", "char [16]", "int". */
 void dtype__format(const struct dtype *t, char *buf, size_t len);
+/* The same with a declarator name: "char val[1]", "int (*cb)(int)". Typedef
+ * names are kept as written; qualifiers are kept (never dropped); C++ types
+ * are spelled without "struct"/"class". */
+void dtype__format_decl(const struct dtype *t, const char *name, char *buf, size_t len);
 
 /* Builds a type pack: compiles the headers with the system C compiler
  * (cc -g -fno-eliminate-unused-debug-types) into an ELF object that keeps
@@ -102,5 +109,16 @@ void dtype__format(const struct dtype *t, char *buf, size_t len);
  * one error line. */
 int typedb_build_pack(const char *const *headers, int nheaders, const char *const *include_dirs,
 		      int nincludes, const char *out_path);
+
+struct typedb_pack_opts {
+	bool cxx;          /* compile as C++ (default: only when a header ends in .hpp/.hh/.hxx) */
+	const char *cc;    /* compiler; NULL: "cc", or "c++" for C++ */
+	const char *const *defines; /* "-D" arguments without the -D, may be NULL */
+	int ndefines;
+};
+/* typedb_build_pack with options; opts may be NULL. */
+int typedb_build_pack_opts(const char *const *headers, int nheaders,
+			   const char *const *include_dirs, int nincludes, const char *out_path,
+			   const struct typedb_pack_opts *opts);
 
 #endif
