@@ -36,7 +36,7 @@ BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 
-LIB_SRCS  := $(wildcard src/core/*.c src/tools/*.c)
+LIB_SRCS  := $(wildcard src/core/*.c src/probe/*.c src/tools/*.c)
 LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 MAIN_OBJ  := $(BUILD)/obj/main.o
 
@@ -49,7 +49,8 @@ TARGET_CXX_SRCS := $(wildcard tests/targets/*.cc)
 TARGET_CXX_BINS := $(patsubst tests/targets/%.cc,$(BUILD)/targets/%,$(TARGET_CXX_SRCS))
 # The typed target also without -g, and stripped with its DWARF in a separate
 # file named by .gnu_debuglink: the type database's other sources.
-DEBUG_VARIANTS := $(foreach v,stripped debug nodebug,$(BUILD)/targets/typed.$(v))
+DEBUG_VARIANTS := $(foreach v,stripped debug nodebug,$(BUILD)/targets/typed.$(v)) \
+	$(BUILD)/targets/trace_target.stripped
 
 .PHONY: all deps test test-unit test-integ sanitize demo lint format clean check-tools
 
@@ -65,6 +66,7 @@ $(BUILD)/vmlinux.h:
 $(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Wno-unused-function \
+		-I/usr/include/$(shell $(CC) -dumpmachine) \
 		-MMD -MP -Isrc -I$(BUILD) -c $< -o $@
 
 $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
