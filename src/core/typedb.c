@@ -1078,22 +1078,67 @@ static int func_params(struct typedb *db, Dwarf_Die *fn, struct dfunc *out)
 	return err;
 }
 
+static int fill_func(struct typedb *db, Dwarf_Die *fn, const char *name, struct dfunc *out)
+{
+	Dwarf_Die params = *fn, ret;
+
+	out->name = name;
+	out->linkage_name = linkage_name(fn) ?: dwarf_diename(fn);
+	if (!func_entry(fn, &out->entry_pc))
+		out->entry_pc = 0;
+	out->ret = type_of(fn, &ret) ? make_dtype(db, &ret, 0) : NULL;
+	return func_params(db, &params, out);
+}
+
 int typedb__find_func(struct typedb *db, const char *name, struct dfunc *out)
 {
 	Dwarf_Off off = lookup(db, name, NS_FUNC);
-	Dwarf_Die fn, params;
-	Dwarf_Die ret;
+	Dwarf_Die fn;
 
 	memset(out, 0, sizeof(*out));
 	if (!off || !dwarf_offdie(db->dw, off, &fn))
 		return -ENOENT;
-	out->name = names_get(db, name, hash_str(name))->name;
-	out->linkage_name = linkage_name(&fn) ?: dwarf_diename(&fn);
-	if (!func_entry(&fn, &out->entry_pc))
-		out->entry_pc = 0;
-	out->ret = type_of(&fn, &ret) ? make_dtype(db, &ret, 0) : NULL;
-	params = fn;
-	return func_params(db, &params, out);
+	return fill_func(db, &fn, names_get(db, name, hash_str(name))->name, out);
+}
+
+struct at_ctx {
+	uint64_t pc;
+	Dwarf_Die found;
+	bool ok;
+};
+
+static int match_entry(Dwarf_Die *fn, void *arg)
+{
+	struct at_ctx *c = arg;
+	uint64_t pc;
+
+	if (!func_entry(fn, &pc) || pc != c->pc)
+		return DWARF_CB_OK;
+	c->found = *fn;
+	c->ok = true;
+	return DWARF_CB_ABORT;
+}
+
+int typedb__find_func_at(struct typedb *db, uint64_t entry_pc, struct dfunc *out)
+{
+	struct at_ctx c = {.pc = entry_pc};
+	char qname[QNAME_MAX];
+	const char *name;
+	Dwarf_Die cu;
+
+	memset(out, 0, sizeof(*out));
+	if (!dwarf_addrdie(db->dw, entry_pc, &cu))
+		return -ENOENT;
+	dwarf_getfuncs(&cu, match_entry, &c, 0);
+	if (!c.ok)
+		return -ENOENT;
+	name = dwarf_diename(&c.found);
+	if (is_cxx(&c.found) && cxx_func_name(&c.found, qname))
+		name = qname;
+	name = name ? arena_strdup(db, name) : NULL;
+	if (!name)
+		return -ENOENT;
+	return fill_func(db, &c.found, name, out);
 }
 
 /* ---- types by name ---- */

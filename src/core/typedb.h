@@ -82,6 +82,10 @@ const struct dtype *typedb__find_type(struct typedb *db, const char *name);
 /* By function name (C name or C++ qualified name without parameters, e.g.
  * "Server::handle"); 0 or -ENOENT. */
 int typedb__find_func(struct typedb *db, const char *name, struct dfunc *out);
+/* The function whose code starts at entry_pc (an ELF virtual address, e.g.
+ * from an ELF symbol: finds "__printf" for the alias "printf"); name is the
+ * DWARF (C++: qualified) name. 0 or -ENOENT. */
+int typedb__find_func_at(struct typedb *db, uint64_t entry_pc, struct dfunc *out);
 
 void dtype__info(const struct dtype *t, struct dtype_info *out);
 /* Target of a pointer/reference, element of an array; NULL for void* or

@@ -6,7 +6,8 @@
  * argument names an existing file, else <name> through the -I dirs) and is
  * compiled with -g -O0 -fno-eliminate-unused-debug-types, which keeps every
  * declared type even though nothing uses it. It is linked as a shared object
- * with -nostdlib rather than left as a -c object: the link applies the
+ * rather than left as a -c object (with the start files: C++ headers with
+ * static objects need __dso_handle from crtbeginS.o): the link applies the
  * relocations of .debug_info (string and abbreviation offsets), which libdw
  * does not do for ET_REL files. objcopy --only-keep-debug then drops the
  * (empty) code and --compress-debug-sections shrinks the rest; libdw
@@ -75,7 +76,7 @@ static void report_failure(const char *what, const char *tool, const char *log)
 		line[strcspn(line, "\n")] = '\0';
 		if (!first[0])
 			snprintf(first, sizeof(first), "%s", line);
-		if (strstr(line, "error")) {
+		if (strstr(line, "error") && strncmp(line, "collect2", 8)) {
 			snprintf(first, sizeof(first), "%s", line);
 			break;
 		}
@@ -134,7 +135,7 @@ static int compile(const struct pack_tmp *t, const char *const *includes, int ni
 		   const struct typedb_pack_opts *o, bool cxx)
 {
 	const char *fixed[] = {o->cc ?: (cxx ? "c++" : "cc"), "-g", "-O0",
-			       "-fno-eliminate-unused-debug-types", "-shared", "-nostdlib", "-fPIC",
+			       "-fno-eliminate-unused-debug-types", "-shared", "-fPIC",
 			       "-w", t->src, "-o", t->so};
 	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), n = 0;
 	char **argv = calloc(nfixed + 2 * (size_t)(nincludes + o->ndefines) + 1, sizeof(*argv));

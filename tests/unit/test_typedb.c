@@ -278,6 +278,10 @@ static void test_function(void **state)
 	assert_string_equal(f.params[2].name, "n");
 	assert_format(f.ret, "int");
 	assert_int_equal(typedb__find_func(db, "no_such_function", &f), -ENOENT);
+	assert_int_equal(typedb__find_func_at(db, s->addr, &f), 0); /* by address */
+	assert_string_equal(f.name, "handle_request");
+	assert_int_equal(f.nparams, 3);
+	assert_int_equal(typedb__find_func_at(db, s->addr + 1, &f), -ENOENT);
 	elf_syms__free(es);
 	typedb__free(db);
 }
@@ -413,6 +417,9 @@ static void test_cxx_method(void **state)
 	assert_format(f.params[2].type, "const char *");
 	assert_int_equal(typedb__find_func(db, f.linkage_name, &g), 0); /* mangled */
 	assert_int_equal(g.entry_pc, f.entry_pc);
+	assert_int_equal(typedb__find_func_at(db, f.entry_pc, &g), 0);
+	assert_string_equal(g.name, "srv::Handler::handle");
+	assert_string_equal(g.params[0].name, "this");
 	elf_syms__free(es);
 	typedb__free(db);
 }
@@ -448,6 +455,8 @@ static void test_libc_build_id(void **state)
 {
 	const char *libc = "/lib/x86_64-linux-gnu/libc.so.6";
 	char *debug = syms_debug_file(libc, NULL);
+	struct elf_syms *es;
+	const struct sym *s;
 	struct typedb *db;
 	struct dmember m;
 	struct dfunc f;
@@ -464,6 +473,14 @@ static void test_libc_build_id(void **state)
 	assert_int_equal(typedb__find_func(db, "malloc", &f), 0);
 	assert_int_equal(f.nparams, 1);
 	assert_non_null(f.ret);
+	/* printf is an alias of __printf: found through its address */
+	es = elf_syms__open(libc, NULL);
+	assert_non_null(es);
+	s = elf_syms__by_name(es, "printf");
+	assert_non_null(s);
+	assert_int_equal(typedb__find_func_at(db, s->addr, &f), 0);
+	assert_string_equal(f.params[0].name, "format");
+	elf_syms__free(es);
 	free(debug);
 	typedb__free(db);
 }
