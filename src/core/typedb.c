@@ -50,10 +50,10 @@
 
 #include "core/syms.h"
 
-#define MAX_DEPTH     32 /* typedef chains, nested anonymous members, scopes */
-#define ARENA_BLOCK   (64 * 1024)
-#define QNAME_MAX     512
-#define MAX_DIMS      15
+#define MAX_DEPTH   32 /* typedef chains, nested anonymous members, scopes */
+#define ARENA_BLOCK (64 * 1024)
+#define QNAME_MAX   512
+#define MAX_DIMS    15
 
 enum name_space { NS_ORDINARY, NS_STRUCT, NS_UNION, NS_ENUM, NS_FUNC, NS_COUNT };
 
@@ -80,7 +80,7 @@ struct typedb {
 	char *source;
 	int fd;
 	Dwarf *dw;
-	Dwarf_CU *next_cu;	/* last unit indexed; NULL before the first */
+	Dwarf_CU *next_cu; /* last unit indexed; NULL before the first */
 	bool indexed_all;
 	struct name_entry **names;
 	size_t nbuckets, nnames;
@@ -271,8 +271,8 @@ static void index_func(struct typedb *db, Dwarf_Die *die, const char *prefix, bo
 {
 	char qname[QNAME_MAX];
 	const char *name = dwarf_diename(die), *link;
-	bool out_of_line = dwarf_hasattr(die, DW_AT_specification) ||
-			   dwarf_hasattr(die, DW_AT_abstract_origin);
+	bool out_of_line =
+	    dwarf_hasattr(die, DW_AT_specification) || dwarf_hasattr(die, DW_AT_abstract_origin);
 	uint64_t pc;
 	bool has_code = func_entry(die, &pc);
 
@@ -762,8 +762,8 @@ static bool walk_nested(struct typedb *db, Dwarf_Die *m, uint64_t off, member_vi
 	if (!type)
 		return false;
 	p = peel(type);
-	if (p.is_void || (tag_kind(dwarf_tag(&p.die)) != DT_STRUCT &&
-			  tag_kind(dwarf_tag(&p.die)) != DT_UNION))
+	if (p.is_void ||
+	    (tag_kind(dwarf_tag(&p.die)) != DT_STRUCT && tag_kind(dwarf_tag(&p.die)) != DT_UNION))
 		return false;
 	return walk_members(db, &p.die, off, visit, ctx, depth + 1);
 }
@@ -875,8 +875,7 @@ void dtype__each_member(const struct dtype *t, void (*fn)(const struct dmember *
 
 #define DECL_MAX 256
 
-static void format_die(Dwarf_Die *die, int dim, const char *decl, char *buf, size_t len,
-		       int depth);
+static void format_die(Dwarf_Die *die, int dim, const char *decl, char *buf, size_t len, int depth);
 
 static void format_named(Dwarf_Die *die, const char *decl, char *buf, size_t len)
 {
@@ -884,9 +883,9 @@ static void format_named(Dwarf_Die *die, const char *decl, char *buf, size_t len
 	int tag = dwarf_tag(die);
 
 	if (!is_cxx(die) || !name) {
-		kw = tag == DW_TAG_structure_type ? "struct "
-		     : tag == DW_TAG_class_type   ? "class "
-		     : tag == DW_TAG_union_type   ? "union "
+		kw = tag == DW_TAG_structure_type     ? "struct "
+		     : tag == DW_TAG_class_type	      ? "class "
+		     : tag == DW_TAG_union_type	      ? "union "
 		     : tag == DW_TAG_enumeration_type ? "enum "
 						      : "";
 	}
@@ -913,7 +912,9 @@ static void format_pointer(Dwarf_Die *die, const char *decl, char *buf, size_t l
 	char d[DECL_MAX];
 	Dwarf_Die next;
 	int tag = dwarf_tag(die), ntag = type_of(die, &next) ? dwarf_tag(&next) : 0;
-	const char *sym = tag == DW_TAG_pointer_type ? "*" : tag == DW_TAG_reference_type ? "&" : "&&";
+	const char *sym = tag == DW_TAG_pointer_type	 ? "*"
+			  : tag == DW_TAG_reference_type ? "&"
+							 : "&&";
 	bool parens = ntag == DW_TAG_array_type || ntag == DW_TAG_subroutine_type;
 
 	snprintf(d, sizeof(d), parens ? "(%s%s)" : "%s%s", sym, decl);
@@ -976,8 +977,8 @@ static void format_function(Dwarf_Die *die, const char *decl, char *buf, size_t 
 			else
 				continue;
 			if (n < sizeof(d))
-				n += (size_t)snprintf(d + n, sizeof(d) - n, "%s%s", first ? "" : ", ",
-						      param);
+				n += (size_t)snprintf(d + n, sizeof(d) - n, "%s%s",
+						      first ? "" : ", ", param);
 			first = false;
 		} while (dwarf_siblingof(&child, &child) == 0);
 	}
@@ -1158,7 +1159,9 @@ const struct dtype *typedb__find_type(struct typedb *db, const char *name)
 	static const struct {
 		const char *kw;
 		enum name_space ns;
-	} kws[] = {{"struct ", NS_STRUCT}, {"class ", NS_STRUCT}, {"union ", NS_UNION},
+	} kws[] = {{"struct ", NS_STRUCT},
+		   {"class ", NS_STRUCT},
+		   {"union ", NS_UNION},
 		   {"enum ", NS_ENUM}};
 	const struct dtype *t;
 

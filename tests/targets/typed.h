@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 enum color { RED, GREEN = 5, NOCOLOR = -1 }; /* signed: has a negative value */
-enum level { LOW, HIGH };                     /* unsigned */
+enum level { LOW, HIGH };		     /* unsigned */
 
 /* PHP's zend_string: the text lives in a one-element trailing array. */
 typedef struct tstring {

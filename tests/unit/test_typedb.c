@@ -488,13 +488,20 @@ static void test_libc_build_id(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_struct_layout),	 cmocka_unit_test(test_nested_pointer_chain),
-		cmocka_unit_test(test_kinds),		 cmocka_unit_test(test_arrays),
-		cmocka_unit_test(test_flexible_arrays), cmocka_unit_test(test_bitfields),
-		cmocka_unit_test(test_function),	 cmocka_unit_test(test_debuglink),
-		cmocka_unit_test(test_debug_dir),	 cmocka_unit_test(test_no_debug_info),
-		cmocka_unit_test(test_cxx_class),	 cmocka_unit_test(test_cxx_method),
-		cmocka_unit_test(test_pack),		 cmocka_unit_test(test_libc_build_id),
+	    cmocka_unit_test(test_struct_layout),
+	    cmocka_unit_test(test_nested_pointer_chain),
+	    cmocka_unit_test(test_kinds),
+	    cmocka_unit_test(test_arrays),
+	    cmocka_unit_test(test_flexible_arrays),
+	    cmocka_unit_test(test_bitfields),
+	    cmocka_unit_test(test_function),
+	    cmocka_unit_test(test_debuglink),
+	    cmocka_unit_test(test_debug_dir),
+	    cmocka_unit_test(test_no_debug_info),
+	    cmocka_unit_test(test_cxx_class),
+	    cmocka_unit_test(test_cxx_method),
+	    cmocka_unit_test(test_pack),
+	    cmocka_unit_test(test_libc_build_id),
 	};
 
 	return cmocka_run_group_tests_name("typedb", tests, NULL, NULL);
