@@ -66,11 +66,23 @@ static int run_tool(char *const argv[], const char *log)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
+/* "<tmpdir>/pack.c:2:10: fatal error: x.h: ..." -> "fatal error: x.h: ...":
+ * the generated file's location means nothing to the user. */
+static const char *without_tmp_location(const char *line, const char *dir)
+{
+	const char *p;
+
+	if (strncmp(line, dir, strlen(dir)))
+		return line;
+	p = strstr(line + strlen(dir), ": ");
+	return p ? p + 2 : line;
+}
+
 /* The first line of the tool's output that says "error", else its first line. */
-static void report_failure(const char *what, const char *tool, const char *log)
+static void report_failure(const char *what, const char *tool, const struct pack_tmp *t)
 {
 	char line[512], first[512] = "";
-	FILE *f = fopen(log, "re");
+	FILE *f = fopen(t->log, "re");
 
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
@@ -83,7 +95,8 @@ static void report_failure(const char *what, const char *tool, const char *log)
 	}
 	if (f)
 		fclose(f);
-	log_error("%s failed: %s", what, first[0] ? first : tool);
+	log_error("%s failed: %s%s", what, first[0] ? without_tmp_location(first, t->dir) : tool,
+		  strstr(first, "No such file") ? " (give its directory with -I)" : "");
 }
 
 static int write_source(const char *path, const char *const *headers, int n)
@@ -169,7 +182,7 @@ static int compile(const struct pack_tmp *t, const char *const *includes, int ni
 		log_error("cannot run the compiler '%s' (a type pack is built where a compiler is)",
 			  argv[0]);
 	else if (err)
-		report_failure("compiling the headers", argv[0], t->log);
+		report_failure("compiling the headers", argv[0], t);
 	free(argv);
 	return err;
 }
@@ -181,7 +194,7 @@ static int strip_to(const struct pack_tmp *t, const char *out_path)
 	int err = run_tool(argv, t->log);
 
 	if (err)
-		report_failure("objcopy", "objcopy", t->log);
+		report_failure("objcopy", "objcopy", t);
 	return err;
 }
 

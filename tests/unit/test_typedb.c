@@ -450,6 +450,43 @@ static void test_pack(void **state)
 	sh("rm -rf %s", dir);
 }
 
+struct hidden { /* as compiled into the program below */
+	long pad[3];
+	int x;
+};
+
+/* A struct only declared in the unit of the function that takes it is
+ * followed to its definition in another unit. */
+static void test_declaration_in_other_unit(void **state)
+{
+	char dir[] = "/tmp/test_typedb_units.XXXXXX";
+	char prog[PATH_MAX];
+	struct typedb *db;
+	struct dfunc f;
+	struct dmember m;
+	const struct dtype *hidden;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(prog, sizeof(prog), "%s/prog", dir);
+	assert_int_equal(
+	    sh("cd %s && printf 'struct hidden;\\nint use(struct hidden *h) { return h != 0; }\\n'"
+	       " > a.c && printf 'struct hidden { long pad[3]; int x; };\\n"
+	       "int use(struct hidden *);\\nint main(void) { struct hidden h = {{0}, 1};"
+	       " return use(&h) + h.x; }\\n' > b.c && cc -g -O0 -o prog a.c b.c",
+	       dir),
+	    0);
+	db = typedb__open(prog, NULL);
+	assert_non_null(db);
+	assert_int_equal(typedb__find_func(db, "use", &f), 0);
+	hidden = dtype__pointee(f.params[0].type);
+	assert_int_equal(size_of(hidden), sizeof(struct hidden));
+	member_type(hidden, "x", &m);
+	assert_int_equal(m.offset, offsetof(struct hidden, x));
+	typedb__free(db);
+	sh("rm -rf %s", dir);
+}
+
 /* A real library: libc through /usr/lib/debug/.build-id (libc6-dbg). */
 static void test_libc_build_id(void **state)
 {
@@ -501,6 +538,7 @@ int main(void)
 	    cmocka_unit_test(test_cxx_class),
 	    cmocka_unit_test(test_cxx_method),
 	    cmocka_unit_test(test_pack),
+	    cmocka_unit_test(test_declaration_in_other_unit),
 	    cmocka_unit_test(test_libc_build_id),
 	};
 
