@@ -224,14 +224,12 @@ static long long read_bits(const void *base, const struct dmember *m, bool is_si
 	return (long long)unit;
 }
 
-static void test_bitfields(void **state)
+static void check_bitfields(struct typedb *db)
 {
-	struct typedb *db = open_target("typed");
 	const struct dtype *t = typedb__find_type(db, "struct flags");
 	struct flags f;
 	struct dmember m;
 
-	(void)state;
 	memset(&f, 0xa5, sizeof(f));
 	f.a = 5;
 	f.b = 19;
@@ -253,7 +251,39 @@ static void test_bitfields(void **state)
 	member_type(t, "f", &m);
 	assert_int_equal(read_bits(&f, &m, true), -2);
 	CHECK_MEMBER(t, struct flags, d);
+}
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* DW_AT_data_bit_offset (DWARF 5, the default), then the legacy
+ * big-endian DW_AT_bit_offset that gcc writes for -gdwarf-3. */
+static void test_bitfields(void **state)
+{
+	char dir[] = "/tmp/test_typedb_bits.XXXXXX", prog[PATH_MAX];
+	struct typedb *db = open_target("typed");
+
+	(void)state;
+	check_bitfields(db);
 	typedb__free(db);
+	assert_non_null(mkdtemp(dir));
+	snprintf(prog, sizeof(prog), "%s/typed3", dir);
+	assert_int_equal(sh("cc -gdwarf-3 -gstrict-dwarf -O0 -o %s tests/targets/typed.c", prog),
+			 0);
+	assert_int_equal(sh("readelf --debug-dump=info %s | grep -q DW_AT_bit_offset", prog), 0);
+	db = typedb__open(prog, NULL);
+	assert_non_null(db);
+	check_bitfields(db);
+	typedb__free(db);
+	sh("rm -rf %s", dir);
 }
 
 static void test_function(void **state)
@@ -299,17 +329,6 @@ static void test_debuglink(void **state)
 	assert_int_equal(typedb__find_func(db, "handle_request", &f), 0);
 	assert_int_equal(f.nparams, 3);
 	typedb__free(db);
-}
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
 }
 
 /* A copy with no debuglink, found only through --debug-dir (basename.debug). */
