@@ -95,6 +95,8 @@ struct dtype {
 	Dwarf_Die die;
 	uint8_t dim;
 	bool is_void;
+	const struct dtype *ptr_to; /* synthetic pointer (no DIE) to this type */
+	struct dtype *ptr_cache;    /* the synthetic pointer to this type, once made */
 };
 
 /* ---- memory ---- */
@@ -420,6 +422,34 @@ static struct dtype *make_dtype(struct typedb *db, Dwarf_Die *die, uint8_t dim)
 	return t;
 }
 
+/* Pointers have the address size of the unit their target comes from. */
+static uint64_t synth_ptr_size(const struct dtype *t)
+{
+	const struct dtype *to = t->ptr_to;
+	Dwarf_Die cu;
+	uint8_t size = 8;
+
+	while (to->ptr_to)
+		to = to->ptr_to;
+	if (!to->is_void)
+		dwarf_diecu((Dwarf_Die *)&to->die, &cu, &size, NULL);
+	return size;
+}
+
+const struct dtype *dtype__pointer_to(const struct dtype *t)
+{
+	struct dtype *target = (struct dtype *)t, *p;
+
+	if (target->ptr_cache)
+		return target->ptr_cache;
+	p = arena_alloc(t->db, sizeof(*p));
+	if (!p)
+		return NULL;
+	*p = (struct dtype){.db = t->db, .ptr_to = t};
+	target->ptr_cache = p;
+	return p;
+}
+
 /* The DIE that die's DW_AT_type names; false for void (no attribute). */
 static bool type_of(Dwarf_Die *die, Dwarf_Die *out)
 {
@@ -441,8 +471,20 @@ struct peeled {
 	Dwarf_Die die;
 	uint8_t dim;
 	bool is_void;
+	bool byte_alias; /* reached through uint8_t & co: a number, not a char */
 	const char *alias;
 };
+
+static bool is_byte_typedef(const char *name)
+{
+	static const char *const names[] = {"int8_t", "uint8_t", "__int8_t", "__uint8_t", "u8",
+					    "s8",     "__u8",	 "__s8",     "u_int8_t",  "u_char"};
+
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
 
 static bool is_qualifier(int tag)
 {
@@ -477,11 +519,13 @@ static void complete_decl(struct typedb *db, Dwarf_Die *die)
 
 static struct peeled peel(const struct dtype *t)
 {
-	struct peeled p = {.die = t->die, .dim = t->dim, .is_void = t->is_void};
+	struct peeled p = {.die = t->die, .dim = t->dim, .is_void = t->is_void || t->ptr_to};
 
 	for (int i = 0; !p.is_void && i < MAX_DEPTH && is_qualifier(dwarf_tag(&p.die)); i++) {
-		if (dwarf_tag(&p.die) == DW_TAG_typedef)
+		if (dwarf_tag(&p.die) == DW_TAG_typedef) {
 			p.alias = dwarf_diename(&p.die);
+			p.byte_alias = p.byte_alias || is_byte_typedef(p.alias);
+		}
 		p.is_void = !type_of(&p.die, &p.die);
 	}
 	if (!p.is_void)
@@ -638,6 +682,11 @@ void dtype__info(const struct dtype *t, struct dtype_info *out)
 	int tag;
 
 	*out = (struct dtype_info){.kind = DT_VOID, .name = "void"};
+	if (t->ptr_to) {
+		*out =
+		    (struct dtype_info){.kind = DT_POINTER, .name = "", .size = synth_ptr_size(t)};
+		return;
+	}
 	if (p.is_void)
 		return;
 	tag = dwarf_tag(&p.die);
@@ -646,6 +695,7 @@ void dtype__info(const struct dtype *t, struct dtype_info *out)
 	out->kind = tag_kind(tag);
 	if (tag == DW_TAG_base_type)
 		base_info(&p.die, out);
+	out->is_char = out->is_char && !p.byte_alias;
 	out->is_enum = tag == DW_TAG_enumeration_type;
 	if (out->is_enum)
 		out->is_signed = enum_signed(&p.die);
@@ -663,6 +713,8 @@ const struct dtype *dtype__pointee(const struct dtype *t)
 	Dwarf_Die sub, target;
 	int tag;
 
+	if (t->ptr_to)
+		return t->ptr_to->is_void ? NULL : t->ptr_to;
 	if (p.is_void)
 		return NULL;
 	tag = dwarf_tag(&p.die);
@@ -1009,11 +1061,24 @@ static void format_die(Dwarf_Die *die, int dim, const char *decl, char *buf, siz
 	}
 }
 
+static void format_synth_ptr(const struct dtype *t, const char *name, char *buf, size_t len)
+{
+	const struct dtype *to = t->ptr_to;
+	int tag = to->is_void || to->ptr_to ? 0 : dwarf_tag((Dwarf_Die *)&to->die);
+	bool parens = tag == DW_TAG_array_type || tag == DW_TAG_subroutine_type;
+	char decl[DECL_MAX];
+
+	snprintf(decl, sizeof(decl), parens ? "(*%s)" : "*%s", name);
+	dtype__format_decl(to, decl, buf, len);
+}
+
 void dtype__format_decl(const struct dtype *t, const char *name, char *buf, size_t len)
 {
 	if (!len)
 		return;
-	if (t->is_void)
+	if (t->ptr_to)
+		format_synth_ptr(t, name ?: "", buf, len);
+	else if (t->is_void)
 		format_void(name ?: "", buf, len);
 	else
 		format_die((Dwarf_Die *)&t->die, t->dim, name ?: "", buf, len, 0);
@@ -1154,7 +1219,7 @@ static const struct dtype *find_in(struct typedb *db, const char *name, enum nam
 	return make_dtype(db, &die, 0);
 }
 
-const struct dtype *typedb__find_type(struct typedb *db, const char *name)
+static const struct dtype *find_base_type(struct typedb *db, const char *name)
 {
 	static const struct {
 		const char *kw;
@@ -1173,6 +1238,36 @@ const struct dtype *typedb__find_type(struct typedb *db, const char *name)
 	t = find_in(db, name, NS_ORDINARY);
 	for (enum name_space ns = NS_STRUCT; !t && ns <= NS_ENUM; ns++)
 		t = find_in(db, name, ns);
+	return t;
+}
+
+/* "const struct x **": the named type, then one synthetic pointer per '*'.
+ * Qualifiers are dropped: every operation looks through them anyway. */
+const struct dtype *typedb__find_type(struct typedb *db, const char *name)
+{
+	static const char *const quals[] = {"const ", "volatile "};
+	char base[QNAME_MAX];
+	const struct dtype *t;
+	size_t n;
+	int stars = 0;
+
+	for (size_t i = 0; i < sizeof(quals) / sizeof(quals[0]); i++)
+		if (!strncmp(name, quals[i], strlen(quals[i]))) {
+			name += strlen(quals[i]);
+			i = (size_t)-1;
+		}
+	n = strlen(name);
+	for (; n && (name[n - 1] == '*' || name[n - 1] == ' '); n--)
+		stars += name[n - 1] == '*';
+	if (!stars && n == strlen(name))
+		return find_base_type(db, name);
+	if (n >= sizeof(base))
+		return NULL;
+	memcpy(base, name, n);
+	base[n] = '\0';
+	t = find_base_type(db, base);
+	while (t && stars--)
+		t = dtype__pointer_to(t);
 	return t;
 }
 

@@ -38,7 +38,8 @@ struct dtype_info {
 	const char *name;     /* "request_rec", "int", "" for anonymous */
 	uint64_t size;        /* bytes; 0 when incomplete or void */
 	bool is_signed;       /* DT_INT */
-	bool is_char;         /* DT_INT of size 1 declared as a char type */
+	bool is_char;         /* DT_INT of size 1 declared as a char type (not when
+			       * reached through int8_t/uint8_t/u8/__u8 typedefs) */
 	bool is_bool;         /* DT_INT: _Bool / bool */
 	bool is_enum;         /* DT_INT from an enum */
 	bool is_reference;    /* DT_POINTER from a C++ reference */
@@ -77,7 +78,9 @@ void typedb__free(struct typedb *db);
 const char *typedb__source(const struct typedb *db);
 
 /* "request_rec", "struct conn_rec", "union u", "enum e", "unsigned int",
- * "Server::Connection" (C++ qualified names). NULL when unknown. */
+ * "Server::Connection" (C++ qualified names), "void"; trailing '*' make
+ * pointers ("struct conn_rec *", "const char **"), leading const/volatile are
+ * ignored. NULL when unknown. */
 const struct dtype *typedb__find_type(struct typedb *db, const char *name);
 /* By function name (C name or C++ qualified name without parameters, e.g.
  * "Server::handle"); 0 or -ENOENT. */
@@ -91,6 +94,9 @@ void dtype__info(const struct dtype *t, struct dtype_info *out);
 /* Target of a pointer/reference, element of an array; NULL for void* or
  * other kinds. */
 const struct dtype *dtype__pointee(const struct dtype *t);
+/* A pointer to t (for casts such as "(struct request_rec *)arg0"), made
+ * when DWARF has none; the same handle each time for the same t. */
+const struct dtype *dtype__pointer_to(const struct dtype *t);
 /* A member of a struct/union/class, found also inside anonymous members and
  * C++ base classes (offsets accumulated). 0 or -ENOENT. */
 int dtype__member(const struct dtype *t, const char *name, struct dmember *out);

@@ -47,6 +47,7 @@ struct connection {
 	int fd;
 	char client_ip[46];
 	struct sockaddr_in addr;
+	uint8_t mac[6]; /* bytes, not text */
 };
 
 typedef struct request {

@@ -123,6 +123,11 @@ static void test_nested_pointer_chain(void **state)
 	member_type(conn, "client_ip", &m);
 	assert_int_equal(m.offset, offsetof(struct connection, client_ip));
 	assert_format(m.type, "char [46]");
+	dtype__info(dtype__pointee(m.type), &i);
+	assert_true(i.is_char);
+	dtype__info(dtype__pointee(member_type(conn, "mac", &m)), &i); /* uint8_t: a number */
+	assert_true(i.kind == DT_INT && i.size == 1 && !i.is_char && !i.is_signed);
+	assert_int_equal(m.offset, offsetof(struct connection, mac));
 	typedb__free(db);
 }
 
@@ -159,6 +164,32 @@ static void test_kinds(void **state)
 	dtype__info(typedb__find_type(db, "unsigned int"), &i);
 	assert_true(i.kind == DT_INT && !i.is_signed && i.size == sizeof(unsigned int));
 	assert_null(typedb__find_type(db, "struct no_such_struct"));
+	typedb__free(db);
+}
+
+static void test_synthetic_pointers(void **state)
+{
+	struct typedb *db = open_target("typed");
+	const struct dtype *req = typedb__find_type(db, "struct request"), *p, *pp;
+	struct dmember m;
+	struct dtype_info i;
+
+	(void)state;
+	p = typedb__find_type(db, "struct request *");
+	assert_non_null(p);
+	assert_ptr_equal(dtype__pointer_to(req), p); /* one handle per target */
+	dtype__info(p, &i);
+	assert_true(i.kind == DT_POINTER && i.size == sizeof(void *));
+	assert_ptr_equal(dtype__pointee(p), req);
+	assert_format(p, "struct request *");
+	assert_int_equal(dtype__member(p, "uri", &m), -ENOENT); /* a pointer has no members */
+	pp = typedb__find_type(db, "const char **");
+	assert_format(pp, "char **");
+	dtype__info(dtype__pointee(dtype__pointee(pp)), &i);
+	assert_true(i.kind == DT_INT && i.is_char);
+	assert_format(dtype__pointer_to(member_type(req, "matrix", &m)), "int (*)[3][4]");
+	assert_null(dtype__pointee(typedb__find_type(db, "void *")));
+	assert_null(typedb__find_type(db, "struct no_such_struct *"));
 	typedb__free(db);
 }
 
@@ -547,6 +578,7 @@ int main(void)
 	    cmocka_unit_test(test_struct_layout),
 	    cmocka_unit_test(test_nested_pointer_chain),
 	    cmocka_unit_test(test_kinds),
+	    cmocka_unit_test(test_synthetic_pointers),
 	    cmocka_unit_test(test_arrays),
 	    cmocka_unit_test(test_flexible_arrays),
 	    cmocka_unit_test(test_bitfields),
