@@ -65,9 +65,13 @@ struct name_entry {
 	bool complete[NS_COUNT];
 };
 
-struct type_slot {
-	uint64_t key; /* DIE offset << 4 | dimension; 0 when empty */
-	struct dtype *t;
+/* Open addressing from a non-zero 64-bit key to a pointer. */
+struct offmap {
+	struct offmap_slot {
+		uint64_t key; /* 0: empty */
+		void *val;
+	} * v;
+	size_t cap, n;
 };
 
 struct arena_block {
@@ -84,8 +88,9 @@ struct typedb {
 	bool indexed_all;
 	struct name_entry **names;
 	size_t nbuckets, nnames;
-	struct type_slot *types;
-	size_t ntypes_cap, ntypes;
+	struct offmap types;	  /* DIE offset << 4 | dimension -> struct dtype */
+	struct offmap decl_names; /* C++ declaration DIE offset -> qualified name */
+	struct offmap units_done; /* unit DIE offset -> (void *)1 once indexed */
 	struct arena_block *arena;
 	struct dtype *void_type;
 };
@@ -135,6 +140,55 @@ static uint64_t hash_str(const char *s)
 	while (*s)
 		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
 	return h;
+}
+
+/* ---- offset maps ---- */
+
+static size_t offmap_home(uint64_t key)
+{
+	return (size_t)(key * 0x9e3779b97f4a7c15ull >> 20);
+}
+
+static bool offmap_grow(struct offmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 1024;
+	struct offmap_slot *v = calloc(cap, sizeof(*v));
+
+	if (!v)
+		return false;
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t j = offmap_home(m->v[i].key);
+
+		if (!m->v[i].key)
+			continue;
+		while (v[j & (cap - 1)].key)
+			j++;
+		v[j & (cap - 1)] = m->v[i];
+	}
+	free(m->v);
+	m->v = v;
+	m->cap = cap;
+	return true;
+}
+
+/* The value slot of key; with insert, created (value NULL) when missing.
+ * NULL when missing and not inserted, or out of memory. */
+static void **offmap_get(struct offmap *m, uint64_t key, bool insert)
+{
+	size_t j;
+
+	if (insert && 2 * (m->n + 1) > m->cap && !offmap_grow(m))
+		return NULL;
+	if (!m->cap)
+		return NULL;
+	for (j = offmap_home(key); m->v[j & (m->cap - 1)].key; j++)
+		if (m->v[j & (m->cap - 1)].key == key)
+			return &m->v[j & (m->cap - 1)].val;
+	if (!insert)
+		return NULL;
+	m->v[j & (m->cap - 1)].key = key;
+	m->n++;
+	return &m->v[j & (m->cap - 1)].val;
 }
 
 /* ---- name index ---- */
@@ -291,6 +345,16 @@ static void index_func(struct typedb *db, Dwarf_Die *die, const char *prefix, bo
 static void index_scope(struct typedb *db, Dwarf_Die *scope, const char *prefix, bool cxx,
 			int depth);
 
+/* A C++ declaration's qualified name, for finding its definition later:
+ * DIEs know no parents, so this is the only time the scope is known. */
+static void remember_decl(struct typedb *db, Dwarf_Die *die, const char *qname)
+{
+	void **slot = offmap_get(&db->decl_names, dwarf_dieoffset(die), true);
+
+	if (slot && !*slot)
+		*slot = (void *)arena_strdup(db, qname);
+}
+
 static void index_type(struct typedb *db, Dwarf_Die *die, enum name_space ns, const char *prefix,
 		       bool cxx, int depth)
 {
@@ -300,6 +364,8 @@ static void index_type(struct typedb *db, Dwarf_Die *die, enum name_space ns, co
 	if (!name || !qualify(qname, prefix, name))
 		return;
 	names_add(db, qname, ns, dwarf_dieoffset(die), !is_declaration(die));
+	if (cxx && *prefix && is_declaration(die))
+		remember_decl(db, die, qname);
 	if (cxx && ns == NS_STRUCT && dwarf_haschildren(die))
 		index_scope(db, die, qname, cxx, depth + 1);
 }
@@ -341,6 +407,17 @@ static void index_scope(struct typedb *db, Dwarf_Die *scope, const char *prefix,
 	while (dwarf_siblingof(&child, &child) == 0);
 }
 
+static void index_unit(struct typedb *db, Dwarf_Die *cudie)
+{
+	void **done = offmap_get(&db->units_done, dwarf_dieoffset(cudie) + 1, true);
+
+	if (done && *done)
+		return;
+	if (done)
+		*done = (void *)1;
+	index_scope(db, cudie, "", is_cxx(cudie), 0);
+}
+
 /* Indexes the next unit; false when every unit has been indexed. */
 static bool index_next_unit(struct typedb *db)
 {
@@ -355,7 +432,7 @@ static bool index_next_unit(struct typedb *db)
 		db->indexed_all = true;
 		return false;
 	}
-	index_scope(db, &cudie, "", is_cxx(&cudie), 0);
+	index_unit(db, &cudie);
 	return true;
 }
 
@@ -379,46 +456,19 @@ static Dwarf_Off lookup(struct typedb *db, const char *name, enum name_space ns)
 
 static struct dtype *make_dtype(struct typedb *db, Dwarf_Die *die, uint8_t dim);
 
-static void types_grow(struct typedb *db)
-{
-	size_t cap = db->ntypes_cap ? db->ntypes_cap * 2 : 1024;
-	struct type_slot *v = calloc(cap, sizeof(*v)), *old = db->types;
-
-	if (!v)
-		return;
-	for (size_t i = 0; i < db->ntypes_cap; i++) {
-		size_t j = old[i].key * 0x9e3779b97f4a7c15ull >> 20;
-
-		if (!old[i].key)
-			continue;
-		while (v[j & (cap - 1)].key)
-			j++;
-		v[j & (cap - 1)] = old[i];
-	}
-	free(old);
-	db->types = v;
-	db->ntypes_cap = cap;
-}
-
 static struct dtype *make_dtype(struct typedb *db, Dwarf_Die *die, uint8_t dim)
 {
-	uint64_t key = (uint64_t)dwarf_dieoffset(die) << 4 | dim;
-	size_t j;
+	void **slot = offmap_get(&db->types, (uint64_t)dwarf_dieoffset(die) << 4 | dim, true);
+	struct dtype *t;
 
-	if (2 * (db->ntypes + 1) > db->ntypes_cap)
-		types_grow(db);
-	if (!db->ntypes_cap)
+	if (!slot)
 		return NULL;
-	for (j = key * 0x9e3779b97f4a7c15ull >> 20; db->types[j & (db->ntypes_cap - 1)].key; j++)
-		if (db->types[j & (db->ntypes_cap - 1)].key == key)
-			return db->types[j & (db->ntypes_cap - 1)].t;
-	struct dtype *t = arena_alloc(db, sizeof(*t));
-
-	if (!t)
-		return NULL;
-	*t = (struct dtype){.db = db, .die = *die, .dim = dim};
-	db->types[j & (db->ntypes_cap - 1)] = (struct type_slot){key, t};
-	db->ntypes++;
+	if (*slot)
+		return *slot;
+	t = arena_alloc(db, sizeof(*t));
+	if (t)
+		*t = (struct dtype){.db = db, .die = *die, .dim = dim};
+	*slot = t;
 	return t;
 }
 
@@ -503,14 +553,29 @@ static enum name_space tag_name_space(int tag)
 	}
 }
 
+/* The name a declaration's definition is indexed under: C++ declarations
+ * inside namespaces or classes by their qualified name, recorded when their
+ * unit was indexed (done now if the lazy index has not got there yet). */
+static const char *decl_name(struct typedb *db, Dwarf_Die *die)
+{
+	void **slot = offmap_get(&db->decl_names, dwarf_dieoffset(die), false);
+	Dwarf_Die cu;
+
+	if (!slot && is_cxx(die) && dwarf_diecu(die, &cu, NULL, NULL)) {
+		index_unit(db, &cu);
+		slot = offmap_get(&db->decl_names, dwarf_dieoffset(die), false);
+	}
+	return slot && *slot ? *slot : dwarf_diename(die);
+}
+
 /* A struct/union/enum declaration replaced by the definition of that name. */
 static void complete_decl(struct typedb *db, Dwarf_Die *die)
 {
 	enum name_space ns = tag_name_space(dwarf_tag(die));
-	const char *name = dwarf_diename(die);
+	const char *name;
 	Dwarf_Off off;
 
-	if (ns == NS_COUNT || !name || !is_declaration(die))
+	if (ns == NS_COUNT || !is_declaration(die) || !(name = decl_name(db, die)))
 		return;
 	off = lookup(db, name, ns);
 	if (off && off != dwarf_dieoffset(die))
@@ -1371,7 +1436,9 @@ void typedb__free(struct typedb *db)
 		db->arena = next;
 	}
 	free(db->names);
-	free(db->types);
+	free(db->types.v);
+	free(db->decl_names.v);
+	free(db->units_done.v);
 	free(db->source);
 	free(db);
 }

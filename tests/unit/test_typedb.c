@@ -537,6 +537,47 @@ static void test_declaration_in_other_unit(void **state)
 	sh("rm -rf %s", dir);
 }
 
+struct cxx_conn_layout { /* ns::Conn below, as a C struct of the same layout */
+	long id;
+	char name[12];
+	int port;
+};
+
+/* The same in C++: ns::Conn is only declared in the unit of Server. */
+static void test_cxx_declaration_in_other_unit(void **state)
+{
+	char dir[] = "/tmp/test_typedb_cxx.XXXXXX", prog[PATH_MAX];
+	struct typedb *db;
+	struct dfunc f;
+	struct dmember m;
+	const struct dtype *server, *conn;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(prog, sizeof(prog), "%s/prog", dir);
+	assert_int_equal(sh("cd %s && printf 'namespace ns { class Conn; }\\nstruct Server { "
+			    "ns::Conn *c; int n; };\\n"
+			    "int serve(Server *s) { return s->n; }\\n' > a.cc &&"
+			    " printf 'namespace ns { class Conn { public: long id; char name[12]; "
+			    "int port; }; }\\n"
+			    "struct Server { ns::Conn *c; int n; };\\nint serve(Server *);\\n"
+			    "int main() { ns::Conn c{}; Server s{&c, 1}; return serve(&s) + "
+			    "c.port; }\\n' > b.cc &&"
+			    " c++ -g -O0 -o prog a.cc b.cc",
+			    dir),
+			 0);
+	db = typedb__open(prog, NULL);
+	assert_non_null(db);
+	assert_int_equal(typedb__find_func(db, "serve", &f), 0);
+	server = dtype__pointee(f.params[0].type);
+	conn = dtype__pointee(member_type(server, "c", &m));
+	assert_int_equal(size_of(conn), sizeof(struct cxx_conn_layout));
+	member_type(conn, "port", &m);
+	assert_int_equal(m.offset, offsetof(struct cxx_conn_layout, port));
+	typedb__free(db);
+	sh("rm -rf %s", dir);
+}
+
 /* A real library: libc through /usr/lib/debug/.build-id (libc6-dbg). */
 static void test_libc_build_id(void **state)
 {
@@ -590,6 +631,7 @@ int main(void)
 	    cmocka_unit_test(test_cxx_method),
 	    cmocka_unit_test(test_pack),
 	    cmocka_unit_test(test_declaration_in_other_unit),
+	    cmocka_unit_test(test_cxx_declaration_in_other_unit),
 	    cmocka_unit_test(test_libc_build_id),
 	};
 
