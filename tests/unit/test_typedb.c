@@ -295,26 +295,57 @@ static int sh(const char *fmt, ...)
 	return system(cmd);
 }
 
+/* Writes files (name, text pairs) into a new directory, runs the build
+ * command there and opens the "prog" it made; *dir must be freed with
+ * scratch_remove. */
+static struct typedb *scratch_build(char *dir, const char *const (*files)[2], int nfiles,
+				    const char *build)
+{
+	char path[PATH_MAX];
+	struct typedb *db;
+	FILE *f;
+
+	strcpy(dir, "/tmp/test_typedb.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < nfiles; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i][0]);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(files[i][1], f);
+		fclose(f);
+	}
+	assert_int_equal(sh("cd %s && %s", dir, build), 0);
+	snprintf(path, sizeof(path), "%s/prog", dir);
+	db = typedb__open(path, NULL);
+	if (!db)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	return db;
+}
+
+static void scratch_remove(const char *dir)
+{
+	sh("rm -rf %s", dir);
+}
+
 /* DW_AT_data_bit_offset (DWARF 5, the default), then the legacy
  * big-endian DW_AT_bit_offset that gcc writes for -gdwarf-3. */
 static void test_bitfields(void **state)
 {
-	char dir[] = "/tmp/test_typedb_bits.XXXXXX", prog[PATH_MAX];
+	char dir[32], build[PATH_MAX + 64];
 	struct typedb *db = open_target("typed");
 
 	(void)state;
 	check_bitfields(db);
 	typedb__free(db);
-	assert_non_null(mkdtemp(dir));
-	snprintf(prog, sizeof(prog), "%s/typed3", dir);
-	assert_int_equal(sh("cc -gdwarf-3 -gstrict-dwarf -O0 -o %s tests/targets/typed.c", prog),
+	snprintf(build, sizeof(build),
+		 "cc -gdwarf-3 -gstrict-dwarf -O0 -o prog %s/tests/targets/typed.c",
+		 getcwd((char[PATH_MAX]){0}, PATH_MAX));
+	db = scratch_build(dir, NULL, 0, build);
+	assert_int_equal(sh("readelf --debug-dump=info %s/prog | grep -q DW_AT_bit_offset", dir),
 			 0);
-	assert_int_equal(sh("readelf --debug-dump=info %s | grep -q DW_AT_bit_offset", prog), 0);
-	db = typedb__open(prog, NULL);
-	assert_non_null(db);
 	check_bitfields(db);
 	typedb__free(db);
-	sh("rm -rf %s", dir);
+	scratch_remove(dir);
 }
 
 static void test_function(void **state)
@@ -509,32 +540,25 @@ struct hidden { /* as compiled into the program below */
  * followed to its definition in another unit. */
 static void test_declaration_in_other_unit(void **state)
 {
-	char dir[] = "/tmp/test_typedb_units.XXXXXX";
-	char prog[PATH_MAX];
-	struct typedb *db;
+	static const char *const files[][2] = {
+	    {"a.c", "struct hidden;\nint use(struct hidden *h) { return h != 0; }\n"},
+	    {"b.c", "struct hidden { long pad[3]; int x; };\nint use(struct hidden *);\n"
+		    "int main(void) { struct hidden h = {{0}, 1}; return use(&h) + h.x; }\n"},
+	};
+	char dir[32];
+	struct typedb *db = scratch_build(dir, files, 2, "cc -g -O0 -o prog a.c b.c");
 	struct dfunc f;
 	struct dmember m;
 	const struct dtype *hidden;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(prog, sizeof(prog), "%s/prog", dir);
-	assert_int_equal(
-	    sh("cd %s && printf 'struct hidden;\\nint use(struct hidden *h) { return h != 0; }\\n'"
-	       " > a.c && printf 'struct hidden { long pad[3]; int x; };\\n"
-	       "int use(struct hidden *);\\nint main(void) { struct hidden h = {{0}, 1};"
-	       " return use(&h) + h.x; }\\n' > b.c && cc -g -O0 -o prog a.c b.c",
-	       dir),
-	    0);
-	db = typedb__open(prog, NULL);
-	assert_non_null(db);
 	assert_int_equal(typedb__find_func(db, "use", &f), 0);
 	hidden = dtype__pointee(f.params[0].type);
 	assert_int_equal(size_of(hidden), sizeof(struct hidden));
 	member_type(hidden, "x", &m);
 	assert_int_equal(m.offset, offsetof(struct hidden, x));
 	typedb__free(db);
-	sh("rm -rf %s", dir);
+	scratch_remove(dir);
 }
 
 struct cxx_conn_layout { /* ns::Conn below, as a C struct of the same layout */
@@ -546,28 +570,20 @@ struct cxx_conn_layout { /* ns::Conn below, as a C struct of the same layout */
 /* The same in C++: ns::Conn is only declared in the unit of Server. */
 static void test_cxx_declaration_in_other_unit(void **state)
 {
-	char dir[] = "/tmp/test_typedb_cxx.XXXXXX", prog[PATH_MAX];
-	struct typedb *db;
+	static const char *const files[][2] = {
+	    {"a.cc", "namespace ns { class Conn; }\nstruct Server { ns::Conn *c; int n; };\n"
+		     "int serve(Server *s) { return s->n; }\n"},
+	    {"b.cc", "namespace ns { class Conn { public: long id; char name[12]; int port; }; }\n"
+		     "struct Server { ns::Conn *c; int n; };\nint serve(Server *);\n"
+		     "int main() { ns::Conn c{}; Server s{&c, 1}; return serve(&s) + c.port; }\n"},
+	};
+	char dir[32];
+	struct typedb *db = scratch_build(dir, files, 2, "c++ -g -O0 -o prog a.cc b.cc");
 	struct dfunc f;
 	struct dmember m;
 	const struct dtype *server, *conn;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(prog, sizeof(prog), "%s/prog", dir);
-	assert_int_equal(sh("cd %s && printf 'namespace ns { class Conn; }\\nstruct Server { "
-			    "ns::Conn *c; int n; };\\n"
-			    "int serve(Server *s) { return s->n; }\\n' > a.cc &&"
-			    " printf 'namespace ns { class Conn { public: long id; char name[12]; "
-			    "int port; }; }\\n"
-			    "struct Server { ns::Conn *c; int n; };\\nint serve(Server *);\\n"
-			    "int main() { ns::Conn c{}; Server s{&c, 1}; return serve(&s) + "
-			    "c.port; }\\n' > b.cc &&"
-			    " c++ -g -O0 -o prog a.cc b.cc",
-			    dir),
-			 0);
-	db = typedb__open(prog, NULL);
-	assert_non_null(db);
 	assert_int_equal(typedb__find_func(db, "serve", &f), 0);
 	server = dtype__pointee(f.params[0].type);
 	conn = dtype__pointee(member_type(server, "c", &m));
@@ -575,7 +591,7 @@ static void test_cxx_declaration_in_other_unit(void **state)
 	member_type(conn, "port", &m);
 	assert_int_equal(m.offset, offsetof(struct cxx_conn_layout, port));
 	typedb__free(db);
-	sh("rm -rf %s", dir);
+	scratch_remove(dir);
 }
 
 /* A real library: libc through /usr/lib/debug/.build-id (libc6-dbg). */
