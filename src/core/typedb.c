@@ -17,6 +17,8 @@
  * parameter list, since its DIE sits at unit level, far from its class.
  * A definition replaces a declaration already in its slot (a struct without
  * DW_AT_declaration, a function with code); otherwise the first one wins.
+ * Lookups by entry address (ELF aliases: printf is __printf) bypass the
+ * index: the unit from .debug_aranges, then its subprograms.
  *
  * Laziness. Units are indexed one at a time, only when a lookup misses or
  * finds only a declaration: a lookup of a type defined early in a large
@@ -25,12 +27,16 @@
  * top-level DIEs (and, in C++, the children of namespaces and classes).
  *
  * Handles. A struct dtype is (DIE, array dimension) and is made once per DIE
- * (a second hash table keyed by DIE offset), so handles compare equal by
- * pointer and live until typedb__free. The dimension lets "int a[3][4]",
- * one DWARF array with two subranges, yield the element type "int [4]".
- * Operations look through typedef/const/volatile/restrict/_Atomic and
- * replace a struct/union/enum declaration by its definition found by name
- * (a pointer to a type declared but not defined in this unit).
+ * (an offset map keyed by DIE offset), so handles compare equal by pointer
+ * and live until typedb__free. The dimension lets "int a[3][4]", one DWARF
+ * array with two subranges, yield the element type "int [4]". A synthetic
+ * pointer (no DIE) to any handle serves casts ("struct x *" by name), made
+ * once per target. Operations look through typedef/const/volatile/restrict/
+ * _Atomic and replace a struct/union/enum declaration by its definition
+ * found by name (a pointer to a type declared but not defined in this
+ * unit). DIEs have no parent links, so a C++ declaration's qualified name
+ * ("ns::Conn") is recorded while its unit is indexed; resolving a
+ * declaration from a unit not yet indexed indexes that unit first.
  *
  * Bitfields. DW_AT_data_bit_offset (DWARF 4+) or the legacy big-endian
  * DW_AT_bit_offset is turned into the storage unit of the member's type
