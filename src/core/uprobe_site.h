@@ -21,6 +21,9 @@ struct uprobe_site {
 void uprobe_site_classify(const uint8_t *code, size_t len, struct uprobe_site *out);
 /* Reads the bytes at an ELF virtual address of a binary and classifies them. */
 int uprobe_site_at(const char *binary, uint64_t vaddr, struct uprobe_site *out);
+/* The same for n addresses with one open of the binary; 0 or -errno. */
+int uprobe_site_classify_many(const char *binary, const uint64_t *vaddrs, size_t n,
+			      struct uprobe_site *out);
 const char *uprobe_site_kind_name(enum uprobe_site_kind kind);
 
 #endif
