@@ -89,6 +89,7 @@ struct arena_block {
 struct typedb {
 	char *source;
 	int fd;
+	Elf *elf;
 	Dwarf *dw;
 	Dwarf_CU *next_cu; /* last unit indexed; NULL before the first */
 	bool indexed_all;
@@ -1344,6 +1345,20 @@ const struct dtype *typedb__find_type(struct typedb *db, const char *name)
 
 /* ---- opening ---- */
 
+static void close_dwarf(struct typedb *db)
+{
+	if (db->dw)
+		dwarf_end(db->dw);
+	if (db->elf)
+		elf_end(db->elf);
+	if (db->fd >= 0)
+		close(db->fd);
+	db->dw = NULL;
+	db->elf = NULL;
+	db->fd = -1;
+}
+
+/* 0, -ENOEXEC for what is not ELF, -ENODATA for ELF without DWARF units. */
 static int open_dwarf(struct typedb *db, const char *path)
 {
 	Dwarf_CU *cu = NULL;
@@ -1353,13 +1368,15 @@ static int open_dwarf(struct typedb *db, const char *path)
 	db->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (db->fd < 0)
 		return -errno;
-	db->dw = dwarf_begin(db->fd, DWARF_C_READ);
+	elf_version(EV_CURRENT);
+	db->elf = elf_begin(db->fd, ELF_C_READ_MMAP, NULL);
+	if (!db->elf || elf_kind(db->elf) != ELF_K_ELF) {
+		close_dwarf(db);
+		return -ENOEXEC;
+	}
+	db->dw = dwarf_begin_elf(db->elf, DWARF_C_READ, NULL);
 	if (!db->dw || dwarf_get_units(db->dw, NULL, &cu, &version, &unit_type, NULL, NULL) != 0) {
-		if (db->dw)
-			dwarf_end(db->dw);
-		db->dw = NULL;
-		close(db->fd);
-		db->fd = -1;
+		close_dwarf(db);
 		return -ENODATA;
 	}
 	db->source = strdup(path);
@@ -1431,10 +1448,7 @@ void typedb__free(struct typedb *db)
 {
 	if (!db)
 		return;
-	if (db->dw)
-		dwarf_end(db->dw);
-	if (db->fd >= 0)
-		close(db->fd);
+	close_dwarf(db);
 	while (db->arena) {
 		struct arena_block *next = db->arena->next;
 

@@ -199,6 +199,8 @@ static struct typedb *open_types(const char *path)
 		log_error("%s has no debug info: install its debug package, point --debug-dir at "
 			  "its .debug file, or build a type pack ('bpfscope types build')",
 			  path);
+	else if (errno == ENOEXEC)
+		log_error("%s is not an ELF file (a binary, a shared library or a type pack)", path);
 	else
 		log_error("cannot read %s: %s", path, strerror(errno));
 	return NULL;

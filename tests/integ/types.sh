@@ -3,7 +3,7 @@
 # offsets as the C compiler (offsetof in a program compiled here), and
 # `types show` reads types through a debuglink; bad input gets one line.
 source "$(dirname "$0")/lib.bash"
-plan 16
+plan 18
 
 INC=(-I /usr/include/apache2 -I /usr/include/apr-1.0)
 pack=$TMP/httpd.types
@@ -61,6 +61,9 @@ grep -q 'srv::Handler::handle(Handler \*const this, int code, const char \*msg)'
 ok $? "C++ method with this" || show "$TMP/s3"
 
 bad_input "no debug info" "has no debug info" types show "$TARGETS/typed.nodebug" 'struct request'
+echo "plain text" >"$TMP/notelf"
+bad_input "not an ELF file" "is not an ELF file" types show "$TMP/notelf" int
+bad_input "missing file" "No such file" types show "$TMP/nope.types" int
 bad_input "unknown type" "no type or function 'struct nope'" types show "$pack" 'struct nope'
 bad_input "missing header" "compiling the headers failed" types build no_such_header_xyz.h -o "$TMP/x.types"
 bad_input "build without -o" "needs -o FILE" types build httpd.h

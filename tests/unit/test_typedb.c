@@ -424,6 +424,8 @@ static void test_no_debug_info(void **state)
 	assert_int_equal(errno, ENOENT);
 	assert_null(typedb__open_pack(target("typed.nodebug")));
 	assert_int_equal(errno, ENODATA);
+	assert_null(typedb__open("tests/targets/typed.h", NULL)); /* not ELF */
+	assert_int_equal(errno, ENOEXEC);
 }
 
 /* "name value" lines from `typedxx layout`. */
