@@ -200,7 +200,8 @@ static struct typedb *open_types(const char *path)
 			  "its .debug file, or build a type pack ('bpfscope types build')",
 			  path);
 	else if (errno == ENOEXEC)
-		log_error("%s is not an ELF file (a binary, a shared library or a type pack)", path);
+		log_error("%s is not an ELF file (a binary, a shared library or a type pack)",
+			  path);
 	else
 		log_error("cannot read %s: %s", path, strerror(errno));
 	return NULL;
