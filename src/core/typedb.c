@@ -461,17 +461,13 @@ static Dwarf_Off lookup(struct typedb *db, const char *name, enum name_space ns)
 
 /* ---- handles ---- */
 
-static struct dtype *make_dtype(struct typedb *db, Dwarf_Die *die, uint8_t dim);
-
 static struct dtype *make_dtype(struct typedb *db, Dwarf_Die *die, uint8_t dim)
 {
 	void **slot = offmap_get(&db->types, (uint64_t)dwarf_dieoffset(die) << 4 | dim, true);
-	struct dtype *t;
+	struct dtype *t = slot ? *slot : NULL;
 
-	if (!slot)
-		return NULL;
-	if (*slot)
-		return *slot;
+	if (!slot || t)
+		return t;
 	t = arena_alloc(db, sizeof(*t));
 	if (t)
 		*t = (struct dtype){.db = db, .die = *die, .dim = dim};

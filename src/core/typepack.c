@@ -14,6 +14,7 @@
  * decompresses on open. Function declarations produce no DWARF, so a pack
  * knows types only. The compiler runs through posix_spawn with its output
  * in a temporary file, of which only the first error line is reported. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -34,6 +35,18 @@ struct pack_tmp {
 	char src[PATH_MAX + 16];
 	char so[PATH_MAX + 16];
 	char log[PATH_MAX + 16];
+	char aux[PATH_MAX + 16];
+};
+
+/* Everything one build needs. */
+struct pack_job {
+	const char *const *headers;
+	int nheaders;
+	const char *const *includes;
+	int nincludes;
+	struct typedb_pack_opts o;
+	bool cxx;
+	struct pack_tmp t;
 };
 
 static bool is_cxx_header(const char *h)
@@ -135,6 +148,7 @@ static int make_tmp(struct pack_tmp *t, bool cxx)
 	snprintf(t->src, sizeof(t->src), "%s/pack.%s", t->dir, cxx ? "cc" : "c");
 	snprintf(t->so, sizeof(t->so), "%s/pack.so", t->dir);
 	snprintf(t->log, sizeof(t->log), "%s/log", t->dir);
+	snprintf(t->aux, sizeof(t->aux), "%s/aux", t->dir);
 	return 0;
 }
 
@@ -143,47 +157,160 @@ static void remove_tmp(const struct pack_tmp *t)
 	unlink(t->src);
 	unlink(t->so);
 	unlink(t->log);
+	unlink(t->aux);
 	rmdir(t->dir);
 }
 
-static int compile(const struct pack_tmp *t, const char *const *includes, int nincludes,
-		   const struct typedb_pack_opts *o, bool cxx)
+/* The compiler's arguments: for the pack (-g ... -shared -o pack.so) or, with
+ * aux, for listing the headers' prototypes (-aux-info, no output). */
+static char **compiler_argv(const struct pack_job *j, bool aux)
 {
-	const char *fixed[] = {o->cc ?: (cxx ? "c++" : "cc"),
-			       "-g",
-			       "-O0",
-			       "-fno-eliminate-unused-debug-types",
-			       "-shared",
-			       "-fPIC",
-			       "-w",
-			       t->src,
-			       "-o",
-			       t->so};
-	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), n = 0;
-	char **argv = calloc(nfixed + 2 * (size_t)(nincludes + o->ndefines) + 1, sizeof(*argv));
+	const char *pack[] = {"-g", "-O0", "-fno-eliminate-unused-debug-types", "-shared", "-fPIC"};
+	const char *list[] = {"-aux-info", j->t.aux, "-fsyntax-only"};
+	const char *const *mode = aux ? list : pack;
+	size_t nmode = aux ? 3 : 5, n = 0;
+	char **argv = calloc(nmode + 2 * (size_t)(j->nincludes + j->o.ndefines) + 8, sizeof(*argv));
+
+	if (!argv)
+		return NULL;
+	argv[n++] = (char *)(j->o.cc ?: (j->cxx ? "c++" : "cc"));
+	for (size_t i = 0; i < nmode; i++)
+		argv[n++] = (char *)mode[i];
+	argv[n++] = "-w";
+	for (int i = 0; i < j->nincludes; i++) {
+		argv[n++] = "-I";
+		argv[n++] = (char *)j->includes[i];
+	}
+	for (int i = 0; i < j->o.ndefines; i++) {
+		argv[n++] = "-D";
+		argv[n++] = (char *)j->o.defines[i];
+	}
+	argv[n++] = (char *)j->t.src;
+	if (!aux) {
+		argv[n++] = "-o";
+		argv[n++] = (char *)j->t.so;
+	}
+	return argv;
+}
+
+static int compile(const struct pack_job *j)
+{
+	char **argv = compiler_argv(j, false);
 	int err;
 
 	if (!argv)
 		return -ENOMEM;
-	for (size_t i = 0; i < nfixed - 3; i++)
-		argv[n++] = (char *)fixed[i];
-	for (int i = 0; i < nincludes; i++) {
-		argv[n++] = "-I";
-		argv[n++] = (char *)includes[i];
-	}
-	for (int i = 0; i < o->ndefines; i++) {
-		argv[n++] = "-D";
-		argv[n++] = (char *)o->defines[i];
-	}
-	for (size_t i = nfixed - 3; i < nfixed; i++) /* source, -o, output */
-		argv[n++] = (char *)fixed[i];
-	err = run_tool(argv, t->log);
+	err = run_tool(argv, j->t.log);
 	if (err == -ENOENT)
 		log_error("cannot run the compiler '%s' (a type pack is built where a compiler is)",
 			  argv[0]);
 	else if (err)
-		report_failure("compiling the headers", argv[0], t);
+		report_failure("compiling the headers", argv[0], &j->t);
 	free(argv);
+	return err;
+}
+
+/* ---- function prototypes (C) ----
+ * Compilers write DWARF only for functions a unit uses. gcc's -aux-info
+ * lists every prototype the headers declare, with its file; the pack source
+ * then takes the address of each one declared in the given headers or under
+ * the -I directories (not the C library's), so that each gets a declaration
+ * DIE with its parameter types. Compilers without -aux-info (clang) give a
+ * types-only pack. */
+
+struct dir_list {
+	char v[16][PATH_MAX];
+	int n;
+};
+
+static void dirs_add(struct dir_list *d, const char *path, bool parent)
+{
+	char real[PATH_MAX], *slash;
+
+	if (d->n == 16 || !realpath(path, real))
+		return;
+	slash = parent ? strrchr(real, '/') : NULL;
+	if (slash == real)
+		real[1] = '\0'; /* a header in / */
+	else if (slash)
+		*slash = '\0';
+	snprintf(d->v[d->n++], PATH_MAX, "%s", real);
+}
+
+static bool in_dirs(const struct dir_list *d, const char *file)
+{
+	for (int i = 0; i < d->n; i++) {
+		size_t n = strlen(d->v[i]);
+
+		if (!strncmp(file, d->v[i], n) && (file[n] == '/' || d->v[i][n - 1] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* An -aux-info line ("FILE:LINE:NC" in a comment, then "extern int f (int);"):
+ * the name of a plain function declared in one of dirs; false for
+ * definitions (NF), function pointers and files elsewhere. */
+static bool prototype_name(const char *line, const struct dir_list *dirs, char *name, size_t len)
+{
+	char file[PATH_MAX], real[PATH_MAX];
+	const char *open, *end, *start;
+
+	if (sscanf(line, "/* %4095[^:]:", file) != 1 || !realpath(file, real) ||
+	    !in_dirs(dirs, real) || !(strstr(line, ":NC */") || strstr(line, ":OC */")) ||
+	    !(end = strstr(line, "*/")) || !strstr(end, "extern ") || !(open = strchr(end, '(')) ||
+	    open[1] == '*')
+		return false;
+	while (open > end && open[-1] == ' ')
+		open--;
+	for (start = open; start > end && (isalnum((unsigned char)start[-1]) || start[-1] == '_');)
+		start--;
+	if (start == open || (size_t)(open - start) >= len)
+		return false;
+	memcpy(name, start, (size_t)(open - start));
+	name[open - start] = '\0';
+	return true;
+}
+
+static int append_references(const struct pack_job *j, FILE *aux)
+{
+	struct dir_list dirs = {.n = 0};
+	FILE *src = fopen(j->t.src, "ae");
+	char line[4096], name[256];
+	int count = 0;
+
+	if (!src)
+		return -errno;
+	for (int i = 0; i < j->nheaders; i++)
+		dirs_add(&dirs, j->headers[i], true);
+	for (int i = 0; i < j->nincludes; i++)
+		dirs_add(&dirs, j->includes[i], false);
+	fprintf(src, "void *const __bpfscope_pack_functions[] = {\n");
+	while (fgets(line, sizeof(line), aux))
+		if (prototype_name(line, &dirs, name, sizeof(name)) && ++count)
+			fprintf(src, "\t(void *)%s,\n", name);
+	fprintf(src, "\t0\n};\n");
+	log_info("type pack: %d function prototypes", count);
+	return fclose(src) ? -errno : 0;
+}
+
+static int add_prototypes(const struct pack_job *j)
+{
+	char **argv = compiler_argv(j, true);
+	FILE *aux;
+	int err;
+
+	if (!argv)
+		return -ENOMEM;
+	err = run_tool(argv, j->t.log);
+	free(argv);
+	aux = err ? NULL : fopen(j->t.aux, "re");
+	if (!aux) {
+		log_info("type pack: no function prototypes (the compiler has no -aux-info)");
+		return 0; /* compile() reports real errors in the headers */
+	}
+	err = append_references(j, aux);
+	fclose(aux);
 	return err;
 }
 
@@ -215,30 +342,35 @@ int typedb_build_pack_opts(const char *const *headers, int nheaders,
 			   const char *const *include_dirs, int nincludes, const char *out_path,
 			   const struct typedb_pack_opts *opts)
 {
-	struct typedb_pack_opts o = opts ? *opts : (struct typedb_pack_opts){0};
-	struct pack_tmp t = {0};
-	bool cxx = o.cxx;
+	struct pack_job j = {.headers = headers,
+			     .nheaders = nheaders,
+			     .includes = include_dirs,
+			     .nincludes = include_dirs ? nincludes : 0,
+			     .o = opts ? *opts : (struct typedb_pack_opts){0}};
 	int err;
 
 	if (nheaders <= 0) {
 		log_error("no header to build a type pack from");
 		return -EINVAL;
 	}
+	j.cxx = j.o.cxx;
 	for (int i = 0; i < nheaders; i++)
-		cxx = cxx || is_cxx_header(headers[i]);
-	err = make_tmp(&t, cxx);
+		j.cxx = j.cxx || is_cxx_header(headers[i]);
+	err = make_tmp(&j.t, j.cxx);
 	if (err)
 		return err;
-	err = write_source(t.src, headers, nheaders);
-	if (err == -EINVAL || err == 0)
-		err = err ?: compile(&t, include_dirs, include_dirs ? nincludes : 0, &o, cxx);
-	else
-		log_error("cannot write %s: %s", t.src, strerror(-err));
+	err = write_source(j.t.src, headers, nheaders);
+	if (err && err != -EINVAL)
+		log_error("cannot write %s: %s", j.t.src, strerror(-err));
+	if (!err && !j.cxx)
+		err = add_prototypes(&j);
 	if (!err)
-		err = strip_to(&t, out_path);
+		err = compile(&j);
+	if (!err)
+		err = strip_to(&j.t, out_path);
 	if (!err)
 		err = check_pack(out_path);
-	remove_tmp(&t);
+	remove_tmp(&j.t);
 	return err;
 }
 

@@ -3,12 +3,12 @@
 # offsets as the C compiler (offsetof in a program compiled here), and
 # `types show` reads types through a debuglink; bad input gets one line.
 source "$(dirname "$0")/lib.bash"
-plan 18
+plan 19
 
 INC=(-I /usr/include/apache2 -I /usr/include/apr-1.0)
 pack=$TMP/httpd.types
 
-check "types build httpd.h" "$BPFSCOPE" types build httpd.h "${INC[@]}" -o "$pack"
+check "types build httpd.h http_request.h" "$BPFSCOPE" types build httpd.h http_request.h "${INC[@]}" -o "$pack"
 check "the pack is an ELF file with DWARF" bash -c "readelf -S '$pack' | grep -q debug_info"
 
 # What the compiler says.
@@ -51,6 +51,10 @@ ok $? "conn_rec.client_ip at offset $(want conn_rec.client_ip) (got '$(got conn_
 ok $? "sizes of request_rec and conn_rec ($(want request_rec.size), $(want conn_rec.size))"
 grep -q 'conn_rec \*connection;' "$TMP/show"
 ok $? "request_rec.connection is a conn_rec *" || show "$TMP/show"
+
+"$BPFSCOPE" types show "$pack" ap_process_request >"$TMP/fn" 2>&1
+grep -q '^void ap_process_request(request_rec \*);' "$TMP/fn"
+ok $? "the pack knows ap_process_request's parameter types" || show "$TMP/fn"
 
 # A stripped binary: types come from the debug file named by .gnu_debuglink.
 "$BPFSCOPE" types show "$TARGETS/typed.stripped" 'struct connection' handle_request >"$TMP/s2" 2>&1

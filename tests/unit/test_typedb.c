@@ -527,7 +527,15 @@ static void test_pack(void **state)
 	assert_int_equal(m.offset, offsetof(request_t, hostname));
 	member_type(typedb__find_type(db, "tstring"), "val", &m);
 	assert_int_equal(m.offset, offsetof(tstring, val));
-	assert_int_equal(typedb__find_func(db, "handle_request", &f), -ENOENT);
+	/* functions of the headers come as prototypes: types, no names, no code */
+	assert_int_equal(typedb__find_func(db, "handle_request", &f), 0);
+	assert_int_equal(f.entry_pc, 0);
+	assert_int_equal(f.nparams, 3);
+	assert_ptr_equal(dtype__pointee(f.params[0].type), typedb__find_type(db, "struct request"));
+	assert_format(f.params[1].type, "const char *");
+	assert_format(f.ret, "int");
+	assert_int_equal(typedb__find_func(db, "printf", &f),
+			 -ENOENT); /* not from libc's headers */
 	typedb__free(db);
 	assert_true(typedb_build_pack(missing, 1, NULL, 0, out) < 0);
 	sh("rm -rf %s", dir);
