@@ -11,8 +11,9 @@
  * relocations of .debug_info (string and abbreviation offsets), which libdw
  * does not do for ET_REL files. objcopy --only-keep-debug then drops the
  * (empty) code and --compress-debug-sections shrinks the rest; libdw
- * decompresses on open. Function declarations produce no DWARF, so a pack
- * knows types only. The compiler runs through posix_spawn with its output
+ * decompresses on open. Function prototypes get into the pack as DWARF
+ * declarations through gcc's -aux-info (see below). The compiler runs
+ * through posix_spawn with its output
  * in a temporary file, of which only the first error line is reported. */
 #include <ctype.h>
 #include <errno.h>
