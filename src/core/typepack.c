@@ -13,8 +13,8 @@
  * (empty) code and --compress-debug-sections shrinks the rest; libdw
  * decompresses on open. Function prototypes get into the pack as DWARF
  * declarations through gcc's -aux-info (see below). The compiler runs
- * through posix_spawn with its output
- * in a temporary file, of which only the first error line is reported. */
+ * through posix_spawn with its output in a temporary file, of which only
+ * the first error line is reported. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
