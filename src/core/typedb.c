@@ -315,6 +315,16 @@ static const char *linkage_name(Dwarf_Die *die)
 	return NULL;
 }
 
+/* "(anonymous namespace)::" adds nothing, as for types (see index_die). */
+static void drop_anonymous_namespaces(char *s)
+{
+	static const char anon[] = "(anonymous namespace)::";
+	char *p;
+
+	while ((p = strstr(s, anon)))
+		memmove(p, p + sizeof(anon) - 1, strlen(p + sizeof(anon) - 1) + 1);
+}
+
 /* The qualified name of a C++ function, from its demangled linkage name. */
 static bool cxx_func_name(Dwarf_Die *die, char *out)
 {
@@ -325,32 +335,11 @@ static bool cxx_func_name(Dwarf_Die *die, char *out)
 	if (ok) {
 		strcpy(out, d);
 		strip_params(out);
+		drop_anonymous_namespaces(out);
 	}
 	free(d);
 	return ok;
 }
-
-static void index_func(struct typedb *db, Dwarf_Die *die, const char *prefix, bool cxx)
-{
-	char qname[QNAME_MAX];
-	const char *name = dwarf_diename(die), *link;
-	bool out_of_line =
-	    dwarf_hasattr(die, DW_AT_specification) || dwarf_hasattr(die, DW_AT_abstract_origin);
-	uint64_t pc;
-	bool has_code = func_entry(die, &pc);
-
-	if (!name)
-		return;
-	if (!(cxx && out_of_line && cxx_func_name(die, qname)) && !qualify(qname, prefix, name))
-		return;
-	names_add(db, qname, NS_FUNC, dwarf_dieoffset(die), has_code);
-	link = cxx ? linkage_name(die) : NULL;
-	if (link && strcmp(link, qname))
-		names_add(db, link, NS_FUNC, dwarf_dieoffset(die), has_code);
-}
-
-static void index_scope(struct typedb *db, Dwarf_Die *scope, const char *prefix, bool cxx,
-			int depth);
 
 /* A C++ declaration's qualified name, for finding its definition later:
  * DIEs know no parents, so this is the only time the scope is known. */
@@ -361,6 +350,60 @@ static void remember_decl(struct typedb *db, Dwarf_Die *die, const char *qname)
 	if (slot && !*slot)
 		*slot = (void *)arena_strdup(db, qname);
 }
+
+/* The qualified name recorded for the declaration that an out-of-line
+ * definition completes (DW_AT_specification, through abstract origins). */
+static bool recorded_name(struct typedb *db, Dwarf_Die *die, char *out)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die decl = *die;
+	void **slot;
+
+	for (int i = 0; i < 4; i++) {
+		if (!dwarf_attr(&decl, DW_AT_specification, &attr) &&
+		    !dwarf_attr(&decl, DW_AT_abstract_origin, &attr))
+			return false;
+		if (!dwarf_formref_die(&attr, &decl))
+			return false;
+		slot = offmap_get(&db->decl_names, dwarf_dieoffset(&decl), false);
+		if (slot && *slot)
+			return snprintf(out, QNAME_MAX, "%s", (const char *)*slot) < QNAME_MAX;
+	}
+	return false;
+}
+
+/* C++ out-of-line definitions sit at unit level: their name comes from the
+ * linkage name, else from the declaration they complete. */
+static bool func_name(struct typedb *db, Dwarf_Die *die, const char *prefix, bool cxx, char *qname)
+{
+	bool out_of_line =
+	    dwarf_hasattr(die, DW_AT_specification) || dwarf_hasattr(die, DW_AT_abstract_origin);
+	const char *name = dwarf_diename(die);
+
+	if (cxx && out_of_line && (cxx_func_name(die, qname) || recorded_name(db, die, qname)))
+		return true;
+	return name && qualify(qname, prefix, name);
+}
+
+static void index_func(struct typedb *db, Dwarf_Die *die, const char *prefix, bool cxx)
+{
+	char qname[QNAME_MAX];
+	const char *link;
+	uint64_t pc;
+	bool has_code = func_entry(die, &pc);
+
+	if (!func_name(db, die, prefix, cxx, qname))
+		return;
+	names_add(db, qname, NS_FUNC, dwarf_dieoffset(die), has_code);
+	if (cxx && *prefix && is_declaration(die))
+		remember_decl(db, die, qname);
+	link = cxx ? linkage_name(die) : NULL;
+	if (link && strcmp(link, qname))
+		names_add(db, link, NS_FUNC, dwarf_dieoffset(die), has_code);
+}
+
+static void index_scope(struct typedb *db, Dwarf_Die *scope, const char *prefix, bool cxx,
+			int depth);
 
 static void index_type(struct typedb *db, Dwarf_Die *die, enum name_space ns, const char *prefix,
 		       bool cxx, int depth)

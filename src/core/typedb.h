@@ -6,8 +6,9 @@
  * (/usr/lib/debug/.build-id/xx/rest.debug) or .gnu_debuglink (same rules as
  * src/core/syms.c), with debug_dir searched first; nothing else. A type pack
  * (`bpfscope types build`) is an ELF object holding only DWARF for the
- * declarations of some headers; typedb__open_pack opens it, and then only
- * types (no functions) are known unless the pack declared them.
+ * declarations of some headers; typedb__open_pack opens it, and then its
+ * types are known, and the C functions of those headers as declarations
+ * (entry_pc 0, parameter types without names).
  *
  * Handles are valid until typedb__free. typedef/const/volatile/restrict are
  * looked through by dtype__info, dtype__pointee and dtype__member. */

@@ -604,6 +604,30 @@ static void test_cxx_declaration_in_other_unit(void **state)
 	scratch_remove(dir);
 }
 
+/* Anonymous namespaces add nothing to names, for types and functions alike. */
+static void test_cxx_anonymous_namespace(void **state)
+{
+	static const char *const files[][2] = {
+	    {"a.cc", "namespace { struct Local { int a; long b; };\n"
+		     "__attribute__((noinline)) int helper(Local *l) { return l->a; } }\n"
+		     "namespace outer { namespace { int inner(int x) { return x + 1; } } }\n"
+		     "int main() { Local l{}; return helper(&l) + outer::inner(1); }\n"},
+	};
+	char dir[32];
+	struct typedb *db = scratch_build(dir, files, 1, "c++ -g -O0 -o prog a.cc");
+	struct dfunc f;
+
+	(void)state;
+	assert_non_null(typedb__find_type(db, "Local"));
+	assert_int_equal(typedb__find_func(db, "helper", &f), 0);
+	assert_true(f.entry_pc != 0);
+	assert_ptr_equal(dtype__pointee(f.params[0].type), typedb__find_type(db, "Local"));
+	assert_int_equal(typedb__find_func(db, "outer::inner", &f), 0);
+	assert_string_equal(f.params[0].name, "x");
+	typedb__free(db);
+	scratch_remove(dir);
+}
+
 /* A real library: libc through /usr/lib/debug/.build-id (libc6-dbg). */
 static void test_libc_build_id(void **state)
 {
@@ -658,6 +682,7 @@ int main(void)
 	    cmocka_unit_test(test_pack),
 	    cmocka_unit_test(test_declaration_in_other_unit),
 	    cmocka_unit_test(test_cxx_declaration_in_other_unit),
+	    cmocka_unit_test(test_cxx_anonymous_namespace),
 	    cmocka_unit_test(test_libc_build_id),
 	};
 
