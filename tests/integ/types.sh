@@ -3,7 +3,7 @@
 # offsets as the C compiler (offsetof in a program compiled here), and
 # `types show` reads types through a debuglink; bad input gets one line.
 source "$(dirname "$0")/lib.bash"
-plan 19
+plan 21
 
 INC=(-I /usr/include/apache2 -I /usr/include/apr-1.0)
 pack=$TMP/httpd.types
@@ -64,6 +64,13 @@ ok $? "types show through .gnu_debuglink" || show "$TMP/s2"
 grep -q 'srv::Handler::handle(Handler \*const this, int code, const char \*msg)' "$TMP/s3"
 ok $? "C++ method with this" || show "$TMP/s3"
 
+# No debuglink: found only with --debug-dir (DIR/<name>.debug, build-id checked).
+objcopy --strip-all "$TARGETS/typed" "$TMP/nolink" && mkdir -p "$TMP/dbg" &&
+	cp "$TARGETS/typed.debug" "$TMP/dbg/nolink.debug"
+"$BPFSCOPE" types show --debug-dir "$TMP/dbg" "$TMP/nolink" tstring >"$TMP/s4" 2>&1
+grep -q 'char val\[1\];' "$TMP/s4"
+ok $? "--debug-dir" || show "$TMP/s4"
+bad_input "no debug info without --debug-dir" "has no debug info" types show "$TMP/nolink" tstring
 bad_input "no debug info" "has no debug info" types show "$TARGETS/typed.nodebug" 'struct request'
 echo "plain text" >"$TMP/notelf"
 bad_input "not an ELF file" "is not an ELF file" types show "$TMP/notelf" int
