@@ -100,6 +100,8 @@ struct typedb {
 	struct offmap units_done; /* unit DIE offset -> (void *)1 once indexed */
 	struct arena_block *arena;
 	struct dtype *void_type;
+	struct elf_syms *syms; /* the DWARF file's symbols, for aliases */
+	bool syms_tried;
 };
 
 struct dtype {
@@ -1267,15 +1269,42 @@ static int fill_func(struct typedb *db, Dwarf_Die *fn, const char *name, struct 
 	return func_params(db, &params, out);
 }
 
+/* The function an ELF symbol of the DWARF file names, through its address:
+ * glibc's malloc symbol is the code of __libc_malloc. */
+static int find_func_by_symbol(struct typedb *db, const char *name, struct dfunc *out)
+{
+	const struct sym *s;
+	const char *asked;
+
+	if (!db->syms && !db->syms_tried) {
+		db->syms_tried = true;
+		db->syms = elf_syms__open(db->source, NULL);
+	}
+	s = db->syms ? elf_syms__by_name(db->syms, name) : NULL;
+	if (!s || typedb__find_func_at(db, s->addr, out))
+		return -ENOENT;
+	asked = arena_strdup(db, name);
+	out->name = asked ?: out->name;
+	return 0;
+}
+
 int typedb__find_func(struct typedb *db, const char *name, struct dfunc *out)
 {
 	Dwarf_Off off = lookup(db, name, NS_FUNC);
 	Dwarf_Die fn;
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (!off || !dwarf_offdie(db->dw, off, &fn))
-		return -ENOENT;
-	return fill_func(db, &fn, names_get(db, name, hash_str(name))->name, out);
+		return find_func_by_symbol(db, name, out);
+	err = fill_func(db, &fn, names_get(db, name, hash_str(name))->name, out);
+	if (!err && !out->entry_pc) {
+		struct dfunc alias;
+
+		if (find_func_by_symbol(db, name, &alias) == 0)
+			*out = alias; /* declared here, defined under another name */
+	}
+	return err;
 }
 
 struct at_ctx {
@@ -1488,6 +1517,7 @@ void typedb__free(struct typedb *db)
 	if (!db)
 		return;
 	close_dwarf(db);
+	elf_syms__free(db->syms);
 	while (db->arena) {
 		struct arena_block *next = db->arena->next;
 

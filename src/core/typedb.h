@@ -84,7 +84,10 @@ const char *typedb__source(const struct typedb *db);
  * ignored. NULL when unknown. */
 const struct dtype *typedb__find_type(struct typedb *db, const char *name);
 /* By function name (C name or C++ qualified name without parameters, e.g.
- * "Server::handle"); 0 or -ENOENT. */
+ * "Server::handle", or mangled name); 0 or -ENOENT. When DWARF knows the
+ * name only as a declaration, or not at all, the ELF symbol of that name
+ * in the DWARF file leads to the function at its address (glibc's "malloc"
+ * is "__libc_malloc": out->name stays "malloc"). */
 int typedb__find_func(struct typedb *db, const char *name, struct dfunc *out);
 /* The function whose code starts at entry_pc (an ELF virtual address, e.g.
  * from an ELF symbol: finds "__printf" for the alias "printf"); name is the
