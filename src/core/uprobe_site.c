@@ -485,8 +485,8 @@ static bool format_one_byte(const struct insn *in, char *out, size_t len)
 	if (op < 0x40)
 		return format_alu(in, out, len);
 	if (op >= 0x50 && op <= 0x5f)
-		snprintf(out, len, "%s %%%s", op < 0x58 ? "push" : "pop",
-			 reg_name(in, (op & 7) | b, in->opsize16 ? 2 : 8));
+		snprintf(out, len, "%s%s %%%s", (in->rex & 8) ? "rex.W " : "",
+			 op < 0x58 ? "push" : "pop", reg_name(in, (op & 7) | b, in->opsize16 ? 2 : 8));
 	else if (op >= 0xb8 && op <= 0xbf)
 		snprintf(out, len, "mov $%s,%%%s", imm, reg_name(in, (op & 7) | b, opsize(in)));
 	else if (op >= 0xb0 && op <= 0xb7)

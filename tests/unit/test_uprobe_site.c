@@ -105,8 +105,8 @@ static void test_single_step(void **state)
 		{ "31 c0", SITE_SINGLE_STEP, 2, "xor %eax,%eax" },
 		{ "45 31 c9", SITE_SINGLE_STEP, 3, "xor %r9d,%r9d" },
 		{ "c3", SITE_SINGLE_STEP, 1, "ret" },
-		{ "48 55", SITE_SINGLE_STEP, 2, "push %rbp" },   /* REX.W: not emulated */
-		{ "49 55", SITE_SINGLE_STEP, 2, "push %r13" },   /* REX other than 41 */
+		{ "48 55", SITE_SINGLE_STEP, 2, "rex.W push %rbp" }, /* REX.W: not emulated */
+		{ "49 55", SITE_SINGLE_STEP, 2, "rex.W push %r13" }, /* REX other than 41 */
 		{ "48 89 c0", SITE_SINGLE_STEP, 3, "mov %rax,%rax" }, /* a NOP only for newer kernels */
 		{ "0f 1f 04 24", SITE_SINGLE_STEP, 4, "nopl (%rsp)" }, /* not in x86_nops[] */
 		{ "80 3d 46 1b 14 00 00", SITE_SINGLE_STEP, 7, "cmpb $0x0,0x141b46(%rip)" },
