@@ -21,6 +21,16 @@
  *  4. Everything else is single-stepped: ret, endbr64, mov, sub, lea, xor,
  *     cmp, test, indirect call/jmp (ff /2, ff /4), ...
  *
+ * VEX/EVEX instructions go through the same steps with the opcode byte after
+ * the prefix standing in for a one-byte opcode (the kernel's decoder reports
+ * it so): vmovups (..10) is single-stepped, vmovdqu (..6f) and vpxor (..ef)
+ * are refused because 6f/ef are not "good" one-byte opcodes, and opcodes
+ * 70-7f, e8, e9, eb, 90 are taken for jcc/call/jmp/nop and "emulated" as
+ * such: vzeroupper (c5 f8 77) and vpbroadcastb (c4 e2 7d 78) map no XOL
+ * page when probed here, i.e. the kernel never executes them. We report
+ * those as emulated, marked "(mis-emulated)": probing there changes what
+ * the program computes.
+ *
  * Source: torvalds/linux arch/x86/kernel/uprobes.c read through the
  * project's code search. The newest copy there already uses insn_is_nop()
  * (arch/x86/lib/insn-eval.c, which also emulates mov %reg,%reg, lea
@@ -61,6 +71,8 @@ struct insn {
 	bool opsize16;		/* 66 prefix */
 	bool rep;		/* f3 prefix */
 	unsigned nop;		/* opcode bytes: 1, 2 (0f xx) or 3 (0f 38/3a xx) */
+	uint8_t vex;		/* c5, c4 (VEX) or 62 (EVEX); 0 for legacy encodings */
+	unsigned vex_map;	/* 1: 0f, 2: 0f 38, 3: 0f 3a */
 	uint8_t op[3];
 	bool has_modrm;
 	uint8_t modrm, sib;
@@ -231,6 +243,41 @@ static bool decode_opcode(struct insn *in, size_t *at)
 	return true;
 }
 
+/* VEX (c5, c4) and EVEX (62) prefixes. Like the kernel's decoder, the opcode
+ * byte after the prefix is kept as a one-byte opcode (op[0], nop 1): the
+ * uprobe code then checks it against its one-byte tables, which is what
+ * classification must reproduce. */
+static bool decode_vex(struct insn *in, size_t *at)
+{
+	const uint8_t *p = in->p + *at;
+	unsigned plen = p[0] == 0xc5 ? 2 : p[0] == 0xc4 ? 3 : 4;
+
+	if (!need(in, *at, plen + 1))
+		return false;
+	if (p[0] == 0xc5)
+		in->vex_map = 1;
+	else if (p[0] == 0xc4)
+		in->vex_map = p[1] & 0x1f;
+	else if (p[2] & 0x04) /* EVEX has this bit set; else BOUND, invalid in 64-bit mode */
+		in->vex_map = p[1] & 0x07;
+	if (in->vex_map < 1 || in->vex_map > 3)
+		return false;
+	in->vex = p[0];
+	in->op[0] = p[plen];
+	in->nop = 1;
+	*at += plen + 1;
+	return true;
+}
+
+static int vex_imm(const struct insn *in)
+{
+	uint8_t op = in->op[0];
+
+	if (in->vex_map == 3)
+		return 1;
+	return in->vex_map == 1 && ((op >= 0x70 && op <= 0x73) || op == 0xc2 || (op >= 0xc4 && op <= 0xc6));
+}
+
 /* Fills in; false when the bytes are not an instruction we can measure. */
 static bool decode(struct insn *in, const uint8_t *code, size_t len)
 {
@@ -245,20 +292,29 @@ static bool decode(struct insn *in, const uint8_t *code, size_t len)
 		in->rep |= code[at] == 0xf3;
 		in->pfx[in->npfx++] = code[at++];
 	}
-	if (need(in, at, 1) && (code[at] & 0xf0) == 0x40)
-		in->rex = code[at++];
-	if (!decode_opcode(in, &at))
-		return false;
-	if (in->nop == 1)
-		in->has_modrm = one_byte_modrm(in->op[0]);
-	else
-		in->has_modrm = in->nop == 3 || !two_byte_no_modrm(in->op[1]);
-	if (in->has_modrm && !decode_modrm(in, &at))
-		return false;
-	if (in->nop == 1)
-		imm = one_byte_imm(in, in->op[0]);
-	else
-		imm = in->nop == 3 ? (in->op[1] == 0x3a) : two_byte_imm(in->op[1]);
+	if (need(in, at, 1) && (code[at] == 0xc4 || code[at] == 0xc5 || code[at] == 0x62)) {
+		if (!decode_vex(in, &at))
+			return false;
+		in->has_modrm = !(in->vex_map == 1 && in->op[0] == 0x77); /* vzeroupper/all */
+		if (in->has_modrm && !decode_modrm(in, &at))
+			return false;
+		imm = vex_imm(in);
+	} else {
+		if (need(in, at, 1) && (code[at] & 0xf0) == 0x40)
+			in->rex = code[at++];
+		if (!decode_opcode(in, &at))
+			return false;
+		if (in->nop == 1)
+			in->has_modrm = one_byte_modrm(in->op[0]);
+		else
+			in->has_modrm = in->nop == 3 || !two_byte_no_modrm(in->op[1]);
+		if (in->has_modrm && !decode_modrm(in, &at))
+			return false;
+		if (in->nop == 1)
+			imm = one_byte_imm(in, in->op[0]);
+		else
+			imm = in->nop == 3 ? (in->op[1] == 0x3a) : two_byte_imm(in->op[1]);
+	}
 	if (imm < 0 || !need(in, at, (size_t)imm))
 		return false;
 	in->imm_len = (unsigned)imm;
@@ -267,7 +323,6 @@ static bool decode(struct insn *in, const uint8_t *code, size_t len)
 	in->length = (unsigned)at;
 	return true;
 }
-
 /* ---- spelling (AT&T, like objdump) ---- */
 
 static const char *const reg64[] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -358,13 +413,20 @@ static void format_reg_rm(const struct insn *in, const char *op, unsigned size, 
 		snprintf(out, len, "%s %%%s,%s", op, reg, rm);
 }
 
+/* With a memory operand only a suffix says the width: cmpb, movq, incl. */
+static const char *size_suffix(unsigned size)
+{
+	return size == 1 ? "b " : size == 2 ? "w " : size == 4 ? "l " : "q ";
+}
+
 static void format_imm_rm(const struct insn *in, const char *op, unsigned size, char *out,
 			  size_t len)
 {
 	char rm[64], imm[32];
-	/* with a memory operand only a suffix says the width: cmpb, movq */
-	const char *suffix = (in->modrm >> 6) == 3 ? "" : size == 1 ? "b" : size == 2 ? "w"
-							    : size == 4 ? "l" : "q";
+	char suffix[4] = "";
+
+	if ((in->modrm >> 6) != 3)
+		snprintf(suffix, sizeof(suffix), "%.1s", size_suffix(size));
 
 	format_rm(in, size, rm, sizeof(rm));
 	hex_signed(imm, sizeof(imm), in->imm);
@@ -428,7 +490,9 @@ static bool format_group(const struct insn *in, char *out, size_t len)
 		return true;
 	case 0xfe: case 0xff:
 		format_rm(in, op == 0xff && r >= 2 ? 8 : size, rm, sizeof(rm));
-		snprintf(out, len, "%s%s%s", grp5[r], r >= 2 && r <= 5 ? "" : " ", rm);
+		snprintf(out, len, "%s%s%s", grp5[r],
+			 r < 2 && (in->modrm >> 6) != 3 ? size_suffix(size) : r >= 2 && r <= 5 ? "" : " ",
+			 rm);
 		return true;
 	default:
 		return false;
@@ -534,6 +598,12 @@ static bool format_two_byte(const struct insn *in, char *out, size_t len)
 			 size == 8 ? "q" : size == 2 ? "w" : "l", rm, reg_name(in, modrm_reg(in), size));
 	} else if (op == 0xaf) {
 		format_reg_rm(in, "imul", size, true, out, len);
+	} else if (op == 0xb0 || op == 0xb1) {
+		format_reg_rm(in, "cmpxchg", op == 0xb0 ? 1 : size, false, out, len);
+	} else if (op == 0xba && ((in->modrm >> 3) & 7) >= 4) {
+		static const char *const bt[] = { "bt", "bts", "btr", "btc" };
+
+		format_imm_rm(in, bt[((in->modrm >> 3) & 7) - 4], size, out, len);
 	} else if (op == 0x05) {
 		snprintf(out, len, "syscall");
 	} else if (op == 0x0b) {
@@ -546,7 +616,24 @@ static bool format_two_byte(const struct insn *in, char *out, size_t len)
 
 static void format_insn(const struct insn *in, char *out, size_t len)
 {
-	bool done = format_nop(in, out, len) || format_branch(in, out, len);
+	static const char *const maps[] = { "", "0f ", "0f 38 ", "0f 3a " };
+	bool done;
+
+	if (in->vex) {
+		if (in->vex == 0xc5 && in->op[0] == 0x77)
+			snprintf(out, len, "%s", (in->p[in->npfx + 1] & 0x04) ? "vzeroall" : "vzeroupper");
+		else
+			snprintf(out, len, "%s %s%02x", in->vex == 0x62 ? "EVEX" : "VEX", maps[in->vex_map],
+				 in->op[0]);
+		return;
+	}
+	for (unsigned i = 0; i < in->npfx; i++)
+		if (in->pfx[i] == 0xf0 && len > 5) {
+			snprintf(out, len, "lock ");
+			out += 5;
+			len -= 5;
+		}
+	done = format_nop(in, out, len) || format_branch(in, out, len);
 
 	if (!done && in->nop == 1)
 		done = format_one_byte(in, out, len);
@@ -641,6 +728,23 @@ static bool is_emulated_push(const struct insn *in)
 	return in->length == 1 || (in->length == 2 && in->rex == 0x41);
 }
 
+/* "text note" in the mnemonic; when too long, operands are dropped at a
+ * space so that the note, which matters more, survives. */
+static void with_note(struct uprobe_site *out, const char *text, const char *note)
+{
+	int room = (int)sizeof(out->mnemonic) - 2 - (int)strlen(note);
+	int keep = (int)strlen(text);
+
+	if (keep > room) {
+		keep = room;
+		while (keep > 0 && text[keep] != ' ')
+			keep--;
+		if (keep == 0)
+			keep = room;
+	}
+	snprintf(out->mnemonic, sizeof(out->mnemonic), "%.*s %s", keep, text, note);
+}
+
 void uprobe_site_classify(const uint8_t *code, size_t len, struct uprobe_site *out)
 {
 	struct insn in;
@@ -661,14 +765,17 @@ void uprobe_site_classify(const uint8_t *code, size_t len, struct uprobe_site *o
 	if (why) {
 		/* The kernel rejects the probe (-ENOTSUPP): neither emulated nor
 		 * stepped. The kind stays unknown; the mnemonic says why. */
-		snprintf(out->mnemonic, sizeof(out->mnemonic), "%.*s (refused)",
-			 (int)sizeof(out->mnemonic) - 11, text);
+		with_note(out, text, "(refused)");
 		return;
 	}
 	if (kernel_nop(&in) || is_emulated_push(&in) || is_emulated_branch(&in))
 		out->kind = SITE_EMULATED;
 	else
 		out->kind = SITE_SINGLE_STEP;
+	if (in.vex && out->kind == SITE_EMULATED)
+		/* the opcode byte looked like a jcc/call/jmp/nop to the kernel:
+		 * the instruction is skipped or turned into a branch, not run */
+		with_note(out, text, "(mis-emulated)");
 }
 
 const char *uprobe_site_kind_name(enum uprobe_site_kind kind)

@@ -53,6 +53,15 @@ K(k_mov_rsp_rbp, "mov %rsp,%rax\nret");
 K(k_sub_rsp, "sub $8,%rsp\nadd $8,%rsp\nret");
 K(k_xor, "xor %eax,%eax\nret");
 K(k_mov_riprel, "mov 0(%rip),%rax\nret");
+K(k_lock_inc, "lock incl (%rsp)\nret");
+/* VEX: the kernel's decoder reports the opcode byte after the VEX prefix as
+ * a one-byte opcode and checks it against the one-byte table */
+K(k_vmovups, ".byte 0xc5,0xf8,0x10,0xc1\nret");         /* vmovups %xmm1,%xmm0 */
+K(k_vmovdqu, ".byte 0xc5,0xfe,0x6f,0xc1\nret");         /* vmovdqu %ymm1,%ymm0 */
+K(k_vpxor, ".byte 0xc5,0xf9,0xef,0xc0\nret");           /* vpxor %xmm0,%xmm0,%xmm0 */
+K(k_vzeroupper, ".byte 0xc5,0xf8,0x77\nret");           /* vzeroupper */
+K(k_vpbroadcastb, ".byte 0xc4,0xe2,0x7d,0x78,0xc0\nret"); /* vpbroadcastb %xmm0,%ymm0 */
+K(k_evex_vmovdqu64, ".byte 0x62,0xf1,0xfe,0x48,0x6f,0xc1\nret"); /* vmovdqu64 %zmm1,%zmm0 */
 
 static const struct {
 	const char *name;
@@ -66,7 +75,10 @@ static const struct {
 	{ "k_lea0", k_lea0 },		{ "k_jmp8", k_jmp8 },		{ "k_jmp16", k_jmp16 },
 	{ "k_call", k_call },		{ "k_jne32", k_jne32 },		{ "k_ret", k_ret },
 	{ "k_endbr64", k_endbr64 },	{ "k_mov_rsp_rbp", k_mov_rsp_rbp }, { "k_sub_rsp", k_sub_rsp },
-	{ "k_xor", k_xor },		{ "k_mov_riprel", k_mov_riprel },
+	{ "k_xor", k_xor },		{ "k_mov_riprel", k_mov_riprel }, { "k_lock_inc", k_lock_inc },
+	{ "k_vmovups", k_vmovups },	{ "k_vmovdqu", k_vmovdqu },	{ "k_vpxor", k_vpxor },
+	{ "k_vzeroupper", k_vzeroupper }, { "k_vpbroadcastb", k_vpbroadcastb },
+	{ "k_evex_vmovdqu64", k_evex_vmovdqu64 },
 };
 
 static long file_offset(const void *addr)

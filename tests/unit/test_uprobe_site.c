@@ -84,6 +84,9 @@ static void test_emulated(void **state)
 		{ "74 05", SITE_EMULATED, 2, "je .+0x5" },
 		{ "0f 85 10 00 00 00", SITE_EMULATED, 6, "jne .+0x10" },
 		{ "f2 eb 00", SITE_EMULATED, 3, "jmp .+0x0" }, /* bnd jmp */
+		/* VEX opcodes that look like jcc to the kernel: "emulated" = not run */
+		{ "c5 f8 77", SITE_EMULATED, 3, "vzeroupper (mis-emulated)" },
+		{ "c4 e2 7d 78 c0", SITE_EMULATED, 5, "VEX 0f 38 78 (mis-emulated)" },
 	};
 
 	(void)state;
@@ -117,6 +120,8 @@ static void test_single_step(void **state)
 		{ "48 b8 88 77 66 55 44 33 22 11", SITE_SINGLE_STEP, 10, "mov $0x1122334455667788,%rax" },
 		{ "0f b6 07", SITE_SINGLE_STEP, 3, "movzbl (%rdi),%eax" },
 		{ "66 0f ef c0", SITE_SINGLE_STEP, 4, "opcode 0f ef" },
+		{ "c5 f8 10 c1", SITE_SINGLE_STEP, 4, "VEX 0f 10" }, /* vmovups */
+		{ "c4 e3 7d 39 c1 01", SITE_SINGLE_STEP, 6, "VEX 0f 3a 39" }, /* vextracti128 */
 	};
 
 	(void)state;
@@ -129,11 +134,18 @@ static void test_refused_and_unknown(void **state)
 		/* the kernel refuses these probes (ENOTSUPP at attach) */
 		{ "66 2e 0f 1f 84 00 00 00 00 00", SITE_UNKNOWN, 10, "nopw 0x0(%rax,%rax,1) (refused)" },
 		{ "66 eb 00", SITE_UNKNOWN, 3, "jmp .+0x0 (refused)" },
-		{ "f0 48 0f b1 17", SITE_UNKNOWN, 5, "opcode 0f b1 (refused)" },
+		{ "f0 48 0f b1 17", SITE_UNKNOWN, 5, "lock cmpxchg (refused)" },
+		{ "f0 ff 0f", SITE_UNKNOWN, 3, "lock decl (%rdi) (refused)" }, /* pthread_spin_lock */
+		/* too long with its note: operands go, the note stays */
+		{ "f0 0f ba ab 08 03 00 00 05", SITE_UNKNOWN, 9, "lock btsl (refused)" },
 		{ "cc", SITE_UNKNOWN, 1, "int3 (refused)" },
 		{ "0f 05", SITE_UNKNOWN, 2, "syscall (refused)" },
-		/* VEX-encoded: length not decoded, said so */
-		{ "c5 f9 6f 07", SITE_UNKNOWN, 0, "unknown" },
+		/* VEX/EVEX: the opcode byte is checked as a one-byte opcode (6f, ef refused) */
+		{ "c5 fe 6f c1", SITE_UNKNOWN, 4, "VEX 0f 6f (refused)" },
+		{ "c5 f9 ef c0", SITE_UNKNOWN, 4, "VEX 0f ef (refused)" },
+		{ "62 f1 fe 48 6f c1", SITE_UNKNOWN, 6, "EVEX 0f 6f (refused)" },
+		/* 8f with reg != 0 is an XOP prefix: not decoded, said so */
+		{ "8f e9 78 c2 c0", SITE_UNKNOWN, 0, "unknown" },
 	};
 	uint8_t truncated[] = { 0x48, 0x8b };
 	struct uprobe_site site;
