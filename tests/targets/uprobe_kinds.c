@@ -8,7 +8,9 @@
  * once and say so, then look for "[uprobes]" in the child's maps. A
  * refused instruction is never executed (66 eb would jump to a 16-bit
  * address on AMD). Prints
- * "<function> emulated|single-step|refused" per line. Needs root.
+ * "<function> emulated|single-step|refused" per line. Needs root. Functions
+ * that should not be emulated are executed once by the child: the AVX ones
+ * need a CPU with AVX2 and AVX-512 (this project's machine has both).
  * tests/integ/list.sh compares this with `bpfscope list`. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,6 +64,7 @@ K(k_vpxor, ".byte 0xc5,0xf9,0xef,0xc0\nret");           /* vpxor %xmm0,%xmm0,%xm
 K(k_vzeroupper, ".byte 0xc5,0xf8,0x77\nret");           /* vzeroupper */
 K(k_vpbroadcastb, ".byte 0xc4,0xe2,0x7d,0x78,0xc0\nret"); /* vpbroadcastb %xmm0,%ymm0 */
 K(k_evex_vmovdqu64, ".byte 0x62,0xf1,0xfe,0x48,0x6f,0xc1\nret"); /* vmovdqu64 %zmm1,%zmm0 */
+K(k_evex_vpbroadcastb, ".byte 0x62,0xf2,0x7d,0x48,0x7a,0xc0\nret"); /* vpbroadcastb %eax,%zmm0 */
 
 static const struct {
 	const char *name;
@@ -78,7 +81,7 @@ static const struct {
 	{ "k_xor", k_xor },		{ "k_mov_riprel", k_mov_riprel }, { "k_lock_inc", k_lock_inc },
 	{ "k_vmovups", k_vmovups },	{ "k_vmovdqu", k_vmovdqu },	{ "k_vpxor", k_vpxor },
 	{ "k_vzeroupper", k_vzeroupper }, { "k_vpbroadcastb", k_vpbroadcastb },
-	{ "k_evex_vmovdqu64", k_evex_vmovdqu64 },
+	{ "k_evex_vmovdqu64", k_evex_vmovdqu64 }, { "k_evex_vpbroadcastb", k_evex_vpbroadcastb },
 };
 
 static long file_offset(const void *addr)
