@@ -116,7 +116,8 @@ static int read_notes(Elf *elf, Elf_Scn *scn, unsigned word, bool has_base, uint
 		const char *d = data->d_buf;
 
 		off = next;
-		if (nhdr.n_type != NT_STAPSDT || nhdr.n_namesz != 8 || memcmp(d + name_off, "stapsdt", 8))
+		if (nhdr.n_type != NT_STAPSDT || nhdr.n_namesz != 8 ||
+		    memcmp(d + name_off, "stapsdt", 8))
 			continue;
 		if (!parse_desc(d + desc_off, nhdr.n_descsz, word, &note))
 			continue;
@@ -133,7 +134,7 @@ static int read_notes(Elf *elf, Elf_Scn *scn, unsigned word, bool has_base, uint
 
 int usdt_notes_read(const char *path, struct usdt_note **out)
 {
-	struct note_list list = { 0 };
+	struct note_list list = {0};
 	GElf_Shdr shdr, base_shdr;
 	Elf_Scn *scn, *base;
 	int fd, err = 0;

@@ -9,10 +9,11 @@
 struct usdt_note {
 	char provider[64];
 	char name[64];
-	char args[256];      /* argument spec, e.g. "-4@%edi 8@%rsi" */
-	uint64_t pc;         /* ELF virtual address of the probe site (adjusted for .stapsdt.base prelink) */
-	uint64_t semaphore;  /* ELF virtual address, 0 when none */
-	uint64_t base;       /* .stapsdt.base address recorded in the note */
+	char args[256]; /* argument spec, e.g. "-4@%edi 8@%rsi" */
+	uint64_t
+	    pc; /* ELF virtual address of the probe site (adjusted for .stapsdt.base prelink) */
+	uint64_t semaphore; /* ELF virtual address, 0 when none */
+	uint64_t base;	    /* .stapsdt.base address recorded in the note */
 };
 
 /* Reads all notes; *out is malloc'd. Returns the count or a negative errno. */
@@ -23,10 +24,10 @@ enum usdt_arg_kind { USDT_ARG_CONST, USDT_ARG_REG, USDT_ARG_MEM };
 
 struct usdt_arg {
 	enum usdt_arg_kind kind;
-	unsigned size;       /* bytes: 1, 2, 4 or 8 */
-	bool is_signed;      /* negative size in the spec */
-	char reg[8];         /* REG: the register as written ("edi"); MEM: the base ("rbp") */
-	int64_t value;       /* CONST: the value; MEM: the displacement */
+	unsigned size;	/* bytes: 1, 2, 4 or 8 */
+	bool is_signed; /* negative size in the spec */
+	char reg[8];	/* REG: the register as written ("edi"); MEM: the base ("rbp") */
+	int64_t value;	/* CONST: the value; MEM: the displacement */
 };
 
 #define USDT_MAX_ARGS 12

@@ -192,7 +192,8 @@ int tpformat_load(const char *category, const char *name, struct tp_format *out)
 
 	if (!root)
 		return -ENOENT;
-	if (strchr(category, '/') || strchr(name, '/') || !strcmp(category, "..") || !strcmp(name, ".."))
+	if (strchr(category, '/') || strchr(name, '/') || !strcmp(category, "..") ||
+	    !strcmp(name, ".."))
 		return -EINVAL;
 	snprintf(path, sizeof(path), "%s/events/%s/%s/format", root, category, name);
 	f = fopen(path, "re");

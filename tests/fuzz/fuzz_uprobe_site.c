@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(code, data, size);
 	uprobe_site_classify(code, size, &site);
-	if (site.insn_len > size || site.insn_len > 15 || !memchr(site.mnemonic, 0, sizeof(site.mnemonic)))
+	if (site.insn_len > size || site.insn_len > 15 ||
+	    !memchr(site.mnemonic, 0, sizeof(site.mnemonic)))
 		abort();
 	if (site.kind == SITE_UNKNOWN && site.insn_len == 0 && strcmp(site.mnemonic, "unknown"))
 		abort();

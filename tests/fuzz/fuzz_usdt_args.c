@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n > USDT_MAX_ARGS)
 		abort();
 	for (int i = 0; i < n; i++)
-		if ((args[i].size != 1 && args[i].size != 2 && args[i].size != 4 && args[i].size != 8) ||
+		if ((args[i].size != 1 && args[i].size != 2 && args[i].size != 4 &&
+		     args[i].size != 8) ||
 		    (args[i].kind != USDT_ARG_CONST && !args[i].reg[0]))
 			abort();
 	free(spec);

@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #define K(name, body)                                                                              \
-	__asm__(".text\n.globl " #name "\n.type " #name ",@function\n.p2align 4\n" #name ":\n" body \
-		"\n.size " #name ", .-" #name "\n");                                                  \
+	__asm__(".text\n.globl " #name "\n.type " #name ",@function\n.p2align 4\n" #name           \
+		":\n" body "\n.size " #name ", .-" #name "\n");                                    \
 	void name(void)
 
 K(k_push_rbp, "push %rbp\npop %rbp\nret");
@@ -58,30 +58,52 @@ K(k_mov_riprel, "mov 0(%rip),%rax\nret");
 K(k_lock_inc, "lock incl (%rsp)\nret");
 /* VEX: the kernel's decoder reports the opcode byte after the VEX prefix as
  * a one-byte opcode and checks it against the one-byte table */
-K(k_vmovups, ".byte 0xc5,0xf8,0x10,0xc1\nret");         /* vmovups %xmm1,%xmm0 */
-K(k_vmovdqu, ".byte 0xc5,0xfe,0x6f,0xc1\nret");         /* vmovdqu %ymm1,%ymm0 */
-K(k_vpxor, ".byte 0xc5,0xf9,0xef,0xc0\nret");           /* vpxor %xmm0,%xmm0,%xmm0 */
-K(k_vzeroupper, ".byte 0xc5,0xf8,0x77\nret");           /* vzeroupper */
-K(k_vpbroadcastb, ".byte 0xc4,0xe2,0x7d,0x78,0xc0\nret"); /* vpbroadcastb %xmm0,%ymm0 */
-K(k_evex_vmovdqu64, ".byte 0x62,0xf1,0xfe,0x48,0x6f,0xc1\nret"); /* vmovdqu64 %zmm1,%zmm0 */
+K(k_vmovups, ".byte 0xc5,0xf8,0x10,0xc1\nret");			    /* vmovups %xmm1,%xmm0 */
+K(k_vmovdqu, ".byte 0xc5,0xfe,0x6f,0xc1\nret");			    /* vmovdqu %ymm1,%ymm0 */
+K(k_vpxor, ".byte 0xc5,0xf9,0xef,0xc0\nret");			    /* vpxor %xmm0,%xmm0,%xmm0 */
+K(k_vzeroupper, ".byte 0xc5,0xf8,0x77\nret");			    /* vzeroupper */
+K(k_vpbroadcastb, ".byte 0xc4,0xe2,0x7d,0x78,0xc0\nret");	    /* vpbroadcastb %xmm0,%ymm0 */
+K(k_evex_vmovdqu64, ".byte 0x62,0xf1,0xfe,0x48,0x6f,0xc1\nret");    /* vmovdqu64 %zmm1,%zmm0 */
 K(k_evex_vpbroadcastb, ".byte 0x62,0xf2,0x7d,0x48,0x7a,0xc0\nret"); /* vpbroadcastb %eax,%zmm0 */
 
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } kinds[] = {
-	{ "k_push_rbp", k_push_rbp },	{ "k_push_r12", k_push_r12 },	{ "k_push_rexw", k_push_rexw },
-	{ "k_push_rex49", k_push_rex49 }, { "k_nop", k_nop },		{ "k_xchg_ax", k_xchg_ax },
-	{ "k_pause", k_pause },		{ "k_nopl3", k_nopl3 },		{ "k_nopl4", k_nopl4 },
-	{ "k_nopl5", k_nopl5 },		{ "k_nopw6", k_nopw6 },		{ "k_nopl8", k_nopl8 },
-	{ "k_nopl_rsp", k_nopl_rsp },	{ "k_nopw_cs", k_nopw_cs },	{ "k_mov_rax_rax", k_mov_rax_rax },
-	{ "k_lea0", k_lea0 },		{ "k_jmp8", k_jmp8 },		{ "k_jmp16", k_jmp16 },
-	{ "k_call", k_call },		{ "k_jne32", k_jne32 },		{ "k_ret", k_ret },
-	{ "k_endbr64", k_endbr64 },	{ "k_mov_rsp_rbp", k_mov_rsp_rbp }, { "k_sub_rsp", k_sub_rsp },
-	{ "k_xor", k_xor },		{ "k_mov_riprel", k_mov_riprel }, { "k_lock_inc", k_lock_inc },
-	{ "k_vmovups", k_vmovups },	{ "k_vmovdqu", k_vmovdqu },	{ "k_vpxor", k_vpxor },
-	{ "k_vzeroupper", k_vzeroupper }, { "k_vpbroadcastb", k_vpbroadcastb },
-	{ "k_evex_vmovdqu64", k_evex_vmovdqu64 }, { "k_evex_vpbroadcastb", k_evex_vpbroadcastb },
+    {"k_push_rbp", k_push_rbp},
+    {"k_push_r12", k_push_r12},
+    {"k_push_rexw", k_push_rexw},
+    {"k_push_rex49", k_push_rex49},
+    {"k_nop", k_nop},
+    {"k_xchg_ax", k_xchg_ax},
+    {"k_pause", k_pause},
+    {"k_nopl3", k_nopl3},
+    {"k_nopl4", k_nopl4},
+    {"k_nopl5", k_nopl5},
+    {"k_nopw6", k_nopw6},
+    {"k_nopl8", k_nopl8},
+    {"k_nopl_rsp", k_nopl_rsp},
+    {"k_nopw_cs", k_nopw_cs},
+    {"k_mov_rax_rax", k_mov_rax_rax},
+    {"k_lea0", k_lea0},
+    {"k_jmp8", k_jmp8},
+    {"k_jmp16", k_jmp16},
+    {"k_call", k_call},
+    {"k_jne32", k_jne32},
+    {"k_ret", k_ret},
+    {"k_endbr64", k_endbr64},
+    {"k_mov_rsp_rbp", k_mov_rsp_rbp},
+    {"k_sub_rsp", k_sub_rsp},
+    {"k_xor", k_xor},
+    {"k_mov_riprel", k_mov_riprel},
+    {"k_lock_inc", k_lock_inc},
+    {"k_vmovups", k_vmovups},
+    {"k_vmovdqu", k_vmovdqu},
+    {"k_vpxor", k_vpxor},
+    {"k_vzeroupper", k_vzeroupper},
+    {"k_vpbroadcastb", k_vpbroadcastb},
+    {"k_evex_vmovdqu64", k_evex_vmovdqu64},
+    {"k_evex_vpbroadcastb", k_evex_vpbroadcastb},
 };
 
 static long file_offset(const void *addr)
@@ -149,7 +171,7 @@ static const char *probe_one(int type, const char *self, void (*fn)(void))
 {
 	int go[2], done[2], fd;
 	pid_t pid;
-	struct perf_event_attr attr = { .size = sizeof(attr), .type = (uint32_t)type };
+	struct perf_event_attr attr = {.size = sizeof(attr), .type = (uint32_t)type};
 	const char *verdict = "error";
 	char c;
 

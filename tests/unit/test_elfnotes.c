@@ -110,7 +110,7 @@ static void test_prelink_adjustment(void **state)
 	n = usdt_notes_read(target, &orig);
 	assert_int_equal(n, 2);
 	for (int i = 0; i < n; i++) {
-		uint64_t pair[2] = { orig[i].pc, orig[i].base };
+		uint64_t pair[2] = {orig[i].pc, orig[i].base};
 		unsigned char *at = memmem(buf, len, pair, sizeof(pair));
 
 		assert_non_null(at);
@@ -122,7 +122,8 @@ static void test_prelink_adjustment(void **state)
 	assert_int_equal(usdt_notes_read(copy, &moved), 2);
 	for (int i = 0; i < n; i++) {
 		assert_int_equal(moved[i].pc, orig[i].pc + 0x100);
-		assert_int_equal(moved[i].semaphore, orig[i].semaphore ? orig[i].semaphore + 0x100 : 0);
+		assert_int_equal(moved[i].semaphore,
+				 orig[i].semaphore ? orig[i].semaphore + 0x100 : 0);
 	}
 	unlink(copy);
 	free(orig);
@@ -155,7 +156,8 @@ static void test_arg_specs(void **state)
 	assert_int_equal(a[1].size, 8);
 	assert_false(a[1].is_signed);
 	assert_string_equal(a[1].reg, "rsi");
-	assert_int_equal(usdt_args_parse("8@-16(%rbp) 4@(%rax) -2@$-7 1@$0x41", a, USDT_MAX_ARGS), 4);
+	assert_int_equal(usdt_args_parse("8@-16(%rbp) 4@(%rax) -2@$-7 1@$0x41", a, USDT_MAX_ARGS),
+			 4);
 	assert_int_equal(a[0].kind, USDT_ARG_MEM);
 	assert_int_equal(a[0].value, -16);
 	assert_string_equal(a[0].reg, "rbp");
@@ -198,11 +200,9 @@ static void test_target_specs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_probes),
-		cmocka_unit_test(test_prelink_adjustment),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_arg_specs),
-		cmocka_unit_test(test_target_specs),
+	    cmocka_unit_test(test_probes),	 cmocka_unit_test(test_prelink_adjustment),
+	    cmocka_unit_test(test_errors),	 cmocka_unit_test(test_arg_specs),
+	    cmocka_unit_test(test_target_specs),
 	};
 
 	return cmocka_run_group_tests_name("elfnotes", tests, setup, NULL);
