@@ -56,8 +56,11 @@ static const struct cmd_spec spec = {
 	       "('libc', 'memcached', 'libssl.so.3'); with -p PID it is looked up in that\n"
 	       "process's maps (other mount namespaces included). GLOB is a shell pattern\n"
 	       "matched against raw and demangled C++ names ('ap_*', 'Server::*').\n"
-	       "SITE says what the kernel does with the first instruction of a function:\n"
-	       "emulated (one trap) or single-step (two traps, several times slower).",
+	       "SITE says what the kernel does with a uprobe on the function's first\n"
+	       "instruction: emulated (one trap), single-step (two traps, about 14 times the\n"
+	       "cost on the machine it was measured on), unknown (the kernel refuses the\n"
+	       "probe, or the instruction was not decoded). '(mis-emulated)' marks AVX\n"
+	       "instructions the kernel skips instead of running: do not probe those.",
     .opts = options,
     .common = COMMON_PID | COMMON_OUTPUT,
     .max_args = 2,
