@@ -5,6 +5,7 @@
 #   make sanitize   the same tests against an ASan+UBSan build in build-asan/
 #   make demo       install deps, build, run the demonstration
 #   make lint       clang-format check + cppcheck
+#   make fuzz       build the libFuzzer targets of tests/fuzz and run each FUZZ_SECONDS (20)
 #
 # BPF programs in src/bpf/*.bpf.c are compiled with clang against a vmlinux.h
 # generated from the running kernel's BTF, and embedded as skeletons. Every
@@ -52,7 +53,7 @@ TARGET_CXX_BINS := $(patsubst tests/targets/%.cc,$(BUILD)/targets/%,$(TARGET_CXX
 DEBUG_VARIANTS := $(foreach v,stripped debug nodebug,$(BUILD)/targets/typed.$(v)) \
 	$(BUILD)/targets/trace_target.stripped
 
-.PHONY: all deps test test-unit test-integ sanitize demo lint format clean check-tools
+.PHONY: all deps test test-unit test-integ sanitize demo lint format clean check-tools fuzz
 
 all: $(BUILD)/bpfscope
 
@@ -112,6 +113,22 @@ $(BUILD)/targets/%.stripped: $(BUILD)/targets/% $(BUILD)/targets/%.debug
 	objcopy --strip-all --add-gnu-debuglink=$(BUILD)/targets/$*.debug $< $@
 
 test-bins: $(BUILD)/bpfscope $(UNIT_BINS) $(TARGET_BINS) $(TARGET_CXX_BINS) $(DEBUG_VARIANTS)
+
+# Fuzzers: clang + libFuzzer + ASan/UBSan, with the parsers they exercise
+# compiled in (instrumented) rather than taken from the gcc-built library.
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CORE    := src/core/tpformat.c src/core/elfnotes.c src/core/uprobe_site.c src/core/tracefs.c \
+		src/core/log.c
+FUZZ_SECONDS ?= 20
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE)
+	@mkdir -p $(@D)
+	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Isrc -D_GNU_SOURCE -o $@ $< $(FUZZ_CORE) -lelf -lz
+
+fuzz: $(FUZZ_BINS)
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory test-bins
