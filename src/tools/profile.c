@@ -1,0 +1,162 @@
+/* bpfscope profile: CPU sampling with user and kernel stacks, counted in the
+ * kernel; text, JSON, folded stacks or an SVG flame graph. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bpf/profile.h"
+#include "core/cmd.h"
+#include "core/log.h"
+#include "core/session.h"
+#include "core/stackreport.h"
+#include "core/stacks.h"
+#include "profile.skel.h"
+
+static int frequency = 49;
+static bool idle;
+
+static const struct opt_def options[] = {
+	{ "frequency", 'F', OPT_INT, &frequency, "HZ", "samples per second per CPU (default 49)", 1,
+	  100000 },
+	{ "idle", 0, OPT_FLAG, &idle, NULL, "include the idle task" },
+	STACK_REPORT_OPTIONS,
+	{ 0 },
+};
+
+static const struct cmd_spec spec = {
+	.name = "profile",
+	.summary = "sample on-CPU stacks at a fixed rate (flame graphs)",
+	.details = "Samples every CPU with a software cpu-clock timer (works in VMs) and counts\n"
+		   "user+kernel stacks per process in the kernel. Prints at the end, or every -i.",
+	.opts = options,
+	.common = COMMON_ALL,
+	.max_args = 0,
+};
+
+struct profile {
+	struct profile_bpf *skel;
+	struct stacks *stacks;
+	struct bpf_link **links;
+	int nlinks;
+	enum out_format format;
+};
+
+static int open_cpu_clock(int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.size = sizeof(attr),
+		.sample_freq = frequency,
+		.freq = 1,
+	};
+
+	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static int max_sample_rate(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "re");
+	int rate = 0;
+
+	if (f && fscanf(f, "%d", &rate) != 1)
+		rate = 0;
+	if (f)
+		fclose(f);
+	return rate;
+}
+
+/* One timer per CPU; offline CPUs (ENODEV) are skipped. */
+static int attach_timers(void *ctx)
+{
+	struct profile *p = ctx;
+	int ncpus = libbpf_num_possible_cpus();
+
+	p->links = calloc(ncpus, sizeof(*p->links));
+	if (!p->links)
+		return -ENOMEM;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		int fd = open_cpu_clock(cpu), err = -errno;
+
+		if (fd < 0 && err == -ENODEV)
+			continue;
+		if (fd < 0) {
+			if (err == -EINVAL && frequency > max_sample_rate())
+				log_error("-F %d is above kernel.perf_event_max_sample_rate (%d)",
+					  frequency, max_sample_rate());
+			else
+				log_error("cannot open a cpu-clock perf event on CPU %d: %s", cpu,
+					  strerror(-err));
+			return err;
+		}
+		p->links[p->nlinks] = bpf_program__attach_perf_event(p->skel->progs.on_sample, fd);
+		if (!p->links[p->nlinks]) {
+			err = -errno;
+			close(fd);
+			log_error("cannot attach to the perf event on CPU %d: %s", cpu, strerror(-err));
+			return err;
+		}
+		p->nlinks++;
+	}
+	return 0;
+}
+
+static int print_report(void *ctx)
+{
+	struct profile *p = ctx;
+	struct stack_report_opts ro = { "samples", NULL, "CPU profile", p->format };
+	struct stack_report *r = stack_report__new(&ro);
+	int err = r ? 0 : -ENOMEM;
+
+	if (!err)
+		err = stack_report__add_map(r, p->stacks, bpf_map__fd(p->skel->maps.counts), 1, true);
+	if (!err)
+		err = stack_report__print(r, stdout);
+	stack_report__free(r);
+	return err;
+}
+
+static int run(const struct common_opts *opts, int argc, char **argv)
+{
+	struct profile p = { .skel = profile_bpf__open(), .format = opts->format };
+	struct session s = { 0 };
+	int err;
+
+	(void)argc;
+	(void)argv;
+	if (!p.skel) {
+		log_error("cannot open BPF object");
+		return 1;
+	}
+	p.skel->rodata->include_idle = idle;
+	bpf_program__set_autoattach(p.skel->progs.on_sample, false);
+	err = stack_cli_apply(p.skel->obj);
+	if (!err)
+		err = session_start_attach(&s, p.skel->skeleton, opts, attach_timers, &p);
+	if (!err && !(p.stacks = stacks__new(bpf_map__fd(p.skel->maps.stack_traces))))
+		err = -ENOMEM;
+	if (!err)
+		err = session_events(&s, stacks__on_event, p.stacks);
+	if (!err)
+		err = session_run(&s, print_report, &p);
+	if (!err)
+		err = print_report(&p);
+	session_end(&s);
+	if (p.stacks)
+		stacks_report_stats(p.stacks);
+	for (int i = 0; i < p.nlinks; i++)
+		bpf_link__destroy(p.links[i]);
+	free(p.links);
+	stacks__free(p.stacks);
+	profile_bpf__destroy(p.skel);
+	return err ? 1 : 0;
+}
+
+static const struct command cmd_profile = { &spec, run, true };
+REGISTER_COMMAND(cmd_profile);
