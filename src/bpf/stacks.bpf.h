@@ -63,6 +63,7 @@ static __always_inline void stacks_fill_key(void *ctx, struct stack_key *key)
 	key->pid = bpf_get_current_pid_tgid() >> 32;
 	key->user_stack_id = STACKS_NONE;
 	key->kernel_stack_id = STACKS_NONE;
+	key->pad = 0;
 	if (stacks_user && has_user)
 		key->user_stack_id = stacks_get(ctx, BPF_F_USER_STACK);
 	if (stacks_kernel)

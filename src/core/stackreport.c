@@ -33,7 +33,7 @@ int stack_cli_apply(struct bpf_object *obj)
 
 struct entry {
 	uint32_t pid;
-	char comm[TASK_COMM_LEN];
+	char comm[STACK_LABEL_LEN]; /* label: the comm, or what the tool chose */
 	char *frames; /* root first, ';'-joined */
 	uint64_t value, count;
 };
@@ -54,7 +54,7 @@ struct stack_report *stack_report__new(const struct stack_report_opts *opts)
 	return r;
 }
 
-int stack_report__add_folded(struct stack_report *r, uint32_t pid, const char *comm,
+int stack_report__add_folded(struct stack_report *r, uint32_t pid, const char *label,
 			     const char *frames, uint64_t value, uint64_t count)
 {
 	struct entry *e;
@@ -72,7 +72,9 @@ int stack_report__add_folded(struct stack_report *r, uint32_t pid, const char *c
 	if (!(e->frames = strdup(frames)))
 		return -ENOMEM;
 	e->pid = pid;
-	snprintf(e->comm, sizeof(e->comm), "%s", comm);
+	snprintf(e->comm, sizeof(e->comm), "%s", label);
+	for (char *c = e->comm; *c; c++) /* the label is the root frame of a folded line */
+		*c = *c == ';' ? ':' : (unsigned char)*c < ' ' ? '?' : *c;
 	e->value = value;
 	e->count = count;
 	r->n++;
@@ -81,7 +83,7 @@ int stack_report__add_folded(struct stack_report *r, uint32_t pid, const char *c
 }
 
 int stack_report__add(struct stack_report *r, struct stacks *st, const struct stack_key *key,
-		      uint64_t value, uint64_t count)
+		      const char *label, uint64_t value, uint64_t count)
 {
 	char comm[TASK_COMM_LEN + 1] = { 0 };
 	char *frames = stacks__fold(st, key);
@@ -90,7 +92,7 @@ int stack_report__add(struct stack_report *r, struct stacks *st, const struct st
 	if (!frames)
 		return -ENOMEM;
 	memcpy(comm, key->comm, TASK_COMM_LEN);
-	err = stack_report__add_folded(r, key->pid, comm, frames, value, count);
+	err = stack_report__add_folded(r, key->pid, label ?: comm, frames, value, count);
 	free(frames);
 	return err;
 }
@@ -107,7 +109,7 @@ int stack_report__add_map(struct stack_report *r, struct stacks *st, int map_fd,
 		prev = &key;
 		if (bpf_map_lookup_elem(map_fd, &key, &v))
 			continue;
-		err = stack_report__add(r, st, &key, v.value / (divisor ? divisor : 1), v.count);
+		err = stack_report__add(r, st, &key, NULL, v.value / (divisor ? divisor : 1), v.count);
 	}
 	while (clear && !bpf_map_get_next_key(map_fd, NULL, &next))
 		bpf_map_delete_elem(map_fd, &next);

@@ -49,11 +49,14 @@ struct stack_report_opts {
 struct stack_report;
 
 struct stack_report *stack_report__new(const struct stack_report_opts *opts);
-/* Symbolizes key and adds value and count to its stack. */
+/* Symbolizes key and adds value and count to its stack, under label
+ * (NULL: the key's comm) as the root frame. */
 int stack_report__add(struct stack_report *r, struct stacks *st, const struct stack_key *key,
-		      uint64_t value, uint64_t count);
+		      const char *label, uint64_t value, uint64_t count);
+#define STACK_LABEL_LEN 48
+
 /* Adds an already folded stack ("frame;frame"), for tools and tests. */
-int stack_report__add_folded(struct stack_report *r, uint32_t pid, const char *comm,
+int stack_report__add_folded(struct stack_report *r, uint32_t pid, const char *label,
 			     const char *frames, uint64_t value, uint64_t count);
 /* Adds every entry of a hash map keyed by struct stack_key with struct
  * stack_value values, value divided by divisor (ns -> us: 1000); deletes

@@ -182,12 +182,27 @@ static int append_user(struct stacks *st, const struct stack_key *key, char **pa
 	return err;
 }
 
+/* The kernel stack taken inside a BPF program starts with the program and
+ * the tracing glue that ran it: not the traced code, so not shown. */
+static bool bpf_machinery(const char *name)
+{
+	static const char *const prefixes[] = { "bpf_prog_", "bpf_trace_run", "__bpf_trace_",
+						 "bpf_trampoline_", "__bpf_prog_enter" };
+
+	for (size_t i = 0; name && i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
 static int append_kernel(struct stacks *st, const struct stack_key *key, char **path, size_t *len,
 			 size_t *cap)
 {
-	int n = read_stack(st, key->kernel_stack_id), err = 0;
+	int n = read_stack(st, key->kernel_stack_id), leaf = 0, err = 0;
 
-	for (int i = n - 1; i >= 0 && !err; i--) {
+	while (leaf < n && bpf_machinery(kernel_frame(st, st->ips[leaf])))
+		leaf++;
+	for (int i = n - 1; i >= leaf && !err; i--) {
 		const char *name = kernel_frame(st, st->ips[i] - (i > 0));
 
 		st->stats.frames++;

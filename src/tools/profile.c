@@ -13,9 +13,7 @@
 #include "bpf/profile.h"
 #include "core/cmd.h"
 #include "core/log.h"
-#include "core/session.h"
-#include "core/stackreport.h"
-#include "core/stacks.h"
+#include "core/stacktool.h"
 #include "profile.skel.h"
 
 static int frequency = 49;
@@ -39,12 +37,10 @@ static const struct cmd_spec spec = {
 	.max_args = 0,
 };
 
-struct profile {
-	struct profile_bpf *skel;
-	struct stacks *stacks;
+struct timers {
+	struct bpf_program *prog;
 	struct bpf_link **links;
 	int nlinks;
-	enum out_format format;
 };
 
 static int open_cpu_clock(int cpu)
@@ -75,7 +71,7 @@ static int max_sample_rate(void)
 /* One timer per CPU; offline CPUs (ENODEV) are skipped. */
 static int attach_timers(void *ctx)
 {
-	struct profile *p = ctx;
+	struct timers *p = ctx;
 	int ncpus = libbpf_num_possible_cpus();
 
 	p->links = calloc(ncpus, sizeof(*p->links));
@@ -95,7 +91,7 @@ static int attach_timers(void *ctx)
 					  strerror(-err));
 			return err;
 		}
-		p->links[p->nlinks] = bpf_program__attach_perf_event(p->skel->progs.on_sample, fd);
+		p->links[p->nlinks] = bpf_program__attach_perf_event(p->prog, fd);
 		if (!p->links[p->nlinks]) {
 			err = -errno;
 			close(fd);
@@ -107,55 +103,35 @@ static int attach_timers(void *ctx)
 	return 0;
 }
 
-static int print_report(void *ctx)
-{
-	struct profile *p = ctx;
-	struct stack_report_opts ro = { "samples", NULL, "CPU profile", p->format };
-	struct stack_report *r = stack_report__new(&ro);
-	int err = r ? 0 : -ENOMEM;
-
-	if (!err)
-		err = stack_report__add_map(r, p->stacks, bpf_map__fd(p->skel->maps.counts), 1, true);
-	if (!err)
-		err = stack_report__print(r, stdout);
-	stack_report__free(r);
-	return err;
-}
-
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct profile p = { .skel = profile_bpf__open(), .format = opts->format };
-	struct session s = { 0 };
-	int err;
+	struct profile_bpf *skel = profile_bpf__open();
+	struct timers timers = { 0 };
+	struct stack_tool tool = {
+		.counts_map = "counts",
+		.divisor = 1,
+		.report = { "samples", NULL, "CPU profile", opts->format },
+		.attach = attach_timers,
+		.ctx = &timers,
+	};
+	int rc;
 
 	(void)argc;
 	(void)argv;
-	if (!p.skel) {
+	if (!skel) {
 		log_error("cannot open BPF object");
 		return 1;
 	}
-	p.skel->rodata->include_idle = idle;
-	bpf_program__set_autoattach(p.skel->progs.on_sample, false);
-	err = stack_cli_apply(p.skel->obj);
-	if (!err)
-		err = session_start_attach(&s, p.skel->skeleton, opts, attach_timers, &p);
-	if (!err && !(p.stacks = stacks__new(bpf_map__fd(p.skel->maps.stack_traces))))
-		err = -ENOMEM;
-	if (!err)
-		err = session_events(&s, stacks__on_event, p.stacks);
-	if (!err)
-		err = session_run(&s, print_report, &p);
-	if (!err)
-		err = print_report(&p);
-	session_end(&s);
-	if (p.stacks)
-		stacks_report_stats(p.stacks);
-	for (int i = 0; i < p.nlinks; i++)
-		bpf_link__destroy(p.links[i]);
-	free(p.links);
-	stacks__free(p.stacks);
-	profile_bpf__destroy(p.skel);
-	return err ? 1 : 0;
+	skel->rodata->include_idle = idle;
+	timers.prog = skel->progs.on_sample;
+	bpf_program__set_autoattach(timers.prog, false);
+	tool.skel = skel->skeleton;
+	rc = stack_tool_run(&tool, opts);
+	for (int i = 0; i < timers.nlinks; i++)
+		bpf_link__destroy(timers.links[i]);
+	free(timers.links);
+	profile_bpf__destroy(skel);
+	return rc;
 }
 
 static const struct command cmd_profile = { &spec, run, true };
