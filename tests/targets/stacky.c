@@ -10,8 +10,8 @@
  *                      ms from wake_partner(); thread "stk-wakee" reads it
  *   leak N SIZE        leak N blocks of SIZE bytes from leak_blocks(), plus
  *                      malloc/free pairs that must not show
- *   fault N [FILE]     touch N new anonymous pages in touch_pages(), or N
- *                      pages of FILE mapped shared when given */
+ *   fault N [FILE]     write to N new anonymous pages in touch_pages(), or
+ *                      to N pages of FILE mapped private when given */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -129,14 +129,12 @@ NOINLINE static void churn(int n)
 	}
 }
 
-NOINLINE static void touch_pages(char *base, int n, long page, int write_it)
+/* Writes: one fault per page, also for a file (copy on write, where a
+ * read would map up to 16 cached pages per fault). */
+NOINLINE static void touch_pages(char *base, int n, long page)
 {
-	for (int i = 0; i < n; i++) {
-		if (write_it)
-			base[(long)i * page] = 1;
-		else
-			sink += base[(long)i * page];
-	}
+	for (int i = 0; i < n; i++)
+		base[(long)i * page] = 1;
 }
 
 static int fault_mode(int n, const char *file)
@@ -149,13 +147,14 @@ static int fault_mode(int n, const char *file)
 		fd = open(file, O_RDONLY);
 		if (fd < 0)
 			return 1;
-		base = mmap(NULL, n * page, PROT_READ, MAP_SHARED, fd, 0);
+		base = mmap(NULL, n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	} else {
 		base = mmap(NULL, n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	}
 	if (base == MAP_FAILED)
 		return 1;
-	touch_pages(base, n, page, !file);
+	madvise(base, n * page, MADV_NOHUGEPAGE);
+	touch_pages(base, n, page);
 	return 0;
 }
 
@@ -180,7 +179,7 @@ int main(int argc, char **argv)
 		churn(50);
 		sink += (unsigned long)leak_blocks(a, b);
 	} else if (!strcmp(mode, "fault"))
-		rc = fault_mode(a, argc > 3 ? argv[3] : NULL);
+		rc = fault_mode(a, argc > 3 && argv[3][0] ? argv[3] : NULL);
 	else
 		return 2;
 	printf("done\n");
