@@ -11,6 +11,7 @@ PKGS=(
 	libjson-c-dev libiberty-dev
 	# tests
 	libcmocka-dev perl jq iproute2 procps util-linux coreutils python3
+	libxml2-utils # xmllint: flame graph SVGs are valid XML
 	# lint
 	clang-format cppcheck
 )
