@@ -139,7 +139,7 @@ static void merge(struct stack_report *r)
 {
 	size_t out = 0;
 
-	if (r->merged)
+	if (r->merged || !r->n)
 		return;
 	qsort(r->v, r->n, sizeof(*r->v), by_identity);
 	for (size_t i = 0; i < r->n; i++) {

@@ -31,7 +31,7 @@ static const struct cmd_spec spec = {
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct offcputime_bpf *skel = offcputime_bpf__open();
+	struct offcputime_bpf *skel;
 	struct stack_tool tool = {
 		.counts_map = "counts",
 		.divisor = 1000,
@@ -46,7 +46,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 			  (unsigned long long)min_block_us);
 		return 2;
 	}
-	if (!skel) {
+	if (!(skel = offcputime_bpf__open())) {
 		log_error("cannot open BPF object");
 		return 1;
 	}

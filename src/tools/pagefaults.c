@@ -96,13 +96,13 @@ static int print_by_file(void *ctx, struct stacks *st)
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct pagefaults_bpf *skel = pagefaults_bpf__open();
+	struct pagefaults_bpf *skel;
 	struct stack_tool tool = {
 		.counts_map = "counts",
 		.divisor = 1,
 		.report = { "faults", NULL, "User page faults", opts->format },
 	};
-	struct by_file bf = { skel, opts->format };
+	struct by_file bf = { NULL, opts->format };
 	int rc;
 
 	(void)argc;
@@ -111,10 +111,11 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		log_error("--by-file counts files, not stacks: no --folded or --svg");
 		return 2;
 	}
-	if (!skel) {
+	if (!(skel = pagefaults_bpf__open())) {
 		log_error("cannot open BPF object");
 		return 1;
 	}
+	bf.skel = skel;
 	skel->rodata->by_file = by_file;
 	if (by_file) {
 		tool.print = print_by_file;
