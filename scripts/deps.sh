@@ -11,7 +11,7 @@ PKGS=(
 	libjson-c-dev libiberty-dev
 	# tests
 	libcmocka-dev perl jq iproute2 procps util-linux coreutils python3
-	libxml2-utils # xmllint: flame graph SVGs are valid XML
+	libxml2-utils nodejs # xmllint and node check the flame graph SVG and its script
 	# lint
 	clang-format cppcheck
 )
