@@ -4,7 +4,7 @@
 
 #include "bpf/stacks.h"
 
-#define MEMLEAK_MAX_ALLOCS 262144
+#define MEMLEAK_MAX_ALLOCS  262144
 #define MEMLEAK_MAX_THREADS 16384
 
 /* Value of "allocs", keyed by the address returned to the program. */

@@ -6,7 +6,7 @@
 
 #include "bpf/stacks.h"
 
-#define OFFCPU_MAX_STACKS 65536
+#define OFFCPU_MAX_STACKS  65536
 #define OFFCPU_MAX_THREADS 65536
 
 #endif

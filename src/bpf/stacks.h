@@ -5,8 +5,8 @@
 
 #include "bpf/common.h"
 
-#define STACKS_MAX_DEPTH 127 /* PERF_MAX_STACK_DEPTH */
-#define STACKS_NONE (-1)     /* no stack of this kind (kernel thread, user-mode sample) */
+#define STACKS_MAX_DEPTH 127  /* PERF_MAX_STACK_DEPTH */
+#define STACKS_NONE	 (-1) /* no stack of this kind (kernel thread, user-mode sample) */
 
 /* Identifies one stack of one process: the key of every tool's counting map
  * (tools embed it first in their own key when they need more). */

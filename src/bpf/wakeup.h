@@ -5,8 +5,8 @@
 #include "bpf/hist.h"
 #include "bpf/stacks.h"
 
-#define WAKEUP_MAX_PAIRS 4096
-#define WAKEUP_MAX_STACKS 16384
+#define WAKEUP_MAX_PAIRS   4096
+#define WAKEUP_MAX_STACKS  16384
 #define WAKEUP_MAX_THREADS 65536
 
 /* Who woke whom: threads by process id and thread name. */
@@ -18,8 +18,8 @@ struct wakeup_pair {
 
 struct wakeup_stats {
 	__u64 wakeups;
-	__u64 runs;        /* wakeups followed by the wakee running (latency known) */
-	__u64 latency_ns;  /* sum over runs */
+	__u64 runs;	     /* wakeups followed by the wakee running (latency known) */
+	__u64 latency_ns;    /* sum over runs */
 	struct hist latency; /* wakeup to running, log2 microseconds */
 };
 

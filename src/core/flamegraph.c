@@ -9,7 +9,7 @@
 struct node {
 	char *name;
 	uint64_t total; /* this frame and everything above it */
-	uint64_t self;  /* samples whose leaf is this frame */
+	uint64_t self;	/* samples whose leaf is this frame */
 	struct node **kids;
 	size_t nkids, cap;
 };
@@ -144,7 +144,7 @@ static void folded_walk(const struct node *n, struct path *p, FILE *out)
 
 void flame__write_folded(const struct flame *f, FILE *out)
 {
-	struct path p = { 0 };
+	struct path p = {0};
 
 	for (size_t i = 0; i < f->root.nkids; i++)
 		folded_walk(f->root.kids[i], &p, out);
@@ -188,7 +188,7 @@ size_t xml_escape(char *dst, size_t len, const char *src)
 	size_t used = 0;
 
 	while (*s) {
-		char one[2] = { (char)*s, 0 };
+		char one[2] = {(char)*s, 0};
 		const char *rep = one;
 		size_t n = 1;
 
@@ -224,12 +224,12 @@ size_t xml_escape(char *dst, size_t len, const char *src)
 
 /* ---- SVG ---- */
 
-#define FRAME_H 16
-#define PAD_X 10
-#define PAD_TOP 50
+#define FRAME_H	   16
+#define PAD_X	   10
+#define PAD_TOP	   50
 #define PAD_BOTTOM 30
-#define CHAR_W 7.0
-#define MIN_W 0.1 /* pixels: narrower frames are not drawn */
+#define CHAR_W	   7.0
+#define MIN_W	   0.1 /* pixels: narrower frames are not drawn */
 
 struct svg {
 	FILE *out;
@@ -268,7 +268,8 @@ static void frame_colour(const char *name, char *buf, size_t len)
 	size_t n = strlen(name);
 
 	if (n > 4 && !strcmp(name + n - 4, "_[k]")) /* kernel: orange */
-		snprintf(buf, len, "rgb(%u,%u,%u)", 220 + h % 35, 110 + (h >> 8) % 70, 30 + (h >> 16) % 30);
+		snprintf(buf, len, "rgb(%u,%u,%u)", 220 + h % 35, 110 + (h >> 8) % 70,
+			 30 + (h >> 16) % 30);
 	else if (!strcmp(name, "[unknown]"))
 		snprintf(buf, len, "rgb(180,180,180)");
 	else /* user: red to yellow */
@@ -307,14 +308,15 @@ static void svg_frame(struct svg *s, const struct node *n, const char *name, dou
 	char colour[32];
 
 	frame_colour(name, colour, sizeof(colour));
-	fprintf(s->out, "<g class=\"f\" data-fx=\"%.9f\" data-fw=\"%.9f\" data-d=\"%d\" data-n=\"", fx,
-		fw, depth);
+	fprintf(s->out, "<g class=\"f\" data-fx=\"%.9f\" data-fw=\"%.9f\" data-d=\"%d\" data-n=\"",
+		fx, fw, depth);
 	put_escaped(s->out, name, -1);
 	fprintf(s->out, "\">\n<title>");
 	put_escaped(s->out, name, -1);
 	fprintf(s->out, " (%" PRIu64 " %s, %.2f%%)</title>", n->total, s->unit, 100.0 * fw);
-	fprintf(s->out, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" rx=\"2\"/>",
-		x, y, w, FRAME_H - 1, colour);
+	fprintf(s->out,
+		"<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" rx=\"2\"/>", x,
+		y, w, FRAME_H - 1, colour);
 	fprintf(s->out, "<text x=\"%.2f\" y=\"%d\">", x + 3, y + FRAME_H - 4);
 	put_escaped(s->out, name, (int)((w - 3) / CHAR_W));
 	fprintf(s->out, "</text>\n</g>\n");
@@ -334,88 +336,93 @@ static void svg_walk(struct svg *s, const struct node *n, double fx, int depth)
 }
 
 static const char svg_script[] =
-	"var frames, details, matched, XPAD = 10, INNER, CW = 7;\n"
-	"function num(g, a) { return parseFloat(g.getAttribute('data-' + a)); }\n"
-	"function init() {\n"
-	"  INNER = parseFloat(document.documentElement.getAttribute('width')) - 2 * XPAD;\n"
-	"  frames = Array.prototype.slice.call(document.querySelectorAll('g.f'));\n"
-	"  details = document.getElementById('details');\n"
-	"  matched = document.getElementById('matched');\n"
-	"  frames.forEach(function (g) {\n"
-	"    g.addEventListener('click', function () { zoom(g); });\n"
-	"    g.addEventListener('mouseover', function () {\n"
-	"      details.textContent = g.querySelector('title').textContent; });\n"
-	"    g.addEventListener('mouseout', function () { details.textContent = ' '; });\n"
-	"  });\n"
-	"  document.getElementById('reset').addEventListener('click', reset);\n"
-	"  document.getElementById('search').addEventListener('click', ask);\n"
-	"  document.addEventListener('keydown', function (e) {\n"
-	"    if (e.key === 'Escape') { reset(); search(''); }\n"
-	"    else if ((e.ctrlKey || e.metaKey) && e.key === 'f') { e.preventDefault(); ask(); }\n"
-	"  });\n"
-	"}\n"
-	"function place(g, x, w) {\n"
-	"  var r = g.querySelector('rect'), t = g.querySelector('text'), n = g.getAttribute('data-n');\n"
-	"  var chars = Math.floor((w - 3) / CW);\n"
-	"  r.setAttribute('x', x.toFixed(2)); r.setAttribute('width', w.toFixed(2));\n"
-	"  t.setAttribute('x', (x + 3).toFixed(2));\n"
-	"  t.textContent = chars < 3 ? '' : n.length > chars ? n.substring(0, chars - 2) + '..' : n;\n"
-	"}\n"
-	"function zoom(z) {\n"
-	"  var fx0 = num(z, 'fx'), fw0 = num(z, 'fw'), d0 = num(z, 'd'), eps = 1e-9;\n"
-	"  document.getElementById('reset').style.opacity = 1;\n"
-	"  frames.forEach(function (g) {\n"
-	"    var fx = num(g, 'fx'), fw = num(g, 'fw'), d = num(g, 'd');\n"
-	"    g.style.display = ''; g.classList.remove('parent');\n"
-	"    if (d < d0 && fx <= fx0 + eps && fx + fw >= fx0 + fw0 - eps) {\n"
-	"      g.classList.add('parent'); place(g, XPAD, INNER);\n"
-	"    } else if (d >= d0 && fx >= fx0 - eps && fx + fw <= fx0 + fw0 + eps && fw / fw0 * INNER >= 0.1) {\n"
-	"      place(g, XPAD + (fx - fx0) / fw0 * INNER, fw / fw0 * INNER);\n"
-	"    } else g.style.display = 'none';\n"
-	"  });\n"
-	"}\n"
-	"function reset() {\n"
-	"  frames.forEach(function (g) {\n"
-	"    g.style.display = ''; g.classList.remove('parent');\n"
-	"    place(g, XPAD + num(g, 'fx') * INNER, num(g, 'fw') * INNER);\n"
-	"  });\n"
-	"  document.getElementById('reset').style.opacity = 0.1;\n"
-	"}\n"
-	"function ask() {\n"
-	"  var term = prompt('Search (regular expression):', '');\n"
-	"  if (term !== null) search(term);\n"
-	"}\n"
-	"function search(term) {\n"
-	"  var re, hits = [], covered = 0, end = -1;\n"
-	"  frames.forEach(function (g) {\n"
-	"    var r = g.querySelector('rect');\n"
-	"    if (r.hasAttribute('data-c')) { r.setAttribute('fill', r.getAttribute('data-c')); r.removeAttribute('data-c'); }\n"
-	"  });\n"
-	"  matched.textContent = '';\n"
-	"  if (!term) return;\n"
-	"  try { re = new RegExp(term); } catch (e) { matched.textContent = 'bad regex'; return; }\n"
-	"  frames.forEach(function (g) {\n"
-	"    if (!re.test(g.getAttribute('data-n'))) return;\n"
-	"    var r = g.querySelector('rect');\n"
-	"    r.setAttribute('data-c', r.getAttribute('fill')); r.setAttribute('fill', 'rgb(230,0,230)');\n"
-	"    hits.push([num(g, 'fx'), num(g, 'fw')]);\n"
-	"  });\n"
-	"  /* nested matches count once: merge the intervals */\n"
-	"  hits.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });\n"
-	"  hits.forEach(function (h) {\n"
-	"    var lo = Math.max(h[0], end), hi = h[0] + h[1];\n"
-	"    if (hi > lo) { covered += hi - lo; end = hi; }\n"
-	"  });\n"
-	"  matched.textContent = 'Matched: ' + (100 * covered).toFixed(1) + '%';\n"
-	"}\n";
+    "var frames, details, matched, XPAD = 10, INNER, CW = 7;\n"
+    "function num(g, a) { return parseFloat(g.getAttribute('data-' + a)); }\n"
+    "function init() {\n"
+    "  INNER = parseFloat(document.documentElement.getAttribute('width')) - 2 * XPAD;\n"
+    "  frames = Array.prototype.slice.call(document.querySelectorAll('g.f'));\n"
+    "  details = document.getElementById('details');\n"
+    "  matched = document.getElementById('matched');\n"
+    "  frames.forEach(function (g) {\n"
+    "    g.addEventListener('click', function () { zoom(g); });\n"
+    "    g.addEventListener('mouseover', function () {\n"
+    "      details.textContent = g.querySelector('title').textContent; });\n"
+    "    g.addEventListener('mouseout', function () { details.textContent = ' '; });\n"
+    "  });\n"
+    "  document.getElementById('reset').addEventListener('click', reset);\n"
+    "  document.getElementById('search').addEventListener('click', ask);\n"
+    "  document.addEventListener('keydown', function (e) {\n"
+    "    if (e.key === 'Escape') { reset(); search(''); }\n"
+    "    else if ((e.ctrlKey || e.metaKey) && e.key === 'f') { e.preventDefault(); ask(); }\n"
+    "  });\n"
+    "}\n"
+    "function place(g, x, w) {\n"
+    "  var r = g.querySelector('rect'), t = g.querySelector('text'), n = "
+    "g.getAttribute('data-n');\n"
+    "  var chars = Math.floor((w - 3) / CW);\n"
+    "  r.setAttribute('x', x.toFixed(2)); r.setAttribute('width', w.toFixed(2));\n"
+    "  t.setAttribute('x', (x + 3).toFixed(2));\n"
+    "  t.textContent = chars < 3 ? '' : n.length > chars ? n.substring(0, chars - 2) + '..' : n;\n"
+    "}\n"
+    "function zoom(z) {\n"
+    "  var fx0 = num(z, 'fx'), fw0 = num(z, 'fw'), d0 = num(z, 'd'), eps = 1e-9;\n"
+    "  document.getElementById('reset').style.opacity = 1;\n"
+    "  frames.forEach(function (g) {\n"
+    "    var fx = num(g, 'fx'), fw = num(g, 'fw'), d = num(g, 'd');\n"
+    "    g.style.display = ''; g.classList.remove('parent');\n"
+    "    if (d < d0 && fx <= fx0 + eps && fx + fw >= fx0 + fw0 - eps) {\n"
+    "      g.classList.add('parent'); place(g, XPAD, INNER);\n"
+    "    } else if (d >= d0 && fx >= fx0 - eps && fx + fw <= fx0 + fw0 + eps && fw / fw0 * INNER "
+    ">= 0.1) {\n"
+    "      place(g, XPAD + (fx - fx0) / fw0 * INNER, fw / fw0 * INNER);\n"
+    "    } else g.style.display = 'none';\n"
+    "  });\n"
+    "}\n"
+    "function reset() {\n"
+    "  frames.forEach(function (g) {\n"
+    "    g.style.display = ''; g.classList.remove('parent');\n"
+    "    place(g, XPAD + num(g, 'fx') * INNER, num(g, 'fw') * INNER);\n"
+    "  });\n"
+    "  document.getElementById('reset').style.opacity = 0.1;\n"
+    "}\n"
+    "function ask() {\n"
+    "  var term = prompt('Search (regular expression):', '');\n"
+    "  if (term !== null) search(term);\n"
+    "}\n"
+    "function search(term) {\n"
+    "  var re, hits = [], covered = 0, end = -1;\n"
+    "  frames.forEach(function (g) {\n"
+    "    var r = g.querySelector('rect');\n"
+    "    if (r.hasAttribute('data-c')) { r.setAttribute('fill', r.getAttribute('data-c')); "
+    "r.removeAttribute('data-c'); }\n"
+    "  });\n"
+    "  matched.textContent = '';\n"
+    "  if (!term) return;\n"
+    "  try { re = new RegExp(term); } catch (e) { matched.textContent = 'bad regex'; return; }\n"
+    "  frames.forEach(function (g) {\n"
+    "    if (!re.test(g.getAttribute('data-n'))) return;\n"
+    "    var r = g.querySelector('rect');\n"
+    "    r.setAttribute('data-c', r.getAttribute('fill')); r.setAttribute('fill', "
+    "'rgb(230,0,230)');\n"
+    "    hits.push([num(g, 'fx'), num(g, 'fw')]);\n"
+    "  });\n"
+    "  /* nested matches count once: merge the intervals */\n"
+    "  hits.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });\n"
+    "  hits.forEach(function (h) {\n"
+    "    var lo = Math.max(h[0], end), hi = h[0] + h[1];\n"
+    "    if (hi > lo) { covered += hi - lo; end = hi; }\n"
+    "  });\n"
+    "  matched.textContent = 'Matched: ' + (100 * covered).toFixed(1) + '%';\n"
+    "}\n";
 
 static void svg_header(struct svg *s, int width, const char *title)
 {
 	FILE *out = s->out;
 
-	fprintf(out, "<?xml version=\"1.0\" standalone=\"no\"?>\n"
-		     "<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		     "onload=\"init()\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+	fprintf(out,
+		"<?xml version=\"1.0\" standalone=\"no\"?>\n"
+		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		"onload=\"init()\" xmlns=\"http://www.w3.org/2000/svg\">\n",
 		width, s->height, width, s->height);
 	fprintf(out, "<style>text{font-family:Verdana,sans-serif;font-size:12px;fill:#000}"
 		     "g.f{cursor:pointer}g.f:hover rect{stroke:#000;stroke-width:0.5}"
@@ -425,8 +432,9 @@ static void svg_header(struct svg *s, int width, const char *title)
 	fprintf(out, "<rect x=\"0\" y=\"0\" width=\"100%%\" height=\"100%%\" fill=\"#f8f8f0\"/>\n");
 	fprintf(out, "<text id=\"title\" x=\"%d\" y=\"24\">", width / 2);
 	put_escaped(out, title, -1);
-	fprintf(out, "</text>\n<text id=\"reset\" x=\"%d\" y=\"24\" style=\"opacity:0.1\">Reset Zoom"
-		     "</text>\n<text id=\"search\" x=\"%d\" y=\"24\">Search</text>\n",
+	fprintf(out,
+		"</text>\n<text id=\"reset\" x=\"%d\" y=\"24\" style=\"opacity:0.1\">Reset Zoom"
+		"</text>\n<text id=\"search\" x=\"%d\" y=\"24\">Search</text>\n",
 		PAD_X, width - PAD_X - 60);
 	fprintf(out, "<text id=\"details\" x=\"%d\" y=\"%d\"> </text>\n", PAD_X, s->height - 10);
 	fprintf(out, "<text id=\"matched\" x=\"%d\" y=\"%d\"></text>\n", width - PAD_X - 120,
@@ -437,10 +445,10 @@ int flame__write_svg(const struct flame *f, FILE *out, const struct flame_svg_op
 {
 	int width = opts && opts->width > 0 ? opts->width : 1200;
 	struct svg s = {
-		.out = out,
-		.inner_w = width - 2 * PAD_X,
-		.total = f->root.total ? (double)f->root.total : 1,
-		.unit = opts && opts->unit ? opts->unit : "samples",
+	    .out = out,
+	    .inner_w = width - 2 * PAD_X,
+	    .total = f->root.total ? (double)f->root.total : 1,
+	    .unit = opts && opts->unit ? opts->unit : "samples",
 	};
 
 	s.height = PAD_TOP + depth_of(&f->root) * FRAME_H + PAD_BOTTOM;

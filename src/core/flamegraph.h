@@ -23,7 +23,7 @@ struct flame;
 struct flame_svg_opts {
 	const char *title; /* NULL: "Flame Graph" */
 	const char *unit;  /* what counts count: "samples", "us", "bytes" */
-	int width;         /* pixels; 0: 1200 */
+	int width;	   /* pixels; 0: 1200 */
 };
 
 struct flame *flame__new(void);

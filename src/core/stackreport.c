@@ -34,7 +34,7 @@ int stack_cli_apply(struct bpf_object *obj)
 struct entry {
 	uint32_t pid;
 	char comm[STACK_LABEL_LEN]; /* label: the comm, or what the tool chose */
-	char *frames; /* root first, ';'-joined */
+	char *frames;		    /* root first, ';'-joined */
 	uint64_t value, count;
 };
 
@@ -85,7 +85,7 @@ int stack_report__add_folded(struct stack_report *r, uint32_t pid, const char *l
 int stack_report__add(struct stack_report *r, struct stacks *st, const struct stack_key *key,
 		      const char *label, uint64_t value, uint64_t count)
 {
-	char comm[TASK_COMM_LEN + 1] = { 0 };
+	char comm[TASK_COMM_LEN + 1] = {0};
 	char *frames = stacks__fold(st, key);
 	int err;
 
@@ -97,8 +97,8 @@ int stack_report__add(struct stack_report *r, struct stacks *st, const struct st
 	return err;
 }
 
-int stack_report__add_map(struct stack_report *r, struct stacks *st, int map_fd,
-			  uint64_t divisor, bool clear)
+int stack_report__add_map(struct stack_report *r, struct stacks *st, int map_fd, uint64_t divisor,
+			  bool clear)
 {
 	struct stack_key key, next, *prev = NULL;
 	struct stack_value v;
@@ -109,7 +109,8 @@ int stack_report__add_map(struct stack_report *r, struct stacks *st, int map_fd,
 		prev = &key;
 		if (bpf_map_lookup_elem(map_fd, &key, &v))
 			continue;
-		err = stack_report__add(r, st, &key, NULL, v.value / (divisor ? divisor : 1), v.count);
+		err = stack_report__add(r, st, &key, NULL, v.value / (divisor ? divisor : 1),
+					v.count);
 	}
 	while (clear && !bpf_map_get_next_key(map_fd, NULL, &next))
 		bpf_map_delete_elem(map_fd, &next);
@@ -188,8 +189,8 @@ static void print_text(const struct stack_report *r, FILE *out)
 				;
 			fprintf(out, "    %.*s\n", (int)(end - p), p);
 		}
-		fprintf(out, "    -                %s (%u)\n        %" PRIu64 " %s", e->comm, e->pid,
-			e->value, r->opts.unit);
+		fprintf(out, "    -                %s (%u)\n        %" PRIu64 " %s", e->comm,
+			e->pid, e->value, r->opts.unit);
 		if (r->opts.count_label)
 			fprintf(out, " in %" PRIu64 " %s", e->count, r->opts.count_label);
 		fprintf(out, "\n\n");
@@ -220,7 +221,8 @@ static void print_json(const struct stack_report *r, FILE *out)
 		json_object_object_add(o, "value", json_object_new_uint64(e->value));
 		json_object_object_add(o, "unit", json_object_new_string(r->opts.unit));
 		if (r->opts.count_label)
-			json_object_object_add(o, r->opts.count_label, json_object_new_uint64(e->count));
+			json_object_object_add(o, r->opts.count_label,
+					       json_object_new_uint64(e->count));
 		json_object_object_add(o, "frames", frames_json(e->frames)); /* leaf first */
 		out_json_line(out, o);
 	}
@@ -250,7 +252,7 @@ static struct flame *to_flame(const struct stack_report *r)
 
 static int write_svg(const struct stack_report *r, const struct flame *f)
 {
-	struct flame_svg_opts o = { r->opts.title, r->opts.unit, 0 };
+	struct flame_svg_opts o = {r->opts.title, r->opts.unit, 0};
 	FILE *file = fopen(stack_cli.svg, "we");
 	int err;
 

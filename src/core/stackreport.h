@@ -28,21 +28,23 @@ struct stack_cli {
 };
 extern struct stack_cli stack_cli;
 
-#define STACK_REPORT_OPTIONS                                                                       \
-	{ "folded", 'f', OPT_FLAG, &stack_cli.folded, NULL,                                        \
-	  "print folded stacks (flamegraph.pl, speedscope)" },                                     \
-	{ "svg", 0, OPT_STRING, &stack_cli.svg, "FILE", "write an interactive SVG flame graph" },  \
-	{ "top", 'n', OPT_INT, &stack_cli.top, "N", "show only the N heaviest stacks", 1, 1e9 },   \
-	{ "user-only", 'U', OPT_FLAG, &stack_cli.user_only, NULL, "user stacks only" },            \
-	{ "kernel-only", 'K', OPT_FLAG, &stack_cli.kernel_only, NULL, "kernel stacks only" }
+#define STACK_REPORT_OPTIONS                                                                        \
+	{"folded",	    'f',  OPT_FLAG,                                                         \
+	 &stack_cli.folded, NULL, "print folded stacks (flamegraph.pl, speedscope)"},               \
+	    {"svg", 0, OPT_STRING, &stack_cli.svg, "FILE", "write an interactive SVG flame graph"}, \
+	    {"top", 'n', OPT_INT, &stack_cli.top, "N", "show only the N heaviest stacks", 1, 1e9},  \
+	    {"user-only", 'U', OPT_FLAG, &stack_cli.user_only, NULL, "user stacks only"},           \
+	{                                                                                           \
+		"kernel-only", 'K', OPT_FLAG, &stack_cli.kernel_only, NULL, "kernel stacks only"    \
+	}
 
 /* Validates -U/-K and sets the object's stacks_user/stacks_kernel. */
 int stack_cli_apply(struct bpf_object *obj);
 
 struct stack_report_opts {
-	const char *unit;        /* of value: "samples", "us", "bytes" */
+	const char *unit;	 /* of value: "samples", "us", "bytes" */
 	const char *count_label; /* of count, e.g. "allocations"; NULL: no count */
-	const char *title;       /* flame graph title */
+	const char *title;	 /* flame graph title */
 	enum out_format format;
 };
 
@@ -61,8 +63,8 @@ int stack_report__add_folded(struct stack_report *r, uint32_t pid, const char *l
 /* Adds every entry of a hash map keyed by struct stack_key with struct
  * stack_value values, value divided by divisor (ns -> us: 1000); deletes
  * them when clear is set (interval reports). */
-int stack_report__add_map(struct stack_report *r, struct stacks *st, int map_fd,
-			  uint64_t divisor, bool clear);
+int stack_report__add_map(struct stack_report *r, struct stacks *st, int map_fd, uint64_t divisor,
+			  bool clear);
 size_t stack_report__len(const struct stack_report *r);
 uint64_t stack_report__total(const struct stack_report *r);
 /* Prints per stack_cli: folded or text/JSON on out, and the SVG file. */

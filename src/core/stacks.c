@@ -107,7 +107,9 @@ int stacks_path_append(char **buf, size_t *len, size_t *cap, const char *frame, 
 	if (*len)
 		*p++ = ';';
 	for (size_t i = 0; i < flen; i++)
-		*p++ = frame[i] == ';' ? ':' : frame[i] == '\n' || frame[i] == '\r' ? ' ' : frame[i];
+		*p++ = frame[i] == ';'			      ? ':'
+		       : frame[i] == '\n' || frame[i] == '\r' ? ' '
+							      : frame[i];
 	memcpy(p, suffix, slen + 1);
 	*len = p + slen - *buf;
 	return 0;
@@ -186,8 +188,8 @@ static int append_user(struct stacks *st, const struct stack_key *key, char **pa
  * the tracing glue that ran it: not the traced code, so not shown. */
 static bool bpf_machinery(const char *name)
 {
-	static const char *const prefixes[] = { "bpf_prog_", "bpf_trace_run", "__bpf_trace_",
-						 "bpf_trampoline_", "__bpf_prog_enter" };
+	static const char *const prefixes[] = {"bpf_prog_", "bpf_trace_run", "__bpf_trace_",
+					       "bpf_trampoline_", "__bpf_prog_enter"};
 
 	for (size_t i = 0; name && i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))

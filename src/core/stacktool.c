@@ -42,8 +42,8 @@ static int map_fd(struct bpf_object *obj, const char *name)
 int stack_tool_run(const struct stack_tool *t, const struct common_opts *opts)
 {
 	struct bpf_object *obj = *t->skel->obj;
-	struct run run = { t, NULL, -1 };
-	struct session s = { 0 };
+	struct run run = {t, NULL, -1};
+	struct session s = {0};
 	int err;
 
 	err = stack_cli_apply(obj);

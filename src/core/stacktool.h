@@ -17,9 +17,9 @@ struct stacks;
 struct stack_tool {
 	struct bpf_object_skeleton *skel;
 	const char *counts_map; /* stack_key -> stack_value map to report */
-	uint64_t divisor;       /* of the map's values (ns -> us: 1000) */
+	uint64_t divisor;	/* of the map's values (ns -> us: 1000) */
 	struct stack_report_opts report;
-	int (*attach)(void *ctx);  /* optional extra attach step */
+	int (*attach)(void *ctx); /* optional extra attach step */
 	/* optional: prints instead of the counts report (and clears) */
 	int (*print)(void *ctx, struct stacks *st);
 	void *ctx;

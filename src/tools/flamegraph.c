@@ -14,21 +14,21 @@ static const char *title = "Flame Graph", *unit = "samples";
 static int width = 1200;
 
 static const struct opt_def options[] = {
-	{ "title", 't', OPT_STRING, &title, "TEXT", "title above the graph" },
-	{ "unit", 'u', OPT_STRING, &unit, "UNIT", "what the counts count (default samples)" },
-	{ "width", 'w', OPT_INT, &width, "PX", "image width (default 1200)", 200, 100000 },
-	{ 0 },
+    {"title", 't', OPT_STRING, &title, "TEXT", "title above the graph"},
+    {"unit", 'u', OPT_STRING, &unit, "UNIT", "what the counts count (default samples)"},
+    {"width", 'w', OPT_INT, &width, "PX", "image width (default 1200)", 200, 100000},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "flamegraph",
-	.summary = "folded stacks to an interactive SVG flame graph",
-	.args = "[FILE]",
-	.details = "Reads 'frame;frame;... count' lines from FILE or stdin and writes the SVG to\n"
-		   "stdout. Empty lines are skipped; a malformed line is an error.",
-	.opts = options,
-	.common = 0,
-	.max_args = 1,
+    .name = "flamegraph",
+    .summary = "folded stacks to an interactive SVG flame graph",
+    .args = "[FILE]",
+    .details = "Reads 'frame;frame;... count' lines from FILE or stdin and writes the SVG to\n"
+	       "stdout. Empty lines are skipped; a malformed line is an error.",
+    .opts = options,
+    .common = 0,
+    .max_args = 1,
 };
 
 static int read_folded(struct flame *f, FILE *in, const char *name)
@@ -54,7 +54,7 @@ static int read_folded(struct flame *f, FILE *in, const char *name)
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct flame_svg_opts svg = { title, unit, width };
+	struct flame_svg_opts svg = {title, unit, width};
 	const char *name = argc ? argv[0] : "<stdin>";
 	FILE *in = argc ? fopen(argv[0], "re") : stdin;
 	struct flame *f;
@@ -79,5 +79,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-static const struct command cmd_flamegraph = { &spec, run, false };
+static const struct command cmd_flamegraph = {&spec, run, false};
 REGISTER_COMMAND(cmd_flamegraph);

@@ -22,44 +22,44 @@ static uint64_t older_ms, min_size, max_size;
 static const char *libc_name = "libc";
 
 static const struct opt_def options[] = {
-	{ "older", 'a', OPT_U64, &older_ms, "MS", "only allocations older than MS milliseconds", 0,
-	  1e12 },
-	{ "min-size", 'z', OPT_U64, &min_size, "BYTES", "ignore smaller allocations", 0, 1e18 },
-	{ "max-size", 'Z', OPT_U64, &max_size, "BYTES", "ignore larger allocations", 1, 1e18 },
-	{ "libc", 0, OPT_STRING, &libc_name, "LIB", "allocator library (default libc)" },
-	STACK_REPORT_OPTIONS,
-	{ 0 },
+    {"older", 'a', OPT_U64, &older_ms, "MS", "only allocations older than MS milliseconds", 0,
+     1e12},
+    {"min-size", 'z', OPT_U64, &min_size, "BYTES", "ignore smaller allocations", 0, 1e18},
+    {"max-size", 'Z', OPT_U64, &max_size, "BYTES", "ignore larger allocations", 1, 1e18},
+    {"libc", 0, OPT_STRING, &libc_name, "LIB", "allocator library (default libc)"},
+    STACK_REPORT_OPTIONS,
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "memleak",
-	.summary = "outstanding allocations of a process by stack (malloc/free/mmap uprobes)",
-	.details = "Needs -p PID. Probes malloc, calloc, realloc, aligned_alloc, posix_memalign,\n"
-		   "free, mmap and munmap in the process's libc. Allocations made before the start\n"
-		   "are not seen. Prints the outstanding bytes per stack every -i and at the end.",
-	.opts = options,
-	.common = COMMON_PID | COMMON_DURATION | COMMON_INTERVAL | COMMON_OUTPUT,
-	.max_args = 0,
+    .name = "memleak",
+    .summary = "outstanding allocations of a process by stack (malloc/free/mmap uprobes)",
+    .details = "Needs -p PID. Probes malloc, calloc, realloc, aligned_alloc, posix_memalign,\n"
+	       "free, mmap and munmap in the process's libc. Allocations made before the start\n"
+	       "are not seen. Prints the outstanding bytes per stack every -i and at the end.",
+    .opts = options,
+    .common = COMMON_PID | COMMON_DURATION | COMMON_INTERVAL | COMMON_OUTPUT,
+    .max_args = 0,
 };
 
 static const struct {
 	const char *func, *prog;
 	bool retprobe;
 } probes[] = {
-	{ "malloc", "malloc_enter", false },
-	{ "malloc", "alloc_exit", true },
-	{ "calloc", "calloc_enter", false },
-	{ "calloc", "alloc_exit", true },
-	{ "realloc", "realloc_enter", false },
-	{ "realloc", "alloc_exit", true },
-	{ "aligned_alloc", "aligned_alloc_enter", false },
-	{ "aligned_alloc", "alloc_exit", true },
-	{ "posix_memalign", "posix_memalign_enter", false },
-	{ "posix_memalign", "posix_memalign_exit", true },
-	{ "mmap", "mmap_enter", false },
-	{ "mmap", "alloc_exit", true },
-	{ "free", "free_enter", false },
-	{ "munmap", "munmap_enter", false },
+    {"malloc", "malloc_enter", false},
+    {"malloc", "alloc_exit", true},
+    {"calloc", "calloc_enter", false},
+    {"calloc", "alloc_exit", true},
+    {"realloc", "realloc_enter", false},
+    {"realloc", "alloc_exit", true},
+    {"aligned_alloc", "aligned_alloc_enter", false},
+    {"aligned_alloc", "alloc_exit", true},
+    {"posix_memalign", "posix_memalign_enter", false},
+    {"posix_memalign", "posix_memalign_exit", true},
+    {"mmap", "mmap_enter", false},
+    {"mmap", "alloc_exit", true},
+    {"free", "free_enter", false},
+    {"munmap", "munmap_enter", false},
 };
 #define NPROBES (sizeof(probes) / sizeof(probes[0]))
 
@@ -93,8 +93,8 @@ static int attach_allocator(void *ctx)
 
 static int by_key(const void *a, const void *b)
 {
-	return memcmp(&((const struct memleak_alloc *)a)->key, &((const struct memleak_alloc *)b)->key,
-		      sizeof(struct stack_key));
+	return memcmp(&((const struct memleak_alloc *)a)->key,
+		      &((const struct memleak_alloc *)b)->key, sizeof(struct stack_key));
 }
 
 /* Outstanding allocations old enough, sorted by stack. */
@@ -126,7 +126,8 @@ static struct memleak_alloc *read_allocs(int fd, size_t *n)
 static int print_report(void *ctx, struct stacks *st)
 {
 	struct memleak *m = ctx;
-	struct stack_report_opts ro = { "bytes", "allocations", "Outstanding allocations", m->format };
+	struct stack_report_opts ro = {"bytes", "allocations", "Outstanding allocations",
+				       m->format};
 	struct stack_report *r = stack_report__new(&ro);
 	struct memleak_alloc *v;
 	size_t n, i, j;
@@ -156,8 +157,8 @@ static int print_report(void *ctx, struct stacks *st)
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct memleak m = { .pid = opts->pid, .format = opts->format };
-	struct stack_tool tool = { .attach = attach_allocator, .print = print_report, .ctx = &m };
+	struct memleak m = {.pid = opts->pid, .format = opts->format};
+	struct stack_tool tool = {.attach = attach_allocator, .print = print_report, .ctx = &m};
 	struct bpf_program *prog;
 	int rc;
 
@@ -187,7 +188,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	m.skel->rodata->min_size = min_size;
 	if (max_size)
 		m.skel->rodata->max_size = max_size;
-	bpf_object__for_each_program(prog, m.skel->obj)
+	bpf_object__for_each_program (prog, m.skel->obj)
 		bpf_program__set_autoattach(prog, false);
 	tool.skel = m.skel->skeleton;
 	rc = stack_tool_run(&tool, opts);
@@ -197,5 +198,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return rc;
 }
 
-static const struct command cmd_memleak = { &spec, run, true };
+static const struct command cmd_memleak = {&spec, run, true};
 REGISTER_COMMAND(cmd_memleak);

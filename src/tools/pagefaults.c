@@ -15,25 +15,25 @@
 static bool by_file;
 
 static const struct opt_def options[] = {
-	{ "by-file", 0, OPT_FLAG, &by_file, NULL,
-	  "count by the faulting address's mapping (file base name, [heap], [stack], [anon])" },
-	STACK_REPORT_OPTIONS,
-	{ 0 },
+    {"by-file", 0, OPT_FLAG, &by_file, NULL,
+     "count by the faulting address's mapping (file base name, [heap], [stack], [anon])"},
+    STACK_REPORT_OPTIONS,
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "pagefaults",
-	.summary = "user page faults by stack or by mapped file",
-	.opts = options,
-	.common = COMMON_ALL,
-	.max_args = 0,
+    .name = "pagefaults",
+    .summary = "user page faults by stack or by mapped file",
+    .opts = options,
+    .common = COMMON_ALL,
+    .max_args = 0,
 };
 
 static const struct out_col file_columns[] = {
-	{ "faults", "FAULTS", 9 },
-	{ "pid", "PID", 7 },
-	{ "comm", "COMM", -16 },
-	{ "file", "FILE", 0 },
+    {"faults", "FAULTS", 9},
+    {"pid", "PID", 7},
+    {"comm", "COMM", -16},
+    {"file", "FILE", 0},
 };
 
 struct by_file {
@@ -73,7 +73,7 @@ static int print_by_file(void *ctx, struct stacks *st)
 		if (n == cap && (cap = cap ? cap * 2 : 256, grown = realloc(v, cap * sizeof(*v))))
 			v = grown;
 		if (n < cap && v)
-			v[n++] = (struct by_file_entry){ key, value.count };
+			v[n++] = (struct by_file_entry){key, value.count};
 	}
 	while (!bpf_map_get_next_key(fd, NULL, &next))
 		bpf_map_delete_elem(fd, &next);
@@ -98,11 +98,11 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 {
 	struct pagefaults_bpf *skel;
 	struct stack_tool tool = {
-		.counts_map = "counts",
-		.divisor = 1,
-		.report = { "faults", NULL, "User page faults", opts->format },
+	    .counts_map = "counts",
+	    .divisor = 1,
+	    .report = {"faults", NULL, "User page faults", opts->format},
 	};
-	struct by_file bf = { NULL, opts->format };
+	struct by_file bf = {NULL, opts->format};
 	int rc;
 
 	(void)argc;
@@ -127,5 +127,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return rc;
 }
 
-static const struct command cmd_pagefaults = { &spec, run, true };
+static const struct command cmd_pagefaults = {&spec, run, true};
 REGISTER_COMMAND(cmd_pagefaults);

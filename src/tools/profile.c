@@ -20,23 +20,23 @@ static int frequency = 49;
 static bool idle;
 
 static const struct opt_def options[] = {
-	/* Capped: each sample walks two stacks; at 90 kHz on this 2-CPU machine
-	 * the samples alone starved every task, bpfscope's own loop included. */
-	{ "frequency", 'F', OPT_INT, &frequency, "HZ",
-	  "samples per second per CPU, 1..5000 (default 49)", 1, 5000 },
-	{ "idle", 0, OPT_FLAG, &idle, NULL, "include the idle task" },
-	STACK_REPORT_OPTIONS,
-	{ 0 },
+    /* Capped: each sample walks two stacks; at 90 kHz on this 2-CPU machine
+     * the samples alone starved every task, bpfscope's own loop included. */
+    {"frequency", 'F', OPT_INT, &frequency, "HZ",
+     "samples per second per CPU, 1..5000 (default 49)", 1, 5000},
+    {"idle", 0, OPT_FLAG, &idle, NULL, "include the idle task"},
+    STACK_REPORT_OPTIONS,
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "profile",
-	.summary = "sample on-CPU stacks at a fixed rate (flame graphs)",
-	.details = "Samples every CPU with a software cpu-clock timer (works in VMs) and counts\n"
-		   "user+kernel stacks per process in the kernel. Prints at the end, or every -i.",
-	.opts = options,
-	.common = COMMON_ALL,
-	.max_args = 0,
+    .name = "profile",
+    .summary = "sample on-CPU stacks at a fixed rate (flame graphs)",
+    .details = "Samples every CPU with a software cpu-clock timer (works in VMs) and counts\n"
+	       "user+kernel stacks per process in the kernel. Prints at the end, or every -i.",
+    .opts = options,
+    .common = COMMON_ALL,
+    .max_args = 0,
 };
 
 struct timers {
@@ -48,11 +48,11 @@ struct timers {
 static int open_cpu_clock(int cpu)
 {
 	struct perf_event_attr attr = {
-		.type = PERF_TYPE_SOFTWARE,
-		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.size = sizeof(attr),
-		.sample_freq = frequency,
-		.freq = 1,
+	    .type = PERF_TYPE_SOFTWARE,
+	    .config = PERF_COUNT_SW_CPU_CLOCK,
+	    .size = sizeof(attr),
+	    .sample_freq = frequency,
+	    .freq = 1,
 	};
 
 	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
@@ -97,7 +97,8 @@ static int attach_timers(void *ctx)
 		if (!p->links[p->nlinks]) {
 			err = -errno;
 			close(fd);
-			log_error("cannot attach to the perf event on CPU %d: %s", cpu, strerror(-err));
+			log_error("cannot attach to the perf event on CPU %d: %s", cpu,
+				  strerror(-err));
 			return err;
 		}
 		p->nlinks++;
@@ -108,13 +109,13 @@ static int attach_timers(void *ctx)
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
 	struct profile_bpf *skel = profile_bpf__open();
-	struct timers timers = { 0 };
+	struct timers timers = {0};
 	struct stack_tool tool = {
-		.counts_map = "counts",
-		.divisor = 1,
-		.report = { "samples", NULL, "CPU profile", opts->format },
-		.attach = attach_timers,
-		.ctx = &timers,
+	    .counts_map = "counts",
+	    .divisor = 1,
+	    .report = {"samples", NULL, "CPU profile", opts->format},
+	    .attach = attach_timers,
+	    .ctx = &timers,
 	};
 	int rc;
 
@@ -136,5 +137,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return rc;
 }
 
-static const struct command cmd_profile = { &spec, run, true };
+static const struct command cmd_profile = {&spec, run, true};
 REGISTER_COMMAND(cmd_profile);

@@ -19,20 +19,20 @@
 static int hist_pairs = 5;
 
 static const struct opt_def options[] = {
-	{ "histograms", 'H', OPT_INT, &hist_pairs, "N",
-	  "latency histograms for the N busiest pairs (default 5, text only)", 0, 1e6 },
-	STACK_REPORT_OPTIONS,
-	{ 0 },
+    {"histograms", 'H', OPT_INT, &hist_pairs, "N",
+     "latency histograms for the N busiest pairs (default 5, text only)", 0, 1e6},
+    STACK_REPORT_OPTIONS,
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "wakeup",
-	.summary = "who wakes a process, how often, wakeup-to-run latency, waker stacks",
-	.details = "-p/-c/--cgroup select the woken process. Prints (waker -> wakee) pairs with\n"
-		   "counts and latency, then the wakers' stacks (--folded/--svg: stacks only).",
-	.opts = options,
-	.common = COMMON_ALL,
-	.max_args = 0,
+    .name = "wakeup",
+    .summary = "who wakes a process, how often, wakeup-to-run latency, waker stacks",
+    .details = "-p/-c/--cgroup select the woken process. Prints (waker -> wakee) pairs with\n"
+	       "counts and latency, then the wakers' stacks (--folded/--svg: stacks only).",
+    .opts = options,
+    .common = COMMON_ALL,
+    .max_args = 0,
 };
 
 struct pair {
@@ -49,7 +49,9 @@ static int by_wakeups(const void *pa, const void *pb)
 {
 	const struct pair *a = pa, *b = pb;
 
-	return a->stats.wakeups < b->stats.wakeups ? 1 : a->stats.wakeups > b->stats.wakeups ? -1 : 0;
+	return a->stats.wakeups < b->stats.wakeups   ? 1
+	       : a->stats.wakeups > b->stats.wakeups ? -1
+						     : 0;
 }
 
 /* Reads and clears the pairs map, busiest first. */
@@ -88,10 +90,13 @@ static void print_pairs_text(const struct pair *v, size_t n)
 
 		printf("%-16.16s %7u -> %-16.16s %7u %9llu %11.1f\n", v[i].key.waker_comm,
 		       v[i].key.waker_pid, v[i].key.wakee_comm, v[i].key.wakee_pid,
-		       (unsigned long long)s->wakeups, s->runs ? s->latency_ns / 1e3 / s->runs : 0.0);
+		       (unsigned long long)s->wakeups,
+		       s->runs ? s->latency_ns / 1e3 / s->runs : 0.0);
 	}
 	for (size_t i = 0; i < n && i < (size_t)hist_pairs; i++) {
-		struct hist_view h = { HIST_LOG2, 0, 1, (const uint64_t *)v[i].stats.latency.slots, HIST_SLOTS, "usecs" };
+		struct hist_view h = {HIST_LOG2,  0,
+				      1,	  (const uint64_t *)v[i].stats.latency.slots,
+				      HIST_SLOTS, "usecs"};
 
 		printf("\n%.16s (%u) -> %.16s (%u): wakeup-to-run latency\n", v[i].key.waker_comm,
 		       v[i].key.waker_pid, v[i].key.wakee_comm, v[i].key.wakee_pid);
@@ -103,7 +108,9 @@ static void print_pairs_text(const struct pair *v, size_t n)
 static void print_pairs_json(const struct pair *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct hist_view h = { HIST_LOG2, 0, 1, (const uint64_t *)v[i].stats.latency.slots, HIST_SLOTS, "usecs" };
+		struct hist_view h = {HIST_LOG2,  0,
+				      1,	  (const uint64_t *)v[i].stats.latency.slots,
+				      HIST_SLOTS, "usecs"};
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "waker", json_object_new_string(v[i].key.waker_comm));
@@ -144,7 +151,7 @@ static int print_stacks(int fd, struct stacks *st, const struct stack_report_opt
 static int print_report(void *ctx, struct stacks *st)
 {
 	struct wakeup *w = ctx;
-	struct stack_report_opts ro = { "wakeups", NULL, "Wakers", w->format };
+	struct stack_report_opts ro = {"wakeups", NULL, "Wakers", w->format};
 	size_t n;
 	struct pair *pairs = read_pairs(bpf_map__fd(w->skel->maps.pairs), &n);
 
@@ -158,8 +165,8 @@ static int print_report(void *ctx, struct stacks *st)
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct wakeup w = { wakeup_bpf__open(), opts->format };
-	struct stack_tool tool = { .print = print_report, .ctx = &w };
+	struct wakeup w = {wakeup_bpf__open(), opts->format};
+	struct stack_tool tool = {.print = print_report, .ctx = &w};
 	int rc;
 
 	(void)argc;
@@ -174,5 +181,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return rc;
 }
 
-static const struct command cmd_wakeup = { &spec, run, true };
+static const struct command cmd_wakeup = {&spec, run, true};
 REGISTER_COMMAND(cmd_wakeup);

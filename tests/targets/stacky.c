@@ -149,7 +149,8 @@ static int fault_mode(int n, const char *file)
 			return 1;
 		base = mmap(NULL, n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	} else {
-		base = mmap(NULL, n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		base = mmap(NULL, n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			    0);
 	}
 	if (base == MAP_FAILED)
 		return 1;

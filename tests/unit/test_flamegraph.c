@@ -29,7 +29,7 @@ static void write_folded(struct flame *f, FILE *out)
 
 static void write_svg(struct flame *f, FILE *out)
 {
-	struct flame_svg_opts o = { "T<1>", "samples", 1000 };
+	struct flame_svg_opts o = {"T<1>", "samples", 1000};
 
 	assert_int_equal(flame__write_svg(f, out, &o), 0);
 }
@@ -88,7 +88,8 @@ static void test_xml_escape(void **state)
 	assert_string_equal(buf, "a&lt;b&gt;&amp;&quot;c&apos;");
 	/* control bytes and broken UTF-8 become '?', valid UTF-8 stays */
 	xml_escape(buf, sizeof(buf), "x\x01y\xff\xc3(z\xc3\xa9");
-	assert_string_equal(buf, "x?y?" "?(z\xc3\xa9");
+	assert_string_equal(buf, "x?y?"
+				 "?(z\xc3\xa9");
 	/* truncation: like snprintf, returns the full length */
 	assert_int_equal(xml_escape(buf, 4, "<<<"), 12);
 	assert_int_equal(strlen(buf), 3);
@@ -105,7 +106,8 @@ static void test_svg(void **state)
 	flame__add(f, "app;main;idle", 1);
 	svg = capture(write_svg, f);
 	assert_non_null(strstr(svg, "<?xml version=\"1.0\""));
-	assert_non_null(strstr(svg, "<title>std::vector&lt;int&gt;::push_back (3 samples, 75.00%)</title>"));
+	assert_non_null(
+	    strstr(svg, "<title>std::vector&lt;int&gt;::push_back (3 samples, 75.00%)</title>"));
 	assert_non_null(strstr(svg, "<title>all (4 samples, 100.00%)</title>"));
 	assert_non_null(strstr(svg, ">T&lt;1&gt;</text>")); /* title escaped */
 	assert_non_null(strstr(svg, "function zoom("));
@@ -119,11 +121,11 @@ static void test_svg(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_merge_same_paths),
-		cmocka_unit_test(test_empty_frames_and_spaces),
-		cmocka_unit_test(test_malformed_lines),
-		cmocka_unit_test(test_xml_escape),
-		cmocka_unit_test(test_svg),
+	    cmocka_unit_test(test_merge_same_paths),
+	    cmocka_unit_test(test_empty_frames_and_spaces),
+	    cmocka_unit_test(test_malformed_lines),
+	    cmocka_unit_test(test_xml_escape),
+	    cmocka_unit_test(test_svg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

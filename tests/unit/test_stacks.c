@@ -50,7 +50,7 @@ static char *print(struct stack_report *r)
 
 static struct stack_report *sample_report(enum out_format format)
 {
-	struct stack_report_opts o = { "bytes", "allocations", "t", format };
+	struct stack_report_opts o = {"bytes", "allocations", "t", format};
 	struct stack_report *r = stack_report__new(&o);
 
 	/* two stack ids that symbolize alike merge; other pids stay apart */
@@ -113,11 +113,9 @@ static void test_json_and_top(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_module_frame),
-		cmocka_unit_test(test_path_append),
-		cmocka_unit_test(test_merge_and_order),
-		cmocka_unit_test(test_folded_merges_pids),
-		cmocka_unit_test(test_json_and_top),
+	    cmocka_unit_test(test_module_frame),    cmocka_unit_test(test_path_append),
+	    cmocka_unit_test(test_merge_and_order), cmocka_unit_test(test_folded_merges_pids),
+	    cmocka_unit_test(test_json_and_top),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
