@@ -77,7 +77,8 @@ static struct pair *read_pairs(int fd, size_t *n)
 	}
 	while (!bpf_map_get_next_key(fd, NULL, &next))
 		bpf_map_delete_elem(fd, &next);
-	qsort(v, *n, sizeof(*v), by_wakeups);
+	if (*n)
+		qsort(v, *n, sizeof(*v), by_wakeups);
 	return v;
 }
 
