@@ -49,7 +49,12 @@ int session_start(struct session *s, struct bpf_object_skeleton *skel,
 	struct filter_cfg filter;
 	int err;
 
+	int (*attach_extra)(void *ctx) = s->attach_extra;
+	void *attach_ctx = s->attach_ctx;
+
 	memset(s, 0, sizeof(*s));
+	s->attach_extra = attach_extra;
+	s->attach_ctx = attach_ctx;
 	s->skel = skel;
 	s->opts = opts;
 	if ((err = target_filter(opts, &filter)))
@@ -59,6 +64,8 @@ int session_start(struct session *s, struct bpf_object_skeleton *skel,
 		return err;
 	}
 	if ((err = loader_load_attach(skel)))
+		return err;
+	if (attach_extra && (err = attach_extra(attach_ctx)))
 		return err;
 	loader_describe(obj);
 	/* Tests and scripts wait for this line: everything is attached now. */

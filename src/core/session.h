@@ -17,12 +17,18 @@ struct session {
 	struct bpf_object_skeleton *skel;
 	struct evloop *loop;
 	const struct common_opts *opts;
+	/* Optional, set before session_start: attaches what libbpf cannot
+	 * auto-attach (tc, XDP on chosen interfaces) after the automatic
+	 * attachments and before the "tracing" line. < 0 fails the start. */
+	int (*attach_extra)(void *ctx);
+	void *attach_ctx;
 };
 
 /* Sets a .rodata variable by name through BTF (any skeleton). */
 int bpfobj_set_rodata(struct bpf_object *obj, const char *var, const void *value, size_t size);
 
-/* Filter + load + attach. On failure an error line has been printed. */
+/* Filter + load + attach (+ attach_extra). On failure an error line has
+ * been printed. Keeps attach_extra/attach_ctx, clears the rest. */
 int session_start(struct session *s, struct bpf_object_skeleton *skel,
 		  const struct common_opts *opts);
 /* Consume the "events" ring buffer of the skeleton with fn. */
