@@ -8,9 +8,10 @@ PKGS=(
 	# build
 	make gcc clang llvm bpftool pkg-config
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
-	libjson-c-dev libiberty-dev
+	libjson-c-dev libiberty-dev libsqlite3-dev
 	# tests
 	libcmocka-dev perl jq iproute2 procps util-linux coreutils python3
+	iptables libnetfilter-queue-dev sqlite3
 	# lint
 	clang-format cppcheck
 )

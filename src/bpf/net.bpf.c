@@ -34,6 +34,7 @@ const volatile __u16 port = 0;        /* --port: either side */
 const volatile __u8 peer_family = 0;  /* --peer: 4 or 6, 0 none */
 const volatile __u8 peer_addr[16] = {};
 const volatile __u32 sample = 1;      /* --sample N: 1 in N flows/datagrams */
+const volatile __u16 skip_port = 0;   /* the collector connection of --export */
 
 enum call_dir { DIR_SEND = 1, DIR_RECV = 2 };
 
@@ -102,6 +103,8 @@ static __always_inline bool wanted(const struct net_event *e)
 	__u32 mix;
 
 	if (port && e->sport != port && e->dport != port)
+		return false;
+	if (skip_port && (e->sport == skip_port || e->dport == skip_port))
 		return false;
 	if (peer_family && !addr_is_peer(e->saddr, e->family) && !addr_is_peer(e->daddr, e->family) &&
 	    !addr_zero(e->saddr) && !addr_zero(e->daddr))

@@ -15,11 +15,13 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "bpf/net.h"
@@ -69,7 +71,7 @@ static const struct opt_def options[] = {
 	  1e9 },
 	{ "hist", 0, OPT_FLAG, &hist_opt, NULL, "print log2 histograms per flow and segment" },
 	{ "series", 0, OPT_FLAG, &series_opt, NULL, "print the per-second time series" },
-	{ "export", 0, OPT_STRING, &export_opt, "ADDR:PORT", "stream records to bpfscope collect" },
+	{ "export", 0, OPT_STRING, &export_opt, "ADDR:PORT", "stream records to bpfscope collect (or unix:PATH)" },
 	{ "host", 0, OPT_STRING, &host_opt, "NAME", "host name in exported records (default hostname)" },
 	{ "max-records", 0, OPT_U64, &max_records, "N", "records kept for the local join", 1, 1e9 },
 	{ 0 },
@@ -235,8 +237,29 @@ static int configure(struct net_ctx *c)
 	return 0;
 }
 
-/* "10.0.0.1:9000" or "[fd00::1]:9000" */
-static int connect_export(const char *spec_addr)
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (!*path || strlen(path) >= sizeof(sa.sun_path)) {
+		log_error("--export: bad unix socket path '%s'", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		log_error("cannot connect to collector unix:%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* "10.0.0.1:9000", "[fd00::1]:9000" or "unix:/path". The collector's own
+ * TCP port is excluded from tracing so the export does not trace itself. */
+static int connect_export(struct net_bpf *skel, const char *spec_addr)
 {
 	char host[128];
 	const char *colon = strrchr(spec_addr, ':');
@@ -244,6 +267,8 @@ static int connect_export(const char *spec_addr)
 	size_t hlen;
 	int fd, err;
 
+	if (!strncmp(spec_addr, "unix:", 5))
+		return connect_unix(spec_addr + 5);
 	if (!colon || colon == spec_addr || !colon[1])
 		goto bad;
 	hlen = colon - spec_addr;
@@ -264,6 +289,7 @@ static int connect_export(const char *spec_addr)
 		freeaddrinfo(res);
 		return -1;
 	}
+	skel->rodata->skip_port = atoi(colon + 1);
 	freeaddrinfo(res);
 	return fd;
 bad:
@@ -288,7 +314,7 @@ static int open_export(struct net_ctx *c)
 {
 	struct net_hello h = { 0 };
 	char line[256];
-	int fd = connect_export(export_opt);
+	int fd = connect_export(c->skel, export_opt);
 
 	if (fd < 0)
 		return -1;
@@ -298,6 +324,7 @@ static int open_export(struct net_ctx *c)
 		return -1;
 	}
 	setvbuf(c->export, NULL, _IOFBF, 1 << 20);
+	signal(SIGPIPE, SIG_IGN); /* a closed collector is an error, not a kill */
 	host_name(h.host, sizeof(h.host));
 	snprintf(h.clock, sizeof(h.clock), "%s", clocksync_source(&c->clock));
 	h.tai_offset_s = c->clock.tai_offset_s;

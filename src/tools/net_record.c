@@ -154,8 +154,8 @@ static int parse_rec(char **t, int n, struct net_rec *r, char *err, size_t errle
 	uint64_t v[8];
 
 	memset(r, 0, sizeof(*r));
-	if (n != 14)
-		return FAIL("record: expected 14 fields, got %d", n);
+	if (n != 13)
+		return FAIL("record: expected 13 fields, got %d", n);
 	if (number(t[1], 4, &v[0], 10) || v[0] < 1)
 		return FAIL("record: boundary must be 1-4, got '%s'", t[1]);
 	r->boundary = v[0];
