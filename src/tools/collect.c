@@ -7,21 +7,19 @@
  * agent streams, each parsed line by line. A malformed line ends that
  * agent's stream with one error line naming it (the rest of the collector
  * keeps running); with --input a malformed line is fatal. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/cmd.h"
+#include "core/endpoint.h"
 #include "core/log.h"
 #include "tools/collect_store.h"
 #include "tools/net_report.h"
@@ -142,64 +140,6 @@ static int agent_read(struct store *st, struct agent *a)
 	}
 	a->used += n;
 	return agent_drain(st, a);
-}
-
-static int listen_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (!*path || strlen(path) >= sizeof(sa.sun_path)) {
-		log_error("--listen: bad unix socket path '%s'", path);
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
-		log_error("cannot listen on unix:%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* "127.0.0.1:7878", "[::1]:7878" or "unix:/path" */
-static int listen_on(const char *spec_addr)
-{
-	char host[128];
-	const char *colon = strrchr(spec_addr, ':');
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE },
-			*res;
-	size_t hlen = colon ? (size_t)(colon - spec_addr) : 0;
-	int fd, one = 1;
-
-	if (!strncmp(spec_addr, "unix:", 5))
-		return listen_unix(spec_addr + 5);
-	if (!colon || !hlen || hlen >= sizeof(host) || !colon[1])
-		goto bad;
-	if (spec_addr[0] == '[' && hlen > 2 && spec_addr[hlen - 1] == ']')
-		snprintf(host, sizeof(host), "%.*s", (int)hlen - 2, spec_addr + 1);
-	else
-		snprintf(host, sizeof(host), "%.*s", (int)hlen, spec_addr);
-	if (getaddrinfo(host, colon + 1, &hints, &res))
-		goto bad;
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 16)) {
-		log_error("cannot listen on %s: %s", spec_addr, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(res);
-		return -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-bad:
-	log_error("--listen: expected ADDR:PORT with a numeric address, got '%s'", spec_addr);
-	return -1;
 }
 
 static struct agent *agent_new(int fd)
@@ -347,7 +287,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (!input_opt && (lfd = listen_on(listen_opt)) < 0)
+	if (!input_opt && (lfd = endpoint_listen(listen_opt, "--listen")) < 0)
 		return 1;
 	if (!(st = store__open(db_opt))) {
 		if (lfd >= 0)

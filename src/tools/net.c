@@ -14,19 +14,17 @@
 #include <errno.h>
 #include <linux/if_link.h>
 #include <net/if.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "bpf/net.h"
 #include "core/clocksync.h"
 #include "core/cmd.h"
+#include "core/endpoint.h"
 #include "core/features.h"
 #include "core/log.h"
 #include "core/session.h"
@@ -237,64 +235,15 @@ static int configure(struct net_ctx *c)
 	return 0;
 }
 
-static int connect_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (!*path || strlen(path) >= sizeof(sa.sun_path)) {
-		log_error("--export: bad unix socket path '%s'", path);
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		log_error("cannot connect to collector unix:%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* "10.0.0.1:9000", "[fd00::1]:9000" or "unix:/path". The collector's own
- * TCP port is excluded from tracing so the export does not trace itself. */
+/* The collector's own TCP port is excluded from tracing so the export does
+ * not trace itself. */
 static int connect_export(struct net_bpf *skel, const char *spec_addr)
 {
-	char host[128];
-	const char *colon = strrchr(spec_addr, ':');
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
-	size_t hlen;
-	int fd, err;
+	struct endpoint ep;
+	int fd = endpoint_connect(spec_addr, "--export", &ep);
 
-	if (!strncmp(spec_addr, "unix:", 5))
-		return connect_unix(spec_addr + 5);
-	if (!colon || colon == spec_addr || !colon[1])
-		goto bad;
-	hlen = colon - spec_addr;
-	if (spec_addr[0] == '[' && hlen > 2 && spec_addr[hlen - 1] == ']')
-		snprintf(host, sizeof(host), "%.*s", (int)hlen - 2, spec_addr + 1);
-	else if (hlen < sizeof(host))
-		snprintf(host, sizeof(host), "%.*s", (int)hlen, spec_addr);
-	else
-		goto bad;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if ((err = getaddrinfo(host, colon + 1, &hints, &res)))
-		goto bad;
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen)) {
-		log_error("cannot connect to collector %s: %s", spec_addr, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(res);
-		return -1;
-	}
-	skel->rodata->skip_port = atoi(colon + 1);
-	freeaddrinfo(res);
+	skel->rodata->skip_port = ep.port;
 	return fd;
-bad:
-	log_error("--export: expected ADDR:PORT with a numeric address, got '%s'", spec_addr);
-	return -1;
 }
 
 /* --host or the host name, made safe for the line format. */

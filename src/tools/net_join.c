@@ -234,6 +234,28 @@ static struct net_rec *relayed(struct chain *c, struct net_rec *in, struct net_r
 	return out;
 }
 
+static bool overlaps(const struct net_rec *r, uint32_t first, uint32_t len)
+{
+	return (uint32_t)(r->seq - first) < len || (uint32_t)(first - r->seq) < r->len;
+}
+
+/* Earlier reads of the same message (a write read in several pieces) are
+ * part of it, not receives of their own: mark them used. */
+static void claim_partial_reads(struct chain *c, const struct net_rec *last)
+{
+	const struct net_msg *m = c->m;
+	uint32_t first = c->byte - m->len + 1;
+
+	for (size_t i = first_at(c->j, c->lo, c->hi, m->t[NET_B_SEND]); i < c->hi; i++) {
+		struct net_rec *r = &c->j->recs[c->j->order[i]];
+
+		if (r->ts > last->ts)
+			break;
+		if (r->boundary == NET_B_RECV && r->host == last->host && overlaps(r, first, m->len))
+			r->used = 1;
+	}
+}
+
 /* Follows the bytes from egress E across hosts until a receive. */
 static void follow(struct chain *c, struct net_rec *e)
 {
@@ -271,9 +293,11 @@ static void follow(struct chain *c, struct net_rec *e)
 		m->final = in->host;
 		m->net_ns += in->ts - e->ts;
 		take(m, in);
-		if (recv)
+		if (recv) {
 			take(m, recv);
-		else
+			if (m->proto == 6)
+				claim_partial_reads(c, recv);
+		} else
 			c->j->counts.no_match[NET_B_RECV]++;
 		return;
 	}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# net on one host (the client namespace of the lab): host TX and host RX per
+# flow for a known number of UDP and TCP messages, with XDP and with tc
+# ingress; --port filtering; SIGKILL leaves no XDP program on the link.
+source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/netlab.bash"
+plan 12
+trap 'lab_down; cleanup' EXIT
+lab_up || { diag "cannot build the lab"; exit 1; }
+COUNT=50
+
+in_ns "$NS_S" "$TARGETS/netlab" uecho 7101 15 &
+_pids+=($!)
+in_ns "$NS_S" "$TARGETS/netlab" techo 7102 15 &
+_pids+=($!)
+in_ns "$NS_S" "$TARGETS/netlab" uecho 7103 15 &
+_pids+=($!)
+
+# run_local NAME ARGS...: bpfscope net in the client namespace during traffic
+run_local() {
+	local name=$1
+	shift
+	ip netns exec "$NS_C" "$BPFSCOPE" net -i "$IF_C" -o json "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	BPFSCOPE_PID=$!
+	_pids+=("$BPFSCOPE_PID")
+	wait_for "$TMP/$name.err" 'tracing, Ctrl-C' 200 || { show "$TMP/$name.err"; return 1; }
+	in_ns "$NS_C" "$TARGETS/netlab" udp 10.77.2.2 7101 "$COUNT" 2000 100 >/dev/null
+	in_ns "$NS_C" "$TARGETS/netlab" tcp 10.77.2.2 7102 "$COUNT" 2000 5000 >/dev/null
+	in_ns "$NS_C" "$TARGETS/netlab" udp 10.77.2.2 7103 "$COUNT" 2000 100 >/dev/null
+	stop_bpfscope
+}
+count_of() { # FILE FLOWREGEX SEGMENT
+	jq -s -r --arg f "$2" --arg s "$3" \
+		'[.[] | select(.type == "flow" and (.flow | test($f))) | .segments[$s].count // 0] | add // 0' "$1"
+}
+
+run_local xdp --slow 50
+[ "$(count_of "$TMP/xdp.out" ':7101 udp' tx_host)" = "$COUNT" ]
+ok $? "xdp: $COUNT UDP sends with host TX ($(count_of "$TMP/xdp.out" ':7101 udp' tx_host))"
+[ "$(count_of "$TMP/xdp.out" '10.77.2.2:7101 -> .* udp' rx_host)" = "$COUNT" ]
+ok $? "xdp: $COUNT UDP echoes with host RX"
+[ "$(count_of "$TMP/xdp.out" ':7102 tcp' tx_host)" = "$COUNT" ]
+ok $? "xdp: $COUNT TCP writes with host TX"
+[ "$(count_of "$TMP/xdp.out" '10.77.2.2:7102 -> .* tcp' rx_host)" -ge "$COUNT" ]
+ok $? "xdp: TCP echoes with host RX ($(count_of "$TMP/xdp.out" '10.77.2.2:7102 -> .* tcp' rx_host) reads)"
+tx_p50=$(jq -s -r '[.[] | select(.type == "flow" and (.flow | test(":7101 udp"))) | .segments.tx_host.p50_us][0]' "$TMP/xdp.out")
+awk -v v="$tx_p50" 'BEGIN { exit !(v > 0 && v < 20000) }'
+ok $? "host TX p50 is a plausible latency ($tx_p50 us)"
+jq -e -s 'map(select(.type == "summary" and .ring_drops == 0 and .records[0] > 0)) | length == 1' "$TMP/xdp.out" >/dev/null
+ok $? "summary counts records and ring-buffer drops"
+
+run_local tc --ingress tc --port 7103
+[ "$(count_of "$TMP/tc.out" ':7103 udp' tx_host)" = "$COUNT" ] &&
+	[ "$(count_of "$TMP/tc.out" '10.77.2.2:7103 -> .* udp' rx_host)" = "$COUNT" ]
+ok $? "tc ingress: $COUNT UDP messages each way on port 7103"
+[ "$(jq -s '[.[] | select(.type == "flow" and (.flow | test(":710[12] ")))] | length' "$TMP/tc.out")" = 0 ]
+ok $? "--port 7103: ports 7101/7102 not reported"
+
+# SIGKILL: the XDP link goes with the process
+ip netns exec "$NS_C" "$BPFSCOPE" net -i "$IF_C" >/dev/null 2>"$TMP/kill.err" &
+victim=$!
+_pids+=("$victim")
+wait_for "$TMP/kill.err" 'tracing, Ctrl-C' 200
+ip -n "$NS_C" link show "$IF_C" | grep -q xdpgeneric
+attached=$?
+kill -9 "$victim"
+wait "$victim" 2>/dev/null
+for _ in $(seq 1 40); do ip -n "$NS_C" link show "$IF_C" | grep -q xdp || break; sleep 0.05; done
+[ $attached = 0 ] && ! ip -n "$NS_C" link show "$IF_C" | grep -q xdp
+ok $? "XDP attached while running, gone after SIGKILL"
+
+bad_input "net without -i" "need at least one -i" net
+bad_input "net: bad --peer" "not an IPv4 or IPv6 address" net -i lo --peer 300.1.1.1
+bad_input "net: bad --export" "expected ADDR:PORT" net -i lo --export nohost
+done_testing
