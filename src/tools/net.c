@@ -41,7 +41,7 @@
 static const char *ifaces[MAX_IFACES];
 static int nifaces;
 static int port_opt, sample_opt = 1;
-static const char *peer_opt, *export_opt, *host_opt, *ingress_opt = "xdp";
+static const char *peer_opt, *export_opt, *host_opt, *ingress_opt = "auto";
 static double slow_ms;
 static bool hist_opt, series_opt;
 static uint64_t max_records = 4000000;
@@ -64,7 +64,7 @@ static const struct opt_def options[] = {
 	{ "peer", 0, OPT_STRING, &peer_opt, "ADDR", "only flows with this IPv4/IPv6 address" },
 	{ "sample", 0, OPT_INT, &sample_opt, "N", "keep 1 in N UDP datagrams / TCP flows", 1, 1e6 },
 	{ "ingress", 0, OPT_STRING, &ingress_opt, "MODE",
-	  "ingress hook: xdp (generic), xdp-native, or tc" },
+	  "ingress hook: auto (generic XDP, tc if XDP is taken), xdp, xdp-native, tc" },
 	{ "slow", 0, OPT_DOUBLE, &slow_ms, "MS", "print messages slower than MS milliseconds", 0.001,
 	  1e9 },
 	{ "hist", 0, OPT_FLAG, &hist_opt, NULL, "print log2 histograms per flow and segment" },
@@ -148,7 +148,7 @@ static int link_iface(struct net_ctx *c, struct bpf_program *prog, int ifindex, 
 		      __u32 flags, const char *what, const char *iface)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = flags);
-	int fd = bpf_link_create(bpf_program__fd(prog), ifindex, type, &lopts);
+	int fd = bpf_link_create(bpf_program__fd(prog), ifindex, type, flags ? &lopts : NULL);
 
 	if (fd < 0) {
 		log_error("cannot attach %s to %s: %s", what, iface, strerror(errno));
@@ -158,23 +158,44 @@ static int link_iface(struct net_ctx *c, struct bpf_program *prog, int ifindex, 
 	return 0;
 }
 
+/* XDP as asked; in auto mode generic XDP, or tc ingress when the interface
+ * already has an XDP program (XDP allows one per interface). */
+static int attach_ingress(struct net_ctx *c, int i)
+{
+	bool is_auto = !strcmp(ingress_opt, "auto");
+	__u32 flags = strcmp(ingress_opt, "xdp-native") ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = flags);
+	int fd;
+
+	if (!strcmp(ingress_opt, "tc"))
+		goto tc;
+	fd = bpf_link_create(bpf_program__fd(c->skel->progs.net_xdp_ingress), c->ifindex[i], BPF_XDP,
+			     &lopts);
+	if (fd >= 0) {
+		c->links[c->nlinks++] = fd;
+		return 0;
+	}
+	if (!is_auto) {
+		log_error("cannot attach XDP to %s: %s", ifaces[i], strerror(errno));
+		return -errno;
+	}
+	log_warn("XDP on %s not possible (%s); using tc ingress", ifaces[i], strerror(errno));
+tc:
+	return link_iface(c, c->skel->progs.net_tc_ingress, c->ifindex[i], TCX_INGRESS_TYPE, 0,
+			  "tc ingress (tcx)", ifaces[i]);
+}
+
 /* tc egress on every interface, and the chosen ingress hook. */
 static int attach_ifaces(void *ctx)
 {
 	struct net_ctx *c = ctx;
-	bool xdp = strncmp(ingress_opt, "xdp", 3) == 0;
-	__u32 xdp_flags = strcmp(ingress_opt, "xdp-native") ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	int err;
 
 	for (int i = 0; i < nifaces; i++) {
 		err = link_iface(c, c->skel->progs.net_tc_egress, c->ifindex[i], TCX_EGRESS_TYPE, 0,
 				 "tc egress (tcx)", ifaces[i]);
-		if (!err && xdp)
-			err = link_iface(c, c->skel->progs.net_xdp_ingress, c->ifindex[i], BPF_XDP,
-					 xdp_flags, "XDP", ifaces[i]);
-		else if (!err)
-			err = link_iface(c, c->skel->progs.net_tc_ingress, c->ifindex[i],
-					 TCX_INGRESS_TYPE, 0, "tc ingress (tcx)", ifaces[i]);
+		if (!err)
+			err = attach_ingress(c, i);
 		if (err)
 			return err;
 	}
@@ -190,9 +211,9 @@ static int configure(struct net_ctx *c)
 		log_error("need at least one -i IFACE");
 		return -EINVAL;
 	}
-	if (strcmp(ingress_opt, "xdp") && strcmp(ingress_opt, "xdp-native") &&
-	    strcmp(ingress_opt, "tc")) {
-		log_error("--ingress must be xdp, xdp-native or tc, not '%s'", ingress_opt);
+	if (strcmp(ingress_opt, "auto") && strcmp(ingress_opt, "xdp") &&
+	    strcmp(ingress_opt, "xdp-native") && strcmp(ingress_opt, "tc")) {
+		log_error("--ingress must be auto, xdp, xdp-native or tc, not '%s'", ingress_opt);
 		return -EINVAL;
 	}
 	for (int i = 0; i < nifaces; i++)
@@ -229,8 +250,6 @@ static int configure(struct net_ctx *c)
 	bpf_program__set_autoattach(skel->progs.net_tc_egress, false);
 	bpf_program__set_autoattach(skel->progs.net_tc_ingress, false);
 	bpf_program__set_autoattach(skel->progs.net_xdp_ingress, false);
-	bpf_program__set_autoload(skel->progs.net_tc_ingress, !strcmp(ingress_opt, "tc"));
-	bpf_program__set_autoload(skel->progs.net_xdp_ingress, strcmp(ingress_opt, "tc") != 0);
 	clocksync_init(&c->clock, skel->rodata->tai);
 	return 0;
 }

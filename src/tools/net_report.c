@@ -59,7 +59,8 @@ void net_msg_label(const struct net_join *j, const struct net_msg *m, char *buf,
 
 	net_addr_str(s, sizeof(s), m->family, m->saddr);
 	net_addr_str(d, sizeof(d), m->family, m->daddr);
-	n = snprintf(buf, len, "%s %s%s%s:%u -> %s %s%s%s:%u %s", net_join__host_name(j, m->origin),
+	n = snprintf(buf, len, "%s %s%s%s:%u -> %s %s%s%s:%u %s",
+		     NET_HAVE(m, 1) || NET_HAVE(m, 2) ? net_join__host_name(j, m->origin) : "?",
 		     m->family == 6 ? "[" : "", s, m->family == 6 ? "]" : "", m->sport,
 		     NET_HAVE(m, 3) ? net_join__host_name(j, m->final) : "?",
 		     m->family == 6 ? "[" : "", d, m->family == 6 ? "]" : "", m->dport,

@@ -4,7 +4,7 @@
 # ingress; --port filtering; SIGKILL leaves no XDP program on the link.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/netlab.bash"
-plan 12
+plan 13
 trap 'lab_down; cleanup' EXIT
 lab_up || { diag "cannot build the lab"; exit 1; }
 COUNT=50
@@ -56,13 +56,18 @@ ok $? "tc ingress: $COUNT UDP messages each way on port 7103"
 [ "$(jq -s '[.[] | select(.type == "flow" and (.flow | test(":710[12] ")))] | length' "$TMP/tc.out")" = 0 ]
 ok $? "--port 7103: ports 7101/7102 not reported"
 
-# SIGKILL: the XDP link goes with the process
+# A first instance holds the interface's XDP slot: a second one falls back
+# to tc ingress; SIGKILL of the first removes its XDP link.
 ip netns exec "$NS_C" "$BPFSCOPE" net -i "$IF_C" >/dev/null 2>"$TMP/kill.err" &
 victim=$!
 _pids+=("$victim")
 wait_for "$TMP/kill.err" 'tracing, Ctrl-C' 200
 ip -n "$NS_C" link show "$IF_C" | grep -q xdpgeneric
 attached=$?
+run_local second --port 7101
+grep -q "XDP on $IF_C not possible.*using tc ingress" "$TMP/second.err" &&
+	[ "$(count_of "$TMP/second.out" '10.77.2.2:7101 -> .* udp' rx_host)" = "$COUNT" ]
+ok $? "second instance: XDP taken, tc ingress fallback still sees $COUNT arrivals"
 kill -9 "$victim"
 wait "$victim" 2>/dev/null
 for _ in $(seq 1 40); do ip -n "$NS_C" link show "$IF_C" | grep -q xdp || break; sleep 0.05; done

@@ -14,6 +14,7 @@ lab_down() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	wait 2>/dev/null # reap here, quietly (no "Killed" job notices)
 }
 
 lab_up() {
