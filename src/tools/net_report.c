@@ -210,7 +210,7 @@ struct second {
 	uint64_t cnt[SEG__N];
 };
 
-static void second_emit(FILE *out, const struct second *s, const char *label,
+static void second_emit(FILE *out, const struct second *s, const struct flow *f,
 			const struct net_report_opts *o)
 {
 	struct json_object *obj;
@@ -224,14 +224,14 @@ static void second_emit(FILE *out, const struct second *s, const char *label,
 		for (int g = 0; g < SEG__N; g++)
 			if (s->cnt[g])
 				fprintf(out, " %10.1f", s->sum[g] / (double)s->cnt[g] / 1e3);
-			else
+			else if (f->seg[g].n)
 				fprintf(out, " %10s", "-");
 		fputc('\n', out);
 		return;
 	}
 	obj = json_object_new_object();
 	json_object_object_add(obj, "type", json_object_new_string("second"));
-	json_object_object_add(obj, "flow", json_object_new_string(label));
+	json_object_object_add(obj, "flow", json_object_new_string(f->label));
 	json_object_object_add(obj, "second", json_object_new_uint64(s->sec));
 	json_object_object_add(obj, "messages", json_object_new_uint64(s->n));
 	for (int g = 0; g < SEG__N; g++)
@@ -257,7 +257,8 @@ static void series(FILE *out, const struct net_join *j, const struct flow *f,
 	if (o->format == OUT_TEXT) {
 		fprintf(out, "\n%s: per second (mean usecs)\n  %-8s %6s", f->label, "time", "msgs");
 		for (int g = 0; g < SEG__N; g++)
-			fprintf(out, " %10s", seg_names[g]);
+			if (f->seg[g].n)
+				fprintf(out, " %10s", seg_names[g]);
 		fputc('\n', out);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -267,7 +268,7 @@ static void series(FILE *out, const struct net_join *j, const struct flow *f,
 		if (strcmp(label, f->label))
 			continue;
 		if (sec != s.sec) {
-			second_emit(out, &s, f->label, o);
+			second_emit(out, &s, f, o);
 			s = (struct second){ .sec = sec };
 		}
 		s.n++;
@@ -280,7 +281,7 @@ static void series(FILE *out, const struct net_join *j, const struct flow *f,
 			}
 		}
 	}
-	second_emit(out, &s, f->label, o);
+	second_emit(out, &s, f, o);
 }
 
 static void slow_line(FILE *out, const struct net_join *j, const struct net_msg *m,
@@ -338,13 +339,15 @@ static void summary(FILE *out, const struct net_join *j, const struct net_report
 		    uint64_t ring_drops)
 {
 	const struct net_join_counts *c = net_join__counts(j);
-	size_t n, complete = 0, started = 0;
+	size_t n, complete = 0, started = 0, tx = 0, rx = 0;
 	const struct net_msg *msgs = net_join__msgs(j, &n);
 	struct json_object *obj, *arr[3];
 
 	for (size_t i = 0; i < n; i++) {
 		started += NET_HAVE(&msgs[i], 1);
 		complete += NET_HAVE(&msgs[i], 1) && NET_HAVE(&msgs[i], 4);
+		tx += NET_HAVE(&msgs[i], 1) && NET_HAVE(&msgs[i], 2);
+		rx += NET_HAVE(&msgs[i], 3) && NET_HAVE(&msgs[i], 4);
 	}
 	if (o->format == OUT_TEXT) {
 		fprintf(out, "\nrecords by boundary (send egress ingress recv): %" PRIu64 " %" PRIu64
@@ -355,8 +358,10 @@ static void summary(FILE *out, const struct net_join *j, const struct net_report
 			     " %" PRIu64 " %" PRIu64 "\n",
 			c->no_match[2], c->no_match[3], c->no_match[4], c->orphans[2], c->orphans[3],
 			c->orphans[4]);
-		fprintf(out, "messages: %zu, sends %zu, sends reaching a receive %zu; ring-buffer drops %" PRIu64 "\n",
-			n, started, complete, ring_drops);
+		fprintf(out, "messages: %zu; sends %zu: %zu with egress (host TX), %zu reaching a receive"
+			     " on another host; %zu receives with ingress (host RX); ring-buffer drops %" PRIu64
+			     "\n",
+			n, started, tx, complete, rx, ring_drops);
 		if (o->clock_note)
 			fprintf(out, "%s\n", o->clock_note);
 		return;
@@ -376,6 +381,8 @@ static void summary(FILE *out, const struct net_join *j, const struct net_report
 	json_object_object_add(obj, "messages", json_object_new_uint64(n));
 	json_object_object_add(obj, "sends", json_object_new_uint64(started));
 	json_object_object_add(obj, "sends_received", json_object_new_uint64(complete));
+	json_object_object_add(obj, "tx_matched", json_object_new_uint64(tx));
+	json_object_object_add(obj, "rx_matched", json_object_new_uint64(rx));
 	json_object_object_add(obj, "ring_drops", json_object_new_uint64(ring_drops));
 	if (o->clock_note)
 		json_object_object_add(obj, "clock", json_object_new_string(o->clock_note));

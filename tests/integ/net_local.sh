@@ -46,8 +46,8 @@ ok $? "xdp: TCP echoes with host RX ($(count_of "$TMP/xdp.out" '10.77.2.2:7102 -
 tx_p50=$(jq -s -r '[.[] | select(.type == "flow" and (.flow | test(":7101 udp"))) | .segments.tx_host.p50_us][0]' "$TMP/xdp.out")
 awk -v v="$tx_p50" 'BEGIN { exit !(v > 0 && v < 20000) }'
 ok $? "host TX p50 is a plausible latency ($tx_p50 us)"
-jq -e -s 'map(select(.type == "summary" and .ring_drops == 0 and .records[0] > 0)) | length == 1' "$TMP/xdp.out" >/dev/null
-ok $? "summary counts records and ring-buffer drops"
+jq -e -s 'map(select(.type == "summary" and .ring_drops == 0 and .records[0] > 0 and .tx_matched == .sends and .rx_matched > 0)) | length == 1' "$TMP/xdp.out" >/dev/null
+ok $? "summary: every send matched its egress, receives matched, no ring-buffer drops"
 
 run_local tc --ingress tc --port 7103
 [ "$(count_of "$TMP/tc.out" ':7103 udp' tx_host)" = "$COUNT" ] &&
