@@ -10,11 +10,13 @@ NS_C=bpfs-c-$$ NS_R=bpfs-r-$$ NS_S=bpfs-s-$$
 IF_C=vc$$ IF_R1=vr1$$ IF_R2=vr2$$ IF_S=vs$$
 
 lab_down() {
-	for ns in "$NS_C" "$NS_R" "$NS_S"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
-	wait 2>/dev/null # reap here, quietly (no "Killed" job notices)
+	{
+		for ns in "$NS_C" "$NS_R" "$NS_S"; do
+			ip netns pids "$ns" | xargs -r kill -9
+			ip netns del "$ns"
+		done
+		wait # reap here, quietly (no "Killed" job notices)
+	} 2>/dev/null
 }
 
 lab_up() {
