@@ -139,7 +139,8 @@ static int group_flows(const struct net_join *j, struct flow *flows)
 	}
 	for (int f = 0; f < nflows; f++)
 		for (int s = 0; s < SEG__N; s++)
-			qsort(flows[f].seg[s].v, flows[f].seg[s].n, sizeof(int64_t), cmp_i64);
+			if (flows[f].seg[s].n)
+				qsort(flows[f].seg[s].v, flows[f].seg[s].n, sizeof(int64_t), cmp_i64);
 	return nflows;
 }
 

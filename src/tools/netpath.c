@@ -238,7 +238,8 @@ static void report(struct np_ctx *c, enum out_format fmt, uint64_t ring_drops)
 	uint64_t segments = 0, slow = 0, drops = 0;
 	struct json_object *obj;
 
-	qsort(c->ev, c->n, sizeof(*c->ev), ev_cmp);
+	if (c->n)
+		qsort(c->ev, c->n, sizeof(*c->ev), ev_cmp);
 	for (size_t lo = 0, hi; lo < c->n; lo = hi) {
 		for (hi = lo + 1; hi < c->n && same_segment(&c->ev[lo], &c->ev[hi]) &&
 				  c->ev[hi].ts_ns - c->ev[hi - 1].ts_ns < GROUP_GAP_NS &&

@@ -38,16 +38,16 @@ for name in client relay server; do
 done
 
 # delay client -> server TCP in the relay's forwarding path only
-in_ns "$NS_R" "$TARGETS/nfqdelay" "$QNUM" "$DELAY_MS" 20 >"$TMP/nfq.out" 2>&1 &
+in_ns "$NS_R" "$TARGETS/nfqdelay" "$QNUM" "$DELAY_MS" 20 >"$TMP/nfq.out" 2>&1 & disown # lab_down reaps it
 _pids+=($!)
 wait_for "$TMP/nfq.out" ready 100
 in_ns "$NS_R" ip6tables-legacy -A FORWARD -p tcp --dport 7002 -j NFQUEUE --queue-num "$QNUM"
 
-in_ns "$NS_S" "$TARGETS/netlab" uecho 7001 20 &
+in_ns "$NS_S" "$TARGETS/netlab" uecho 7001 20 & disown # lab_down reaps it
 _pids+=($!)
-in_ns "$NS_S" "$TARGETS/netlab" techo 7002 20 &
+in_ns "$NS_S" "$TARGETS/netlab" techo 7002 20 & disown # lab_down reaps it
 _pids+=($!)
-in_ns "$NS_R" "$TARGETS/netlab" relay 7000 10.77.2.2 7001 "$HOLD_MS" 20 &
+in_ns "$NS_R" "$TARGETS/netlab" relay 7000 10.77.2.2 7001 "$HOLD_MS" 20 & disown # lab_down reaps it
 _pids+=($!)
 sleep 0.3
 in_ns "$NS_C" "$TARGETS/netlab" udp 10.77.1.2 7000 "$COUNT" 5000 200 >"$TMP/udp.out" &

@@ -9,11 +9,11 @@ trap 'lab_down; cleanup' EXIT
 lab_up || { diag "cannot build the lab"; exit 1; }
 COUNT=50
 
-in_ns "$NS_S" "$TARGETS/netlab" uecho 7101 15 &
+in_ns "$NS_S" "$TARGETS/netlab" uecho 7101 15 & disown # lab_down reaps it
 _pids+=($!)
-in_ns "$NS_S" "$TARGETS/netlab" techo 7102 15 &
+in_ns "$NS_S" "$TARGETS/netlab" techo 7102 15 & disown # lab_down reaps it
 _pids+=($!)
-in_ns "$NS_S" "$TARGETS/netlab" uecho 7103 15 &
+in_ns "$NS_S" "$TARGETS/netlab" uecho 7103 15 & disown # lab_down reaps it
 _pids+=($!)
 
 # run_local NAME ARGS...: bpfscope net in the client namespace during traffic

@@ -11,12 +11,12 @@ QNUM=$(($$ % 60000 + 2000))
 relay_ns=$(stat -L -c %i "/run/netns/$NS_R")
 server_ns=$(stat -L -c %i "/run/netns/$NS_S")
 
-in_ns "$NS_R" "$TARGETS/nfqdelay" "$QNUM" 10 15 >"$TMP/nfq.out" 2>&1 &
+in_ns "$NS_R" "$TARGETS/nfqdelay" "$QNUM" 10 15 >"$TMP/nfq.out" 2>&1 & disown # lab_down reaps it
 _pids+=($!)
 wait_for "$TMP/nfq.out" ready 100
 in_ns "$NS_R" ip6tables-legacy -A FORWARD -p tcp --dport 7002 -j NFQUEUE --queue-num "$QNUM"
 in_ns "$NS_S" iptables-legacy -A INPUT -p tcp --dport 7003 -j DROP
-in_ns "$NS_S" "$TARGETS/netlab" techo 7002 15 &
+in_ns "$NS_S" "$TARGETS/netlab" techo 7002 15 & disown # lab_down reaps it
 _pids+=($!)
 
 start_bpfscope np netpath --slow 5000 -o json || exit 1

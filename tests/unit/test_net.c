@@ -106,6 +106,42 @@ static void test_line_rejects(void **state)
 	expect_reject(big, "too long");
 }
 
+/* Random byte mutations of valid lines: the parser must accept or reject
+ * each with a reason, never read out of bounds (run under ASan). */
+static void test_line_mutations(void **state)
+{
+	static const char *const seeds[] = {
+		"H 1 client tai 37 1 100 10",
+		"R 2 T 10.0.0.1 40000 10.0.0.2 7000 4294967000 1448 deadbeef12345678 1795644175 3 42",
+		"R 4 U - 0 fd00::2 7000 0 12 00000000000000ff 5 0 1",
+		"S 10 2 1 0",
+	};
+	static const char alphabet[] = " 0123456789abcdefgxHRST.:-\t\n\x01\xff";
+	unsigned seed = 12345;
+	union net_line l;
+	char line[160], err[128];
+
+	(void)state;
+	for (int i = 0; i < 40000; i++) {
+		const char *src = seeds[i % 4];
+		size_t len = strlen(src);
+		int kind;
+
+		memcpy(line, src, len + 1);
+		for (int m = 0; m < 1 + i % 4; m++) {
+			seed = seed * 1103515245u + 12345u;
+			line[(seed >> 8) % len] = alphabet[(seed >> 20) % (sizeof(alphabet) - 1)];
+		}
+		if (i % 7 == 0)
+			line[(seed >> 4) % len] = 0; /* truncated */
+		err[0] = 0;
+		kind = net_line_parse(line, &l, err, sizeof(err));
+		assert_true(kind == -1 || kind == 'H' || kind == 'R' || kind == 'S');
+		if (kind == -1)
+			assert_true(err[0] && strlen(err) < sizeof(err));
+	}
+}
+
 static void test_endpoint(void **state)
 {
 	struct endpoint ep;
@@ -295,6 +331,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line_round_trip),
 		cmocka_unit_test(test_line_rejects),
+		cmocka_unit_test(test_line_mutations),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_clocksync),
 		cmocka_unit_test(test_join_tcp_ranges),
