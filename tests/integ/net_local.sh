@@ -4,7 +4,7 @@
 # ingress; --port filtering; SIGKILL leaves no XDP program on the link.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/netlab.bash"
-plan 13
+plan 15
 trap 'lab_down; cleanup' EXIT
 lab_up || { diag "cannot build the lab"; exit 1; }
 COUNT=50
@@ -73,6 +73,30 @@ wait "$victim" 2>/dev/null
 for _ in $(seq 1 40); do ip -n "$NS_C" link show "$IF_C" | grep -q xdp || break; sleep 0.05; done
 [ $attached = 0 ] && ! ip -n "$NS_C" link show "$IF_C" | grep -q xdp
 ok $? "XDP attached while running, gone after SIGKILL"
+
+# Export over TCP to a collector in the same namespace, traced interfaces
+# including lo: the export connection itself must not be traced.
+CPORT=$((20000 + $$ % 20000))
+ip netns exec "$NS_C" "$BPFSCOPE" collect --listen "127.0.0.1:$CPORT" --db "$TMP/tcp.db" --agents 1 \
+	-d 20 -o json >"$TMP/ctcp.out" 2>"$TMP/ctcp.err" &
+ccol=$!
+_pids+=("$ccol")
+wait_for "$TMP/ctcp.err" listening 100
+ip netns exec "$NS_C" "$BPFSCOPE" net -i lo -i "$IF_C" --export "127.0.0.1:$CPORT" --host solo \
+	2>"$TMP/solo.err" &
+solo=$!
+_pids+=("$solo")
+wait_for "$TMP/solo.err" 'tracing, Ctrl-C' 200
+in_ns "$NS_C" "$TARGETS/netlab" udp 10.77.2.2 7101 "$COUNT" 2000 100 >/dev/null
+kill -INT "$solo"
+wait "$solo"
+wait "$ccol"
+ok $? "collector over TCP got the agent's stream and exited 0"
+own=$(sqlite3 "$TMP/tcp.db" "SELECT count(*) FROM records WHERE sport = $CPORT OR dport = $CPORT")
+udp_sends=$(sqlite3 "$TMP/tcp.db" "SELECT count(*) FROM records r JOIN hosts h ON h.id = r.host_id
+	WHERE h.name = 'solo' AND r.boundary = 1 AND r.dport = 7101")
+[ "$own" = 0 ] && [ "$udp_sends" = "$COUNT" ]
+ok $? "export connection not traced ($own records), $udp_sends of $COUNT sends stored"
 
 bad_input "net without -i" "need at least one -i" net
 bad_input "net: bad --peer" "not an IPv4 or IPv6 address" net -i lo --peer 300.1.1.1
