@@ -47,8 +47,10 @@ struct pending {
 	__u32 pad;
 };
 
+/* LRU: a thread killed inside a call never reaches its exit; its entry
+ * must not fill the map for everyone else. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct pending);
