@@ -19,22 +19,22 @@
 
 #include "bpf/net.h"
 
-#define AF_INET 2
-#define AF_INET6 10
+#define AF_INET	    2
+#define AF_INET6    10
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
+#define S_IFMT	    00170000
+#define S_IFSOCK    0140000
+#define ETH_P_IP    0x0800
+#define ETH_P_IPV6  0x86DD
 
-const volatile __u32 netns_ino = 0;   /* only sockets of this netns */
-const volatile bool tai = false;      /* bpf_ktime_get_tai_ns available */
-const volatile __u16 port = 0;        /* --port: either side */
-const volatile __u8 peer_family = 0;  /* --peer: 4 or 6, 0 none */
+const volatile __u32 netns_ino = 0;  /* only sockets of this netns */
+const volatile bool tai = false;     /* bpf_ktime_get_tai_ns available */
+const volatile __u16 port = 0;	     /* --port: either side */
+const volatile __u8 peer_family = 0; /* --peer: 4 or 6, 0 none */
 const volatile __u8 peer_addr[16] = {};
-const volatile __u32 sample = 1;      /* --sample N: 1 in N flows/datagrams */
-const volatile __u16 skip_port = 0;   /* the collector connection of --export */
+const volatile __u32 sample = 1;    /* --sample N: 1 in N flows/datagrams */
+const volatile __u16 skip_port = 0; /* the collector connection of --export */
 
 enum call_dir { DIR_SEND = 1, DIR_RECV = 2 };
 
@@ -108,8 +108,8 @@ static __always_inline bool wanted(const struct net_event *e)
 		return false;
 	if (skip_port && (e->sport == skip_port || e->dport == skip_port))
 		return false;
-	if (peer_family && !addr_is_peer(e->saddr, e->family) && !addr_is_peer(e->daddr, e->family) &&
-	    !addr_zero(e->saddr) && !addr_zero(e->daddr))
+	if (peer_family && !addr_is_peer(e->saddr, e->family) &&
+	    !addr_is_peer(e->daddr, e->family) && !addr_zero(e->saddr) && !addr_zero(e->daddr))
 		return false;
 	if (sample <= 1)
 		return true;
@@ -211,8 +211,7 @@ static __always_inline void sk_addrs(struct sock *sk, struct net_event *e, __u8 
 }
 
 /* A sockaddr given to sendto/recvfrom overrides the socket's peer. */
-static __always_inline void user_peer(void *uaddr, struct net_event *e, __u8 *remote,
-				      __u16 *rport)
+static __always_inline void user_peer(void *uaddr, struct net_event *e, __u8 *remote, __u16 *rport)
 {
 	struct sockaddr_in6 sa = {};
 
@@ -331,26 +330,50 @@ int readv_enter(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tp/syscalls/sys_exit_sendto")
-int sendto_exit(struct trace_event_raw_sys_exit *ctx) { return call_exit(ctx->ret); }
+int sendto_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
 SEC("tp/syscalls/sys_exit_sendmsg")
-int sendmsg_exit(struct trace_event_raw_sys_exit *ctx) { return call_exit(ctx->ret); }
+int sendmsg_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
 SEC("tp/syscalls/sys_exit_write")
-int write_exit(struct trace_event_raw_sys_exit *ctx) { return call_exit(ctx->ret); }
+int write_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
 SEC("tp/syscalls/sys_exit_writev")
-int writev_exit(struct trace_event_raw_sys_exit *ctx) { return call_exit(ctx->ret); }
+int writev_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
 SEC("tp/syscalls/sys_exit_recvfrom")
-int recvfrom_exit(struct trace_event_raw_sys_exit *ctx) { return call_exit(ctx->ret); }
+int recvfrom_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
 SEC("tp/syscalls/sys_exit_recvmsg")
-int recvmsg_exit(struct trace_event_raw_sys_exit *ctx) { return call_exit(ctx->ret); }
+int recvmsg_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
 SEC("tp/syscalls/sys_exit_read")
-int read_exit(struct trace_event_raw_sys_exit *ctx) { return call_exit(ctx->ret); }
+int read_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
 SEC("tp/syscalls/sys_exit_readv")
-int readv_exit(struct trace_event_raw_sys_exit *ctx) { return call_exit(ctx->ret); }
+int readv_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
 
 /* ---- boundaries 2 and 3: packets ---- */
 
 struct pkt {
-	__u32 l4_off;     /* offset of the TCP/UDP header */
+	__u32 l4_off;	  /* offset of the TCP/UDP header */
 	__u32 ip_payload; /* bytes after the IP header, from the IP length field */
 };
 

@@ -6,10 +6,10 @@
 #include "bpf/common.h"
 
 enum net_boundary {
-	NET_B_SEND = 1,    /* send syscall hands data to the kernel (entry time) */
+	NET_B_SEND = 1,	   /* send syscall hands data to the kernel (entry time) */
 	NET_B_EGRESS = 2,  /* tc egress (clsact) on a chosen interface */
 	NET_B_INGRESS = 3, /* XDP (or tc ingress) on a chosen interface */
-	NET_B_RECV = 4,    /* receive syscall returned the bytes (exit time) */
+	NET_B_RECV = 4,	   /* receive syscall returned the bytes (exit time) */
 };
 
 /* Bytes of UDP payload hashed (zero-padded) to recognise a datagram. */
@@ -20,10 +20,10 @@ enum net_boundary {
  * addresses in the first 4 bytes. A zero address or port means unknown
  * (unconnected UDP socket without a peer address in the call). */
 struct net_event {
-	__u64 ts_ns;  /* CLOCK_TAI or CLOCK_MONOTONIC, see the tai rodata flag */
-	__u64 hash;   /* UDP: FNV-1a of the zero-padded payload head; TCP: 0 */
-	__u32 seq;    /* TCP: sequence number of the first byte; UDP: 0 */
-	__u32 len;    /* payload bytes covered */
+	__u64 ts_ns; /* CLOCK_TAI or CLOCK_MONOTONIC, see the tai rodata flag */
+	__u64 hash;  /* UDP: FNV-1a of the zero-padded payload head; TCP: 0 */
+	__u32 seq;   /* TCP: sequence number of the first byte; UDP: 0 */
+	__u32 len;   /* payload bytes covered */
 	__u32 ifindex;
 	__u32 pid;
 	__u16 sport, dport;

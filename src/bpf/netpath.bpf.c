@@ -12,8 +12,8 @@
 
 #include "bpf/netpath.h"
 
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
+#define ETH_P_IP    0x0800
+#define ETH_P_IPV6  0x86DD
 #define IPPROTO_TCP 6
 
 const volatile __u16 port = 0; /* --port: either side */
@@ -49,7 +49,8 @@ static __always_inline bool parse(struct sk_buff *skb, struct netpath_event *e)
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;
 
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) || ip6.nexthdr != IPPROTO_TCP)
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) ||
+		    ip6.nexthdr != IPPROTO_TCP)
 			return false;
 		e->family = 6;
 		__builtin_memcpy(e->saddr, &ip6.saddr, 16);

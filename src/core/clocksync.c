@@ -20,7 +20,8 @@ static int64_t sample_mono_offset(void)
 	int64_t offset = 0;
 
 	for (int i = 0; i < 8; i++) {
-		uint64_t w1 = now(CLOCK_REALTIME), m = now(CLOCK_MONOTONIC), w2 = now(CLOCK_REALTIME);
+		uint64_t w1 = now(CLOCK_REALTIME), m = now(CLOCK_MONOTONIC),
+			 w2 = now(CLOCK_REALTIME);
 
 		if (w2 - w1 < best_gap) {
 			best_gap = w2 - w1;
@@ -32,7 +33,7 @@ static int64_t sample_mono_offset(void)
 
 void clocksync_refresh(struct clocksync *cs)
 {
-	struct timex tx = { 0 };
+	struct timex tx = {0};
 	int state = adjtimex(&tx);
 
 	cs->tai_offset_s = tx.tai;

@@ -20,12 +20,12 @@
 #include <stdint.h>
 
 struct clocksync {
-	bool tai;                /* kernel timestamps are CLOCK_TAI */
-	int64_t tai_offset_s;    /* CLOCK_TAI - CLOCK_REALTIME */
-	int64_t mono_offset_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC */
-	bool synced;             /* adjtimex: clock disciplined */
-	int64_t maxerror_us;     /* adjtimex maxerror */
-	int64_t esterror_us;     /* adjtimex esterror */
+	bool tai;		/* kernel timestamps are CLOCK_TAI */
+	int64_t tai_offset_s;	/* CLOCK_TAI - CLOCK_REALTIME */
+	int64_t mono_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	bool synced;		/* adjtimex: clock disciplined */
+	int64_t maxerror_us;	/* adjtimex maxerror */
+	int64_t esterror_us;	/* adjtimex esterror */
 };
 
 /* Samples offsets and adjtimex; tai chooses the kernel clock. */

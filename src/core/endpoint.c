@@ -25,8 +25,8 @@ static int parse_unix(const char *path, struct endpoint *ep)
 
 int endpoint_parse(const char *spec, struct endpoint *ep)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV },
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV},
 			*res;
 	const char *colon = strrchr(spec, ':');
 	size_t hlen = colon ? (size_t)(colon - spec) : 0;
@@ -61,8 +61,8 @@ static int open_socket(const char *spec, const char *what, struct endpoint *ep, 
 	int fd, one = 1;
 
 	if (endpoint_parse(spec, ep)) {
-		log_error("%s: expected ADDR:PORT (numeric, [v6]:PORT) or unix:PATH, got '%s'", what,
-			  spec);
+		log_error("%s: expected ADDR:PORT (numeric, [v6]:PORT) or unix:PATH, got '%s'",
+			  what, spec);
 		return -1;
 	}
 	fd = socket(ep->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -70,8 +70,8 @@ static int open_socket(const char *spec, const char *what, struct endpoint *ep, 
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (fd < 0 || (listening ? bind(fd, (struct sockaddr *)&ep->addr, ep->len) || listen(fd, 16)
 				 : connect(fd, (struct sockaddr *)&ep->addr, ep->len))) {
-		log_error("%s: cannot %s %s: %s", what, listening ? "listen on" : "connect to", spec,
-			  strerror(errno));
+		log_error("%s: cannot %s %s: %s", what, listening ? "listen on" : "connect to",
+			  spec, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;

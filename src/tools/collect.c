@@ -24,7 +24,7 @@
 #include "tools/collect_store.h"
 #include "tools/net_report.h"
 
-#define MAX_AGENTS 64
+#define MAX_AGENTS     64
 #define LINE_MAX_BYTES 512
 
 static const char *listen_opt = "127.0.0.1:7878", *db_opt = "bpfscope-net.db", *input_opt;
@@ -33,30 +33,30 @@ static double slow_ms;
 static bool hist_opt, series_opt;
 
 static const struct opt_def options[] = {
-	{ "listen", 'l', OPT_STRING, &listen_opt, "ADDR:PORT",
-	  "where agents connect (default 127.0.0.1:7878, or unix:PATH)" },
-	{ "db", 0, OPT_STRING, &db_opt, "FILE", "SQLite database (default bpfscope-net.db)" },
-	{ "input", 0, OPT_STRING, &input_opt, "FILE",
-	  "read one agent stream from FILE ('-': stdin) instead of listening" },
-	{ "agents", 0, OPT_INT, &agents_opt, "N", "stop after N agents finished their streams", 1,
-	  MAX_AGENTS },
-	{ "slow", 0, OPT_DOUBLE, &slow_ms, "MS", "print messages slower than MS milliseconds", 0.001,
-	  1e9 },
-	{ "hist", 0, OPT_FLAG, &hist_opt, NULL, "print log2 histograms per flow and segment" },
-	{ "series", 0, OPT_FLAG, &series_opt, NULL, "print the per-second time series" },
-	{ 0 },
+    {"listen", 'l', OPT_STRING, &listen_opt, "ADDR:PORT",
+     "where agents connect (default 127.0.0.1:7878, or unix:PATH)"},
+    {"db", 0, OPT_STRING, &db_opt, "FILE", "SQLite database (default bpfscope-net.db)"},
+    {"input", 0, OPT_STRING, &input_opt, "FILE",
+     "read one agent stream from FILE ('-': stdin) instead of listening"},
+    {"agents", 0, OPT_INT, &agents_opt, "N", "stop after N agents finished their streams", 1,
+     MAX_AGENTS},
+    {"slow", 0, OPT_DOUBLE, &slow_ms, "MS", "print messages slower than MS milliseconds", 0.001,
+     1e9},
+    {"hist", 0, OPT_FLAG, &hist_opt, NULL, "print log2 histograms per flow and segment"},
+    {"series", 0, OPT_FLAG, &series_opt, NULL, "print the per-second time series"},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "collect",
-	.summary = "join `net --export` records of several hosts into one-way latency per direction",
-	.details = "Stores every record in SQLite (schema in docs/net.md) and, at the end (-d, "
-		   "--agents, Ctrl-C), reports per direction: app-to-app one-way latency, TX host "
-		   "(1->2), network (2 on the sender -> 3 on the receiver), relay dwell (3->2 on a "
-		   "host that forwards the same bytes) and RX host (3->4).",
-	.opts = options,
-	.common = COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 0,
+    .name = "collect",
+    .summary = "join `net --export` records of several hosts into one-way latency per direction",
+    .details = "Stores every record in SQLite (schema in docs/net.md) and, at the end (-d, "
+	       "--agents, Ctrl-C), reports per direction: app-to-app one-way latency, TX host "
+	       "(1->2), network (2 on the sender -> 3 on the receiver), relay dwell (3->2 on a "
+	       "host that forwards the same bytes) and RX host (3->4).",
+    .opts = options,
+    .common = COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
 };
 
 struct agent {
@@ -96,10 +96,8 @@ static int agent_line(struct store *st, struct agent *a, const char *line)
 		snprintf(a->name, sizeof(a->name), "%s", l.hello.host);
 		a->host_id = store__hello(st, &l.hello);
 		return a->host_id < 0 ? -1 : 0;
-	case NET_LINE_REC:
-		return store__record(st, a->host_id, &l.rec);
-	default:
-		return store__stats(st, a->host_id, &l.stats) ? -1 : 1; /* 1: finished */
+	case NET_LINE_REC: return store__record(st, a->host_id, &l.rec);
+	default: return store__stats(st, a->host_id, &l.stats) ? -1 : 1; /* 1: finished */
 	}
 }
 
@@ -163,7 +161,7 @@ static void agent_end(struct agent **slot)
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -172,7 +170,7 @@ static void install_signals(void)
 /* Accepts agents until -d, --agents finished, or a signal. */
 static int serve(struct store *st, int lfd, double duration)
 {
-	struct agent *agents[MAX_AGENTS] = { 0 };
+	struct agent *agents[MAX_AGENTS] = {0};
 	uint64_t deadline = duration > 0 ? clock_mono_ns() + (uint64_t)(duration * 1e9) : 0;
 	uint64_t last_commit = clock_mono_ns();
 	int finished = 0;
@@ -180,12 +178,12 @@ static int serve(struct store *st, int lfd, double duration)
 	fprintf(stderr, "bpfscope collect: listening on %s\n", listen_opt);
 	while (!stop && (!agents_opt || finished < agents_opt) &&
 	       (!deadline || clock_mono_ns() < deadline)) {
-		struct pollfd pfd[MAX_AGENTS + 1] = { { lfd, POLLIN, 0 } };
+		struct pollfd pfd[MAX_AGENTS + 1] = {{lfd, POLLIN, 0}};
 		int slot_of[MAX_AGENTS + 1], n = 1;
 
 		for (int i = 0; i < MAX_AGENTS; i++)
 			if (agents[i]) {
-				pfd[n] = (struct pollfd){ agents[i]->fd, POLLIN, 0 };
+				pfd[n] = (struct pollfd){agents[i]->fd, POLLIN, 0};
 				slot_of[n++] = i;
 			}
 		if (poll(pfd, n, 100) < 0 && errno != EINTR)
@@ -271,8 +269,8 @@ static int report(struct store *st, const struct common_opts *opts)
 	if (!store__load(st, j) && !net_join__run(j, 1) && !store__messages(st, j)) {
 		store__clock_note(st, note, sizeof(note), &drops);
 		net_report_print(stdout, j,
-				 &(struct net_report_opts){ opts->format, (uint64_t)(slow_ms * 1e6),
-							    hist_opt, series_opt, note },
+				 &(struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6),
+							   hist_opt, series_opt, note},
 				 drops);
 		err = 0;
 	}
@@ -306,5 +304,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-static const struct command cmd_collect = { &spec, run, false };
+static const struct command cmd_collect = {&spec, run, false};
 REGISTER_COMMAND(cmd_collect);

@@ -12,18 +12,18 @@
 #include "tools/net_report.h"
 
 static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS hosts(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-	" clock TEXT, tai_offset_s INTEGER, synced INTEGER, maxerror_us INTEGER,"
-	" esterror_us INTEGER, events INTEGER, drops INTEGER, errors INTEGER, misses INTEGER,"
-	" rejected INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE IF NOT EXISTS records(host_id INTEGER NOT NULL REFERENCES hosts(id),"
-	" boundary INTEGER NOT NULL, proto TEXT NOT NULL, family INTEGER NOT NULL, saddr TEXT,"
-	" sport INTEGER, daddr TEXT, dport INTEGER, seq INTEGER, len INTEGER, hash INTEGER,"
-	" ts_ns INTEGER NOT NULL, ifindex INTEGER, pid INTEGER);"
-	"CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY, flow TEXT, proto TEXT,"
-	" origin TEXT, final TEXT, bytes INTEGER, t_send_ns INTEGER, t_egress_ns INTEGER,"
-	" t_ingress_ns INTEGER, t_recv_ns INTEGER, app_ns INTEGER, tx_ns INTEGER,"
-	" net_ns INTEGER, relay_ns INTEGER, rx_ns INTEGER, hops INTEGER);";
+    "CREATE TABLE IF NOT EXISTS hosts(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " clock TEXT, tai_offset_s INTEGER, synced INTEGER, maxerror_us INTEGER,"
+    " esterror_us INTEGER, events INTEGER, drops INTEGER, errors INTEGER, misses INTEGER,"
+    " rejected INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS records(host_id INTEGER NOT NULL REFERENCES hosts(id),"
+    " boundary INTEGER NOT NULL, proto TEXT NOT NULL, family INTEGER NOT NULL, saddr TEXT,"
+    " sport INTEGER, daddr TEXT, dport INTEGER, seq INTEGER, len INTEGER, hash INTEGER,"
+    " ts_ns INTEGER NOT NULL, ifindex INTEGER, pid INTEGER);"
+    "CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY, flow TEXT, proto TEXT,"
+    " origin TEXT, final TEXT, bytes INTEGER, t_send_ns INTEGER, t_egress_ns INTEGER,"
+    " t_ingress_ns INTEGER, t_recv_ns INTEGER, app_ns INTEGER, tx_ns INTEGER,"
+    " net_ns INTEGER, relay_ns INTEGER, rx_ns INTEGER, hops INTEGER);";
 
 struct store {
 	sqlite3 *db;
@@ -63,8 +63,7 @@ struct store *store__open(const char *path)
 	if (exec(s, "PRAGMA journal_mode=WAL") || exec(s, "PRAGMA synchronous=NORMAL") ||
 	    exec(s, schema))
 		goto err;
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO records VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO records VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
 			       &s->ins_rec, NULL) != SQLITE_OK) {
 		fail(s, "prepare");
 		goto err;
@@ -164,12 +163,13 @@ static int update_host(struct store *s, const char *sql, int64_t host_id, const 
 
 int store__stats(struct store *s, int64_t host_id, const struct net_stats *st)
 {
-	uint64_t v[4] = { st->events, st->drops, st->errors, st->misses };
+	uint64_t v[4] = {st->events, st->drops, st->errors, st->misses};
 
-	return update_host(s,
-			   "UPDATE hosts SET events=coalesce(events,0)+?1, drops=coalesce(drops,0)+?2,"
-			   " errors=coalesce(errors,0)+?3, misses=coalesce(misses,0)+?4 WHERE id=?5",
-			   host_id, v, 4);
+	return update_host(
+	    s,
+	    "UPDATE hosts SET events=coalesce(events,0)+?1, drops=coalesce(drops,0)+?2,"
+	    " errors=coalesce(errors,0)+?3, misses=coalesce(misses,0)+?4 WHERE id=?5",
+	    host_id, v, 4);
 }
 
 int store__rejected(struct store *s, int64_t host_id)
@@ -197,7 +197,7 @@ int store__load(struct store *s, struct net_join *j)
 			       -1, &st, NULL) != SQLITE_OK)
 		return fail(s, "load");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct net_rec r = { 0 };
+		struct net_rec r = {0};
 		int host = net_join__host(j, (const char *)sqlite3_column_text(st, 0));
 
 		r.host = host;
@@ -240,11 +240,12 @@ int store__messages(struct store *s, const struct net_join *j)
 	char flow[256];
 
 	if (begin(s) || exec(s, "DELETE FROM messages") ||
-	    sqlite3_prepare_v2(s->db,
-			       "INSERT INTO messages(flow, proto, origin, final, bytes, t_send_ns,"
-			       " t_egress_ns, t_ingress_ns, t_recv_ns, app_ns, tx_ns, net_ns, relay_ns,"
-			       " rx_ns, hops) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(
+		s->db,
+		"INSERT INTO messages(flow, proto, origin, final, bytes, t_send_ns,"
+		" t_egress_ns, t_ingress_ns, t_recv_ns, app_ns, tx_ns, net_ns, relay_ns,"
+		" rx_ns, hops) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		-1, &st, NULL) != SQLITE_OK)
 		return fail(s, "messages");
 	for (size_t i = 0; i < n; i++, m++) {
 		net_msg_label(j, m, flow, sizeof(flow));
@@ -286,12 +287,13 @@ void store__clock_note(struct store *s, char *buf, size_t len, uint64_t *drops)
 		const char *clock = (const char *)sqlite3_column_text(st, 1);
 
 		if (sqlite3_column_int(st, 2))
-			used += snprintf(buf + used, len - used, " %s: %s, est %lld us, max %lld us;",
-					 name, clock, (long long)sqlite3_column_int64(st, 3),
-					 (long long)sqlite3_column_int64(st, 4));
+			used +=
+			    snprintf(buf + used, len - used, " %s: %s, est %lld us, max %lld us;",
+				     name, clock, (long long)sqlite3_column_int64(st, 3),
+				     (long long)sqlite3_column_int64(st, 4));
 		else
-			used += snprintf(buf + used, len - used, " %s: %s, unsynchronised, unknown;",
-					 name, clock);
+			used += snprintf(buf + used, len - used,
+					 " %s: %s, unsynchronised, unknown;", name, clock);
 		*drops += sqlite3_column_int64(st, 5);
 	}
 	sqlite3_finalize(st);

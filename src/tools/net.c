@@ -34,9 +34,9 @@
 #include "tools/net_record.h"
 #include "tools/net_report.h"
 
-#define MAX_IFACES 16
+#define MAX_IFACES	 16
 #define TCX_INGRESS_TYPE 46 /* BPF_TCX_INGRESS, newer than libbpf 1.1's headers */
-#define TCX_EGRESS_TYPE 47
+#define TCX_EGRESS_TYPE	 47
 
 static const char *ifaces[MAX_IFACES];
 static int nifaces;
@@ -58,34 +58,35 @@ static int parse_iface(const char *arg, void *dest)
 }
 
 static const struct opt_def options[] = {
-	{ "interface", 'i', OPT_CUSTOM, NULL, "IFACE", "timestamp packets on IFACE (repeatable)", 0,
-	  0, parse_iface },
-	{ "port", 0, OPT_INT, &port_opt, "PORT", "only flows with this port on either side", 1, 65535 },
-	{ "peer", 0, OPT_STRING, &peer_opt, "ADDR", "only flows with this IPv4/IPv6 address" },
-	{ "sample", 0, OPT_INT, &sample_opt, "N", "keep 1 in N UDP datagrams / TCP flows", 1, 1e6 },
-	{ "ingress", 0, OPT_STRING, &ingress_opt, "MODE",
-	  "ingress hook: auto (generic XDP, tc if XDP is taken), xdp, xdp-native, tc" },
-	{ "slow", 0, OPT_DOUBLE, &slow_ms, "MS", "print messages slower than MS milliseconds", 0.001,
-	  1e9 },
-	{ "hist", 0, OPT_FLAG, &hist_opt, NULL, "print log2 histograms per flow and segment" },
-	{ "series", 0, OPT_FLAG, &series_opt, NULL, "print the per-second time series" },
-	{ "export", 0, OPT_STRING, &export_opt, "ADDR:PORT", "stream records to bpfscope collect (or unix:PATH)" },
-	{ "host", 0, OPT_STRING, &host_opt, "NAME", "host name in exported records (default hostname)" },
-	{ "max-records", 0, OPT_U64, &max_records, "N", "records kept for the local join", 1, 1e9 },
-	{ 0 },
+    {"interface", 'i', OPT_CUSTOM, NULL, "IFACE", "timestamp packets on IFACE (repeatable)", 0, 0,
+     parse_iface},
+    {"port", 0, OPT_INT, &port_opt, "PORT", "only flows with this port on either side", 1, 65535},
+    {"peer", 0, OPT_STRING, &peer_opt, "ADDR", "only flows with this IPv4/IPv6 address"},
+    {"sample", 0, OPT_INT, &sample_opt, "N", "keep 1 in N UDP datagrams / TCP flows", 1, 1e6},
+    {"ingress", 0, OPT_STRING, &ingress_opt, "MODE",
+     "ingress hook: auto (generic XDP, tc if XDP is taken), xdp, xdp-native, tc"},
+    {"slow", 0, OPT_DOUBLE, &slow_ms, "MS", "print messages slower than MS milliseconds", 0.001,
+     1e9},
+    {"hist", 0, OPT_FLAG, &hist_opt, NULL, "print log2 histograms per flow and segment"},
+    {"series", 0, OPT_FLAG, &series_opt, NULL, "print the per-second time series"},
+    {"export", 0, OPT_STRING, &export_opt, "ADDR:PORT",
+     "stream records to bpfscope collect (or unix:PATH)"},
+    {"host", 0, OPT_STRING, &host_opt, "NAME", "host name in exported records (default hostname)"},
+    {"max-records", 0, OPT_U64, &max_records, "N", "records kept for the local join", 1, 1e9},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "net",
-	.summary = "one-way latency of real packets at send/egress/ingress/receive boundaries",
-	.details = "Records payload bytes at the send syscall (1), tc egress (2), XDP or tc "
-		   "ingress (3) and the receive syscall (4) of this network namespace, and "
-		   "reports host TX (1->2) and host RX (3->4) per flow. With --export, streams "
-		   "the records to `bpfscope collect`, which joins hosts into app-to-app, TX "
-		   "host, network, relay and RX host latency per direction.",
-	.opts = options,
-	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 0,
+    .name = "net",
+    .summary = "one-way latency of real packets at send/egress/ingress/receive boundaries",
+    .details = "Records payload bytes at the send syscall (1), tc egress (2), XDP or tc "
+	       "ingress (3) and the receive syscall (4) of this network namespace, and "
+	       "reports host TX (1->2) and host RX (3->4) per flow. With --export, streams "
+	       "the records to `bpfscope collect`, which joins hosts into app-to-app, TX "
+	       "host, network, relay and RX host latency per direction.",
+    .opts = options,
+    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
 };
 
 struct net_ctx {
@@ -103,7 +104,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 {
 	const struct net_event *e = data;
 	struct net_ctx *c = ctx;
-	struct net_rec r = { 0 };
+	struct net_rec r = {0};
 	char line[256];
 
 	if (size < sizeof(*e))
@@ -147,7 +148,7 @@ static int on_tick(void *ctx)
 static int link_iface(struct net_ctx *c, struct bpf_program *prog, int ifindex, int type,
 		      __u32 flags, const char *what, const char *iface)
 {
-	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = flags);
+	struct bpf_link_create_opts lopts = { .sz = sizeof(lopts), .flags = flags };
 	int fd = bpf_link_create(bpf_program__fd(prog), ifindex, type, flags ? &lopts : NULL);
 
 	if (fd < 0) {
@@ -164,13 +165,13 @@ static int attach_ingress(struct net_ctx *c, int i)
 {
 	bool is_auto = !strcmp(ingress_opt, "auto");
 	__u32 flags = strcmp(ingress_opt, "xdp-native") ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = flags);
+	struct bpf_link_create_opts lopts = { .sz = sizeof(lopts), .flags = flags };
 	int fd;
 
 	if (!strcmp(ingress_opt, "tc"))
 		goto tc;
-	fd = bpf_link_create(bpf_program__fd(c->skel->progs.net_xdp_ingress), c->ifindex[i], BPF_XDP,
-			     &lopts);
+	fd = bpf_link_create(bpf_program__fd(c->skel->progs.net_xdp_ingress), c->ifindex[i],
+			     BPF_XDP, &lopts);
 	if (fd >= 0) {
 		c->links[c->nlinks++] = fd;
 		return 0;
@@ -280,7 +281,7 @@ static void host_name(char *buf, size_t len)
 
 static int open_export(struct net_ctx *c)
 {
-	struct net_hello h = { 0 };
+	struct net_hello h = {0};
 	char line[256];
 	int fd = connect_export(c->skel, export_opt);
 
@@ -308,7 +309,8 @@ static void clock_note(const struct clocksync *cs, char *buf, size_t len)
 {
 	if (cs->synced)
 		snprintf(buf, len, "clock: %s, synchronised, error bound est %lld us, max %lld us",
-			 clocksync_source(cs), (long long)cs->esterror_us, (long long)cs->maxerror_us);
+			 clocksync_source(cs), (long long)cs->esterror_us,
+			 (long long)cs->maxerror_us);
 	else
 		snprintf(buf, len, "clock: %s, NOT synchronised (adjtimex), error bound unknown",
 			 clocksync_source(cs));
@@ -316,14 +318,14 @@ static void clock_note(const struct clocksync *cs, char *buf, size_t len)
 
 static void finish(struct net_ctx *c, struct session *s, const struct common_opts *opts)
 {
-	struct evloop_stats st = { 0 };
+	struct evloop_stats st = {0};
 	struct net_stats ns;
 	char line[256], note[160];
 
 	if (s->loop)
 		evloop__stats(s->loop, &st);
 	if (c->export) {
-		ns = (struct net_stats){ st.submitted, st.drops, st.errors, st.misses };
+		ns = (struct net_stats){st.submitted, st.drops, st.errors, st.misses};
 		net_format_stats(line, sizeof(line), &ns);
 		fputs(line, c->export);
 		fflush(c->export);
@@ -335,8 +337,8 @@ static void finish(struct net_ctx *c, struct session *s, const struct common_opt
 	}
 	clock_note(&c->clock, note, sizeof(note));
 	net_report_print(stdout, c->join,
-			 &(struct net_report_opts){ opts->format, (uint64_t)(slow_ms * 1e6), hist_opt,
-						    series_opt, note },
+			 &(struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6),
+						   hist_opt, series_opt, note},
 			 st.drops);
 	if (c->not_kept)
 		log_warn("%llu records over --max-records were not joined",
@@ -345,9 +347,9 @@ static void finish(struct net_ctx *c, struct session *s, const struct common_opt
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct net_ctx c = { .skel = net_bpf__open() };
+	struct net_ctx c = {.skel = net_bpf__open()};
 	struct common_opts run_opts = *opts;
-	struct session s = { .attach_extra = attach_ifaces, .attach_ctx = &c };
+	struct session s = {.attach_extra = attach_ifaces, .attach_ctx = &c};
 	int err;
 
 	(void)argc;
@@ -385,5 +387,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-static const struct command cmd_net = { &spec, run, true };
+static const struct command cmd_net = {&spec, run, true};
 REGISTER_COMMAND(cmd_net);

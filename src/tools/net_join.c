@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define MAX_HOSTS 256
-#define SCAN_MAX 4096 /* records looked at per lookup */
+#define SCAN_MAX  4096 /* records looked at per lookup */
 
 struct net_join {
 	struct net_rec *recs;
@@ -26,12 +26,12 @@ struct net_join {
 
 struct query {
 	uint8_t boundary;
-	int host_eq, host_ne; /* -1: no constraint */
-	uint64_t after;       /* ts >= after (find) or ts <= after (find_before) */
-	uint32_t byte;        /* TCP: must cover it */
+	int host_eq, host_ne;		  /* -1: no constraint */
+	uint64_t after;			  /* ts >= after (find) or ts <= after (find_before) */
+	uint32_t byte;			  /* TCP: must cover it */
 	const struct net_rec *same_addrs; /* packet addresses must equal these */
-	uint16_t dport;       /* UDP: if both known, must be equal */
-	const uint8_t *not_daddr; /* UDP relay: egress not back to this address */
+	uint16_t dport;			  /* UDP: if both known, must be equal */
+	const uint8_t *not_daddr;	  /* UDP relay: egress not back to this address */
 };
 
 static int group_cmp(const struct net_rec *a, const struct net_rec *b)
@@ -165,8 +165,7 @@ static struct net_rec *find(struct net_join *j, size_t lo, size_t hi, const stru
 }
 
 /* Latest fitting record of the group at or before q->after. */
-static struct net_rec *find_before(struct net_join *j, size_t lo, size_t hi,
-				   const struct query *q)
+static struct net_rec *find_before(struct net_join *j, size_t lo, size_t hi, const struct query *q)
 {
 	size_t i = first_at(j, lo, hi, q->after + 1);
 
@@ -211,7 +210,7 @@ static void hop(struct chain *c, uint16_t host, const struct net_rec *in, struct
 {
 	struct net_msg *m = c->m;
 
-	m->hops[m->nhops++] = (struct net_hop){ host, in->ts, out->ts };
+	m->hops[m->nhops++] = (struct net_hop){host, in->ts, out->ts};
 	m->net_ns += in->ts - prev_out;
 	m->relay_ns += out->ts - in->ts;
 	out->used = 1;
@@ -221,13 +220,13 @@ static void hop(struct chain *c, uint16_t host, const struct net_rec *in, struct
  * to another peer than the one it came from. Returns its egress or NULL. */
 static struct net_rec *relayed(struct chain *c, struct net_rec *in, struct net_rec *recv)
 {
-	struct query q = { NET_B_SEND, in->host, -1, recv->ts, c->byte, NULL, 0, NULL };
+	struct query q = {NET_B_SEND, in->host, -1, recv->ts, c->byte, NULL, 0, NULL};
 	struct net_rec *send = find(c->j, c->lo, c->hi, &q), *out;
 
 	if (!send)
 		return NULL;
-	q = (struct query){ NET_B_EGRESS, in->host, -1, send->ts, c->byte, NULL, send->dport,
-			    in->saddr };
+	q = (struct query){NET_B_EGRESS, in->host, -1,		send->ts,
+			   c->byte,	 NULL,	   send->dport, in->saddr};
 	out = find(c->j, c->lo, c->hi, &q);
 	if (out)
 		recv->used = send->used = 1;
@@ -251,7 +250,8 @@ static void claim_partial_reads(struct chain *c, const struct net_rec *last)
 
 		if (r->ts > last->ts)
 			break;
-		if (r->boundary == NET_B_RECV && r->host == last->host && overlaps(r, first, m->len))
+		if (r->boundary == NET_B_RECV && r->host == last->host &&
+		    overlaps(r, first, m->len))
 			r->used = 1;
 	}
 }
@@ -260,11 +260,11 @@ static void claim_partial_reads(struct chain *c, const struct net_rec *last)
 static void follow(struct chain *c, struct net_rec *e)
 {
 	struct net_msg *m = c->m;
-	uint16_t visited[NET_MAX_HOPS + 2] = { e->host };
+	uint16_t visited[NET_MAX_HOPS + 2] = {e->host};
 	int nvisited = 1;
 
 	for (;;) {
-		struct query q = { NET_B_INGRESS, -1, e->host, e->ts, c->byte, e, 0, NULL };
+		struct query q = {NET_B_INGRESS, -1, e->host, e->ts, c->byte, e, 0, NULL};
 		struct net_rec *in = find(c->j, c->lo, c->hi, &q), *recv, *out = NULL;
 
 		for (int v = 0; in && v < nvisited; v++)
@@ -275,12 +275,14 @@ static void follow(struct chain *c, struct net_rec *e)
 				c->j->counts.no_match[NET_B_INGRESS]++;
 			return;
 		}
-		q = (struct query){ NET_B_RECV, in->host, -1, in->ts, c->byte, NULL, in->dport, NULL };
+		q = (struct query){NET_B_RECV, in->host, -1,	    in->ts,
+				   c->byte,    NULL,	 in->dport, NULL};
 		recv = find(c->j, c->lo, c->hi, &q);
 		if (recv && m->proto == 17)
 			out = relayed(c, in, recv);
 		if (!recv) {
-			q = (struct query){ NET_B_EGRESS, in->host, -1, in->ts, c->byte, NULL, 0, NULL };
+			q = (struct query){NET_B_EGRESS, in->host, -1, in->ts,
+					   c->byte,	 NULL,	   0,  NULL};
 			out = find(c->j, c->lo, c->hi, &q);
 		}
 		if (out && m->nhops < NET_MAX_HOPS) {
@@ -305,7 +307,7 @@ static void follow(struct chain *c, struct net_rec *e)
 
 static int chain_from(struct chain *c, struct net_rec *send)
 {
-	struct query q = { NET_B_EGRESS, send->host, -1, send->ts, 0, NULL, send->dport, NULL };
+	struct query q = {NET_B_EGRESS, send->host, -1, send->ts, 0, NULL, send->dport, NULL};
 	struct net_msg *m = new_msg(c->j);
 	struct net_rec *e;
 
@@ -340,8 +342,8 @@ static int chain_from(struct chain *c, struct net_rec *send)
 /* A receive no chain reached: host RX from the latest ingress before it. */
 static int rx_only(struct chain *c, struct net_rec *recv)
 {
-	struct query q = { NET_B_INGRESS, recv->host, -1, recv->ts, recv->seq + recv->len - 1,
-			   NULL, recv->dport, NULL };
+	struct query q = {NET_B_INGRESS, recv->host,  -1,  recv->ts, recv->seq + recv->len - 1,
+			  NULL,		 recv->dport, NULL};
 	struct net_rec *in = find_before(c->j, c->lo, c->hi, &q);
 	struct net_msg *m;
 
@@ -384,10 +386,10 @@ static int each_group(struct net_join *j, int multi, int (*fn)(struct chain *, s
 		      uint8_t boundary)
 {
 	for (size_t lo = 0, hi; lo < j->nrecs; lo = hi) {
-		struct chain c = { j, lo, lo + 1, NULL, 0, multi };
+		struct chain c = {j, lo, lo + 1, NULL, 0, multi};
 
-		for (hi = lo + 1; hi < j->nrecs &&
-				  !group_cmp(&j->recs[j->order[lo]], &j->recs[j->order[hi]]);
+		for (hi = lo + 1;
+		     hi < j->nrecs && !group_cmp(&j->recs[j->order[lo]], &j->recs[j->order[hi]]);
 		     hi++)
 			;
 		c.hi = hi;

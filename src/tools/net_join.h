@@ -41,7 +41,7 @@ struct net_hop {
 
 struct net_msg {
 	uint8_t proto, family;
-	uint8_t have;  /* bit b set: t[b] valid (1 send, 2 egress, 3 ingress, 4 recv) */
+	uint8_t have; /* bit b set: t[b] valid (1 send, 2 egress, 3 ingress, 4 recv) */
 	uint8_t nhops;
 	uint16_t origin, final; /* hosts of t1/t2 and of t3/t4 */
 	uint32_t len;
@@ -55,9 +55,9 @@ struct net_msg {
 #define NET_HAVE(m, b) (((m)->have >> (b)) & 1)
 
 struct net_join_counts {
-	uint64_t records[5];   /* by boundary */
-	uint64_t no_match[5];  /* chains that stopped looking for this boundary */
-	uint64_t orphans[5];   /* UDP records and receives no message used */
+	uint64_t records[5];  /* by boundary */
+	uint64_t no_match[5]; /* chains that stopped looking for this boundary */
+	uint64_t orphans[5];  /* UDP records and receives no message used */
 };
 
 struct net_join;
@@ -76,10 +76,10 @@ const struct net_join_counts *net_join__counts(const struct net_join *j);
 void net_join__free(struct net_join *j);
 
 /* Segment values of a message, -1 when unknown. */
-int64_t net_msg_app(const struct net_msg *m);   /* 1 -> 4 */
-int64_t net_msg_tx(const struct net_msg *m);    /* 1 -> 2 */
-int64_t net_msg_rx(const struct net_msg *m);    /* 3 -> 4 */
-int64_t net_msg_net(const struct net_msg *m);   /* sum of 2 -> 3 hops */
+int64_t net_msg_app(const struct net_msg *m);	/* 1 -> 4 */
+int64_t net_msg_tx(const struct net_msg *m);	/* 1 -> 2 */
+int64_t net_msg_rx(const struct net_msg *m);	/* 3 -> 4 */
+int64_t net_msg_net(const struct net_msg *m);	/* sum of 2 -> 3 hops */
 int64_t net_msg_relay(const struct net_msg *m); /* sum of 3 -> 2 dwells */
 
 #endif

@@ -25,7 +25,7 @@ void net_addr_str(char *buf, size_t len, uint8_t family, const uint8_t *addr)
 
 static void unmap_v4(uint8_t *addr)
 {
-	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 	if (!memcmp(addr, prefix, 12)) {
 		memmove(addr, addr + 12, 4);
@@ -35,7 +35,7 @@ static void unmap_v4(uint8_t *addr)
 
 void net_rec_normalize(struct net_rec *r)
 {
-	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 	if (r->family != 6)
 		return;
@@ -211,12 +211,9 @@ int net_line_parse(const char *line, union net_line *out, char *err, size_t errl
 	if (strlen(tok[0]) != 1)
 		return FAIL("unknown line type '%s'", tok[0]);
 	switch (tok[0][0]) {
-	case 'H':
-		return parse_hello(tok, n, &out->hello, err, errlen);
-	case 'R':
-		return parse_rec(tok, n, &out->rec, err, errlen);
-	case 'S':
-		return parse_stats(tok, n, &out->stats, err, errlen);
+	case 'H': return parse_hello(tok, n, &out->hello, err, errlen);
+	case 'R': return parse_rec(tok, n, &out->rec, err, errlen);
+	case 'S': return parse_stats(tok, n, &out->stats, err, errlen);
 	}
 	return FAIL("unknown line type '%s'", tok[0]);
 }

@@ -5,8 +5,8 @@
  * replayed from a file and fuzzed:
  *
  *   H 1 <host> <clock> <tai_offset_s> <synced 0|1> <maxerror_us> <esterror_us>
- *   R <boundary 1-4> <T|U> <saddr> <sport> <daddr> <dport> <seq> <len> <hash hex> <wall_ns> <ifindex> <pid>
- *   S <events> <drops> <errors> <misses>
+ *   R <boundary 1-4> <T|U> <saddr> <sport> <daddr> <dport> <seq> <len> <hash hex> <wall_ns>
+ * <ifindex> <pid> S <events> <drops> <errors> <misses>
  *
  * H opens a stream (protocol version 1) and names the host; R is one
  * boundary crossing (addresses in data direction, "-" when unknown; wall_ns

@@ -17,7 +17,7 @@
 
 #define MAX_FLOWS 64
 
-static const char *const seg_names[SEG__N] = { "app", "tx_host", "network", "relay", "rx_host" };
+static const char *const seg_names[SEG__N] = {"app", "tx_host", "network", "relay", "rx_host"};
 
 struct vals {
 	int64_t *v;
@@ -39,16 +39,11 @@ const char *net_seg_name(enum net_seg s)
 int64_t net_seg_value(const struct net_msg *m, enum net_seg s)
 {
 	switch (s) {
-	case SEG_APP:
-		return net_msg_app(m);
-	case SEG_TX:
-		return net_msg_tx(m);
-	case SEG_NET:
-		return net_msg_net(m);
-	case SEG_RELAY:
-		return net_msg_relay(m);
-	default:
-		return net_msg_rx(m);
+	case SEG_APP: return net_msg_app(m);
+	case SEG_TX: return net_msg_tx(m);
+	case SEG_NET: return net_msg_net(m);
+	case SEG_RELAY: return net_msg_relay(m);
+	default: return net_msg_rx(m);
 	}
 }
 
@@ -140,14 +135,15 @@ static int group_flows(const struct net_join *j, struct flow *flows)
 	for (int f = 0; f < nflows; f++)
 		for (int s = 0; s < SEG__N; s++)
 			if (flows[f].seg[s].n)
-				qsort(flows[f].seg[s].v, flows[f].seg[s].n, sizeof(int64_t), cmp_i64);
+				qsort(flows[f].seg[s].v, flows[f].seg[s].n, sizeof(int64_t),
+				      cmp_i64);
 	return nflows;
 }
 
 static void print_hist(FILE *out, const struct vals *v, const char *name)
 {
-	uint64_t slots[HIST_SLOTS] = { 0 };
-	struct hist_view h = { HIST_LOG2, 0, 1, slots, HIST_SLOTS, "usecs" };
+	uint64_t slots[HIST_SLOTS] = {0};
+	struct hist_view h = {HIST_LOG2, 0, 1, slots, HIST_SLOTS, "usecs"};
 
 	for (size_t i = 0; i < v->n; i++)
 		hist_add(&h, slots, (uint64_t)v->v[i] / 1000);
@@ -164,8 +160,9 @@ static void flow_text(FILE *out, const struct flow *f, const struct net_report_o
 		const struct vals *v = &f->seg[s];
 
 		if (v->n)
-			fprintf(out, "  %-8s %8zu %10.1f %10.1f %10.1f %10.1f\n", seg_names[s], v->n,
-				pct(v, 50) / 1e3, pct(v, 90) / 1e3, pct(v, 99) / 1e3, mean(v) / 1e3);
+			fprintf(out, "  %-8s %8zu %10.1f %10.1f %10.1f %10.1f\n", seg_names[s],
+				v->n, pct(v, 50) / 1e3, pct(v, 90) / 1e3, pct(v, 99) / 1e3,
+				mean(v) / 1e3);
 	}
 	for (int s = 0; o->histograms && s < SEG__N; s++)
 		if (f->seg[s].n)
@@ -240,8 +237,8 @@ static void second_emit(FILE *out, const struct second *s, const struct flow *f,
 			char key[32];
 
 			snprintf(key, sizeof(key), "%s_mean_us", seg_names[g]);
-			json_object_object_add(obj, key,
-					       json_object_new_double(s->sum[g] / (double)s->cnt[g] / 1e3));
+			json_object_object_add(
+			    obj, key, json_object_new_double(s->sum[g] / (double)s->cnt[g] / 1e3));
 		}
 	out_json_line(out, obj);
 }
@@ -252,7 +249,7 @@ static void series(FILE *out, const struct net_join *j, const struct flow *f,
 {
 	size_t n;
 	const struct net_msg *msgs = net_join__msgs(j, &n);
-	struct second s = { 0 };
+	struct second s = {0};
 	char label[256];
 
 	if (o->format == OUT_TEXT) {
@@ -270,7 +267,7 @@ static void series(FILE *out, const struct net_join *j, const struct flow *f,
 			continue;
 		if (sec != s.sec) {
 			second_emit(out, &s, f, o);
-			s = (struct second){ .sec = sec };
+			s = (struct second){.sec = sec};
 		}
 		s.n++;
 		for (int g = 0; g < SEG__N; g++) {
@@ -299,10 +296,12 @@ static void slow_line(FILE *out, const struct net_join *j, const struct net_msg 
 	net_msg_label(j, m, label, sizeof(label));
 	if (o->format == OUT_TEXT) {
 		clock_format_time(msg_time(m), when, sizeof(when));
-		fprintf(out, "SLOW %s %s %u bytes %.1f us", when, label, m->len, (double)total / 1e3);
+		fprintf(out, "SLOW %s %s %u bytes %.1f us", when, label, m->len,
+			(double)total / 1e3);
 		for (int g = SEG_TX; g < SEG__N; g++)
 			if (net_seg_value(m, g) >= 0)
-				fprintf(out, " %s=%.1f", seg_names[g], (double)net_seg_value(m, g) / 1e3);
+				fprintf(out, " %s=%.1f", seg_names[g],
+					(double)net_seg_value(m, g) / 1e3);
 		fprintf(out, " (most in %s)\n", worst >= 0 ? seg_names[worst] : "?");
 		return;
 	}
@@ -314,8 +313,9 @@ static void slow_line(FILE *out, const struct net_join *j, const struct net_msg 
 	json_object_object_add(obj, "total_us", json_object_new_double((double)total / 1e3));
 	for (int g = SEG_TX; g < SEG__N; g++)
 		if (net_seg_value(m, g) >= 0)
-			json_object_object_add(obj, seg_names[g],
-					       json_object_new_double((double)net_seg_value(m, g) / 1e3));
+			json_object_object_add(
+			    obj, seg_names[g],
+			    json_object_new_double((double)net_seg_value(m, g) / 1e3));
 	json_object_object_add(obj, "most_in",
 			       json_object_new_string(worst >= 0 ? seg_names[worst] : "?"));
 	out_json_line(out, obj);
@@ -330,7 +330,8 @@ static void slow_lines(FILE *out, const struct net_join *j, const struct net_rep
 		int64_t total = net_msg_app(&msgs[i]);
 
 		if (total < 0)
-			total = net_msg_tx(&msgs[i]) >= 0 ? net_msg_tx(&msgs[i]) : net_msg_rx(&msgs[i]);
+			total =
+			    net_msg_tx(&msgs[i]) >= 0 ? net_msg_tx(&msgs[i]) : net_msg_rx(&msgs[i]);
 		if (total >= 0 && (uint64_t)total > o->slow_ns)
 			slow_line(out, j, &msgs[i], o, total);
 	}
@@ -351,18 +352,22 @@ static void summary(FILE *out, const struct net_join *j, const struct net_report
 		rx += NET_HAVE(&msgs[i], 3) && NET_HAVE(&msgs[i], 4);
 	}
 	if (o->format == OUT_TEXT) {
-		fprintf(out, "\nrecords by boundary (send egress ingress recv): %" PRIu64 " %" PRIu64
-			     " %" PRIu64 " %" PRIu64 "\n",
+		fprintf(out,
+			"\nrecords by boundary (send egress ingress recv): %" PRIu64 " %" PRIu64
+			" %" PRIu64 " %" PRIu64 "\n",
 			c->records[1], c->records[2], c->records[3], c->records[4]);
-		fprintf(out, "no match found for (egress ingress recv): %" PRIu64 " %" PRIu64
-			     " %" PRIu64 "; unused records (egress ingress recv): %" PRIu64
-			     " %" PRIu64 " %" PRIu64 "\n",
-			c->no_match[2], c->no_match[3], c->no_match[4], c->orphans[2], c->orphans[3],
-			c->orphans[4]);
-		fprintf(out, "messages: %zu; sends %zu: %zu with egress (host TX), %zu reaching a receive"
-			     " on another host; %zu receives with ingress (host RX); ring-buffer drops %" PRIu64
-			     "\n",
-			n, started, tx, complete, rx, ring_drops);
+		fprintf(out,
+			"no match found for (egress ingress recv): %" PRIu64 " %" PRIu64 " %" PRIu64
+			"; unused records (egress ingress recv): %" PRIu64 " %" PRIu64 " %" PRIu64
+			"\n",
+			c->no_match[2], c->no_match[3], c->no_match[4], c->orphans[2],
+			c->orphans[3], c->orphans[4]);
+		fprintf(
+		    out,
+		    "messages: %zu; sends %zu: %zu with egress (host TX), %zu reaching a receive"
+		    " on another host; %zu receives with ingress (host RX); ring-buffer drops "
+		    "%" PRIu64 "\n",
+		    n, started, tx, complete, rx, ring_drops);
 		if (o->clock_note)
 			fprintf(out, "%s\n", o->clock_note);
 		return;

@@ -16,9 +16,9 @@ enum net_seg { SEG_APP, SEG_TX, SEG_NET, SEG_RELAY, SEG_RX, SEG__N };
 
 struct net_report_opts {
 	enum out_format format;
-	uint64_t slow_ns;   /* slow-message lines above this (0: none) */
-	bool histograms;    /* text: log2 histograms per flow and segment */
-	bool series;        /* per-second time series */
+	uint64_t slow_ns;	/* slow-message lines above this (0: none) */
+	bool histograms;	/* text: log2 histograms per flow and segment */
+	bool series;		/* per-second time series */
 	const char *clock_note; /* e.g. "clock sync error bound: ..." (may be NULL) */
 };
 

@@ -28,28 +28,27 @@ static double slow_us = 1000;
 static uint64_t max_events = 2000000;
 
 static const struct opt_def options[] = {
-	{ "port", 0, OPT_INT, &port_opt, "PORT", "only TCP with this port on either side", 1, 65535 },
-	{ "slow", 0, OPT_DOUBLE, &slow_us, "USECS", "print segments slower than this (default 1000)",
-	  0, 1e12 },
-	{ "max-events", 0, OPT_U64, &max_events, "N", "events kept (default 2000000)", 1, 1e9 },
-	{ 0 },
+    {"port", 0, OPT_INT, &port_opt, "PORT", "only TCP with this port on either side", 1, 65535},
+    {"slow", 0, OPT_DOUBLE, &slow_us, "USECS", "print segments slower than this (default 1000)", 0,
+     1e12},
+    {"max-events", 0, OPT_U64, &max_events, "N", "events kept (default 2000000)", 1, 1e9},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "netpath",
-	.summary = "per-packet kernel path of TCP segments across devices and namespaces, drops",
-	.details = "Follows TCP segments by 4-tuple and sequence number through net_dev_queue, "
-		   "net_dev_xmit, netif_receive_skb, napi_gro_receive_entry, tcp_probe and "
-		   "kfree_skb, with the network namespace and interface of each step. Prints, at "
-		   "exit, segments slower than --slow with the step where the time went, and "
-		   "every drop with the kernel's reason.",
-	.opts = options,
-	.common = COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 0,
+    .name = "netpath",
+    .summary = "per-packet kernel path of TCP segments across devices and namespaces, drops",
+    .details = "Follows TCP segments by 4-tuple and sequence number through net_dev_queue, "
+	       "net_dev_xmit, netif_receive_skb, napi_gro_receive_entry, tcp_probe and "
+	       "kfree_skb, with the network namespace and interface of each step. Prints, at "
+	       "exit, segments slower than --slow with the step where the time went, and "
+	       "every drop with the kernel's reason.",
+    .opts = options,
+    .common = COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
 };
 
-static const char *const step_names[] = { "?", "queue", "xmit", "receive", "gro", "tcp_rcv",
-					  "drop" };
+static const char *const step_names[] = {"?", "queue", "xmit", "receive", "gro", "tcp_rcv", "drop"};
 
 struct np_ctx {
 	struct netpath_event *ev;
@@ -82,7 +81,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 static int same_segment(const struct netpath_event *a, const struct netpath_event *b)
 {
 	return a->family == b->family && a->sport == b->sport && a->dport == b->dport &&
-	       a->seq == b->seq && !memcmp(a->saddr, b->saddr, 16) && !memcmp(a->daddr, b->daddr, 16);
+	       a->seq == b->seq && !memcmp(a->saddr, b->saddr, 16) &&
+	       !memcmp(a->daddr, b->daddr, 16);
 }
 
 static int ev_cmp(const void *pa, const void *pb)
@@ -163,10 +163,11 @@ static void segment(const struct netpath_event *ev, size_t n, enum out_format fm
 	flow_str(ev, flow, sizeof(flow));
 	if (fmt == OUT_TEXT) {
 		clock_format_time(clock_mono_to_wall(ev[0].ts_ns), when, sizeof(when));
-		printf("SLOW %s %s seq %u len %u: %.1f us;", when, flow, ev[0].seq, ev[0].len, total / 1e3);
+		printf("SLOW %s %s seq %u len %u: %.1f us;", when, flow, ev[0].seq, ev[0].len,
+		       total / 1e3);
 		for (size_t i = 0; i < n; i++)
-			printf(" %s@%u/if%u+%.1f", step_names[ev[i].step], ev[i].netns, ev[i].ifindex,
-			       (ev[i].ts_ns - ev[0].ts_ns) / 1e3);
+			printf(" %s@%u/if%u+%.1f", step_names[ev[i].step], ev[i].netns,
+			       ev[i].ifindex, (ev[i].ts_ns - ev[0].ts_ns) / 1e3);
 		printf("; most: %s -> %s in netns %u (%.1f us)\n", step_names[ev[wi - 1].step],
 		       step_names[ev[wi].step], ev[wi].netns, worst / 1e3);
 		return;
@@ -181,7 +182,8 @@ static void segment(const struct netpath_event *ev, size_t n, enum out_format fm
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(steps, step_json(&ev[i], ev[0].ts_ns));
 	json_object_object_add(obj, "steps", steps);
-	json_object_object_add(obj, "slowest_from", json_object_new_string(step_names[ev[wi - 1].step]));
+	json_object_object_add(obj, "slowest_from",
+			       json_object_new_string(step_names[ev[wi - 1].step]));
 	json_object_object_add(obj, "slowest_to", json_object_new_string(step_names[ev[wi].step]));
 	json_object_object_add(obj, "slowest_netns", json_object_new_uint64(ev[wi].netns));
 	json_object_object_add(obj, "slowest_us", json_object_new_double(worst / 1e3));
@@ -196,8 +198,8 @@ static void drop(const struct np_ctx *c, const struct netpath_event *e, enum out
 	flow_str(e, flow, sizeof(flow));
 	if (fmt == OUT_TEXT) {
 		clock_format_time(clock_mono_to_wall(e->ts_ns), when, sizeof(when));
-		printf("DROP %s %s seq %u len %u in netns %u if%u: %s\n", when, flow, e->seq, e->len,
-		       e->netns, e->ifindex, drop_reason(c, e->reason));
+		printf("DROP %s %s seq %u len %u in netns %u if%u: %s\n", when, flow, e->seq,
+		       e->len, e->netns, e->ifindex, drop_reason(c, e->reason));
 		return;
 	}
 	obj = json_object_new_object();
@@ -259,11 +261,12 @@ static void report(struct np_ctx *c, enum out_format fmt, uint64_t ring_drops)
 			hi++;
 	}
 	if (fmt == OUT_TEXT) {
-		printf("%llu segments followed, %llu slower than %.0f us, %llu dropped; %llu events, "
-		       "%llu not kept, %llu ring-buffer drops\n",
-		       (unsigned long long)segments, (unsigned long long)slow, slow_us,
-		       (unsigned long long)drops, (unsigned long long)c->n,
-		       (unsigned long long)c->not_kept, (unsigned long long)ring_drops);
+		printf(
+		    "%llu segments followed, %llu slower than %.0f us, %llu dropped; %llu events, "
+		    "%llu not kept, %llu ring-buffer drops\n",
+		    (unsigned long long)segments, (unsigned long long)slow, slow_us,
+		    (unsigned long long)drops, (unsigned long long)c->n,
+		    (unsigned long long)c->not_kept, (unsigned long long)ring_drops);
 		return;
 	}
 	obj = json_object_new_object();
@@ -280,9 +283,9 @@ static void report(struct np_ctx *c, enum out_format fmt, uint64_t ring_drops)
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
 	struct netpath_bpf *skel = netpath_bpf__open();
-	struct np_ctx c = { .btf = btf__load_vmlinux_btf() };
-	struct evloop_stats st = { 0 };
-	struct session s = { 0 };
+	struct np_ctx c = {.btf = btf__load_vmlinux_btf()};
+	struct evloop_stats st = {0};
+	struct session s = {0};
 	int err;
 
 	(void)argc;
@@ -308,5 +311,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-static const struct command cmd_netpath = { &spec, run, true };
+static const struct command cmd_netpath = {&spec, run, true};
 REGISTER_COMMAND(cmd_netpath);

@@ -37,7 +37,7 @@ static uint64_t now_ns(void)
 static int resolve(const char *host, const char *port, int type, struct sockaddr_storage *sa,
 		   socklen_t *len)
 {
-	struct addrinfo hints = { .ai_socktype = type, .ai_flags = AI_NUMERICHOST }, *res;
+	struct addrinfo hints = {.ai_socktype = type, .ai_flags = AI_NUMERICHOST}, *res;
 
 	if (getaddrinfo(host, port, &hints, &res))
 		return -1;
@@ -50,7 +50,7 @@ static int resolve(const char *host, const char *port, int type, struct sockaddr
 /* Dual-stack socket bound to PORT on all addresses. */
 static int bound(int type, const char *port)
 {
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(atoi(port)) };
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons(atoi(port))};
 	int fd = socket(AF_INET6, type, 0), zero = 0, one = 1;
 
 	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
@@ -85,7 +85,7 @@ static int connected(int type, const char *host, const char *port)
 
 static int wait_readable(int fd, int ms)
 {
-	struct pollfd p = { fd, POLLIN, 0 };
+	struct pollfd p = {fd, POLLIN, 0};
 
 	return poll(&p, 1, ms);
 }
@@ -102,7 +102,7 @@ struct held {
 static void relay(char **a)
 {
 	static struct held q[RELAY_QUEUE];
-	struct sockaddr_storage target, client = { 0 }, from;
+	struct sockaddr_storage target, client = {0}, from;
 	socklen_t tlen, clen = 0, flen;
 	uint64_t hold = atoi(a[3]) * 1000000ull, end = now_ns() + atoi(a[4]) * 1000000000ull;
 	unsigned head = 0, tail = 0;
@@ -111,8 +111,8 @@ static void relay(char **a)
 	if (resolve(a[1], a[2], SOCK_DGRAM, &target, &tlen))
 		exit(1);
 	if (target.ss_family == AF_INET) { /* dual-stack socket: v4-mapped target */
-		struct sockaddr_in6 m = { .sin6_family = AF_INET6,
-					  .sin6_port = ((struct sockaddr_in *)&target)->sin_port };
+		struct sockaddr_in6 m = {.sin6_family = AF_INET6,
+					 .sin6_port = ((struct sockaddr_in *)&target)->sin_port};
 
 		m.sin6_addr.s6_addr[10] = m.sin6_addr.s6_addr[11] = 0xff;
 		memcpy(&m.sin6_addr.s6_addr[12], &((struct sockaddr_in *)&target)->sin_addr, 4);
@@ -120,13 +120,15 @@ static void relay(char **a)
 		tlen = sizeof(m);
 	}
 	while (now_ns() < end) {
-		int wait = head == tail ? 50 : (int)((q[head % RELAY_QUEUE].due - now_ns()) / 1000000);
+		int wait =
+		    head == tail ? 50 : (int)((q[head % RELAY_QUEUE].due - now_ns()) / 1000000);
 		struct held *h;
 
 		if (wait_readable(fd, wait < 0 ? 0 : wait) > 0 && tail - head < RELAY_QUEUE) {
 			h = &q[tail % RELAY_QUEUE];
 			flen = sizeof(from);
-			h->len = recvfrom(fd, h->data, sizeof(h->data), 0, (struct sockaddr *)&from, &flen);
+			h->len = recvfrom(fd, h->data, sizeof(h->data), 0, (struct sockaddr *)&from,
+					  &flen);
 			if (h->len > 0) {
 				h->to_target = flen != tlen || memcmp(&from, &target, tlen);
 				if (h->to_target) {
@@ -303,9 +305,9 @@ int main(int argc, char **argv)
 		int nargs;
 		void (*fn)(char **);
 	} modes[] = {
-		{ "relay", 5, relay },	     { "uecho", 2, uecho },	{ "techo", 2, techo },
-		{ "udp", 5, udp_client },    { "tcp", 5, tcp_client }, { "tsink", 2, tsink },
-		{ "tstream", 3, tstream },   { "usink", 2, usink },	{ "uflood", 4, uflood },
+	    {"relay", 5, relay},     {"uecho", 2, uecho},    {"techo", 2, techo},
+	    {"udp", 5, udp_client},  {"tcp", 5, tcp_client}, {"tsink", 2, tsink},
+	    {"tstream", 3, tstream}, {"usink", 2, usink},    {"uflood", 4, uflood},
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

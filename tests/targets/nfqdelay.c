@@ -29,7 +29,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa, void *data)
+static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
+		     void *data)
 {
 	struct nfqnl_msg_packet_hdr *ph = nfq_get_msg_packet_hdr(nfa);
 
@@ -68,7 +69,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	while (now_ns() < end) {
 		int wait = head == tail ? 50 : (int)((dues[head % MAXQ] - now_ns()) / 1000000);
-		struct pollfd p = { fd, POLLIN, 0 };
+		struct pollfd p = {fd, POLLIN, 0};
 
 		if (poll(&p, 1, wait < 0 ? 0 : wait) > 0) {
 			int n = recv(fd, buf, sizeof(buf), 0);

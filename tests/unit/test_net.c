@@ -19,8 +19,16 @@
 static struct net_rec rec(int host, int b, int proto, const char *s, int sp, const char *d, int dp,
 			  uint32_t seq, uint32_t len, uint64_t hash, uint64_t ts)
 {
-	struct net_rec r = { .ts = ts, .hash = hash, .seq = seq, .len = len, .sport = sp, .dport = dp,
-			     .host = host, .boundary = b, .proto = proto, .family = 4 };
+	struct net_rec r = {.ts = ts,
+			    .hash = hash,
+			    .seq = seq,
+			    .len = len,
+			    .sport = sp,
+			    .dport = dp,
+			    .host = host,
+			    .boundary = b,
+			    .proto = proto,
+			    .family = 4};
 
 	if (s)
 		inet_pton(AF_INET, s, r.saddr);
@@ -38,8 +46,8 @@ static void test_line_round_trip(void **state)
 {
 	struct net_rec r = rec(0, 2, 6, "10.0.0.1", 40000, "10.0.0.2", 7000, 4294967000u, 1448,
 			       0xdeadbeef12345678ull, 1795644175359724086ull);
-	struct net_hello h = { "client-1", "tai", 37, true, 100, 10 };
-	struct net_stats st = { 10, 2, 1, 0 };
+	struct net_hello h = {"client-1", "tai", 37, true, 100, 10};
+	struct net_stats st = {10, 2, 1, 0};
 	union net_line l;
 	char buf[256], err[128];
 
@@ -58,8 +66,8 @@ static void test_line_round_trip(void **state)
 	assert_int_equal(net_line_parse(buf, &l, err, sizeof(err)), NET_LINE_STATS);
 	assert_int_equal(l.stats.drops, 2);
 	/* IPv6 and unknown addresses */
-	assert_int_equal(net_line_parse("R 4 U - 0 fd00::2 7000 0 12 00000000000000ff 5 0 1", &l, err,
-					sizeof(err)),
+	assert_int_equal(net_line_parse("R 4 U - 0 fd00::2 7000 0 12 00000000000000ff 5 0 1", &l,
+					err, sizeof(err)),
 			 NET_LINE_REC);
 	assert_int_equal(l.rec.family, 6);
 	assert_true(net_addr_is_zero(l.rec.saddr));
@@ -111,10 +119,10 @@ static void test_line_rejects(void **state)
 static void test_line_mutations(void **state)
 {
 	static const char *const seeds[] = {
-		"H 1 client tai 37 1 100 10",
-		"R 2 T 10.0.0.1 40000 10.0.0.2 7000 4294967000 1448 deadbeef12345678 1795644175 3 42",
-		"R 4 U - 0 fd00::2 7000 0 12 00000000000000ff 5 0 1",
-		"S 10 2 1 0",
+	    "H 1 client tai 37 1 100 10",
+	    "R 2 T 10.0.0.1 40000 10.0.0.2 7000 4294967000 1448 deadbeef12345678 1795644175 3 42",
+	    "R 4 U - 0 fd00::2 7000 0 12 00000000000000ff 5 0 1",
+	    "S 10 2 1 0",
 	};
 	static const char alphabet[] = " 0123456789abcdefgxHRST.:-\t\n\x01\xff";
 	unsigned seed = 12345;
@@ -165,7 +173,7 @@ static void test_endpoint(void **state)
 
 static void test_clocksync(void **state)
 {
-	struct clocksync cs = { .tai = true, .tai_offset_s = 37 };
+	struct clocksync cs = {.tai = true, .tai_offset_s = 37};
 
 	(void)state;
 	assert_int_equal(clocksync_to_wall(&cs, 1037 * 1000000000ull), 1000 * 1000000000ull);
@@ -229,7 +237,7 @@ static void test_join_seq_wrap_single_host(void **state)
 	net_join__host(j, "A");
 	add(j, rec(0, 1, 6, "1.1.1.1", 1, "2.2.2.2", 2, 4294967000u, 1000, 0, 5 * MS));
 	add(j, rec(0, 2, 6, "1.1.1.1", 1, "2.2.2.2", 2, 4294966000u, 1200, 0, 6 * MS)); /* before */
-	add(j, rec(0, 2, 6, "1.1.1.1", 1, "2.2.2.2", 2, 4294967200u, 800, 0, 7 * MS));  /* wraps */
+	add(j, rec(0, 2, 6, "1.1.1.1", 1, "2.2.2.2", 2, 4294967200u, 800, 0, 7 * MS));	/* wraps */
 	/* the other direction arrives and is read: RX only */
 	add(j, rec(0, 3, 6, "2.2.2.2", 2, "1.1.1.1", 1, 77, 10, 0, 8 * MS));
 	add(j, rec(0, 4, 6, "2.2.2.2", 2, "1.1.1.1", 1, 77, 10, 0, 9 * MS));
@@ -322,22 +330,22 @@ static void test_join_misses(void **state)
 	assert_int_equal(k->no_match[3], 1);
 	assert_int_equal(k->orphans[3], 1);
 	assert_int_equal(k->orphans[4], 1);
-	assert_int_equal(net_join__add(j, &(struct net_rec){ .boundary = 5, .len = 1 }), -EINVAL);
+	assert_int_equal(net_join__add(j, &(struct net_rec){.boundary = 5, .len = 1}), -EINVAL);
 	net_join__free(j);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_line_round_trip),
-		cmocka_unit_test(test_line_rejects),
-		cmocka_unit_test(test_line_mutations),
-		cmocka_unit_test(test_endpoint),
-		cmocka_unit_test(test_clocksync),
-		cmocka_unit_test(test_join_tcp_ranges),
-		cmocka_unit_test(test_join_seq_wrap_single_host),
-		cmocka_unit_test(test_join_udp_relay_echo),
-		cmocka_unit_test(test_join_misses),
+	    cmocka_unit_test(test_line_round_trip),
+	    cmocka_unit_test(test_line_rejects),
+	    cmocka_unit_test(test_line_mutations),
+	    cmocka_unit_test(test_endpoint),
+	    cmocka_unit_test(test_clocksync),
+	    cmocka_unit_test(test_join_tcp_ranges),
+	    cmocka_unit_test(test_join_seq_wrap_single_host),
+	    cmocka_unit_test(test_join_udp_relay_echo),
+	    cmocka_unit_test(test_join_misses),
 	};
 
 	return cmocka_run_group_tests_name("net", tests, NULL, NULL);
