@@ -122,13 +122,14 @@ test-bins: $(BUILD)/bpfscope $(UNIT_BINS) $(TARGET_BINS) $(TARGET_CXX_BINS) $(DE
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CORE    := src/core/tpformat.c src/core/elfnotes.c src/core/uprobe_site.c src/core/tracefs.c \
-		src/core/log.c
+		src/core/log.c src/probe/parse.c src/probe/compile.c src/core/typedb.c src/core/typepack.c \
+		src/core/syms.c
 FUZZ_SECONDS ?= 20
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE)
 	@mkdir -p $(@D)
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Isrc -D_GNU_SOURCE -o $@ $< $(FUZZ_CORE) -lelf -lz
+		-Isrc -D_GNU_SOURCE -o $@ $< $(FUZZ_CORE) -ldw -lelf -lz -lzstd -llzma -lbz2 -liberty
 
 fuzz: $(FUZZ_BINS)
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BINS)

@@ -643,9 +643,13 @@ static void emit_slot(struct ctx *c, const struct node *n, bool key, unsigned *o
 {
 	struct cval v = compile(c, n);
 	__u8 dest = key ? 2 : 0;
-	unsigned strsize = c->out->strsize;
+	/* keys share PROBE_KEY bytes: each string key gets an equal part */
+	unsigned strsize = key ? PROBE_KEY / (unsigned)c->ast->nkeys : c->out->strsize;
 
 	bool bytes = v.special || v.fmt == 1 + FMT_IPV4 || is_stringish(&v);
+
+	if (key && strsize > c->out->strsize)
+		strsize = c->out->strsize;
 
 	snprintf(f->label, sizeof(f->label), "%s", n->text);
 	if (!bytes)

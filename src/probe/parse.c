@@ -618,8 +618,12 @@ struct script *probe_parse(const char *text, char *err, size_t errlen)
 		s->probes = grown;
 		p.probe_no = s->nprobes + 1;
 		s->probes[s->nprobes++] = parse_probe(&p);
-		if (!p.failed && p.tok != TOK_EOF && !isalpha((unsigned char)*p.tok_start))
+		if (p.failed)
+			break;
+		if (p.tok != TOK_EOF && !isalpha((unsigned char)*p.tok_start)) {
 			fail(&p, p.tok_start, "unexpected text after the probe");
+			break;
+		}
 		p.pos = p.tok_start; /* the next probe's target is scanned raw */
 		free(p.tok_text);
 		p.tok_text = NULL;
