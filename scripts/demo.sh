@@ -35,6 +35,15 @@ sleep 1
 cat /etc/bpfscope-demo.conf 2>/dev/null
 wait $tracer
 
+section "A user function's arguments by name (DWARF), and its latency paired in the kernel" \
+	"bpfscope trace 'u:trace_target:process_request { print(r->the_request, r->hostname) }' 'r:trace_target:cache_fetch { hist(duration) }'"
+"$B" trace -d 3 "u:$T/trace_target:process_request { print(r->the_request, r->hostname, ip(r->connection->addr.sin_addr)) }" \
+	"r:$T/trace_target:cache_fetch { hist(duration) }" &
+tracer=$!
+sleep 1.5
+"$T/trace_target" run 5 >/dev/null
+wait $tracer
+
 section "Run-queue latency with $(($(nproc) * 3)) threads spinning on $(nproc) CPUs" \
 	"bpfscope runqlat -d 3"
 "$T/spin" $(($(nproc) * 3)) 4 &
