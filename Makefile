@@ -4,6 +4,8 @@
 #   make test       install deps, build, run unit + integration tests (root for integration)
 #   make sanitize   the same tests against an ASan+UBSan build in build-asan/
 #   make demo       install deps, build, run the demonstration
+#   make kernel-test  boot Debian's 5.10, 6.1 and 6.12 kernels under qemu and run the
+#                   guest tests there (root); writes docs/kernels.md
 #   make lint       clang-format check + cppcheck
 #
 # BPF programs in src/bpf/*.bpf.c are compiled with clang against a vmlinux.h
@@ -46,7 +48,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS))
 
-.PHONY: all deps test test-unit test-integ sanitize demo lint format clean check-tools
+.PHONY: all deps test test-unit test-integ sanitize demo kernel-test lint format clean check-tools
 
 all: $(BUILD)/bpfscope
 
@@ -101,6 +103,10 @@ sanitize: deps
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bpfscope $(TARGET_BINS)
 	@BUILD=$(BUILD) scripts/demo.sh
+
+kernel-test: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bpfscope
+	@BUILD=$(BUILD) scripts/kernel-test.sh
 
 lint: deps
 	@scripts/lint.sh

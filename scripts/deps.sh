@@ -11,6 +11,8 @@ PKGS=(
 	libjson-c-dev libiberty-dev
 	# tests
 	libcmocka-dev perl jq iproute2 procps util-linux coreutils python3
+	# kernel matrix (make kernel-test): qemu boots Debian kernels with a busybox initramfs
+	qemu-system-x86 busybox-static cpio xz-utils zstd gzip binutils
 	# lint
 	clang-format cppcheck
 )

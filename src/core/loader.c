@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/features.h"
@@ -36,22 +37,34 @@ static const struct {
 static char captured[16384];
 static size_t captured_len;
 
+static void capture(const char *text, size_t len)
+{
+	if (len >= sizeof(captured)) { /* keep the end: the verifier's complaint */
+		text += len - (sizeof(captured) - 1);
+		len = sizeof(captured) - 1;
+	}
+	if (captured_len + len >= sizeof(captured))
+		captured_len = 0; /* keep the most recent part */
+	memcpy(captured + captured_len, text, len);
+	captured_len += len;
+	captured[captured_len] = 0;
+}
+
+/* libbpf prints a whole verifier log in one call: format it without a
+ * length limit, or the verifier's last line (what went wrong) is lost. */
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	char *text = NULL;
+	int n = vasprintf(&text, fmt, ap);
 
-	if (n > 0) {
-		size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-
-		if (captured_len + len >= sizeof(captured))
-			captured_len = 0; /* keep the most recent part */
-		memcpy(captured + captured_len, line, len);
-		captured_len += len;
-		captured[captured_len] = 0;
+	if (n <= 0) {
+		free(text);
+		return 0;
 	}
+	capture(text, (size_t)n);
 	if (log_verbosity >= 2 || (log_verbosity >= 1 && level == LIBBPF_WARN))
-		fputs(line, stderr);
+		fputs(text, stderr);
+	free(text);
 	return 0;
 }
 

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# The kernel matrix: boots Debian's own kernels under qemu (pure emulation,
+# no KVM needed) and runs tests/kernel/guest.sh in each, as /init of an
+# initramfs that holds busybox and build/bpfscope. The guest's TAP lines come
+# back over the serial console; this script renumbers them into one TAP
+# stream, ends with "N passed, N failed", and writes docs/kernels.md from the
+# guests' feature tables and the mechanism each tool chose.
+#
+#   scripts/kernel-test.sh [SERIES...]     default: 5.10 6.1 6.12
+#
+# Kernels are fetched once with apt-get download through a private apt state
+# (its own sources.list, lists and cache: the host's apt setup is untouched)
+# and kept in $KERNEL_CACHE; later runs use the cache without the network.
+# KERNEL_REFRESH=1 fetches the newest images again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+CACHE=${KERNEL_CACHE:-/var/cache/bpfscope-kernels}
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-300}
+WORK="$BUILD/kernel-test"
+SERIES=("$@")
+[ ${#SERIES[@]} -gt 0 ] || SERIES=(5.10 6.1 6.12)
+
+# series -> "suite keyring package-regex"
+declare -A SOURCE=(
+	[5.10]="bullseye-security bullseye-security ^linux-image-5\.10\.0-[0-9]+-amd64$"
+	[6.1]="bookworm-security bookworm-security ^linux-image-6\.1\.0-[0-9]+-amd64$"
+	[6.12]="bookworm-security bookworm-security ^linux-image-6\.12\.[0-9]+\+deb12-amd64$"
+)
+
+apt_private() {
+	local d="$CACHE/apt"
+	local -a o=(-o "Dir::Etc::sourcelist=$d/sources.list" -o Dir::Etc::sourceparts=-
+		-o "Dir::State=$d/state" -o "Dir::Cache=$d/cache" -o APT::Architectures=amd64
+		-o APT::Sandbox::User=root -q)
+	"$@" "${o[@]}"
+}
+
+apt_setup() {
+	local d="$CACHE/apt" suite
+	[ -f "$d/updated" ] && [ -z "${KERNEL_REFRESH:-}" ] && return 0
+	mkdir -p "$d/state/lists/partial" "$d/cache/archives/partial"
+	: >"$d/sources.list"
+	for suite in bullseye-security bookworm-security; do
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-$suite-automatic.gpg]" \
+			"http://deb.debian.org/debian-security $suite main" >>"$d/sources.list"
+	done
+	apt_private apt-get update >/dev/null
+	touch "$d/updated"
+}
+
+# The uncompressed ELF vmlinux: qemu boots it through its PVH note, which
+# skips the bzImage decompressor (a few seconds under emulation).
+extract_vmlinux() {
+	local bz=$1 out=$2 magic tool off
+	for magic in $'\xfd7zXZ\x00':xz $'\x28\xb5\x2f\xfd':zstd $'\x1f\x8b\x08':gzip; do
+		tool=${magic##*:}
+		for off in $(LC_ALL=C grep -abo "${magic%:*}" "$bz" | head -3 | cut -d: -f1); do
+			# trailing data after the stream makes the tools complain: the
+			# ELF check below is the verdict
+			tail -c +$((off + 1)) "$bz" | "$tool" -dc 2>/dev/null >"$out.tmp" || true
+			if readelf -n "$out.tmp" 2>/dev/null | grep -q 'Xen.*(0x00000012)'; then
+				mv "$out.tmp" "$out"
+				return 0
+			fi
+		done
+	done
+	rm -f "$out.tmp"
+	return 1
+}
+
+# fetch SERIES: leaves $CACHE/SERIES/{kernel,release}
+fetch() {
+	local s=$1 dir="$CACHE/$1" pkg deb tmp
+	[ -s "$dir/kernel" ] && [ -z "${KERNEL_REFRESH:-}" ] && return 0
+	read -r _ _ regex <<<"${SOURCE[$s]}"
+	apt_setup
+	pkg=$(apt_private apt-cache search --names-only "$regex" | cut -d' ' -f1 | sort -V | tail -1)
+	[ -n "$pkg" ] || { echo "kernel-test: no package matches $regex" >&2; return 1; }
+	tmp=$(mktemp -d "$CACHE/fetch.XXXXXX")
+	(cd "$tmp" && apt_private apt-get download "$pkg" >/dev/null)
+	deb=$(ls "$tmp"/*.deb)
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards './boot/vmlinuz-*'
+	mkdir -p "$dir"
+	if ! extract_vmlinux "$tmp"/boot/vmlinuz-* "$dir/kernel"; then
+		cp "$tmp"/boot/vmlinuz-* "$dir/kernel" # bzImage boots too, only slower
+	fi
+	basename "$deb" .deb >"$dir/release"
+	rm -rf "$tmp"
+}
+
+# initramfs: busybox, bpfscope with the shared libraries it needs, /init
+build_initramfs() {
+	local root="$WORK/root" lib
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,proc,sys,dev,tmp}
+	cp /bin/busybox "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	cp "$BUILD/bpfscope" "$root/bin/bpfscope"
+	for lib in $(ldd "$BUILD/bpfscope" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	cp tests/kernel/guest.sh "$root/init"
+	chmod 755 "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$WORK/initramfs.gz"
+}
+
+boot() {
+	local s=$1
+	timeout "$GUEST_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 512M -smp 1 \
+		-kernel "$CACHE/$s/kernel" -initrd "$WORK/initramfs.gz" \
+		-append "console=ttyS0 quiet panic=-1" -display none -serial stdio -monitor none \
+		-no-reboot </dev/null >"$WORK/$s.log" 2>&1 || true
+	tr -d '\r' <"$WORK/$s.log" >"$WORK/$s.console"
+}
+
+passed=0
+failed=0
+tap() {
+	local status=$1 desc=$2
+	if [ "$status" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+	echo "$status $((passed + failed)) - $desc"
+}
+
+# report SERIES: the guest's TAP lines as part of ours
+report() {
+	local s=$1 release line
+	release=$(sed -n 's/^KT: # kernel //p' "$WORK/$s.console" | head -1)
+	echo "# $s: ${release:-no kernel release reported} ($(cat "$CACHE/$s/release"))"
+	while IFS= read -r line; do
+		case "$line" in
+		"KT: ok "*) tap ok "[$s] ${line#KT: ok * - }" ;;
+		"KT: not ok "*) tap "not ok" "[$s] ${line#KT: not ok * - }" ;;
+		"KT: #"*) echo "${line#KT: }" ;;
+		esac
+	done < <(grep '^KT: ' "$WORK/$s.console")
+	if grep -q '^KT: done' "$WORK/$s.console"; then
+		tap ok "[$s] guest ran to the end"
+	else
+		tap "not ok" "[$s] guest ran to the end (console tail follows)"
+		tail -15 "$WORK/$s.console" | sed 's/^/#   /'
+	fi
+}
+
+main() {
+	local s
+	mkdir -p "$CACHE" "$WORK"
+	for s in "${SERIES[@]}"; do
+		[ -n "${SOURCE[$s]:-}" ] || { echo "kernel-test: unknown series $s" >&2; exit 2; }
+		fetch "$s"
+	done
+	build_initramfs
+	for s in "${SERIES[@]}"; do
+		boot "$s"
+		report "$s"
+	done
+	echo "1..$((passed + failed))"
+	scripts/kernels-doc.sh "$WORK" "$CACHE" "${SERIES[@]}" >docs/kernels.md.tmp &&
+		mv docs/kernels.md.tmp docs/kernels.md
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+main
