@@ -147,32 +147,60 @@ static int rank(const struct bpf_program *prog)
 	return si < 0 ? MECH_OTHER : (int)sections[si].mech;
 }
 
-/* Keeps the best usable variant of the handler that prog belongs to. */
+static bool same_handler(const struct bpf_program *p, const char *name, size_t len)
+{
+	return handler_len(bpf_program__name(p)) == len && !strncmp(bpf_program__name(p), name, len);
+}
+
+static bool is_optional(const struct bpf_program *p, size_t len)
+{
+	return strstr(bpf_program__name(p) + len, "optional") != NULL;
+}
+
+/* A mechanism serves a handler when every one of the handler's programs of
+ * that mechanism can attach, "optional" ones excepted, and at least one can. */
+static bool mech_serves(struct bpf_object *obj, const char *name, size_t len, int mech)
+{
+	struct bpf_program *p;
+	int attachable = 0;
+
+	bpf_object__for_each_program(p, obj) {
+		if (!same_handler(p, name, len) || rank(p) != mech)
+			continue;
+		if (usable(p))
+			attachable++;
+		else if (!is_optional(p, len))
+			return false;
+	}
+	return attachable > 0;
+}
+
+/* Keeps the programs of the best mechanism that serves the handler prog
+ * belongs to (one fexit program, or the enter/exit tracepoint programs that
+ * do the same job together). */
 static int choose_variant(struct bpf_object *obj, const struct bpf_program *first)
 {
 	const char *name = bpf_program__name(first);
 	size_t len = handler_len(name);
-	struct bpf_program *p, *best = NULL;
+	struct bpf_program *p;
+	bool all_optional = true;
+	int best = -1;
 
 	bpf_object__for_each_program(p, obj) {
-		const char *pn = bpf_program__name(p);
-
-		if (handler_len(pn) != len || strncmp(pn, name, len))
+		if (!same_handler(p, name, len))
 			continue;
-		if (usable(p) && (!best || rank(p) < rank(best)))
-			best = p;
+		all_optional = all_optional && is_optional(p, len);
+		if ((best < 0 || rank(p) < best) && mech_serves(obj, name, len, rank(p)))
+			best = rank(p);
 	}
-	bpf_object__for_each_program(p, obj) {
-		const char *pn = bpf_program__name(p);
-
-		if (handler_len(pn) == len && !strncmp(pn, name, len))
-			bpf_program__set_autoload(p, p == best);
-	}
-	if (!best && strstr(name + len, "optional")) {
+	bpf_object__for_each_program(p, obj)
+		if (same_handler(p, name, len))
+			bpf_program__set_autoload(p, rank(p) == best && usable(p));
+	if (best < 0 && all_optional) {
 		log_info("'%.*s' has no target on this kernel; skipped", (int)len, name);
 		return 0;
 	}
-	if (!best) {
+	if (best < 0) {
 		log_error("no way to attach '%.*s' on this kernel (see 'bpfscope features')", (int)len,
 			  name);
 		return -ENOTSUP;
