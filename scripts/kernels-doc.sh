@@ -41,8 +41,13 @@ row() {
 	echo "$line"
 }
 
-features=$(awk '$1 == "KTROW" && $2 == "feature" { print $3 }' "$work/${series[0]}.console" 2>/dev/null)
-caps=$(cat "$work"/*.console 2>/dev/null | awk '$1 == "KTROW" && $2 == "cap" && !seen[$3]++ { print $3 }')
+consoles=()
+for s in "${series[@]}"; do
+	[ -f "$work/$s.console" ] && consoles+=("$work/$s.console")
+done
+[ ${#consoles[@]} -gt 0 ] || { echo "kernels-doc: no guest ran" >&2; exit 1; }
+features=$(cat "${consoles[@]}" | awk '$1 == "KTROW" && $2 == "feature" && !seen[$3]++ { print $3 }')
+caps=$(cat "${consoles[@]}" | awk '$1 == "KTROW" && $2 == "cap" && !seen[$3]++ { print $3 }')
 
 cat <<EOF
 # Kernels
