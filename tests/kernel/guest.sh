@@ -141,6 +141,8 @@ if [ "$omech" != tracepoint ] && [ -n "$omech" ]; then
 		wait_for /tmp/opentp.out "present-$tag"
 		stop
 	fi
+	! grep -q 'open__.*attached via tracepoint' /tmp/open.err
+	ok $? "opensnoop: with $omech, none of the tracepoint programs is attached"
 	check_opens opentp "tracepoint fallback"
 	r=$?
 	fields open >/tmp/open.fields
@@ -148,8 +150,8 @@ if [ "$omech" != tracepoint ] && [ -n "$omech" ]; then
 	[ "$(wc -l </tmp/open.fields)" -eq 2 ] && cmp -s /tmp/open.fields /tmp/opentp.fields
 	r2=$?
 	ok $r2 "opensnoop: $omech and tracepoint paths report the same fd, errno, flags and paths"
-	show /tmp/open.fields 4
-	show /tmp/opentp.fields 4
+	sed "s/^/KT: #   $omech: /" /tmp/open.fields
+	sed "s/^/KT: #   tracepoint: /" /tmp/opentp.fields
 	cap opensnoop-fallback "$(mech_of opentp "open[a-z0-9_]*")" "$(result $((r + r2)))"
 fi
 
@@ -159,14 +161,14 @@ spin &
 s1=$!
 spin &
 s2=$!
-# runq NAME LABEL [ENV]: a 2 s histogram must have samples
+# runq NAME LABEL [ENV [ROW-SUFFIX [ARGS]]]: a 2 s histogram must have samples
 runq() {
-	env $3 /bin/bpfscope runqlat -vv -o json -d 2 >"/tmp/$1.out" 2>"/tmp/$1.err"
+	timeout 60 env $3 /bin/bpfscope runqlat -v -o json -d 2 $5 >"/tmp/$1.out" 2>"/tmp/$1.err"
 	rc=$?
-	count=$(sed -n 's/.*"count":\([0-9]*\).*/\1/p' "/tmp/$1.out" | head -1)
-	[ $rc -eq 0 ] && [ "${count:-0}" -gt 0 ]
+	count=$(sed -n 's/.*"hist":{"unit":"[a-z]*","count":\([0-9]*\).*/\1/p' "/tmp/$1.out" | head -1)
+	[ $rc -eq 0 ] && [ "${count:-0}" -gt 20 ]
 	r=$?
-	ok $r "runqlat $2: exits 0 with ${count:-no} run-queue samples"
+	ok $r "runqlat $2: exits 0 with ${count:-no} run-queue samples (> 20 expected: two spinners on one CPU)"
 	[ $r -ne 0 ] && tail -8 "/tmp/$1.err" | sed "s/^/KT: #   /"
 	mech=$(mech_of "$1" sched_switch)
 	cap "runqlat$4" "$mech" "$(result $r)"
