@@ -8,6 +8,8 @@
 #
 #   scripts/kernel-test.sh [SERIES...]     default: 5.10 6.1 6.12
 #
+# docs/kernels.md is rewritten only by a run of the whole default matrix.
+#
 # Kernels are fetched once with apt-get download through a private apt state
 # (its own sources.list, lists and cache: the host's apt setup is untouched)
 # and kept in $KERNEL_CACHE; later runs use the cache without the network.
@@ -16,23 +18,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 CACHE=${KERNEL_CACHE:-/var/cache/bpfscope-kernels}
+mkdir -p "$CACHE" 2>/dev/null && [ -w "$CACHE" ] || CACHE="$BUILD/kernels" # not root
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-240}
 WORK="$BUILD/kernel-test"
 SERIES=("$@")
 [ ${#SERIES[@]} -gt 0 ] || SERIES=(5.10 6.1 6.12)
 
-# series -> "suite keyring package-regex"
+# series -> package name pattern; the newest match is used. 5.10 comes from
+# bullseye-security, 6.1 and 6.12 from bookworm-security (apt_setup).
 declare -A SOURCE=(
-	[5.10]="bullseye-security bullseye-security ^linux-image-5\.10\.0-[0-9]+-amd64$"
-	[6.1]="bookworm-security bookworm-security ^linux-image-6\.1\.0-[0-9]+-amd64$"
-	[6.12]="bookworm-security bookworm-security ^linux-image-6\.12\.[0-9]+\+deb12-amd64$"
+	[5.10]='^linux-image-5\.10\.0-[0-9]+-amd64$'
+	[6.1]='^linux-image-6\.1\.0-[0-9]+-amd64$'
+	[6.12]='^linux-image-6\.12\.[0-9]+\+deb12-amd64$'
 )
 
 apt_private() {
 	local d="$CACHE/apt"
 	local -a o=(-o "Dir::Etc::sourcelist=$d/sources.list" -o Dir::Etc::sourceparts=-
-		-o "Dir::State=$d/state" -o "Dir::Cache=$d/cache" -o APT::Architectures=amd64
-		-o APT::Sandbox::User=root -q)
+		-o "Dir::State=$d/state" -o "Dir::Cache=$d/cache" -o APT::Architectures=amd64 -q)
+	# root downloads into directories the _apt user cannot write
+	[ "$(id -u)" -ne 0 ] || o+=(-o APT::Sandbox::User=root)
 	"$@" "${o[@]}"
 }
 
@@ -69,12 +74,21 @@ extract_vmlinux() {
 	return 1
 }
 
-# fetch SERIES: leaves $CACHE/SERIES/{kernel,release}. Runs as an if
+# fetch SERIES: leaves $CACHE/SERIES/{kernel,release}; "kernel" appears
+# last, by rename, so its presence means the entry is complete. Runs as an if
 # condition (set -e is off there), so every step checks its own result.
+# Concurrent runs (several worktrees share the cache) take turns.
 fetch() {
+	(
+		flock -w 900 9 || exit 1
+		fetch_locked "$1"
+	) 9>"$CACHE/.lock"
+}
+
+fetch_locked() {
 	local s=$1 dir="$CACHE/$1" pkg deb tmp regex
 	[ -s "$dir/kernel" ] && [ -z "${KERNEL_REFRESH:-}" ] && return 0
-	read -r _ _ regex <<<"${SOURCE[$s]}"
+	regex=${SOURCE[$s]}
 	apt_setup || return 1
 	pkg=$(apt_private apt-cache search --names-only "$regex" | cut -d' ' -f1 | sort -V | tail -1)
 	[ -n "$pkg" ] || { echo "# $s: no package matches $regex"; return 1; }
@@ -86,11 +100,10 @@ fetch() {
 		rm -rf "$tmp"
 		return 1
 	fi
-	mkdir -p "$dir"
-	if ! extract_vmlinux "$tmp"/boot/vmlinuz-* "$dir/kernel"; then
-		cp "$tmp"/boot/vmlinuz-* "$dir/kernel" # bzImage boots too, only slower
+	if ! extract_vmlinux "$tmp"/boot/vmlinuz-* "$tmp/kernel"; then
+		cp "$tmp"/boot/vmlinuz-* "$tmp/kernel" # bzImage boots too, only slower
 	fi
-	basename "$deb" .deb >"$dir/release"
+	mkdir -p "$dir" && basename "$deb" .deb >"$dir/release" && mv "$tmp/kernel" "$dir/kernel"
 	rm -rf "$tmp"
 }
 
@@ -177,11 +190,12 @@ main() {
 		report "$s"
 	done
 	echo "1..$((passed + failed))"
-	if scripts/kernels-doc.sh "$WORK" "$CACHE" "${SERIES[@]}" >"$WORK/kernels.md"; then
+	# docs/kernels.md shows the whole matrix: a run of a few series leaves it
+	if [ "$#" -eq 0 ] && scripts/kernels-doc.sh "$WORK" "$CACHE" "${SERIES[@]}" >"$WORK/kernels.md"; then
 		cp "$WORK/kernels.md" docs/kernels.md
 	fi
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }
 
-main
+main "$@"

@@ -78,9 +78,9 @@ and the result of the guest's checks (each provokes events with values the
 test chooses and finds them in the tool's output). `-raw_tp` and
 `-fallback` rows are the same tool with the preferred feature disabled
 through `BPFSCOPE_DISABLE_FEATURES`, so the fallback is proven on kernels
-that have everything; the `opensnoop` row passes only when the fentry path
-reported the same fd, errno, flags and path as the tracepoint path for the
-same opens. `-btf` is runqlat with `--btf` pointing at a copy of the kernel's
+that have everything; the `opensnoop-fallback` row passes only when the
+tracepoint path reported the same fd, errno, flags and path as the fentry
+path for the same opens. `-btf` is runqlat with `--btf` pointing at a copy of the kernel's
 own BTF (CO-RE from a file, as on a kernel without BTF). This development
 machine's 6.18 has no kprobes and fentry fails with EPERM, so there opensnoop
 uses its tracepoints (tests/integ).
