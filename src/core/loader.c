@@ -149,7 +149,9 @@ static int rank(const struct bpf_program *prog)
 
 static bool same_handler(const struct bpf_program *p, const char *name, size_t len)
 {
-	return handler_len(bpf_program__name(p)) == len && !strncmp(bpf_program__name(p), name, len);
+	const char *pn = bpf_program__name(p);
+
+	return handler_len(pn) == len && !strncmp(pn, name, len);
 }
 
 static bool is_optional(const struct bpf_program *p, size_t len)
