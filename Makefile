@@ -47,6 +47,11 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 
 TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS))
+TARGET_CXX_SRCS := $(wildcard tests/targets/*.cc)
+TARGET_CXX_BINS := $(patsubst tests/targets/%.cc,$(BUILD)/targets/%,$(TARGET_CXX_SRCS))
+# The typed target also without -g, and stripped with its DWARF in a separate
+# file named by .gnu_debuglink: the type database's other sources.
+DEBUG_VARIANTS := $(foreach v,stripped debug nodebug,$(BUILD)/targets/typed.$(v))
 
 .PHONY: all deps test test-unit test-integ sanitize demo kernel-test lint format clean check-tools
 
@@ -90,7 +95,23 @@ $(BUILD)/targets/%: tests/targets/%.c
 	@mkdir -p $(@D)
 	$(CC) -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread
 
-test-bins: $(BUILD)/bpfscope $(UNIT_BINS) $(TARGET_BINS)
+$(BUILD)/targets/%: tests/targets/%.cc
+	@mkdir -p $(@D)
+	$(CXX) -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread
+
+$(BUILD)/targets/typed: tests/targets/typed.h
+
+$(BUILD)/targets/%.nodebug: tests/targets/%.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread
+
+$(BUILD)/targets/%.debug: $(BUILD)/targets/%
+	objcopy --only-keep-debug $< $@
+
+$(BUILD)/targets/%.stripped: $(BUILD)/targets/% $(BUILD)/targets/%.debug
+	objcopy --strip-all --add-gnu-debuglink=$(BUILD)/targets/$*.debug $< $@
+
+test-bins: $(BUILD)/bpfscope $(UNIT_BINS) $(TARGET_BINS) $(TARGET_CXX_BINS) $(DEBUG_VARIANTS)
 
 test: deps
 	@$(MAKE) --no-print-directory test-bins

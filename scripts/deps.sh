@@ -11,8 +11,11 @@ PKGS=(
 	libjson-c-dev libiberty-dev
 	# tests
 	libcmocka-dev perl jq iproute2 procps util-linux coreutils python3
+	systemtap-sdt-dev # <sys/sdt.h> for tests/targets/usdt_target.c
+	# tests: C++ targets, type packs from Apache's headers, libc's debug file
+	g++ binutils apache2-dev libapr1-dev libaprutil1-dev libc6-dbg
 	# kernel matrix (make kernel-test): qemu boots Debian kernels with a busybox initramfs
-	qemu-system-x86 busybox-static cpio xz-utils zstd gzip binutils
+	qemu-system-x86 busybox-static cpio xz-utils zstd gzip
 	# lint
 	clang-format cppcheck
 )
