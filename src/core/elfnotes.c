@@ -116,7 +116,8 @@ static int read_notes(Elf *elf, Elf_Scn *scn, unsigned word, bool has_base, uint
 		const char *d = data->d_buf;
 
 		off = next;
-		if (nhdr.n_type != NT_STAPSDT || nhdr.n_namesz != 8 || memcmp(d + name_off, "stapsdt", 8))
+		if (nhdr.n_type != NT_STAPSDT || nhdr.n_namesz != 8 ||
+		    memcmp(d + name_off, "stapsdt", 8))
 			continue;
 		if (!parse_desc(d + desc_off, nhdr.n_descsz, word, &note))
 			continue;
@@ -133,7 +134,7 @@ static int read_notes(Elf *elf, Elf_Scn *scn, unsigned word, bool has_base, uint
 
 int usdt_notes_read(const char *path, struct usdt_note **out)
 {
-	struct note_list list = { 0 };
+	struct note_list list = {0};
 	GElf_Shdr shdr, base_shdr;
 	Elf_Scn *scn, *base;
 	int fd, err = 0;
@@ -164,4 +165,98 @@ out:
 	}
 	*out = list.v;
 	return (int)list.n;
+}
+
+/* ---- argument specs ----
+ *
+ * Each argument is "[-]SIZE@OPERAND" with SIZE 1, 2, 4 or 8 (negative:
+ * signed) and an AT&T operand: "%reg", "$imm", "disp(%reg)" or "(%reg)".
+ * Arguments are separated by spaces. Indexed ("(%rax,%rbx,4)") and
+ * segment ("%fs:8") operands exist in the wild but are rare; they are
+ * reported as unsupported rather than misread. */
+
+static bool parse_reg(const char **p, char *reg, size_t len)
+{
+	size_t n = 0;
+
+	if (**p != '%')
+		return false;
+	(*p)++;
+	while ((**p >= 'a' && **p <= 'z') || (**p >= '0' && **p <= '9')) {
+		if (n + 1 >= len)
+			return false;
+		reg[n++] = *(*p)++;
+	}
+	reg[n] = '\0';
+	return n > 0;
+}
+
+static bool parse_i64(const char **p, int64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoll(*p, &end, 0);
+	if (end == *p || errno)
+		return false;
+	*p = end;
+	return true;
+}
+
+static int parse_operand(const char **p, struct usdt_arg *a)
+{
+	if (**p == '$') {
+		(*p)++;
+		a->kind = USDT_ARG_CONST;
+		return parse_i64(p, &a->value) ? 0 : -EINVAL;
+	}
+	if (**p == '%') {
+		a->kind = USDT_ARG_REG;
+		if (!parse_reg(p, a->reg, sizeof(a->reg)))
+			return -EINVAL;
+		return **p == ':' ? -ENOTSUP : 0;
+	}
+	a->kind = USDT_ARG_MEM;
+	if (**p != '(' && !parse_i64(p, &a->value))
+		return -EINVAL;
+	if (*(*p)++ != '(' || !parse_reg(p, a->reg, sizeof(a->reg)))
+		return -EINVAL;
+	if (**p == ',')
+		return -ENOTSUP;
+	return *(*p)++ == ')' ? 0 : -EINVAL;
+}
+
+static int parse_arg(const char **p, struct usdt_arg *a)
+{
+	int64_t size;
+
+	memset(a, 0, sizeof(*a));
+	if (!parse_i64(p, &size) || *(*p)++ != '@' || size < -8 || size > 8)
+		return -EINVAL;
+	a->is_signed = size < 0;
+	a->size = (unsigned)(size < 0 ? -size : size);
+	if (a->size != 1 && a->size != 2 && a->size != 4 && a->size != 8)
+		return -EINVAL;
+	return parse_operand(p, a);
+}
+
+int usdt_args_parse(const char *spec, struct usdt_arg *out, int max)
+{
+	const char *p = spec;
+	int n = 0, err;
+
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			return n;
+		if (n == max)
+			return -E2BIG;
+		err = parse_arg(&p, &out[n]);
+		if (err)
+			return err;
+		if (*p && *p != ' ')
+			return -EINVAL;
+		n++;
+	}
 }

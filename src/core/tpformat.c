@@ -62,6 +62,7 @@ static bool split_decl(char *decl, struct tp_field *f)
 {
 	char *bracket = strchr(decl, '['), *end, *start;
 	char suffix[24] = "";
+	size_t dlen, slen;
 
 	trim_right(decl);
 	end = decl + strlen(decl);
@@ -84,9 +85,12 @@ static bool split_decl(char *decl, struct tp_field *f)
 	snprintf(f->name, sizeof(f->name), "%.*s", (int)(end - start), start);
 	*start = '\0';
 	trim_right(decl);
-	if (!*decl || strlen(decl) + strlen(suffix) >= sizeof(f->type))
+	dlen = strlen(decl);
+	slen = strlen(suffix);
+	if (!dlen || dlen + slen >= sizeof(f->type))
 		return false;
-	snprintf(f->type, sizeof(f->type), "%s%s", decl, suffix);
+	memcpy(f->type, decl, dlen);
+	memcpy(f->type + dlen, suffix, slen + 1);
 	return true;
 }
 
@@ -188,7 +192,8 @@ int tpformat_load(const char *category, const char *name, struct tp_format *out)
 
 	if (!root)
 		return -ENOENT;
-	if (strchr(category, '/') || strchr(name, '/') || !strcmp(category, "..") || !strcmp(name, ".."))
+	if (strchr(category, '/') || strchr(name, '/') || !strcmp(category, "..") ||
+	    !strcmp(name, ".."))
 		return -EINVAL;
 	snprintf(path, sizeof(path), "%s/events/%s/%s/format", root, category, name);
 	f = fopen(path, "re");

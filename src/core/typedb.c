@@ -17,6 +17,8 @@
  * parameter list, since its DIE sits at unit level, far from its class.
  * A definition replaces a declaration already in its slot (a struct without
  * DW_AT_declaration, a function with code); otherwise the first one wins.
+ * Lookups by entry address (ELF aliases: printf is __printf) bypass the
+ * index: the unit from .debug_aranges, then its subprograms.
  *
  * Laziness. Units are indexed one at a time, only when a lookup misses or
  * finds only a declaration: a lookup of a type defined early in a large
@@ -25,12 +27,16 @@
  * top-level DIEs (and, in C++, the children of namespaces and classes).
  *
  * Handles. A struct dtype is (DIE, array dimension) and is made once per DIE
- * (a second hash table keyed by DIE offset), so handles compare equal by
- * pointer and live until typedb__free. The dimension lets "int a[3][4]",
- * one DWARF array with two subranges, yield the element type "int [4]".
- * Operations look through typedef/const/volatile/restrict/_Atomic and
- * replace a struct/union/enum declaration by its definition found by name
- * (a pointer to a type declared but not defined in this unit).
+ * (an offset map keyed by DIE offset), so handles compare equal by pointer
+ * and live until typedb__free. The dimension lets "int a[3][4]", one DWARF
+ * array with two subranges, yield the element type "int [4]". A synthetic
+ * pointer (no DIE) to any handle serves casts ("struct x *" by name), made
+ * once per target. Operations look through typedef/const/volatile/restrict/
+ * _Atomic and replace a struct/union/enum declaration by its definition
+ * found by name (a pointer to a type declared but not defined in this
+ * unit). DIEs have no parent links, so a C++ declaration's qualified name
+ * ("ns::Conn") is recorded while its unit is indexed; resolving a
+ * declaration from a unit not yet indexed indexes that unit first.
  *
  * Bitfields. DW_AT_data_bit_offset (DWARF 4+) or the legacy big-endian
  * DW_AT_bit_offset is turned into the storage unit of the member's type
@@ -50,10 +56,10 @@
 
 #include "core/syms.h"
 
-#define MAX_DEPTH     32 /* typedef chains, nested anonymous members, scopes */
-#define ARENA_BLOCK   (64 * 1024)
-#define QNAME_MAX     512
-#define MAX_DIMS      15
+#define MAX_DEPTH   32 /* typedef chains, nested anonymous members, scopes */
+#define ARENA_BLOCK (64 * 1024)
+#define QNAME_MAX   512
+#define MAX_DIMS    15
 
 enum name_space { NS_ORDINARY, NS_STRUCT, NS_UNION, NS_ENUM, NS_FUNC, NS_COUNT };
 
@@ -65,9 +71,13 @@ struct name_entry {
 	bool complete[NS_COUNT];
 };
 
-struct type_slot {
-	uint64_t key; /* DIE offset << 4 | dimension; 0 when empty */
-	struct dtype *t;
+/* Open addressing from a non-zero 64-bit key to a pointer. */
+struct offmap {
+	struct offmap_slot {
+		uint64_t key; /* 0: empty */
+		void *val;
+	} * v;
+	size_t cap, n;
 };
 
 struct arena_block {
@@ -79,15 +89,19 @@ struct arena_block {
 struct typedb {
 	char *source;
 	int fd;
+	Elf *elf;
 	Dwarf *dw;
-	Dwarf_CU *next_cu;	/* last unit indexed; NULL before the first */
+	Dwarf_CU *next_cu; /* last unit indexed; NULL before the first */
 	bool indexed_all;
 	struct name_entry **names;
 	size_t nbuckets, nnames;
-	struct type_slot *types;
-	size_t ntypes_cap, ntypes;
+	struct offmap types;	  /* DIE offset << 4 | dimension -> struct dtype */
+	struct offmap decl_names; /* C++ declaration DIE offset -> qualified name */
+	struct offmap units_done; /* unit DIE offset -> (void *)1 once indexed */
 	struct arena_block *arena;
 	struct dtype *void_type;
+	struct elf_syms *syms; /* the DWARF file's symbols, for aliases */
+	bool syms_tried;
 };
 
 struct dtype {
@@ -95,6 +109,8 @@ struct dtype {
 	Dwarf_Die die;
 	uint8_t dim;
 	bool is_void;
+	const struct dtype *ptr_to; /* synthetic pointer (no DIE) to this type */
+	struct dtype *ptr_cache;    /* the synthetic pointer to this type, once made */
 };
 
 /* ---- memory ---- */
@@ -133,6 +149,55 @@ static uint64_t hash_str(const char *s)
 	while (*s)
 		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
 	return h;
+}
+
+/* ---- offset maps ---- */
+
+static size_t offmap_home(uint64_t key)
+{
+	return (size_t)(key * 0x9e3779b97f4a7c15ull >> 20);
+}
+
+static bool offmap_grow(struct offmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 1024;
+	struct offmap_slot *v = calloc(cap, sizeof(*v));
+
+	if (!v)
+		return false;
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t j = offmap_home(m->v[i].key);
+
+		if (!m->v[i].key)
+			continue;
+		while (v[j & (cap - 1)].key)
+			j++;
+		v[j & (cap - 1)] = m->v[i];
+	}
+	free(m->v);
+	m->v = v;
+	m->cap = cap;
+	return true;
+}
+
+/* The value slot of key; with insert, created (value NULL) when missing.
+ * NULL when missing and not inserted, or out of memory. */
+static void **offmap_get(struct offmap *m, uint64_t key, bool insert)
+{
+	size_t j;
+
+	if (insert && 2 * (m->n + 1) > m->cap && !offmap_grow(m))
+		return NULL;
+	if (!m->cap)
+		return NULL;
+	for (j = offmap_home(key); m->v[j & (m->cap - 1)].key; j++)
+		if (m->v[j & (m->cap - 1)].key == key)
+			return &m->v[j & (m->cap - 1)].val;
+	if (!insert)
+		return NULL;
+	m->v[j & (m->cap - 1)].key = key;
+	m->n++;
+	return &m->v[j & (m->cap - 1)].val;
 }
 
 /* ---- name index ---- */
@@ -252,6 +317,16 @@ static const char *linkage_name(Dwarf_Die *die)
 	return NULL;
 }
 
+/* "(anonymous namespace)::" adds nothing, as for types (see index_die). */
+static void drop_anonymous_namespaces(char *s)
+{
+	static const char anon[] = "(anonymous namespace)::";
+	char *p;
+
+	while ((p = strstr(s, anon)))
+		memmove(p, p + sizeof(anon) - 1, strlen(p + sizeof(anon) - 1) + 1);
+}
+
 /* The qualified name of a C++ function, from its demangled linkage name. */
 static bool cxx_func_name(Dwarf_Die *die, char *out)
 {
@@ -262,25 +337,68 @@ static bool cxx_func_name(Dwarf_Die *die, char *out)
 	if (ok) {
 		strcpy(out, d);
 		strip_params(out);
+		drop_anonymous_namespaces(out);
 	}
 	free(d);
 	return ok;
 }
 
+/* A C++ declaration's qualified name, for finding its definition later:
+ * DIEs know no parents, so this is the only time the scope is known. */
+static void remember_decl(struct typedb *db, Dwarf_Die *die, const char *qname)
+{
+	void **slot = offmap_get(&db->decl_names, dwarf_dieoffset(die), true);
+
+	if (slot && !*slot)
+		*slot = (void *)arena_strdup(db, qname);
+}
+
+/* The qualified name recorded for the declaration that an out-of-line
+ * definition completes (DW_AT_specification, through abstract origins). */
+static bool recorded_name(struct typedb *db, Dwarf_Die *die, char *out)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die decl = *die;
+	void **slot;
+
+	for (int i = 0; i < 4; i++) {
+		if (!dwarf_attr(&decl, DW_AT_specification, &attr) &&
+		    !dwarf_attr(&decl, DW_AT_abstract_origin, &attr))
+			return false;
+		if (!dwarf_formref_die(&attr, &decl))
+			return false;
+		slot = offmap_get(&db->decl_names, dwarf_dieoffset(&decl), false);
+		if (slot && *slot)
+			return snprintf(out, QNAME_MAX, "%s", (const char *)*slot) < QNAME_MAX;
+	}
+	return false;
+}
+
+/* C++ out-of-line definitions sit at unit level: their name comes from the
+ * linkage name, else from the declaration they complete. */
+static bool func_name(struct typedb *db, Dwarf_Die *die, const char *prefix, bool cxx, char *qname)
+{
+	bool out_of_line =
+	    dwarf_hasattr(die, DW_AT_specification) || dwarf_hasattr(die, DW_AT_abstract_origin);
+	const char *name = dwarf_diename(die);
+
+	if (cxx && out_of_line && (cxx_func_name(die, qname) || recorded_name(db, die, qname)))
+		return true;
+	return name && qualify(qname, prefix, name);
+}
+
 static void index_func(struct typedb *db, Dwarf_Die *die, const char *prefix, bool cxx)
 {
 	char qname[QNAME_MAX];
-	const char *name = dwarf_diename(die), *link;
-	bool out_of_line = dwarf_hasattr(die, DW_AT_specification) ||
-			   dwarf_hasattr(die, DW_AT_abstract_origin);
+	const char *link;
 	uint64_t pc;
 	bool has_code = func_entry(die, &pc);
 
-	if (!name)
-		return;
-	if (!(cxx && out_of_line && cxx_func_name(die, qname)) && !qualify(qname, prefix, name))
+	if (!func_name(db, die, prefix, cxx, qname))
 		return;
 	names_add(db, qname, NS_FUNC, dwarf_dieoffset(die), has_code);
+	if (cxx && *prefix && is_declaration(die))
+		remember_decl(db, die, qname);
 	link = cxx ? linkage_name(die) : NULL;
 	if (link && strcmp(link, qname))
 		names_add(db, link, NS_FUNC, dwarf_dieoffset(die), has_code);
@@ -298,6 +416,8 @@ static void index_type(struct typedb *db, Dwarf_Die *die, enum name_space ns, co
 	if (!name || !qualify(qname, prefix, name))
 		return;
 	names_add(db, qname, ns, dwarf_dieoffset(die), !is_declaration(die));
+	if (cxx && *prefix && is_declaration(die))
+		remember_decl(db, die, qname);
 	if (cxx && ns == NS_STRUCT && dwarf_haschildren(die))
 		index_scope(db, die, qname, cxx, depth + 1);
 }
@@ -339,6 +459,17 @@ static void index_scope(struct typedb *db, Dwarf_Die *scope, const char *prefix,
 	while (dwarf_siblingof(&child, &child) == 0);
 }
 
+static void index_unit(struct typedb *db, Dwarf_Die *cudie)
+{
+	void **done = offmap_get(&db->units_done, dwarf_dieoffset(cudie) + 1, true);
+
+	if (done && *done)
+		return;
+	if (done)
+		*done = (void *)1;
+	index_scope(db, cudie, "", is_cxx(cudie), 0);
+}
+
 /* Indexes the next unit; false when every unit has been indexed. */
 static bool index_next_unit(struct typedb *db)
 {
@@ -353,7 +484,7 @@ static bool index_next_unit(struct typedb *db)
 		db->indexed_all = true;
 		return false;
 	}
-	index_scope(db, &cudie, "", is_cxx(&cudie), 0);
+	index_unit(db, &cudie);
 	return true;
 }
 
@@ -375,49 +506,46 @@ static Dwarf_Off lookup(struct typedb *db, const char *name, enum name_space ns)
 
 /* ---- handles ---- */
 
-static struct dtype *make_dtype(struct typedb *db, Dwarf_Die *die, uint8_t dim);
-
-static void types_grow(struct typedb *db)
-{
-	size_t cap = db->ntypes_cap ? db->ntypes_cap * 2 : 1024;
-	struct type_slot *v = calloc(cap, sizeof(*v)), *old = db->types;
-
-	if (!v)
-		return;
-	for (size_t i = 0; i < db->ntypes_cap; i++) {
-		size_t j = old[i].key * 0x9e3779b97f4a7c15ull >> 20;
-
-		if (!old[i].key)
-			continue;
-		while (v[j & (cap - 1)].key)
-			j++;
-		v[j & (cap - 1)] = old[i];
-	}
-	free(old);
-	db->types = v;
-	db->ntypes_cap = cap;
-}
-
 static struct dtype *make_dtype(struct typedb *db, Dwarf_Die *die, uint8_t dim)
 {
-	uint64_t key = (uint64_t)dwarf_dieoffset(die) << 4 | dim;
-	size_t j;
+	void **slot = offmap_get(&db->types, (uint64_t)dwarf_dieoffset(die) << 4 | dim, true);
+	struct dtype *t = slot ? *slot : NULL;
 
-	if (2 * (db->ntypes + 1) > db->ntypes_cap)
-		types_grow(db);
-	if (!db->ntypes_cap)
-		return NULL;
-	for (j = key * 0x9e3779b97f4a7c15ull >> 20; db->types[j & (db->ntypes_cap - 1)].key; j++)
-		if (db->types[j & (db->ntypes_cap - 1)].key == key)
-			return db->types[j & (db->ntypes_cap - 1)].t;
-	struct dtype *t = arena_alloc(db, sizeof(*t));
-
-	if (!t)
-		return NULL;
-	*t = (struct dtype){.db = db, .die = *die, .dim = dim};
-	db->types[j & (db->ntypes_cap - 1)] = (struct type_slot){key, t};
-	db->ntypes++;
+	if (!slot || t)
+		return t;
+	t = arena_alloc(db, sizeof(*t));
+	if (t)
+		*t = (struct dtype){.db = db, .die = *die, .dim = dim};
+	*slot = t;
 	return t;
+}
+
+/* Pointers have the address size of the unit their target comes from. */
+static uint64_t synth_ptr_size(const struct dtype *t)
+{
+	const struct dtype *to = t->ptr_to;
+	Dwarf_Die cu;
+	uint8_t size = 8;
+
+	while (to->ptr_to)
+		to = to->ptr_to;
+	if (!to->is_void)
+		dwarf_diecu((Dwarf_Die *)&to->die, &cu, &size, NULL);
+	return size;
+}
+
+const struct dtype *dtype__pointer_to(const struct dtype *t)
+{
+	struct dtype *target = (struct dtype *)t, *p;
+
+	if (target->ptr_cache)
+		return target->ptr_cache;
+	p = arena_alloc(t->db, sizeof(*p));
+	if (!p)
+		return NULL;
+	*p = (struct dtype){.db = t->db, .ptr_to = t};
+	target->ptr_cache = p;
+	return p;
 }
 
 /* The DIE that die's DW_AT_type names; false for void (no attribute). */
@@ -441,8 +569,20 @@ struct peeled {
 	Dwarf_Die die;
 	uint8_t dim;
 	bool is_void;
+	bool byte_alias; /* reached through uint8_t & co: a number, not a char */
 	const char *alias;
 };
+
+static bool is_byte_typedef(const char *name)
+{
+	static const char *const names[] = {"int8_t", "uint8_t", "__int8_t", "__uint8_t", "u8",
+					    "s8",     "__u8",	 "__s8",     "u_int8_t",  "u_char"};
+
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
 
 static bool is_qualifier(int tag)
 {
@@ -461,14 +601,29 @@ static enum name_space tag_name_space(int tag)
 	}
 }
 
+/* The name a declaration's definition is indexed under: C++ declarations
+ * inside namespaces or classes by their qualified name, recorded when their
+ * unit was indexed (done now if the lazy index has not got there yet). */
+static const char *decl_name(struct typedb *db, Dwarf_Die *die)
+{
+	void **slot = offmap_get(&db->decl_names, dwarf_dieoffset(die), false);
+	Dwarf_Die cu;
+
+	if (!slot && is_cxx(die) && dwarf_diecu(die, &cu, NULL, NULL)) {
+		index_unit(db, &cu);
+		slot = offmap_get(&db->decl_names, dwarf_dieoffset(die), false);
+	}
+	return slot && *slot ? *slot : dwarf_diename(die);
+}
+
 /* A struct/union/enum declaration replaced by the definition of that name. */
 static void complete_decl(struct typedb *db, Dwarf_Die *die)
 {
 	enum name_space ns = tag_name_space(dwarf_tag(die));
-	const char *name = dwarf_diename(die);
+	const char *name;
 	Dwarf_Off off;
 
-	if (ns == NS_COUNT || !name || !is_declaration(die))
+	if (ns == NS_COUNT || !is_declaration(die) || !(name = decl_name(db, die)))
 		return;
 	off = lookup(db, name, ns);
 	if (off && off != dwarf_dieoffset(die))
@@ -477,11 +632,13 @@ static void complete_decl(struct typedb *db, Dwarf_Die *die)
 
 static struct peeled peel(const struct dtype *t)
 {
-	struct peeled p = {.die = t->die, .dim = t->dim, .is_void = t->is_void};
+	struct peeled p = {.die = t->die, .dim = t->dim, .is_void = t->is_void || t->ptr_to};
 
 	for (int i = 0; !p.is_void && i < MAX_DEPTH && is_qualifier(dwarf_tag(&p.die)); i++) {
-		if (dwarf_tag(&p.die) == DW_TAG_typedef)
+		if (dwarf_tag(&p.die) == DW_TAG_typedef) {
 			p.alias = dwarf_diename(&p.die);
+			p.byte_alias = p.byte_alias || is_byte_typedef(p.alias);
+		}
 		p.is_void = !type_of(&p.die, &p.die);
 	}
 	if (!p.is_void)
@@ -638,6 +795,11 @@ void dtype__info(const struct dtype *t, struct dtype_info *out)
 	int tag;
 
 	*out = (struct dtype_info){.kind = DT_VOID, .name = "void"};
+	if (t->ptr_to) {
+		*out =
+		    (struct dtype_info){.kind = DT_POINTER, .name = "", .size = synth_ptr_size(t)};
+		return;
+	}
 	if (p.is_void)
 		return;
 	tag = dwarf_tag(&p.die);
@@ -646,6 +808,7 @@ void dtype__info(const struct dtype *t, struct dtype_info *out)
 	out->kind = tag_kind(tag);
 	if (tag == DW_TAG_base_type)
 		base_info(&p.die, out);
+	out->is_char = out->is_char && !p.byte_alias;
 	out->is_enum = tag == DW_TAG_enumeration_type;
 	if (out->is_enum)
 		out->is_signed = enum_signed(&p.die);
@@ -663,6 +826,8 @@ const struct dtype *dtype__pointee(const struct dtype *t)
 	Dwarf_Die sub, target;
 	int tag;
 
+	if (t->ptr_to)
+		return t->ptr_to->is_void ? NULL : t->ptr_to;
 	if (p.is_void)
 		return NULL;
 	tag = dwarf_tag(&p.die);
@@ -762,8 +927,8 @@ static bool walk_nested(struct typedb *db, Dwarf_Die *m, uint64_t off, member_vi
 	if (!type)
 		return false;
 	p = peel(type);
-	if (p.is_void || (tag_kind(dwarf_tag(&p.die)) != DT_STRUCT &&
-			  tag_kind(dwarf_tag(&p.die)) != DT_UNION))
+	if (p.is_void ||
+	    (tag_kind(dwarf_tag(&p.die)) != DT_STRUCT && tag_kind(dwarf_tag(&p.die)) != DT_UNION))
 		return false;
 	return walk_members(db, &p.die, off, visit, ctx, depth + 1);
 }
@@ -875,8 +1040,7 @@ void dtype__each_member(const struct dtype *t, void (*fn)(const struct dmember *
 
 #define DECL_MAX 256
 
-static void format_die(Dwarf_Die *die, int dim, const char *decl, char *buf, size_t len,
-		       int depth);
+static void format_die(Dwarf_Die *die, int dim, const char *decl, char *buf, size_t len, int depth);
 
 static void format_named(Dwarf_Die *die, const char *decl, char *buf, size_t len)
 {
@@ -884,9 +1048,9 @@ static void format_named(Dwarf_Die *die, const char *decl, char *buf, size_t len
 	int tag = dwarf_tag(die);
 
 	if (!is_cxx(die) || !name) {
-		kw = tag == DW_TAG_structure_type ? "struct "
-		     : tag == DW_TAG_class_type   ? "class "
-		     : tag == DW_TAG_union_type   ? "union "
+		kw = tag == DW_TAG_structure_type     ? "struct "
+		     : tag == DW_TAG_class_type	      ? "class "
+		     : tag == DW_TAG_union_type	      ? "union "
 		     : tag == DW_TAG_enumeration_type ? "enum "
 						      : "";
 	}
@@ -913,7 +1077,9 @@ static void format_pointer(Dwarf_Die *die, const char *decl, char *buf, size_t l
 	char d[DECL_MAX];
 	Dwarf_Die next;
 	int tag = dwarf_tag(die), ntag = type_of(die, &next) ? dwarf_tag(&next) : 0;
-	const char *sym = tag == DW_TAG_pointer_type ? "*" : tag == DW_TAG_reference_type ? "&" : "&&";
+	const char *sym = tag == DW_TAG_pointer_type	 ? "*"
+			  : tag == DW_TAG_reference_type ? "&"
+							 : "&&";
 	bool parens = ntag == DW_TAG_array_type || ntag == DW_TAG_subroutine_type;
 
 	snprintf(d, sizeof(d), parens ? "(%s%s)" : "%s%s", sym, decl);
@@ -976,8 +1142,8 @@ static void format_function(Dwarf_Die *die, const char *decl, char *buf, size_t 
 			else
 				continue;
 			if (n < sizeof(d))
-				n += (size_t)snprintf(d + n, sizeof(d) - n, "%s%s", first ? "" : ", ",
-						      param);
+				n += (size_t)snprintf(d + n, sizeof(d) - n, "%s%s",
+						      first ? "" : ", ", param);
 			first = false;
 		} while (dwarf_siblingof(&child, &child) == 0);
 	}
@@ -1008,11 +1174,24 @@ static void format_die(Dwarf_Die *die, int dim, const char *decl, char *buf, siz
 	}
 }
 
+static void format_synth_ptr(const struct dtype *t, const char *name, char *buf, size_t len)
+{
+	const struct dtype *to = t->ptr_to;
+	int tag = to->is_void || to->ptr_to ? 0 : dwarf_tag((Dwarf_Die *)&to->die);
+	bool parens = tag == DW_TAG_array_type || tag == DW_TAG_subroutine_type;
+	char decl[DECL_MAX];
+
+	snprintf(decl, sizeof(decl), parens ? "(*%s)" : "*%s", name);
+	dtype__format_decl(to, decl, buf, len);
+}
+
 void dtype__format_decl(const struct dtype *t, const char *name, char *buf, size_t len)
 {
 	if (!len)
 		return;
-	if (t->is_void)
+	if (t->ptr_to)
+		format_synth_ptr(t, name ?: "", buf, len);
+	else if (t->is_void)
 		format_void(name ?: "", buf, len);
 	else
 		format_die((Dwarf_Die *)&t->die, t->dim, name ?: "", buf, len, 0);
@@ -1078,22 +1257,94 @@ static int func_params(struct typedb *db, Dwarf_Die *fn, struct dfunc *out)
 	return err;
 }
 
+static int fill_func(struct typedb *db, Dwarf_Die *fn, const char *name, struct dfunc *out)
+{
+	Dwarf_Die params = *fn, ret;
+
+	out->name = name;
+	out->linkage_name = linkage_name(fn) ?: dwarf_diename(fn);
+	if (!func_entry(fn, &out->entry_pc))
+		out->entry_pc = 0;
+	out->ret = type_of(fn, &ret) ? make_dtype(db, &ret, 0) : NULL;
+	return func_params(db, &params, out);
+}
+
+/* The function an ELF symbol of the DWARF file names, through its address:
+ * glibc's malloc symbol is the code of __libc_malloc. */
+static int find_func_by_symbol(struct typedb *db, const char *name, struct dfunc *out)
+{
+	const struct sym *s;
+	const char *asked;
+
+	if (!db->syms && !db->syms_tried) {
+		db->syms_tried = true;
+		db->syms = elf_syms__open(db->source, NULL);
+	}
+	s = db->syms ? elf_syms__by_name(db->syms, name) : NULL;
+	if (!s || typedb__find_func_at(db, s->addr, out))
+		return -ENOENT;
+	asked = arena_strdup(db, name);
+	out->name = asked ?: out->name;
+	return 0;
+}
+
 int typedb__find_func(struct typedb *db, const char *name, struct dfunc *out)
 {
 	Dwarf_Off off = lookup(db, name, NS_FUNC);
-	Dwarf_Die fn, params;
-	Dwarf_Die ret;
+	Dwarf_Die fn;
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (!off || !dwarf_offdie(db->dw, off, &fn))
+		return find_func_by_symbol(db, name, out);
+	err = fill_func(db, &fn, names_get(db, name, hash_str(name))->name, out);
+	if (!err && !out->entry_pc) {
+		struct dfunc alias;
+
+		if (find_func_by_symbol(db, name, &alias) == 0)
+			*out = alias; /* declared here, defined under another name */
+	}
+	return err;
+}
+
+struct at_ctx {
+	uint64_t pc;
+	Dwarf_Die found;
+	bool ok;
+};
+
+static int match_entry(Dwarf_Die *fn, void *arg)
+{
+	struct at_ctx *c = arg;
+	uint64_t pc;
+
+	if (!func_entry(fn, &pc) || pc != c->pc)
+		return DWARF_CB_OK;
+	c->found = *fn;
+	c->ok = true;
+	return DWARF_CB_ABORT;
+}
+
+int typedb__find_func_at(struct typedb *db, uint64_t entry_pc, struct dfunc *out)
+{
+	struct at_ctx c = {.pc = entry_pc};
+	char qname[QNAME_MAX];
+	const char *name;
+	Dwarf_Die cu;
+
+	memset(out, 0, sizeof(*out));
+	if (!dwarf_addrdie(db->dw, entry_pc, &cu))
 		return -ENOENT;
-	out->name = names_get(db, name, hash_str(name))->name;
-	out->linkage_name = linkage_name(&fn) ?: dwarf_diename(&fn);
-	if (!func_entry(&fn, &out->entry_pc))
-		out->entry_pc = 0;
-	out->ret = type_of(&fn, &ret) ? make_dtype(db, &ret, 0) : NULL;
-	params = fn;
-	return func_params(db, &params, out);
+	dwarf_getfuncs(&cu, match_entry, &c, 0);
+	if (!c.ok)
+		return -ENOENT;
+	name = dwarf_diename(&c.found);
+	if (is_cxx(&c.found) && cxx_func_name(&c.found, qname))
+		name = qname;
+	name = name ? arena_strdup(db, name) : NULL;
+	if (!name)
+		return -ENOENT;
+	return fill_func(db, &c.found, name, out);
 }
 
 /* ---- types by name ---- */
@@ -1108,12 +1359,14 @@ static const struct dtype *find_in(struct typedb *db, const char *name, enum nam
 	return make_dtype(db, &die, 0);
 }
 
-const struct dtype *typedb__find_type(struct typedb *db, const char *name)
+static const struct dtype *find_base_type(struct typedb *db, const char *name)
 {
 	static const struct {
 		const char *kw;
 		enum name_space ns;
-	} kws[] = {{"struct ", NS_STRUCT}, {"class ", NS_STRUCT}, {"union ", NS_UNION},
+	} kws[] = {{"struct ", NS_STRUCT},
+		   {"class ", NS_STRUCT},
+		   {"union ", NS_UNION},
 		   {"enum ", NS_ENUM}};
 	const struct dtype *t;
 
@@ -1128,8 +1381,52 @@ const struct dtype *typedb__find_type(struct typedb *db, const char *name)
 	return t;
 }
 
+/* "const struct x **": the named type, then one synthetic pointer per '*'.
+ * Qualifiers are dropped: every operation looks through them anyway. */
+const struct dtype *typedb__find_type(struct typedb *db, const char *name)
+{
+	static const char *const quals[] = {"const ", "volatile "};
+	char base[QNAME_MAX];
+	const struct dtype *t;
+	size_t n;
+	int stars = 0;
+
+	for (size_t i = 0; i < sizeof(quals) / sizeof(quals[0]); i++)
+		if (!strncmp(name, quals[i], strlen(quals[i]))) {
+			name += strlen(quals[i]);
+			i = (size_t)-1;
+		}
+	n = strlen(name);
+	for (; n && (name[n - 1] == '*' || name[n - 1] == ' '); n--)
+		stars += name[n - 1] == '*';
+	if (!stars && n == strlen(name))
+		return find_base_type(db, name);
+	if (n >= sizeof(base))
+		return NULL;
+	memcpy(base, name, n);
+	base[n] = '\0';
+	t = find_base_type(db, base);
+	while (t && stars--)
+		t = dtype__pointer_to(t);
+	return t;
+}
+
 /* ---- opening ---- */
 
+static void close_dwarf(struct typedb *db)
+{
+	if (db->dw)
+		dwarf_end(db->dw);
+	if (db->elf)
+		elf_end(db->elf);
+	if (db->fd >= 0)
+		close(db->fd);
+	db->dw = NULL;
+	db->elf = NULL;
+	db->fd = -1;
+}
+
+/* 0, -ENOEXEC for what is not ELF, -ENODATA for ELF without DWARF units. */
 static int open_dwarf(struct typedb *db, const char *path)
 {
 	Dwarf_CU *cu = NULL;
@@ -1139,13 +1436,15 @@ static int open_dwarf(struct typedb *db, const char *path)
 	db->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (db->fd < 0)
 		return -errno;
-	db->dw = dwarf_begin(db->fd, DWARF_C_READ);
+	elf_version(EV_CURRENT);
+	db->elf = elf_begin(db->fd, ELF_C_READ_MMAP, NULL);
+	if (!db->elf || elf_kind(db->elf) != ELF_K_ELF) {
+		close_dwarf(db);
+		return -ENOEXEC;
+	}
+	db->dw = dwarf_begin_elf(db->elf, DWARF_C_READ, NULL);
 	if (!db->dw || dwarf_get_units(db->dw, NULL, &cu, &version, &unit_type, NULL, NULL) != 0) {
-		if (db->dw)
-			dwarf_end(db->dw);
-		db->dw = NULL;
-		close(db->fd);
-		db->fd = -1;
+		close_dwarf(db);
 		return -ENODATA;
 	}
 	db->source = strdup(path);
@@ -1217,10 +1516,8 @@ void typedb__free(struct typedb *db)
 {
 	if (!db)
 		return;
-	if (db->dw)
-		dwarf_end(db->dw);
-	if (db->fd >= 0)
-		close(db->fd);
+	close_dwarf(db);
+	elf_syms__free(db->syms);
 	while (db->arena) {
 		struct arena_block *next = db->arena->next;
 
@@ -1228,7 +1525,9 @@ void typedb__free(struct typedb *db)
 		db->arena = next;
 	}
 	free(db->names);
-	free(db->types);
+	free(db->types.v);
+	free(db->decl_names.v);
+	free(db->units_done.v);
 	free(db->source);
 	free(db);
 }

@@ -6,8 +6,9 @@
  * (/usr/lib/debug/.build-id/xx/rest.debug) or .gnu_debuglink (same rules as
  * src/core/syms.c), with debug_dir searched first; nothing else. A type pack
  * (`bpfscope types build`) is an ELF object holding only DWARF for the
- * declarations of some headers; typedb__open_pack opens it, and then only
- * types (no functions) are known unless the pack declared them.
+ * declarations of some headers; typedb__open_pack opens it, and then its
+ * types are known, and the C functions of those headers as declarations
+ * (entry_pc 0, parameter types without names).
  *
  * Handles are valid until typedb__free. typedef/const/volatile/restrict are
  * looked through by dtype__info, dtype__pointee and dtype__member. */
@@ -38,7 +39,8 @@ struct dtype_info {
 	const char *name;     /* "request_rec", "int", "" for anonymous */
 	uint64_t size;        /* bytes; 0 when incomplete or void */
 	bool is_signed;       /* DT_INT */
-	bool is_char;         /* DT_INT of size 1 declared as a char type */
+	bool is_char;         /* DT_INT of size 1 declared as a char type (not when
+			       * reached through int8_t/uint8_t/u8/__u8 typedefs) */
 	bool is_bool;         /* DT_INT: _Bool / bool */
 	bool is_enum;         /* DT_INT from an enum */
 	bool is_reference;    /* DT_POINTER from a C++ reference */
@@ -77,16 +79,28 @@ void typedb__free(struct typedb *db);
 const char *typedb__source(const struct typedb *db);
 
 /* "request_rec", "struct conn_rec", "union u", "enum e", "unsigned int",
- * "Server::Connection" (C++ qualified names). NULL when unknown. */
+ * "Server::Connection" (C++ qualified names), "void"; trailing '*' make
+ * pointers ("struct conn_rec *", "const char **"), leading const/volatile are
+ * ignored. NULL when unknown. */
 const struct dtype *typedb__find_type(struct typedb *db, const char *name);
 /* By function name (C name or C++ qualified name without parameters, e.g.
- * "Server::handle"); 0 or -ENOENT. */
+ * "Server::handle", or mangled name); 0 or -ENOENT. When DWARF knows the
+ * name only as a declaration, or not at all, the ELF symbol of that name
+ * in the DWARF file leads to the function at its address (glibc's "malloc"
+ * is "__libc_malloc": out->name stays "malloc"). */
 int typedb__find_func(struct typedb *db, const char *name, struct dfunc *out);
+/* The function whose code starts at entry_pc (an ELF virtual address, e.g.
+ * from an ELF symbol: finds "__printf" for the alias "printf"); name is the
+ * DWARF (C++: qualified) name. 0 or -ENOENT. */
+int typedb__find_func_at(struct typedb *db, uint64_t entry_pc, struct dfunc *out);
 
 void dtype__info(const struct dtype *t, struct dtype_info *out);
 /* Target of a pointer/reference, element of an array; NULL for void* or
  * other kinds. */
 const struct dtype *dtype__pointee(const struct dtype *t);
+/* A pointer to t (for casts such as "(struct request_rec *)arg0"), made
+ * when DWARF has none; the same handle each time for the same t. */
+const struct dtype *dtype__pointer_to(const struct dtype *t);
 /* A member of a struct/union/class, found also inside anonymous members and
  * C++ base classes (offsets accumulated). 0 or -ENOENT. */
 int dtype__member(const struct dtype *t, const char *name, struct dmember *out);

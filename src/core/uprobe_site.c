@@ -21,6 +21,16 @@
  *  4. Everything else is single-stepped: ret, endbr64, mov, sub, lea, xor,
  *     cmp, test, indirect call/jmp (ff /2, ff /4), ...
  *
+ * VEX/EVEX instructions go through the same steps with the opcode byte after
+ * the prefix standing in for a one-byte opcode (the kernel's decoder reports
+ * it so): vmovups (..10) is single-stepped, vmovdqu (..6f) and vpxor (..ef)
+ * are refused because 6f/ef are not "good" one-byte opcodes, and opcodes
+ * 70-7f, e8, e9, eb, 90 are taken for jcc/call/jmp/nop and "emulated" as
+ * such: vzeroupper (c5 f8 77) and vpbroadcastb (c4 e2 7d 78) map no XOL
+ * page when probed here, i.e. the kernel never executes them. We report
+ * those as emulated, marked "(mis-emulated)": probing there changes what
+ * the program computes.
+ *
  * Source: torvalds/linux arch/x86/kernel/uprobes.c read through the
  * project's code search. The newest copy there already uses insn_is_nop()
  * (arch/x86/lib/insn-eval.c, which also emulates mov %reg,%reg, lea
@@ -57,10 +67,12 @@ struct insn {
 	size_t len;
 	unsigned npfx;
 	uint8_t pfx[MAX_INSN];
-	uint8_t rex;		/* 0 when none */
-	bool opsize16;		/* 66 prefix */
-	bool rep;		/* f3 prefix */
-	unsigned nop;		/* opcode bytes: 1, 2 (0f xx) or 3 (0f 38/3a xx) */
+	uint8_t rex;	  /* 0 when none */
+	bool opsize16;	  /* 66 prefix */
+	bool rep;	  /* f3 prefix */
+	unsigned nop;	  /* opcode bytes: 1, 2 (0f xx) or 3 (0f 38/3a xx) */
+	uint8_t vex;	  /* c5, c4 (VEX) or 62 (EVEX); 0 for legacy encodings */
+	unsigned vex_map; /* 1: 0f, 2: 0f 38, 3: 0f 3a */
 	uint8_t op[3];
 	bool has_modrm;
 	uint8_t modrm, sib;
@@ -72,15 +84,18 @@ struct insn {
 
 /* ---- decoding ---- */
 
+static bool in_set(uint8_t b, const uint8_t *set, size_t n)
+{
+	return memchr(set, b, n) != NULL;
+}
+
+/* IN(b, 0x26, 0x2e, ...): whether b is one of the listed bytes. */
+#define IN(b, ...)                                                                                 \
+	in_set((b), (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+
 static bool is_legacy_prefix(uint8_t b)
 {
-	switch (b) {
-	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
-	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
-		return true;
-	default:
-		return false;
-	}
+	return IN(b, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3);
 }
 
 /* One-byte opcodes that take a ModRM byte. */
@@ -88,83 +103,58 @@ static bool one_byte_modrm(uint8_t op)
 {
 	if (op < 0x40)
 		return (op & 7) < 4;
-	switch (op) {
-	case 0x62: case 0x63: case 0x69: case 0x6b:
-	case 0xc0: case 0xc1: case 0xc4: case 0xc5: case 0xc6: case 0xc7:
-	case 0xd0: case 0xd1: case 0xd2: case 0xd3:
-	case 0xf6: case 0xf7: case 0xfe: case 0xff:
-		return true;
-	default:
-		return (op >= 0x80 && op <= 0x8f) || (op >= 0xd8 && op <= 0xdf);
-	}
+	return IN(op, 0x62, 0x63, 0x69, 0x6b, 0xc0, 0xc1, 0xc4, 0xc5, 0xc6, 0xc7, 0xd0, 0xd1, 0xd2,
+		  0xd3, 0xf6, 0xf7, 0xfe, 0xff) ||
+	       (op >= 0x80 && op <= 0x8f) || (op >= 0xd8 && op <= 0xdf);
 }
 
 /* Immediate bytes of a one-byte opcode; -1 when the opcode is unsupported. */
 static int one_byte_imm(const struct insn *in, uint8_t op)
 {
-	unsigned z = in->opsize16 ? 2 : 4; /* imm16/32 */
+	int z = in->opsize16 ? 2 : 4; /* imm16/32 */
+	unsigned reg = (in->modrm >> 3) & 7;
 
 	if (op < 0x40)
-		return (op & 7) == 4 ? 1 : (op & 7) == 5 ? (int)z : 0;
-	if (op >= 0x70 && op <= 0x7f)
-		return 1;
-	if (op >= 0xb0 && op <= 0xb7)
+		return (op & 7) == 4 ? 1 : (op & 7) == 5 ? z : 0;
+	if ((op >= 0x70 && op <= 0x7f) || (op >= 0xb0 && op <= 0xb7))
 		return 1;
 	if (op >= 0xb8 && op <= 0xbf)
-		return (in->rex & 8) ? 8 : (int)z;
-	switch (op) {
-	case 0x68: case 0x69: case 0x81: case 0xa9: case 0xc7: case 0xe8: case 0xe9:
-		return op == 0xe8 || op == 0xe9 ? 4 : (int)z;
-	case 0x6a: case 0x6b: case 0x80: case 0x83: case 0xa8: case 0xc0: case 0xc1:
-	case 0xc6: case 0xcd: case 0xe0: case 0xe1: case 0xe2: case 0xe3: case 0xe4:
-	case 0xe5: case 0xe6: case 0xe7: case 0xeb:
+		return (in->rex & 8) ? 8 : z;
+	if (IN(op, 0x68, 0x69, 0x81, 0xa9, 0xc7))
+		return z;
+	if (IN(op, 0xe8, 0xe9))
+		return 4;
+	if (IN(op, 0x6a, 0x6b, 0x80, 0x83, 0xa8, 0xc0, 0xc1, 0xc6, 0xcd, 0xe0, 0xe1, 0xe2, 0xe3,
+	       0xe4, 0xe5, 0xe6, 0xe7, 0xeb))
 		return 1;
-	case 0xc2: case 0xca:
+	if (IN(op, 0xc2, 0xca))
 		return 2;
-	case 0xc8:
+	if (op == 0xc8)
 		return 3;
-	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
-		return 8; /* moffs64 */
-	case 0xf6: case 0xf7:
-		/* group 3: test r/m, imm has reg 0 or 1 */
-		return ((in->modrm >> 3) & 7) < 2 ? (op == 0xf6 ? 1 : (int)z) : 0;
-	case 0xc4: case 0xc5: case 0x62:
-		return -1; /* VEX / EVEX prefixes in 64-bit mode */
-	case 0x8f:
-		return ((in->modrm >> 3) & 7) ? -1 : 0; /* pop r/m; else XOP */
-	default:
-		return 0;
-	}
+	if (op >= 0xa0 && op <= 0xa3)
+		return 8;	      /* moffs64 */
+	if (op == 0xf6 || op == 0xf7) /* group 3: only test r/m,imm (reg 0, 1) has one */
+		return reg < 2 ? (op == 0xf6 ? 1 : z) : 0;
+	if (IN(op, 0xc4, 0xc5, 0x62))
+		return -1; /* VEX / EVEX prefixes, handled before */
+	if (op == 0x8f)
+		return reg ? -1 : 0; /* pop r/m; otherwise an XOP prefix */
+	return 0;
 }
 
 /* Two-byte (0f xx) opcodes without ModRM. */
 static bool two_byte_no_modrm(uint8_t op)
 {
-	if (op >= 0x80 && op <= 0x8f)
-		return true;
-	if (op >= 0xc8 && op <= 0xcf)
-		return true;
-	switch (op) {
-	case 0x05: case 0x06: case 0x07: case 0x08: case 0x09: case 0x0b: case 0x0e:
-	case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: case 0x37:
-	case 0x77: case 0xa0: case 0xa1: case 0xa2: case 0xa8: case 0xa9: case 0xaa:
-		return true;
-	default:
-		return false;
-	}
+	return (op >= 0x80 && op <= 0x8f) || (op >= 0xc8 && op <= 0xcf) ||
+	       IN(op, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0b, 0x0e, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35,
+		  0x37, 0x77, 0xa0, 0xa1, 0xa2, 0xa8, 0xa9, 0xaa);
 }
 
 static int two_byte_imm(uint8_t op)
 {
 	if (op >= 0x80 && op <= 0x8f)
 		return 4;
-	switch (op) {
-	case 0x70: case 0x71: case 0x72: case 0x73: case 0xa4: case 0xac: case 0xba:
-	case 0xc2: case 0xc4: case 0xc5: case 0xc6:
-		return 1;
-	default:
-		return 0;
-	}
+	return IN(op, 0x70, 0x71, 0x72, 0x73, 0xa4, 0xac, 0xba, 0xc2, 0xc4, 0xc5, 0xc6) ? 1 : 0;
 }
 
 static bool need(const struct insn *in, size_t at, size_t n)
@@ -201,7 +191,8 @@ static bool decode_modrm(struct insn *in, size_t *at)
 	}
 	if (mod == 1)
 		in->disp_len = 1;
-	else if (mod == 2 || (mod == 0 && rm == 5) || (mod == 0 && in->has_sib && (in->sib & 7) == 5))
+	else if (mod == 2 || (mod == 0 && rm == 5) ||
+		 (mod == 0 && in->has_sib && (in->sib & 7) == 5))
 		in->disp_len = 4;
 	if (!need(in, *at, in->disp_len))
 		return false;
@@ -231,6 +222,42 @@ static bool decode_opcode(struct insn *in, size_t *at)
 	return true;
 }
 
+/* VEX (c5, c4) and EVEX (62) prefixes. Like the kernel's decoder, the opcode
+ * byte after the prefix is kept as a one-byte opcode (op[0], nop 1): the
+ * uprobe code then checks it against its one-byte tables, which is what
+ * classification must reproduce. */
+static bool decode_vex(struct insn *in, size_t *at)
+{
+	const uint8_t *p = in->p + *at;
+	unsigned plen = p[0] == 0xc5 ? 2 : p[0] == 0xc4 ? 3 : 4;
+
+	if (!need(in, *at, plen + 1))
+		return false;
+	if (p[0] == 0xc5)
+		in->vex_map = 1;
+	else if (p[0] == 0xc4)
+		in->vex_map = p[1] & 0x1f;
+	else if (p[2] & 0x04) /* EVEX has this bit set; else BOUND, invalid in 64-bit mode */
+		in->vex_map = p[1] & 0x07;
+	if (in->vex_map < 1 || in->vex_map > 3)
+		return false;
+	in->vex = p[0];
+	in->op[0] = p[plen];
+	in->nop = 1;
+	*at += plen + 1;
+	return true;
+}
+
+static int vex_imm(const struct insn *in)
+{
+	uint8_t op = in->op[0];
+
+	if (in->vex_map == 3)
+		return 1;
+	return in->vex_map == 1 &&
+	       ((op >= 0x70 && op <= 0x73) || op == 0xc2 || (op >= 0xc4 && op <= 0xc6));
+}
+
 /* Fills in; false when the bytes are not an instruction we can measure. */
 static bool decode(struct insn *in, const uint8_t *code, size_t len)
 {
@@ -245,20 +272,29 @@ static bool decode(struct insn *in, const uint8_t *code, size_t len)
 		in->rep |= code[at] == 0xf3;
 		in->pfx[in->npfx++] = code[at++];
 	}
-	if (need(in, at, 1) && (code[at] & 0xf0) == 0x40)
-		in->rex = code[at++];
-	if (!decode_opcode(in, &at))
-		return false;
-	if (in->nop == 1)
-		in->has_modrm = one_byte_modrm(in->op[0]);
-	else
-		in->has_modrm = in->nop == 3 || !two_byte_no_modrm(in->op[1]);
-	if (in->has_modrm && !decode_modrm(in, &at))
-		return false;
-	if (in->nop == 1)
-		imm = one_byte_imm(in, in->op[0]);
-	else
-		imm = in->nop == 3 ? (in->op[1] == 0x3a) : two_byte_imm(in->op[1]);
+	if (need(in, at, 1) && (code[at] == 0xc4 || code[at] == 0xc5 || code[at] == 0x62)) {
+		if (!decode_vex(in, &at))
+			return false;
+		in->has_modrm = !(in->vex_map == 1 && in->op[0] == 0x77); /* vzeroupper/all */
+		if (in->has_modrm && !decode_modrm(in, &at))
+			return false;
+		imm = vex_imm(in);
+	} else {
+		if (need(in, at, 1) && (code[at] & 0xf0) == 0x40)
+			in->rex = code[at++];
+		if (!decode_opcode(in, &at))
+			return false;
+		if (in->nop == 1)
+			in->has_modrm = one_byte_modrm(in->op[0]);
+		else
+			in->has_modrm = in->nop == 3 || !two_byte_no_modrm(in->op[1]);
+		if (in->has_modrm && !decode_modrm(in, &at))
+			return false;
+		if (in->nop == 1)
+			imm = one_byte_imm(in, in->op[0]);
+		else
+			imm = in->nop == 3 ? (in->op[1] == 0x3a) : two_byte_imm(in->op[1]);
+	}
 	if (imm < 0 || !need(in, at, (size_t)imm))
 		return false;
 	in->imm_len = (unsigned)imm;
@@ -267,20 +303,19 @@ static bool decode(struct insn *in, const uint8_t *code, size_t len)
 	in->length = (unsigned)at;
 	return true;
 }
-
 /* ---- spelling (AT&T, like objdump) ---- */
 
-static const char *const reg64[] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-				     "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15" };
-static const char *const reg32[] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
-				     "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d" };
-static const char *const reg16[] = { "ax", "cx", "dx", "bx", "sp", "bp", "si", "di",
-				     "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w" };
-static const char *const reg8[] = { "al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil",
-				    "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b" };
-static const char *const reg8_legacy[] = { "al", "cl", "dl", "bl", "ah", "ch", "dh", "bh" };
-static const char *const cond[] = { "o", "no", "b", "ae", "e", "ne", "be", "a",
-				    "s", "ns", "p", "np", "l", "ge", "le", "g" };
+static const char *const reg64[] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+				    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+static const char *const reg32[] = {"eax", "ecx", "edx",  "ebx",  "esp",  "ebp",  "esi",  "edi",
+				    "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d"};
+static const char *const reg16[] = {"ax",  "cx",  "dx",	  "bx",	  "sp",	  "bp",	  "si",	  "di",
+				    "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w"};
+static const char *const reg8[] = {"al",  "cl",	 "dl",	 "bl",	 "spl",	 "bpl",	 "sil",	 "dil",
+				   "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b"};
+static const char *const reg8_legacy[] = {"al", "cl", "dl", "bl", "ah", "ch", "dh", "bh"};
+static const char *const cond[] = {"o", "no", "b", "ae", "e", "ne", "be", "a",
+				   "s", "ns", "p", "np", "l", "ge", "le", "g"};
 
 /* Operand size in bytes of a non-byte instruction. */
 static unsigned opsize(const struct insn *in)
@@ -292,7 +327,7 @@ static const char *reg_name(const struct insn *in, unsigned n, unsigned size)
 {
 	n &= 15;
 	switch (size) {
-	case 1: return in->rex || n >= 8 ? reg8[n] : reg8_legacy[n];
+	case 1: return in->rex || n >= 8 ? reg8[n & 15] : reg8_legacy[n & 7];
 	case 2: return reg16[n];
 	case 4: return reg32[n];
 	default: return reg64[n];
@@ -358,23 +393,31 @@ static void format_reg_rm(const struct insn *in, const char *op, unsigned size, 
 		snprintf(out, len, "%s %%%s,%s", op, reg, rm);
 }
 
+/* With a memory operand only a suffix says the width: cmpb, movq, incl. */
+static const char *size_suffix(unsigned size)
+{
+	return size == 1 ? "b " : size == 2 ? "w " : size == 4 ? "l " : "q ";
+}
+
 static void format_imm_rm(const struct insn *in, const char *op, unsigned size, char *out,
 			  size_t len)
 {
 	char rm[64], imm[32];
-	/* with a memory operand only a suffix says the width: cmpb, movq */
-	const char *suffix = (in->modrm >> 6) == 3 ? "" : size == 1 ? "b" : size == 2 ? "w"
-							    : size == 4 ? "l" : "q";
+	char suffix[4] = "";
+
+	if ((in->modrm >> 6) != 3)
+		snprintf(suffix, sizeof(suffix), "%.1s", size_suffix(size));
 
 	format_rm(in, size, rm, sizeof(rm));
 	hex_signed(imm, sizeof(imm), in->imm);
 	snprintf(out, len, "%s%s $%s,%s", op, suffix, imm, rm);
 }
 
-static const char *const alu[] = { "add", "or", "adc", "sbb", "and", "sub", "xor", "cmp" };
-static const char *const shifts[] = { "rol", "ror", "rcl", "rcr", "shl", "shr", "sal", "sar" };
-static const char *const grp3[] = { "test", "test", "not", "neg", "mul", "imul", "div", "idiv" };
-static const char *const grp5[] = { "inc", "dec", "call *", "lcall *", "jmp *", "ljmp *", "push", "?" };
+static const char *const alu[] = {"add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"};
+static const char *const shifts[] = {"rol", "ror", "rcl", "rcr", "shl", "shr", "sal", "sar"};
+static const char *const grp3[] = {"test", "test", "not", "neg", "mul", "imul", "div", "idiv"};
+static const char *const grp5[] = {"inc",   "dec",    "call *", "lcall *",
+				   "jmp *", "ljmp *", "push",	"?"};
 
 static bool format_alu(const struct insn *in, char *out, size_t len)
 {
@@ -383,18 +426,16 @@ static bool format_alu(const struct insn *in, char *out, size_t len)
 	char imm[32];
 
 	switch (op & 7) {
-	case 0: case 1:
-		format_reg_rm(in, alu[op >> 3], size, false, out, len);
-		return true;
-	case 2: case 3:
-		format_reg_rm(in, alu[op >> 3], size, true, out, len);
-		return true;
-	case 4: case 5:
+	case 0:
+	case 1: format_reg_rm(in, alu[op >> 3], size, false, out, len); return true;
+	case 2:
+	case 3: format_reg_rm(in, alu[op >> 3], size, true, out, len); return true;
+	case 4:
+	case 5:
 		hex_signed(imm, sizeof(imm), in->imm);
 		snprintf(out, len, "%s $%s,%%%s", alu[op >> 3], imm, reg_name(in, 0, size));
 		return true;
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -402,20 +443,24 @@ static bool format_group(const struct insn *in, char *out, size_t len)
 {
 	uint8_t op = in->op[0];
 	unsigned r = (in->modrm >> 3) & 7, size = (op & 1) ? opsize(in) : 1;
+	const char *sep = " ";
 	char rm[64];
 
 	switch (op) {
-	case 0x80: case 0x81: case 0x83:
-		format_imm_rm(in, alu[r], op == 0x80 ? 1 : opsize(in), out, len);
-		return true;
-	case 0xc0: case 0xc1:
-		format_imm_rm(in, shifts[r], size, out, len);
-		return true;
-	case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+	case 0x80:
+	case 0x81:
+	case 0x83: format_imm_rm(in, alu[r], op == 0x80 ? 1 : opsize(in), out, len); return true;
+	case 0xc0:
+	case 0xc1: format_imm_rm(in, shifts[r], size, out, len); return true;
+	case 0xd0:
+	case 0xd1:
+	case 0xd2:
+	case 0xd3:
 		format_rm(in, size, rm, sizeof(rm));
 		snprintf(out, len, "%s %s%s", shifts[r], op >= 0xd2 ? "%cl," : "", rm);
 		return true;
-	case 0xf6: case 0xf7:
+	case 0xf6:
+	case 0xf7:
 		if (r < 2)
 			format_imm_rm(in, "test", size, out, len);
 		else {
@@ -423,15 +468,19 @@ static bool format_group(const struct insn *in, char *out, size_t len)
 			snprintf(out, len, "%s %s", grp3[r], rm);
 		}
 		return true;
-	case 0xc6: case 0xc7:
-		format_imm_rm(in, "mov", size, out, len);
-		return true;
-	case 0xfe: case 0xff:
+	case 0xc6:
+	case 0xc7: format_imm_rm(in, "mov", size, out, len); return true;
+	case 0xfe:
+	case 0xff:
+		/* inc/dec of memory need a width suffix; "call *%rax" no space */
+		if (r < 2 && (in->modrm >> 6) != 3)
+			sep = size_suffix(size);
+		else if (r >= 2 && r <= 5)
+			sep = "";
 		format_rm(in, op == 0xff && r >= 2 ? 8 : size, rm, sizeof(rm));
-		snprintf(out, len, "%s%s%s", grp5[r], r >= 2 && r <= 5 ? "" : " ", rm);
+		snprintf(out, len, "%s%s%s", grp5[r], sep, rm);
 		return true;
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -485,7 +534,8 @@ static bool format_one_byte(const struct insn *in, char *out, size_t len)
 	if (op < 0x40)
 		return format_alu(in, out, len);
 	if (op >= 0x50 && op <= 0x5f)
-		snprintf(out, len, "%s %%%s", op < 0x58 ? "push" : "pop",
+		snprintf(out, len, "%s%s %%%s", (in->rex & 8) ? "rex.W " : "",
+			 op < 0x58 ? "push" : "pop",
 			 reg_name(in, (op & 7) | b, in->opsize16 ? 2 : 8));
 	else if (op >= 0xb8 && op <= 0xbf)
 		snprintf(out, len, "mov $%s,%%%s", imm, reg_name(in, (op & 7) | b, opsize(in)));
@@ -530,10 +580,20 @@ static bool format_two_byte(const struct insn *in, char *out, size_t len)
 		snprintf(out, len, "set%s %s", cond[op & 15], rm);
 	} else if (op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf) {
 		format_rm(in, (op & 1) ? 2 : 1, rm, sizeof(rm));
-		snprintf(out, len, "mov%s%s%s %s,%%%s", op >= 0xbe ? "s" : "z", (op & 1) ? "w" : "b",
-			 size == 8 ? "q" : size == 2 ? "w" : "l", rm, reg_name(in, modrm_reg(in), size));
+		snprintf(out, len, "mov%s%s%s %s,%%%s", op >= 0xbe ? "s" : "z",
+			 (op & 1) ? "w" : "b",
+			 size == 8   ? "q"
+			 : size == 2 ? "w"
+				     : "l",
+			 rm, reg_name(in, modrm_reg(in), size));
 	} else if (op == 0xaf) {
 		format_reg_rm(in, "imul", size, true, out, len);
+	} else if (op == 0xb0 || op == 0xb1) {
+		format_reg_rm(in, "cmpxchg", op == 0xb0 ? 1 : size, false, out, len);
+	} else if (op == 0xba && ((in->modrm >> 3) & 7) >= 4) {
+		static const char *const bt[] = {"bt", "bts", "btr", "btc"};
+
+		format_imm_rm(in, bt[((in->modrm >> 3) & 7) - 4], size, out, len);
 	} else if (op == 0x05) {
 		snprintf(out, len, "syscall");
 	} else if (op == 0x0b) {
@@ -546,7 +606,25 @@ static bool format_two_byte(const struct insn *in, char *out, size_t len)
 
 static void format_insn(const struct insn *in, char *out, size_t len)
 {
-	bool done = format_nop(in, out, len) || format_branch(in, out, len);
+	static const char *const maps[] = {"", "0f ", "0f 38 ", "0f 3a "};
+	bool done;
+
+	if (in->vex) {
+		if (in->vex == 0xc5 && in->op[0] == 0x77)
+			snprintf(out, len, "%s",
+				 (in->p[in->npfx + 1] & 0x04) ? "vzeroall" : "vzeroupper");
+		else
+			snprintf(out, len, "%s %s%02x", in->vex == 0x62 ? "EVEX" : "VEX",
+				 maps[in->vex_map], in->op[0]);
+		return;
+	}
+	for (unsigned i = 0; i < in->npfx; i++)
+		if (in->pfx[i] == 0xf0 && len > 5) {
+			snprintf(out, len, "lock ");
+			out += 5;
+			len -= 5;
+		}
+	done = format_nop(in, out, len) || format_branch(in, out, len);
 
 	if (!done && in->nop == 1)
 		done = format_one_byte(in, out, len);
@@ -568,12 +646,12 @@ static void format_insn(const struct insn *in, char *out, size_t len)
  * good_insns_64 / good_2byte_insns tables). */
 static bool opcode_refused(const struct insn *in)
 {
-	static const uint8_t one[] = { 0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f, 0x37,
-				       0x3f, 0x60, 0x61, 0x62, 0x6c, 0x6d, 0x6e, 0x6f, 0x82, 0x9a,
-				       0xcc, 0xcd, 0xce, 0xcf, 0xd4, 0xd5, 0xd6, 0xe4, 0xe5, 0xe6,
-				       0xe7, 0xea, 0xec, 0xed, 0xee, 0xef, 0xf1, 0xf4, 0xfa, 0xfb };
-	static const uint8_t two[] = { 0x00, 0x01, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0b,
-				       0x30, 0x34, 0x35, 0x37, 0x78, 0x79, 0xae };
+	static const uint8_t one[] = {0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f, 0x37,
+				      0x3f, 0x60, 0x61, 0x62, 0x6c, 0x6d, 0x6e, 0x6f, 0x82, 0x9a,
+				      0xcc, 0xcd, 0xce, 0xcf, 0xd4, 0xd5, 0xd6, 0xe4, 0xe5, 0xe6,
+				      0xe7, 0xea, 0xec, 0xed, 0xee, 0xef, 0xf1, 0xf4, 0xfa, 0xfb};
+	static const uint8_t two[] = {0x00, 0x01, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0b,
+				      0x30, 0x34, 0x35, 0x37, 0x78, 0x79, 0xae};
 
 	if (in->nop == 1)
 		return memchr(one, in->op[0], sizeof(one)) != NULL;
@@ -583,22 +661,17 @@ static bool opcode_refused(const struct insn *in)
 static bool kernel_nop(const struct insn *in);
 static bool is_emulated_branch(const struct insn *in);
 
-static const char *refusal(const struct insn *in)
+/* Whether uprobe_init_insn() / branch_setup_xol_ops() reject the probe:
+ * segment or LOCK prefixes, mov to %ss, opcodes outside the good tables,
+ * 16-bit branches. */
+static bool kernel_refuses(const struct insn *in)
 {
 	for (unsigned i = 0; i < in->npfx; i++)
-		switch (in->pfx[i]) {
-		case 0x26: case 0x2e: case 0x36: case 0x3e:
-			return "segment prefix";
-		case 0xf0:
-			return "lock prefix";
-		}
+		if (IN(in->pfx[i], 0x26, 0x2e, 0x36, 0x3e, 0xf0))
+			return true;
 	if (in->nop == 1 && in->op[0] == 0x8e && ((in->modrm >> 3) & 7) == 2)
-		return "mov to %ss";
-	if (opcode_refused(in))
-		return "instruction";
-	if (in->opsize16 && is_emulated_branch(in) && !kernel_nop(in))
-		return "16-bit branch";
-	return NULL;
+		return true;
+	return opcode_refused(in) || (in->opsize16 && is_emulated_branch(in) && !kernel_nop(in));
 }
 
 /* The NOPs Linux 6.18 emulates: any instruction whose first opcode byte is
@@ -609,15 +682,15 @@ static const char *refusal(const struct insn *in)
 static bool kernel_nop(const struct insn *in)
 {
 	static const uint8_t nops[9][8] = {
-		{ 0 },
-		{ 0x90 },
-		{ 0x66, 0x90 },
-		{ 0x0f, 0x1f, 0x00 },
-		{ 0x0f, 0x1f, 0x40, 0x00 },
-		{ 0x0f, 0x1f, 0x44, 0x00, 0x00 },
-		{ 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
-		{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
-		{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	    {0},
+	    {0x90},
+	    {0x66, 0x90},
+	    {0x0f, 0x1f, 0x00},
+	    {0x0f, 0x1f, 0x40, 0x00},
+	    {0x0f, 0x1f, 0x44, 0x00, 0x00},
+	    {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+	    {0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+	    {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
 	};
 
 	if (in->nop == 1 && in->op[0] == 0x90)
@@ -641,10 +714,26 @@ static bool is_emulated_push(const struct insn *in)
 	return in->length == 1 || (in->length == 2 && in->rex == 0x41);
 }
 
+/* "text note" in the mnemonic; when too long, operands are dropped at a
+ * space so that the note, which matters more, survives. */
+static void with_note(struct uprobe_site *out, const char *text, const char *note)
+{
+	int room = (int)sizeof(out->mnemonic) - 2 - (int)strlen(note);
+	int keep = (int)strlen(text);
+
+	if (keep > room) {
+		keep = room;
+		while (keep > 0 && text[keep] != ' ')
+			keep--;
+		if (keep == 0)
+			keep = room;
+	}
+	snprintf(out->mnemonic, sizeof(out->mnemonic), "%.*s %s", keep, text, note);
+}
+
 void uprobe_site_classify(const uint8_t *code, size_t len, struct uprobe_site *out)
 {
 	struct insn in;
-	const char *why;
 	char text[192];
 
 	memset(out, 0, sizeof(*out));
@@ -656,19 +745,22 @@ void uprobe_site_classify(const uint8_t *code, size_t len, struct uprobe_site *o
 	out->insn_len = in.length;
 	format_insn(&in, text, sizeof(text));
 	/* long memory operands are cut to the contract's 31 characters */
-	snprintf(out->mnemonic, sizeof(out->mnemonic), "%.*s", (int)sizeof(out->mnemonic) - 1, text);
-	why = refusal(&in);
-	if (why) {
+	snprintf(out->mnemonic, sizeof(out->mnemonic), "%.*s", (int)sizeof(out->mnemonic) - 1,
+		 text);
+	if (kernel_refuses(&in)) {
 		/* The kernel rejects the probe (-ENOTSUPP): neither emulated nor
 		 * stepped. The kind stays unknown; the mnemonic says why. */
-		snprintf(out->mnemonic, sizeof(out->mnemonic), "%.*s (refused)",
-			 (int)sizeof(out->mnemonic) - 11, text);
+		with_note(out, text, "(refused)");
 		return;
 	}
 	if (kernel_nop(&in) || is_emulated_push(&in) || is_emulated_branch(&in))
 		out->kind = SITE_EMULATED;
 	else
 		out->kind = SITE_SINGLE_STEP;
+	if (in.vex && out->kind == SITE_EMULATED)
+		/* the opcode byte looked like a jcc/call/jmp/nop to the kernel:
+		 * the instruction is skipped or turned into a branch, not run */
+		with_note(out, text, "(mis-emulated)");
 }
 
 const char *uprobe_site_kind_name(enum uprobe_site_kind kind)
@@ -695,8 +787,8 @@ static size_t read_code(Elf *elf, int fd, uint64_t vaddr, uint8_t *buf)
 		uint64_t avail;
 		ssize_t got;
 
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
-		    vaddr < ph.p_vaddr || vaddr - ph.p_vaddr >= ph.p_filesz)
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || vaddr < ph.p_vaddr ||
+		    vaddr - ph.p_vaddr >= ph.p_filesz)
 			continue;
 		avail = ph.p_filesz - (vaddr - ph.p_vaddr);
 		got = pread(fd, buf, avail < MAX_INSN ? avail : MAX_INSN,

@@ -13,8 +13,8 @@ enum uprobe_site_kind { SITE_EMULATED, SITE_SINGLE_STEP, SITE_UNKNOWN };
 
 struct uprobe_site {
 	enum uprobe_site_kind kind;
-	unsigned insn_len;       /* length of the first instruction, 0 if unknown */
-	char mnemonic[32];       /* short description: "push %rbp", "endbr64", "mov ..." */
+	unsigned insn_len; /* length of the first instruction, 0 if unknown */
+	char mnemonic[32]; /* short description: "push %rbp", "endbr64", "mov ..." */
 };
 
 /* Classifies the instruction at code[0..len). */

@@ -38,29 +38,32 @@ static bool want_usdt, want_tracepoints;
 static const char *tracepoint_name, *debug_dir;
 
 static const struct opt_def options[] = {
-	{ "usdt", 'u', OPT_FLAG, &want_usdt, NULL, "list the USDT probes of BINARY_OR_LIB" },
-	{ "tracepoints", 't', OPT_FLAG, &want_tracepoints, NULL,
-	  "list kernel tracepoints matching GLOB (e.g. 'sched:*')" },
-	{ "tracepoint", 'T', OPT_STRING, &tracepoint_name, "CAT:NAME",
-	  "show the fields of one tracepoint" },
-	{ "debug-dir", 0, OPT_STRING, &debug_dir, "DIR",
-	  "look for separate debug files here first (build-id or debuglink layout)" },
-	{ 0 },
+    {"usdt", 'u', OPT_FLAG, &want_usdt, NULL, "list the USDT probes of BINARY_OR_LIB"},
+    {"tracepoints", 't', OPT_FLAG, &want_tracepoints, NULL,
+     "list kernel tracepoints matching GLOB (e.g. 'sched:*')"},
+    {"tracepoint", 'T', OPT_STRING, &tracepoint_name, "CAT:NAME",
+     "show the fields of one tracepoint"},
+    {"debug-dir", 0, OPT_STRING, &debug_dir, "DIR",
+     "look for separate debug files here first (build-id or debuglink layout)"},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "list",
-	.summary = "list probe points: functions, USDT probes, tracepoints and their fields",
-	.args = "[BINARY_OR_LIB] [GLOB]",
-	.details = "BINARY_OR_LIB is a path, a program on $PATH, or a library's short name\n"
-		   "('libc', 'memcached', 'libssl.so.3'); with -p PID it is looked up in that\n"
-		   "process's maps (other mount namespaces included). GLOB is a shell pattern\n"
-		   "matched against raw and demangled C++ names ('ap_*', 'Server::*').\n"
-		   "SITE says what the kernel does with the first instruction of a function:\n"
-		   "emulated (one trap) or single-step (two traps, several times slower).",
-	.opts = options,
-	.common = COMMON_PID | COMMON_OUTPUT,
-	.max_args = 2,
+    .name = "list",
+    .summary = "list probe points: functions, USDT probes, tracepoints and their fields",
+    .args = "[BINARY_OR_LIB] [GLOB]",
+    .details = "BINARY_OR_LIB is a path, a program on $PATH, or a library's short name\n"
+	       "('libc', 'memcached', 'libssl.so.3'); with -p PID it is looked up in that\n"
+	       "process's maps (other mount namespaces included). GLOB is a shell pattern\n"
+	       "matched against raw and demangled C++ names ('ap_*', 'Server::*').\n"
+	       "SITE says what the kernel does with a uprobe on the function's first\n"
+	       "instruction: emulated (one trap), single-step (two traps, about 14 times the\n"
+	       "cost on the machine it was measured on), unknown (the kernel refuses the\n"
+	       "probe, or the instruction was not decoded). '(mis-emulated)' marks AVX\n"
+	       "instructions the kernel skips instead of running: do not probe those.",
+    .opts = options,
+    .common = COMMON_PID | COMMON_OUTPUT,
+    .max_args = 2,
 };
 
 static void hex_addr(char *buf, size_t len, uint64_t v)
@@ -78,8 +81,9 @@ static int resolve_binary(const char *name, int pid, char *path, size_t len)
 		log_error("%s%s: no such file%s", pid ? "process's " : "", name,
 			  pid ? " in its mount namespace" : "");
 	else if (pid)
-		log_error("'%s' not found: not mapped by pid %d, not in /etc/ld.so.cache, not on $PATH",
-			  name, pid);
+		log_error(
+		    "'%s' not found: not mapped by pid %d, not in /etc/ld.so.cache, not on $PATH",
+		    name, pid);
 	else
 		log_error("'%s' not found: not in /etc/ld.so.cache, not on $PATH (a library loaded "
 			  "from elsewhere: give its path, or -p PID of a process using it)",
@@ -111,8 +115,8 @@ static void collect(const struct sym *s, void *ctx)
 }
 
 static const struct out_col func_cols[] = {
-	{ "address", "ADDRESS", -12 }, { "size", "SIZE", 7 },	       { "site", "SITE", -11 },
-	{ "instruction", "INSTRUCTION", -28 }, { "function", "FUNCTION", 0 },
+    {"address", "ADDRESS", -12},	 {"size", "SIZE", 7},	      {"site", "SITE", -11},
+    {"instruction", "INSTRUCTION", -28}, {"function", "FUNCTION", 0},
 };
 
 static void print_functions(const struct matches *m, const struct uprobe_site *sites,
@@ -159,7 +163,7 @@ static int classify_and_print(const char *path, const struct matches *m, enum ou
 static int list_functions(const struct common_opts *opts, const char *name, const char *glob)
 {
 	char path[PATH_MAX];
-	struct matches m = { 0 };
+	struct matches m = {0};
 	struct elf_syms *es;
 	int ret;
 
@@ -179,7 +183,8 @@ static int list_functions(const struct common_opts *opts, const char *name, cons
 	} else {
 		if (elf_syms__stripped(es))
 			log_warn("%s is stripped: only its dynamic symbols (.dynsym) are listed; "
-				 "install its debug file or give --debug-dir", path);
+				 "install its debug file or give --debug-dir",
+				 path);
 		ret = classify_and_print(path, &m, opts->format);
 	}
 	free(m.v);
@@ -190,8 +195,8 @@ static int list_functions(const struct common_opts *opts, const char *name, cons
 /* ---- USDT ---- */
 
 static const struct out_col usdt_cols[] = {
-	{ "provider", "PROVIDER", -14 }, { "name", "NAME", -20 }, { "address", "ADDRESS", -12 },
-	{ "semaphore", "SEMAPHORE", -12 }, { "args", "ARGS", 0 },
+    {"provider", "PROVIDER", -14},   {"name", "NAME", -20}, {"address", "ADDRESS", -12},
+    {"semaphore", "SEMAPHORE", -12}, {"args", "ARGS", 0},
 };
 
 static bool usdt_matches(const struct usdt_note *n, const char *glob)
@@ -257,12 +262,14 @@ static int list_usdt(const struct common_opts *opts, const char *name, const cha
 /* ---- tracepoints ---- */
 
 static const struct out_col tp_cols[] = {
-	{ "tracepoint", "TRACEPOINT", -44 }, { "id", "ID", 6 }, { "fields", "FIELDS", 0 },
+    {"tracepoint", "TRACEPOINT", -44},
+    {"id", "ID", 6},
+    {"fields", "FIELDS", 0},
 };
 
 static const struct out_col field_cols[] = {
-	{ "field", "FIELD", -20 },  { "type", "TYPE", -26 },   { "offset", "OFFSET", 6 },
-	{ "size", "SIZE", 5 },	    { "signed", "SIGNED", 6 }, { "kind", "KIND", 0 },
+    {"field", "FIELD", -20}, {"type", "TYPE", -26},   {"offset", "OFFSET", 6},
+    {"size", "SIZE", 5},     {"signed", "SIGNED", 6}, {"kind", "KIND", 0},
 };
 
 static int by_string(const void *a, const void *b)
@@ -300,7 +307,8 @@ static void scan_category(DIR *events, const char *cat, const char *glob, char *
 	while ((e = readdir(d))) {
 		char **grown, *full;
 
-		if (e->d_name[0] == '.' || !tp_matches(glob, cat, e->d_name) || !is_dir(d, e->d_name))
+		if (e->d_name[0] == '.' || !tp_matches(glob, cat, e->d_name) ||
+		    !is_dir(d, e->d_name))
 			continue;
 		grown = realloc(*names, (*n + 1) * sizeof(**names));
 		if (!grown || asprintf(&full, "%s:%s", cat, e->d_name) < 0) {
@@ -367,7 +375,8 @@ static int list_tracepoints(const struct common_opts *opts, const char *glob)
 			scan_category(d, e->d_name, glob, &names, &n);
 	closedir(d);
 	if (!n)
-		log_error("no tracepoint matches '%s' (patterns look like 'sched:*' or '*:*exec*')", glob);
+		log_error("no tracepoint matches '%s' (patterns look like 'sched:*' or '*:*exec*')",
+			  glob);
 	else {
 		qsort(names, n, sizeof(*names), by_string);
 		print_tracepoints(names, n, opts->format);
@@ -422,7 +431,8 @@ static int show_tracepoint(const struct common_opts *opts, const char *spec_arg)
 	int err;
 
 	if (!colon || colon == spec_arg || !colon[1] || (size_t)(colon - spec_arg) > NAME_MAX) {
-		log_error("--tracepoint: '%s' is not CATEGORY:NAME (e.g. sched:sched_switch)", spec_arg);
+		log_error("--tracepoint: '%s' is not CATEGORY:NAME (e.g. sched:sched_switch)",
+			  spec_arg);
 		return 1;
 	}
 	snprintf(cat, sizeof(cat), "%.*s", (int)(colon - spec_arg), spec_arg);
@@ -467,5 +477,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return list_functions(opts, argv[0], argc > 1 ? argv[1] : "*");
 }
 
-static const struct command cmd_list = { &spec, run, false };
+static const struct command cmd_list = {&spec, run, false};
 REGISTER_COMMAND(cmd_list);

@@ -36,32 +36,32 @@ static int add_to_list(const char *arg, void *dest)
 }
 
 static const struct opt_def options[] = {
-	{ "include", 'I', OPT_CUSTOM, &includes, "DIR", "build: header search directory (repeatable)",
-	  0, 0, add_to_list },
-	{ "define", 'D', OPT_CUSTOM, &defines, "NAME[=VAL]", "build: preprocessor definition", 0, 0,
-	  add_to_list },
-	{ "output", 'o', OPT_STRING, &out_path, "FILE", "build: the type pack to write" },
-	{ "cxx", 0, OPT_FLAG, &as_cxx, NULL, "build: compile the headers as C++" },
-	{ "debug-dir", 0, OPT_STRING, &debug_dir, "DIR", "show: directory of separate debug files" },
-	{ 0 },
+    {"include", 'I', OPT_CUSTOM, &includes, "DIR", "build: header search directory (repeatable)", 0,
+     0, add_to_list},
+    {"define", 'D', OPT_CUSTOM, &defines, "NAME[=VAL]", "build: preprocessor definition", 0, 0,
+     add_to_list},
+    {"output", 'o', OPT_STRING, &out_path, "FILE", "build: the type pack to write"},
+    {"cxx", 0, OPT_FLAG, &as_cxx, NULL, "build: compile the headers as C++"},
+    {"debug-dir", 0, OPT_STRING, &debug_dir, "DIR", "show: directory of separate debug files"},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "types",
-	.summary = "build type packs from C/C++ headers; show struct layouts",
-	.args = "build HEADER... -o FILE | show FILE|BINARY TYPE|FUNCTION...",
-	.details = "'build' compiles the headers with the C compiler into FILE, which holds only\n"
-		   "their type information (use it with --types on hosts without a compiler).\n"
-		   "'show' prints each TYPE with member offsets and sizes, or a FUNCTION's\n"
-		   "parameters, from a type pack or a binary's DWARF (its own, or its debug file).",
-	.opts = options,
-	.common = 0,
-	.max_args = -1,
+    .name = "types",
+    .summary = "build type packs from C/C++ headers; show struct layouts",
+    .args = "build HEADER... -o FILE | show FILE|BINARY TYPE|FUNCTION...",
+    .details = "'build' compiles the headers with the C compiler into FILE, which holds only\n"
+	       "their type information (use it with --types on hosts without a compiler).\n"
+	       "'show' prints each TYPE with member offsets and sizes, or a FUNCTION's\n"
+	       "parameters, from a type pack or a binary's DWARF (its own, or its debug file).",
+    .opts = options,
+    .common = 0,
+    .max_args = -1,
 };
 
 static int build(int argc, char **argv)
 {
-	struct typedb_pack_opts o = { .cxx = as_cxx, .defines = defines.v, .ndefines = defines.n };
+	struct typedb_pack_opts o = {.cxx = as_cxx, .defines = defines.v, .ndefines = defines.n};
 	struct stat st;
 
 	if (!out_path) {
@@ -90,8 +90,8 @@ static void print_member(const struct dmember *m, void *ctx)
 	dtype__format_decl(m->type, m->name, decl, sizeof(decl));
 	if (m->bit_size) {
 		snprintf(line, sizeof(line), "%s:%u;", decl, m->bit_size);
-		printf("\t%-48s /* %5" PRIu64 ":%-2u %4" PRIu64 " */\n", line, m->offset, m->bit_offset,
-		       info.size);
+		printf("\t%-48s /* %5" PRIu64 ":%-2u %4" PRIu64 " */\n", line, m->offset,
+		       m->bit_offset, info.size);
 		return;
 	}
 	snprintf(line, sizeof(line), "%s;", decl);
@@ -111,7 +111,7 @@ static void collect_member(const struct dmember *m, void *ctx)
 	struct member_list *l = ctx;
 
 	if (l->n < (int)(sizeof(l->v) / sizeof(l->v[0])))
-		l->v[l->n] = (struct seq_member){ *m, l->n }, l->n++;
+		l->v[l->n] = (struct seq_member){*m, l->n}, l->n++;
 }
 
 /* By offset, base class members included; declaration order among equals. */
@@ -139,9 +139,9 @@ static void print_members(const struct dtype *t)
 
 static const char *kind_name(const struct dtype_info *i)
 {
-	static const char *const names[] = { "void",   "integer", "floating point", "pointer",
-					     "array",  "struct",  "union",          "function",
-					     "unknown" };
+	static const char *const names[] = {"void",    "integer",  "floating point",
+					    "pointer", "array",	   "struct",
+					    "union",   "function", "unknown"};
 
 	if (i->is_enum)
 		return "enum";
@@ -159,8 +159,8 @@ static void show_type(const char *asked, const struct dtype *t)
 	dtype__format(t, spelled, sizeof(spelled));
 	if (info.kind != DT_STRUCT && info.kind != DT_UNION) {
 		printf("%s: %s, %s, size %" PRIu64 "%s\n", asked, spelled, kind_name(&info),
-		       info.size, info.kind == DT_INT ? (info.is_signed ? ", signed" : ", unsigned")
-							: "");
+		       info.size,
+		       info.kind == DT_INT ? (info.is_signed ? ", signed" : ", unsigned") : "");
 		return;
 	}
 	printf("%s %s {%*s/* size %" PRIu64 " */\n", info.kind == DT_UNION ? "union" : "struct",
@@ -176,12 +176,17 @@ static void show_func(const struct dfunc *f)
 
 	if (f->ret)
 		dtype__format(f->ret, ret, sizeof(ret));
-	printf("%s %s(", f->ret ? ret : "void", f->name);
+	if (!f->ret)
+		snprintf(ret, sizeof(ret), "void");
+	printf("%s%s%s(", ret, ret[strlen(ret) - 1] == '*' ? "" : " ", f->name);
 	for (int i = 0; i < f->nparams; i++) {
 		dtype__format_decl(f->params[i].type, f->params[i].name, param, sizeof(param));
 		printf("%s%s", i ? ", " : "", param);
 	}
-	printf(");\t/* entry 0x%" PRIx64 ", %s */\n", f->entry_pc, f->linkage_name);
+	if (f->entry_pc)
+		printf(");\t/* entry 0x%" PRIx64 ", %s */\n", f->entry_pc, f->linkage_name);
+	else
+		printf(");\t/* declared only, no code in this file */\n");
 }
 
 static struct typedb *open_types(const char *path)
@@ -193,6 +198,9 @@ static struct typedb *open_types(const char *path)
 	if (errno == ENODATA)
 		log_error("%s has no debug info: install its debug package, point --debug-dir at "
 			  "its .debug file, or build a type pack ('bpfscope types build')",
+			  path);
+	else if (errno == ENOEXEC)
+		log_error("%s is not an ELF file (a binary, a shared library or a type pack)",
 			  path);
 	else
 		log_error("cannot read %s: %s", path, strerror(errno));
@@ -239,5 +247,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return 2;
 }
 
-static const struct command cmd_types = { &spec, run, false };
+static const struct command cmd_types = {&spec, run, false};
 REGISTER_COMMAND(cmd_types);

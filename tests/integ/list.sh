@@ -5,7 +5,7 @@
 # Every expected value comes from an independent tool (nm, readelf, the
 # tracefs format file) or from the target's own source.
 source "$(dirname "$0")/lib.bash"
-plan 23
+plan 24
 
 T="$TARGETS/usdt_target"
 hexnorm() { printf '0x%x' "$((16#${1#0x}))"; }
@@ -32,6 +32,19 @@ row lt_singlestep | grep -qE "^$(addr_of lt_singlestep) .* single-step +sub \\\$
 ok $? "lt_singlestep: nm address, single-step, sub \$0x8,%rsp ($(row lt_singlestep))"
 [ "$(grep -c ' lt_' "$TMP/lt.txt")" -eq 3 ] && row lt_compute | grep -q .
 ok $? "exactly lt_compute, lt_emulated, lt_singlestep match 'lt_*'"
+
+# ---- site kinds agree with the running kernel ----
+# uprobe_kinds attaches a real uprobe to each k_* function and reports what
+# the kernel did (XOL page mapped: single-step; none: emulated; ENOTSUPP:
+# refused); list must have predicted the same for every one of them.
+K="$TARGETS/uprobe_kinds"
+"$K" >"$TMP/kernel.txt" 2>&1
+"$BPFSCOPE" list "$K" 'k_*' | awk 'NR > 1 {print $NF, ($3 == "unknown" && / \(refused\) /) ? "refused" : $3}' |
+	sort >"$TMP/predicted.txt"
+sort "$TMP/kernel.txt" | diff "$TMP/predicted.txt" - >"$TMP/kinds.diff"
+[ "$(wc -l <"$TMP/kernel.txt")" -ge 26 ] && [ ! -s "$TMP/kinds.diff" ] && ! grep -q error "$TMP/kernel.txt"
+ok $? "list's site kind matches the kernel for $(wc -l <"$TMP/kernel.txt") first instructions ($(grep -c emulated "$TMP/kernel.txt") emulated, $(grep -c single-step "$TMP/kernel.txt") single-step, $(grep -c refused "$TMP/kernel.txt") refused)"
+[ -s "$TMP/kinds.diff" ] && show "$TMP/kinds.diff"
 
 # ---- C++ names: listed demangled, matched demangled or raw ----
 "$BPFSCOPE" list "$T" 'Server::*' -o json >"$TMP/cxx.json" 2>&1

@@ -3,12 +3,12 @@
 # offsets as the C compiler (offsetof in a program compiled here), and
 # `types show` reads types through a debuglink; bad input gets one line.
 source "$(dirname "$0")/lib.bash"
-plan 16
+plan 21
 
 INC=(-I /usr/include/apache2 -I /usr/include/apr-1.0)
 pack=$TMP/httpd.types
 
-check "types build httpd.h" "$BPFSCOPE" types build httpd.h "${INC[@]}" -o "$pack"
+check "types build httpd.h http_request.h" "$BPFSCOPE" types build httpd.h http_request.h "${INC[@]}" -o "$pack"
 check "the pack is an ELF file with DWARF" bash -c "readelf -S '$pack' | grep -q debug_info"
 
 # What the compiler says.
@@ -52,6 +52,10 @@ ok $? "sizes of request_rec and conn_rec ($(want request_rec.size), $(want conn_
 grep -q 'conn_rec \*connection;' "$TMP/show"
 ok $? "request_rec.connection is a conn_rec *" || show "$TMP/show"
 
+"$BPFSCOPE" types show "$pack" ap_process_request >"$TMP/fn" 2>&1
+grep -q '^void ap_process_request(request_rec \*);' "$TMP/fn"
+ok $? "the pack knows ap_process_request's parameter types" || show "$TMP/fn"
+
 # A stripped binary: types come from the debug file named by .gnu_debuglink.
 "$BPFSCOPE" types show "$TARGETS/typed.stripped" 'struct connection' handle_request >"$TMP/s2" 2>&1
 grep -q 'struct sockaddr_in addr;' "$TMP/s2" && grep -q 'int handle_request(struct request \*r, const char \*host, int n);' "$TMP/s2"
@@ -60,7 +64,17 @@ ok $? "types show through .gnu_debuglink" || show "$TMP/s2"
 grep -q 'srv::Handler::handle(Handler \*const this, int code, const char \*msg)' "$TMP/s3"
 ok $? "C++ method with this" || show "$TMP/s3"
 
+# No debuglink: found only with --debug-dir (DIR/<name>.debug, build-id checked).
+objcopy --strip-all "$TARGETS/typed" "$TMP/nolink" && mkdir -p "$TMP/dbg" &&
+	cp "$TARGETS/typed.debug" "$TMP/dbg/nolink.debug"
+"$BPFSCOPE" types show --debug-dir "$TMP/dbg" "$TMP/nolink" tstring >"$TMP/s4" 2>&1
+grep -q 'char val\[1\];' "$TMP/s4"
+ok $? "--debug-dir" || show "$TMP/s4"
+bad_input "no debug info without --debug-dir" "has no debug info" types show "$TMP/nolink" tstring
 bad_input "no debug info" "has no debug info" types show "$TARGETS/typed.nodebug" 'struct request'
+echo "plain text" >"$TMP/notelf"
+bad_input "not an ELF file" "is not an ELF file" types show "$TMP/notelf" int
+bad_input "missing file" "No such file" types show "$TMP/nope.types" int
 bad_input "unknown type" "no type or function 'struct nope'" types show "$pack" 'struct nope'
 bad_input "missing header" "compiling the headers failed" types build no_such_header_xyz.h -o "$TMP/x.types"
 bad_input "build without -o" "needs -o FILE" types build httpd.h

@@ -23,8 +23,9 @@ __attribute__((noinline)) int handle_request(struct request *r, const char *host
 
 int main(void)
 {
-	struct connection conn = { .fd = 3, .client_ip = "127.0.0.1" };
-	struct request r = { .method = "GET", .uri = "/index.html", .conn = &conn, .handler = on_request };
+	struct connection conn = {.fd = 3, .client_ip = "127.0.0.1"};
+	struct request r = {
+	    .method = "GET", .uri = "/index.html", .conn = &conn, .handler = on_request};
 	tstring *name = calloc(1, sizeof(*name) + 8);
 	char line[64];
 	int n = 0;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 enum color { RED, GREEN = 5, NOCOLOR = -1 }; /* signed: has a negative value */
-enum level { LOW, HIGH };                     /* unsigned */
+enum level { LOW, HIGH };		     /* unsigned */
 
 /* PHP's zend_string: the text lives in a one-element trailing array. */
 typedef struct tstring {
@@ -47,6 +47,7 @@ struct connection {
 	int fd;
 	char client_ip[46];
 	struct sockaddr_in addr;
+	uint8_t mac[6]; /* bytes, not text */
 };
 
 typedef struct request {

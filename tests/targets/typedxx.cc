@@ -3,6 +3,7 @@
 // object holding a sockaddr_in. `typedxx layout` prints the offsets the
 // compiler chose, which the tests compare with typedb; otherwise it calls
 // Handler::handle once per line read on stdin.
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <cstdio>
 #include <cstring>
@@ -64,6 +65,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	c.fd = 4;
+	c.addr.sin_family = AF_INET;
+	c.addr.sin_port = htons(8080);
+	inet_pton(AF_INET, "10.9.8.7", &c.addr.sin_addr); // traced as this->conn->addr.sin_addr
 	while (std::fgets(line, sizeof(line), stdin))
 		std::printf("%d %d\n", h.handle(1, line), h.kind());
 	return 0;

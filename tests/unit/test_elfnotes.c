@@ -110,7 +110,7 @@ static void test_prelink_adjustment(void **state)
 	n = usdt_notes_read(target, &orig);
 	assert_int_equal(n, 2);
 	for (int i = 0; i < n; i++) {
-		uint64_t pair[2] = { orig[i].pc, orig[i].base };
+		uint64_t pair[2] = {orig[i].pc, orig[i].base};
 		unsigned char *at = memmem(buf, len, pair, sizeof(pair));
 
 		assert_non_null(at);
@@ -122,7 +122,8 @@ static void test_prelink_adjustment(void **state)
 	assert_int_equal(usdt_notes_read(copy, &moved), 2);
 	for (int i = 0; i < n; i++) {
 		assert_int_equal(moved[i].pc, orig[i].pc + 0x100);
-		assert_int_equal(moved[i].semaphore, orig[i].semaphore ? orig[i].semaphore + 0x100 : 0);
+		assert_int_equal(moved[i].semaphore,
+				 orig[i].semaphore ? orig[i].semaphore + 0x100 : 0);
 	}
 	unlink(copy);
 	free(orig);
@@ -142,12 +143,66 @@ static void test_errors(void **state)
 	free(notes);
 }
 
+static void test_arg_specs(void **state)
+{
+	struct usdt_arg a[USDT_MAX_ARGS];
+
+	(void)state;
+	assert_int_equal(usdt_args_parse("-4@%edi 8@%rsi", a, USDT_MAX_ARGS), 2);
+	assert_int_equal(a[0].kind, USDT_ARG_REG);
+	assert_int_equal(a[0].size, 4);
+	assert_true(a[0].is_signed);
+	assert_string_equal(a[0].reg, "edi");
+	assert_int_equal(a[1].size, 8);
+	assert_false(a[1].is_signed);
+	assert_string_equal(a[1].reg, "rsi");
+	assert_int_equal(usdt_args_parse("8@-16(%rbp) 4@(%rax) -2@$-7 1@$0x41", a, USDT_MAX_ARGS),
+			 4);
+	assert_int_equal(a[0].kind, USDT_ARG_MEM);
+	assert_int_equal(a[0].value, -16);
+	assert_string_equal(a[0].reg, "rbp");
+	assert_int_equal(a[1].kind, USDT_ARG_MEM);
+	assert_int_equal(a[1].value, 0);
+	assert_int_equal(a[2].kind, USDT_ARG_CONST);
+	assert_int_equal(a[2].value, -7);
+	assert_int_equal(a[2].size, 2);
+	assert_int_equal(a[3].value, 0x41);
+	assert_int_equal(usdt_args_parse("", a, USDT_MAX_ARGS), 0);
+	assert_int_equal(usdt_args_parse("8@(%rax,%rbx,4)", a, USDT_MAX_ARGS), -ENOTSUP);
+	assert_int_equal(usdt_args_parse("8@%fs:8", a, USDT_MAX_ARGS), -ENOTSUP);
+	assert_int_equal(usdt_args_parse("3@%eax", a, USDT_MAX_ARGS), -EINVAL);
+	assert_int_equal(usdt_args_parse("-9223372036854775808@%eax", a, USDT_MAX_ARGS), -EINVAL);
+	assert_int_equal(usdt_args_parse("4@", a, USDT_MAX_ARGS), -EINVAL);
+	assert_int_equal(usdt_args_parse("4@%", a, USDT_MAX_ARGS), -EINVAL);
+	assert_int_equal(usdt_args_parse("4@8(%rax", a, USDT_MAX_ARGS), -EINVAL);
+	assert_int_equal(usdt_args_parse("4@%eax,8@%rdi", a, USDT_MAX_ARGS), -EINVAL);
+	assert_int_equal(usdt_args_parse("4@$1 4@$2", a, 1), -E2BIG);
+}
+
+/* Every spec the compiler wrote for the target parses, with the sizes the
+ * source implies: (int, pointer) and (int, long, pointer). */
+static void test_target_specs(void **state)
+{
+	struct usdt_note *notes;
+	struct usdt_arg a[USDT_MAX_ARGS];
+	int n = usdt_notes_read(target, &notes);
+
+	(void)state;
+	assert_int_equal(n, 2);
+	assert_int_equal(usdt_args_parse(find(notes, n, "guarded")->args, a, USDT_MAX_ARGS), 2);
+	assert_true(a[0].is_signed && a[0].size == 4 && !a[1].is_signed && a[1].size == 8);
+	assert_int_equal(usdt_args_parse(find(notes, n, "plain")->args, a, USDT_MAX_ARGS), 3);
+	assert_true(a[0].is_signed && a[0].size == 4 && a[1].is_signed && a[1].size == 8);
+	assert_true(!a[2].is_signed && a[2].size == 8);
+	free(notes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_probes),
-		cmocka_unit_test(test_prelink_adjustment),
-		cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_probes),	 cmocka_unit_test(test_prelink_adjustment),
+	    cmocka_unit_test(test_errors),	 cmocka_unit_test(test_arg_specs),
+	    cmocka_unit_test(test_target_specs),
 	};
 
 	return cmocka_run_group_tests_name("elfnotes", tests, setup, NULL);

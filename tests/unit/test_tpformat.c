@@ -16,40 +16,39 @@
 #include "core/tracefs.h"
 
 #define COMMON_FIELDS                                                                              \
-	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"                      \
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"                     \
 	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"                     \
 	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"             \
 	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
 
 static const char sched_switch[] =
-	"name: sched_switch\nID: 372\nformat:\n" COMMON_FIELDS
-	"\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
-	"\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;\n"
-	"\tfield:int prev_prio;\toffset:28;\tsize:4;\tsigned:1;\n"
-	"\tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;\n"
-	"\tfield:char next_comm[16];\toffset:40;\tsize:16;\tsigned:0;\n"
-	"\tfield:pid_t next_pid;\toffset:56;\tsize:4;\tsigned:1;\n"
-	"\tfield:int next_prio;\toffset:60;\tsize:4;\tsigned:1;\n\n"
-	"print fmt: \"prev_comm=%s prev_pid=%d\", REC->prev_comm, REC->prev_pid\n";
+    "name: sched_switch\nID: 372\nformat:\n" COMMON_FIELDS
+    "\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
+    "\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;\n"
+    "\tfield:int prev_prio;\toffset:28;\tsize:4;\tsigned:1;\n"
+    "\tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;\n"
+    "\tfield:char next_comm[16];\toffset:40;\tsize:16;\tsigned:0;\n"
+    "\tfield:pid_t next_pid;\toffset:56;\tsize:4;\tsigned:1;\n"
+    "\tfield:int next_prio;\toffset:60;\tsize:4;\tsigned:1;\n\n"
+    "print fmt: \"prev_comm=%s prev_pid=%d\", REC->prev_comm, REC->prev_pid\n";
 
 static const char process_exec[] =
-	"name: sched_process_exec\nID: 365\nformat:\n" COMMON_FIELDS
-	"\tfield:__data_loc char[] filename;\toffset:8;\tsize:4;\tsigned:0;\n"
-	"\tfield:pid_t pid;\toffset:12;\tsize:4;\tsigned:1;\n"
-	"\tfield:pid_t old_pid;\toffset:16;\tsize:4;\tsigned:1;\n\n"
-	"print fmt: \"filename=%s pid=%d old_pid=%d\", __get_str(filename), REC->pid, REC->old_pid\n";
+    "name: sched_process_exec\nID: 365\nformat:\n" COMMON_FIELDS
+    "\tfield:__data_loc char[] filename;\toffset:8;\tsize:4;\tsigned:0;\n"
+    "\tfield:pid_t pid;\toffset:12;\tsize:4;\tsigned:1;\n"
+    "\tfield:pid_t old_pid;\toffset:16;\tsize:4;\tsigned:1;\n\n"
+    "print fmt: \"filename=%s pid=%d old_pid=%d\", __get_str(filename), REC->pid, REC->old_pid\n";
 
 /* Shapes seen elsewhere in tracefs: byte arrays, pointers, __data_loc arrays
  * of integers, unsigned types. */
-static const char mixed[] =
-	"name: mixed\nID: 7\nformat:\n" COMMON_FIELDS
-	"\tfield:__u8 saddr[28];\toffset:8;\tsize:28;\tsigned:0;\n"
-	"\tfield:const char * name;\toffset:40;\tsize:8;\tsigned:0;\n"
-	"\tfield:__data_loc u64[] phys_addrs;\toffset:48;\tsize:4;\tsigned:0;\n"
-	"\tfield:unsigned long long bytes;\toffset:56;\tsize:8;\tsigned:0;\n"
-	"\tfield:unsigned char addr[6];\toffset:64;\tsize:6;\tsigned:0;\n"
-	"\tfield:s64 delta;\toffset:72;\tsize:8;\tsigned:1;\n\n"
-	"print fmt: \"\"\n";
+static const char mixed[] = "name: mixed\nID: 7\nformat:\n" COMMON_FIELDS
+			    "\tfield:__u8 saddr[28];\toffset:8;\tsize:28;\tsigned:0;\n"
+			    "\tfield:const char * name;\toffset:40;\tsize:8;\tsigned:0;\n"
+			    "\tfield:__data_loc u64[] phys_addrs;\toffset:48;\tsize:4;\tsigned:0;\n"
+			    "\tfield:unsigned long long bytes;\toffset:56;\tsize:8;\tsigned:0;\n"
+			    "\tfield:unsigned char addr[6];\toffset:64;\tsize:6;\tsigned:0;\n"
+			    "\tfield:s64 delta;\toffset:72;\tsize:8;\tsigned:1;\n\n"
+			    "print fmt: \"\"\n";
 
 static void test_sched_switch(void **state)
 {
@@ -127,15 +126,15 @@ static void test_mixed_shapes(void **state)
 static void test_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"name: x\nformat:\n",                          /* no ID */
-		"name: x\nID: 1\n",                            /* no format: */
-		"name: x\nID: 1\nformat:\n\tfield:int;\toffset:0;\tsize:4;\tsigned:1;\n", /* no name */
-		"name: x\nID: 1\nformat:\n\tfield:int a;\toffset:x;\tsize:4;\tsigned:1;\n",
-		"name: x\nID: 1\nformat:\n\tfield:int a;\toffset:0;\tsize:4;\n",
-		"name: x\nID: 1\nformat:\n\tfield:int a;\toffset:0;\tsize:4;\tsigned:7;\n",
-		"name: x\nID: 1\nformat:\n\tfield:char a[zz];\toffset:0;\tsize:4;\tsigned:0;\n",
-		"name: x\nID: -3\nformat:\n",
+	    "",
+	    "name: x\nformat:\n", /* no ID */
+	    "name: x\nID: 1\n",	  /* no format: */
+	    "name: x\nID: 1\nformat:\n\tfield:int;\toffset:0;\tsize:4;\tsigned:1;\n", /* no name */
+	    "name: x\nID: 1\nformat:\n\tfield:int a;\toffset:x;\tsize:4;\tsigned:1;\n",
+	    "name: x\nID: 1\nformat:\n\tfield:int a;\toffset:0;\tsize:4;\n",
+	    "name: x\nID: 1\nformat:\n\tfield:int a;\toffset:0;\tsize:4;\tsigned:7;\n",
+	    "name: x\nID: 1\nformat:\n\tfield:char a[zz];\toffset:0;\tsize:4;\tsigned:0;\n",
+	    "name: x\nID: -3\nformat:\n",
 	};
 	struct tp_format f;
 
@@ -155,7 +154,8 @@ static void test_too_many_fields(void **state)
 	used = (size_t)snprintf(text, cap, "name: wide\nID: 9\nformat:\n");
 	for (int i = 0; i <= TPFORMAT_MAX_FIELDS; i++)
 		used += (size_t)snprintf(text + used, cap - used,
-					 "\tfield:int f%d;\toffset:%d;\tsize:4;\tsigned:1;\n", i, 8 + 4 * i);
+					 "\tfield:int f%d;\toffset:%d;\tsize:4;\tsigned:1;\n", i,
+					 8 + 4 * i);
 	assert_int_equal(tpformat_parse(text, &f), -E2BIG);
 	free(text);
 }
@@ -181,9 +181,9 @@ static void test_load_live(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sched_switch),   cmocka_unit_test(test_data_loc),
-		cmocka_unit_test(test_mixed_shapes),   cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_too_many_fields), cmocka_unit_test(test_load_live),
+	    cmocka_unit_test(test_sched_switch),    cmocka_unit_test(test_data_loc),
+	    cmocka_unit_test(test_mixed_shapes),    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_too_many_fields), cmocka_unit_test(test_load_live),
 	};
 
 	return cmocka_run_group_tests_name("tpformat", tests, NULL, NULL);

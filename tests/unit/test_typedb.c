@@ -123,6 +123,11 @@ static void test_nested_pointer_chain(void **state)
 	member_type(conn, "client_ip", &m);
 	assert_int_equal(m.offset, offsetof(struct connection, client_ip));
 	assert_format(m.type, "char [46]");
+	dtype__info(dtype__pointee(m.type), &i);
+	assert_true(i.is_char);
+	dtype__info(dtype__pointee(member_type(conn, "mac", &m)), &i); /* uint8_t: a number */
+	assert_true(i.kind == DT_INT && i.size == 1 && !i.is_char && !i.is_signed);
+	assert_int_equal(m.offset, offsetof(struct connection, mac));
 	typedb__free(db);
 }
 
@@ -159,6 +164,32 @@ static void test_kinds(void **state)
 	dtype__info(typedb__find_type(db, "unsigned int"), &i);
 	assert_true(i.kind == DT_INT && !i.is_signed && i.size == sizeof(unsigned int));
 	assert_null(typedb__find_type(db, "struct no_such_struct"));
+	typedb__free(db);
+}
+
+static void test_synthetic_pointers(void **state)
+{
+	struct typedb *db = open_target("typed");
+	const struct dtype *req = typedb__find_type(db, "struct request"), *p, *pp;
+	struct dmember m;
+	struct dtype_info i;
+
+	(void)state;
+	p = typedb__find_type(db, "struct request *");
+	assert_non_null(p);
+	assert_ptr_equal(dtype__pointer_to(req), p); /* one handle per target */
+	dtype__info(p, &i);
+	assert_true(i.kind == DT_POINTER && i.size == sizeof(void *));
+	assert_ptr_equal(dtype__pointee(p), req);
+	assert_format(p, "struct request *");
+	assert_int_equal(dtype__member(p, "uri", &m), -ENOENT); /* a pointer has no members */
+	pp = typedb__find_type(db, "const char **");
+	assert_format(pp, "char **");
+	dtype__info(dtype__pointee(dtype__pointee(pp)), &i);
+	assert_true(i.kind == DT_INT && i.is_char);
+	assert_format(dtype__pointer_to(member_type(req, "matrix", &m)), "int (*)[3][4]");
+	assert_null(dtype__pointee(typedb__find_type(db, "void *")));
+	assert_null(typedb__find_type(db, "struct no_such_struct *"));
 	typedb__free(db);
 }
 
@@ -224,14 +255,12 @@ static long long read_bits(const void *base, const struct dmember *m, bool is_si
 	return (long long)unit;
 }
 
-static void test_bitfields(void **state)
+static void check_bitfields(struct typedb *db)
 {
-	struct typedb *db = open_target("typed");
 	const struct dtype *t = typedb__find_type(db, "struct flags");
 	struct flags f;
 	struct dmember m;
 
-	(void)state;
 	memset(&f, 0xa5, sizeof(f));
 	f.a = 5;
 	f.b = 19;
@@ -253,7 +282,70 @@ static void test_bitfields(void **state)
 	member_type(t, "f", &m);
 	assert_int_equal(read_bits(&f, &m, true), -2);
 	CHECK_MEMBER(t, struct flags, d);
+}
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* Writes files (name, text pairs) into a new directory, runs the build
+ * command there and opens the "prog" it made; *dir must be freed with
+ * scratch_remove. */
+static struct typedb *scratch_build(char *dir, const char *const (*files)[2], int nfiles,
+				    const char *build)
+{
+	char path[PATH_MAX];
+	struct typedb *db;
+	FILE *f;
+
+	strcpy(dir, "/tmp/test_typedb.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < nfiles; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i][0]);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(files[i][1], f);
+		fclose(f);
+	}
+	assert_int_equal(sh("cd %s && %s", dir, build), 0);
+	snprintf(path, sizeof(path), "%s/prog", dir);
+	db = typedb__open(path, NULL);
+	if (!db)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	return db;
+}
+
+static void scratch_remove(const char *dir)
+{
+	sh("rm -rf %s", dir);
+}
+
+/* DW_AT_data_bit_offset (DWARF 5, the default), then the legacy
+ * big-endian DW_AT_bit_offset that gcc writes for -gdwarf-3. */
+static void test_bitfields(void **state)
+{
+	char dir[32], build[PATH_MAX + 64];
+	struct typedb *db = open_target("typed");
+
+	(void)state;
+	check_bitfields(db);
 	typedb__free(db);
+	snprintf(build, sizeof(build),
+		 "cc -gdwarf-3 -gstrict-dwarf -O0 -o prog %s/tests/targets/typed.c",
+		 getcwd((char[PATH_MAX]){0}, PATH_MAX));
+	db = scratch_build(dir, NULL, 0, build);
+	assert_int_equal(sh("readelf --debug-dump=info %s/prog | grep -q DW_AT_bit_offset", dir),
+			 0);
+	check_bitfields(db);
+	typedb__free(db);
+	scratch_remove(dir);
 }
 
 static void test_function(void **state)
@@ -278,6 +370,10 @@ static void test_function(void **state)
 	assert_string_equal(f.params[2].name, "n");
 	assert_format(f.ret, "int");
 	assert_int_equal(typedb__find_func(db, "no_such_function", &f), -ENOENT);
+	assert_int_equal(typedb__find_func_at(db, s->addr, &f), 0); /* by address */
+	assert_string_equal(f.name, "handle_request");
+	assert_int_equal(f.nparams, 3);
+	assert_int_equal(typedb__find_func_at(db, s->addr + 1, &f), -ENOENT);
 	elf_syms__free(es);
 	typedb__free(db);
 }
@@ -295,17 +391,6 @@ static void test_debuglink(void **state)
 	assert_int_equal(typedb__find_func(db, "handle_request", &f), 0);
 	assert_int_equal(f.nparams, 3);
 	typedb__free(db);
-}
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
 }
 
 /* A copy with no debuglink, found only through --debug-dir (basename.debug). */
@@ -339,6 +424,8 @@ static void test_no_debug_info(void **state)
 	assert_int_equal(errno, ENOENT);
 	assert_null(typedb__open_pack(target("typed.nodebug")));
 	assert_int_equal(errno, ENODATA);
+	assert_null(typedb__open("tests/targets/typed.h", NULL)); /* not ELF */
+	assert_int_equal(errno, ENOEXEC);
 }
 
 /* "name value" lines from `typedxx layout`. */
@@ -413,6 +500,9 @@ static void test_cxx_method(void **state)
 	assert_format(f.params[2].type, "const char *");
 	assert_int_equal(typedb__find_func(db, f.linkage_name, &g), 0); /* mangled */
 	assert_int_equal(g.entry_pc, f.entry_pc);
+	assert_int_equal(typedb__find_func_at(db, f.entry_pc, &g), 0);
+	assert_string_equal(g.name, "srv::Handler::handle");
+	assert_string_equal(g.params[0].name, "this");
 	elf_syms__free(es);
 	typedb__free(db);
 }
@@ -437,10 +527,105 @@ static void test_pack(void **state)
 	assert_int_equal(m.offset, offsetof(request_t, hostname));
 	member_type(typedb__find_type(db, "tstring"), "val", &m);
 	assert_int_equal(m.offset, offsetof(tstring, val));
-	assert_int_equal(typedb__find_func(db, "handle_request", &f), -ENOENT);
+	/* functions of the headers come as prototypes: types, no names, no code */
+	assert_int_equal(typedb__find_func(db, "handle_request", &f), 0);
+	assert_int_equal(f.entry_pc, 0);
+	assert_int_equal(f.nparams, 3);
+	assert_ptr_equal(dtype__pointee(f.params[0].type), typedb__find_type(db, "struct request"));
+	assert_format(f.params[1].type, "const char *");
+	assert_format(f.ret, "int");
+	assert_int_equal(typedb__find_func(db, "printf", &f),
+			 -ENOENT); /* not from libc's headers */
 	typedb__free(db);
 	assert_true(typedb_build_pack(missing, 1, NULL, 0, out) < 0);
 	sh("rm -rf %s", dir);
+}
+
+struct hidden { /* as compiled into the program below */
+	long pad[3];
+	int x;
+};
+
+/* A struct only declared in the unit of the function that takes it is
+ * followed to its definition in another unit. */
+static void test_declaration_in_other_unit(void **state)
+{
+	static const char *const files[][2] = {
+	    {"a.c", "struct hidden;\nint use(struct hidden *h) { return h != 0; }\n"},
+	    {"b.c", "struct hidden { long pad[3]; int x; };\nint use(struct hidden *);\n"
+		    "int main(void) { struct hidden h = {{0}, 1}; return use(&h) + h.x; }\n"},
+	};
+	char dir[32];
+	struct typedb *db = scratch_build(dir, files, 2, "cc -g -O0 -o prog a.c b.c");
+	struct dfunc f;
+	struct dmember m;
+	const struct dtype *hidden;
+
+	(void)state;
+	assert_int_equal(typedb__find_func(db, "use", &f), 0);
+	hidden = dtype__pointee(f.params[0].type);
+	assert_int_equal(size_of(hidden), sizeof(struct hidden));
+	member_type(hidden, "x", &m);
+	assert_int_equal(m.offset, offsetof(struct hidden, x));
+	typedb__free(db);
+	scratch_remove(dir);
+}
+
+struct cxx_conn_layout { /* ns::Conn below, as a C struct of the same layout */
+	long id;
+	char name[12];
+	int port;
+};
+
+/* The same in C++: ns::Conn is only declared in the unit of Server. */
+static void test_cxx_declaration_in_other_unit(void **state)
+{
+	static const char *const files[][2] = {
+	    {"a.cc", "namespace ns { class Conn; }\nstruct Server { ns::Conn *c; int n; };\n"
+		     "int serve(Server *s) { return s->n; }\n"},
+	    {"b.cc", "namespace ns { class Conn { public: long id; char name[12]; int port; }; }\n"
+		     "struct Server { ns::Conn *c; int n; };\nint serve(Server *);\n"
+		     "int main() { ns::Conn c{}; Server s{&c, 1}; return serve(&s) + c.port; }\n"},
+	};
+	char dir[32];
+	struct typedb *db = scratch_build(dir, files, 2, "c++ -g -O0 -o prog a.cc b.cc");
+	struct dfunc f;
+	struct dmember m;
+	const struct dtype *server, *conn;
+
+	(void)state;
+	assert_int_equal(typedb__find_func(db, "serve", &f), 0);
+	server = dtype__pointee(f.params[0].type);
+	conn = dtype__pointee(member_type(server, "c", &m));
+	assert_int_equal(size_of(conn), sizeof(struct cxx_conn_layout));
+	member_type(conn, "port", &m);
+	assert_int_equal(m.offset, offsetof(struct cxx_conn_layout, port));
+	typedb__free(db);
+	scratch_remove(dir);
+}
+
+/* Anonymous namespaces add nothing to names, for types and functions alike. */
+static void test_cxx_anonymous_namespace(void **state)
+{
+	static const char *const files[][2] = {
+	    {"a.cc", "namespace { struct Local { int a; long b; };\n"
+		     "__attribute__((noinline)) int helper(Local *l) { return l->a; } }\n"
+		     "namespace outer { namespace { int inner(int x) { return x + 1; } } }\n"
+		     "int main() { Local l{}; return helper(&l) + outer::inner(1); }\n"},
+	};
+	char dir[32];
+	struct typedb *db = scratch_build(dir, files, 1, "c++ -g -O0 -o prog a.cc");
+	struct dfunc f;
+
+	(void)state;
+	assert_non_null(typedb__find_type(db, "Local"));
+	assert_int_equal(typedb__find_func(db, "helper", &f), 0);
+	assert_true(f.entry_pc != 0);
+	assert_ptr_equal(dtype__pointee(f.params[0].type), typedb__find_type(db, "Local"));
+	assert_int_equal(typedb__find_func(db, "outer::inner", &f), 0);
+	assert_string_equal(f.params[0].name, "x");
+	typedb__free(db);
+	scratch_remove(dir);
 }
 
 /* A real library: libc through /usr/lib/debug/.build-id (libc6-dbg). */
@@ -448,6 +633,8 @@ static void test_libc_build_id(void **state)
 {
 	const char *libc = "/lib/x86_64-linux-gnu/libc.so.6";
 	char *debug = syms_debug_file(libc, NULL);
+	struct elf_syms *es;
+	const struct sym *s;
 	struct typedb *db;
 	struct dmember m;
 	struct dfunc f;
@@ -461,9 +648,23 @@ static void test_libc_build_id(void **state)
 	assert_int_equal(size_of(typedb__find_type(db, "FILE")), sizeof(FILE));
 	member_type(typedb__find_type(db, "struct _IO_FILE"), "_fileno", &m);
 	assert_int_equal(m.offset, offsetof(FILE, _fileno));
+	/* printf is an alias of __printf: found through its address */
+	es = elf_syms__open(libc, NULL);
+	assert_non_null(es);
+	/* DWARF has malloc only as a declaration; the symbol leads to its code */
 	assert_int_equal(typedb__find_func(db, "malloc", &f), 0);
+	assert_string_equal(f.name, "malloc");
+	assert_int_equal(f.entry_pc, elf_syms__by_name(es, "malloc")->addr);
 	assert_int_equal(f.nparams, 1);
+	assert_string_equal(f.params[0].name, "bytes");
 	assert_non_null(f.ret);
+	assert_int_equal(typedb__find_func(db, "printf", &f), 0); /* no DWARF name at all */
+	assert_int_equal(f.entry_pc, elf_syms__by_name(es, "printf")->addr);
+	s = elf_syms__by_name(es, "printf");
+	assert_non_null(s);
+	assert_int_equal(typedb__find_func_at(db, s->addr, &f), 0);
+	assert_string_equal(f.params[0].name, "format");
+	elf_syms__free(es);
 	free(debug);
 	typedb__free(db);
 }
@@ -471,13 +672,24 @@ static void test_libc_build_id(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_struct_layout),	 cmocka_unit_test(test_nested_pointer_chain),
-		cmocka_unit_test(test_kinds),		 cmocka_unit_test(test_arrays),
-		cmocka_unit_test(test_flexible_arrays), cmocka_unit_test(test_bitfields),
-		cmocka_unit_test(test_function),	 cmocka_unit_test(test_debuglink),
-		cmocka_unit_test(test_debug_dir),	 cmocka_unit_test(test_no_debug_info),
-		cmocka_unit_test(test_cxx_class),	 cmocka_unit_test(test_cxx_method),
-		cmocka_unit_test(test_pack),		 cmocka_unit_test(test_libc_build_id),
+	    cmocka_unit_test(test_struct_layout),
+	    cmocka_unit_test(test_nested_pointer_chain),
+	    cmocka_unit_test(test_kinds),
+	    cmocka_unit_test(test_synthetic_pointers),
+	    cmocka_unit_test(test_arrays),
+	    cmocka_unit_test(test_flexible_arrays),
+	    cmocka_unit_test(test_bitfields),
+	    cmocka_unit_test(test_function),
+	    cmocka_unit_test(test_debuglink),
+	    cmocka_unit_test(test_debug_dir),
+	    cmocka_unit_test(test_no_debug_info),
+	    cmocka_unit_test(test_cxx_class),
+	    cmocka_unit_test(test_cxx_method),
+	    cmocka_unit_test(test_pack),
+	    cmocka_unit_test(test_declaration_in_other_unit),
+	    cmocka_unit_test(test_cxx_declaration_in_other_unit),
+	    cmocka_unit_test(test_cxx_anonymous_namespace),
+	    cmocka_unit_test(test_libc_build_id),
 	};
 
 	return cmocka_run_group_tests_name("typedb", tests, NULL, NULL);
