@@ -188,27 +188,27 @@ runq rqbtf "--btf FILE" "" -btf "--btf /tmp/kernel.btf"
 
 # --- stack tools: profile (perf_event sampling) sees the spinning shells,
 # offcputime (sched_switch) sees a shell blocked waiting for its sleeps
-# stacks FILE: samples (last field) of folded lines of this script's
-# subshells, whose comm is "init" (the kernel ran /init)
-stacks() { awk '/^init;/ { n += $NF } END { print n + 0 }' "$1"; }
-timeout 60 /bin/bpfscope profile -v -F 99 -d 2 -f >/tmp/prof.out 2>/tmp/prof.err
-n_prof=$(stacks /tmp/prof.out)
-[ "$n_prof" -gt 0 ]
-r=$?
-ok $r "profile: $n_prof samples in stacks of the spinning shells"
-[ $r -ne 0 ] && head -c 600 /tmp/prof.out | sed "s/^/KT: #   /"
-cap profile "$(mech_of prof on_sample)" "$(result $r)"
+# stack_tool NAME PROGRAM WHAT ARGS...: a 2 s run of a folded-stack tool
+# must count something in stacks of this script's subshells, whose comm is
+# "init" (the kernel ran /init)
+stack_tool() {
+	name=$1 prog=$2 what=$3
+	shift 3
+	timeout 60 /bin/bpfscope "$@" -v -d 2 -f >"/tmp/$name.out" 2>"/tmp/$name.err"
+	total=$(awk '/^init;/ { n += $NF } END { print n + 0 }' "/tmp/$name.out")
+	[ "$total" -gt 0 ]
+	r=$?
+	ok $r "$1: $total $what"
+	[ $r -ne 0 ] && head -c 600 "/tmp/$name.out" | sed "s/^/KT: #   /"
+	cap "$1" "$(mech_of "$name" "$prog")" "$(result $r)"
+}
+stack_tool prof on_sample "samples in stacks of the spinning shells" profile -F 99
 kill $s1 $s2
 (while :; do sleep 0.1; done) &
 sleeper=$!
-timeout 60 /bin/bpfscope offcputime -v -d 2 -f >/tmp/offcpu.out 2>/tmp/offcpu.err
+stack_tool offcpu sched_switch "us off CPU in stacks of shells waiting (for sleeps, for bpfscope)" \
+	offcputime
 kill $sleeper
-n_off=$(stacks /tmp/offcpu.out)
-[ "$n_off" -gt 0 ]
-r=$?
-ok $r "offcputime: ${n_off} us off CPU in stacks of the shell waiting for its sleeps"
-[ $r -ne 0 ] && head -c 600 /tmp/offcpu.out | sed "s/^/KT: #   /"
-cap offcputime "$(mech_of offcpu sched_switch)" "$(result $r)"
 
 say "1..$n"
 say "done"
