@@ -4,6 +4,8 @@
 #   make test       install deps, build, run unit + integration tests (root for integration)
 #   make sanitize   the same tests against an ASan+UBSan build in build-asan/
 #   make demo       install deps, build, run the demonstration
+#   make kernel-test  boot Debian's 5.10, 6.1 and 6.12 kernels under qemu and run the
+#                   guest tests there (root); writes docs/kernels.md
 #   make lint       clang-format check + cppcheck
 #   make fuzz       build the libFuzzer targets of tests/fuzz and run each FUZZ_SECONDS (20)
 #
@@ -53,7 +55,7 @@ TARGET_CXX_BINS := $(patsubst tests/targets/%.cc,$(BUILD)/targets/%,$(TARGET_CXX
 DEBUG_VARIANTS := $(foreach v,stripped debug nodebug,$(BUILD)/targets/typed.$(v)) \
 	$(BUILD)/targets/trace_target.stripped
 
-.PHONY: all deps test test-unit test-integ sanitize demo lint format clean check-tools fuzz
+.PHONY: all deps test test-unit test-integ sanitize demo kernel-test lint format clean check-tools fuzz
 
 all: $(BUILD)/bpfscope
 
@@ -145,6 +147,10 @@ sanitize: deps
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bpfscope $(TARGET_BINS)
 	@BUILD=$(BUILD) scripts/demo.sh
+
+kernel-test: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bpfscope
+	@BUILD=$(BUILD) scripts/kernel-test.sh
 
 lint: deps
 	@scripts/lint.sh

@@ -16,6 +16,8 @@ PKGS=(
 	# tests: C++ targets, type packs from Apache's headers, libc's debug file
 	g++ binutils apache2-dev libapr1-dev libaprutil1-dev libc6-dbg
 	iptables libnetfilter-queue-dev sqlite3
+	# kernel matrix (make kernel-test): qemu boots Debian kernels with a busybox initramfs
+	qemu-system-x86 busybox-static cpio xz-utils zstd gzip
 	# lint
 	clang-format cppcheck
 )

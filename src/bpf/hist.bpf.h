@@ -29,8 +29,11 @@ static __always_inline void hist_add_log2(struct hist *h, __u64 v)
 {
 	__u32 slot = hist_log2_slot(v);
 
-	if (slot < HIST_SLOTS)
-		h->slots[slot]++;
+	/* The verifier before ~6.8 loses the bound that hist_log2_slot's clamp
+	 * puts on a copy of slot (6.1: "unbounded memory access"); a mask the
+	 * compiler cannot drop gives it one it can see. */
+	barrier_var(slot);
+	h->slots[slot & (HIST_SLOTS - 1)]++;
 }
 
 #endif

@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -226,6 +227,20 @@ static bool probe_one(enum feature f, struct feature_state *st)
 	}
 }
 
+/* BPFSCOPE_DISABLE_FEATURES=tp_btf,fentry makes those features count as
+ * missing, so the fallback paths can be exercised (and compared with the
+ * preferred ones) on kernels that have everything. */
+static bool disabled_by_env(enum feature f, struct feature_state *st)
+{
+	const char *list = getenv("BPFSCOPE_DISABLE_FEATURES");
+	size_t len = strlen(names[f]);
+
+	for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',')
+		if (!strncmp(p, names[f], len) && (p[len] == ',' || !p[len]))
+			return !say(st, false, "%s", "disabled by BPFSCOPE_DISABLE_FEATURES");
+	return false;
+}
+
 bool feature_has(enum feature f)
 {
 	struct feature_state *st;
@@ -235,7 +250,7 @@ bool feature_has(enum feature f)
 	st = &states[f];
 	if (!st->probed) {
 		st->probed = true;
-		st->present = probe_one(f, st);
+		st->present = !disabled_by_env(f, st) && probe_one(f, st);
 	}
 	return st->present;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/features.h"
@@ -36,22 +37,34 @@ static const struct {
 static char captured[16384];
 static size_t captured_len;
 
+static void capture(const char *text, size_t len)
+{
+	if (len >= sizeof(captured)) { /* keep the end: the verifier's complaint */
+		text += len - (sizeof(captured) - 1);
+		len = sizeof(captured) - 1;
+	}
+	if (captured_len + len >= sizeof(captured))
+		captured_len = 0; /* keep the most recent part */
+	memcpy(captured + captured_len, text, len);
+	captured_len += len;
+	captured[captured_len] = 0;
+}
+
+/* libbpf prints a whole verifier log in one call: format it without a
+ * length limit, or the verifier's last line (what went wrong) is lost. */
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	char *text = NULL;
+	int n = vasprintf(&text, fmt, ap);
 
-	if (n > 0) {
-		size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-
-		if (captured_len + len >= sizeof(captured))
-			captured_len = 0; /* keep the most recent part */
-		memcpy(captured + captured_len, line, len);
-		captured_len += len;
-		captured[captured_len] = 0;
+	if (n <= 0) {
+		free(text);
+		return 0;
 	}
+	capture(text, (size_t)n);
 	if (log_verbosity >= 2 || (log_verbosity >= 1 && level == LIBBPF_WARN))
-		fputs(line, stderr);
+		fputs(text, stderr);
+	free(text);
 	return 0;
 }
 
@@ -134,32 +147,62 @@ static int rank(const struct bpf_program *prog)
 	return si < 0 ? MECH_OTHER : (int)sections[si].mech;
 }
 
-/* Keeps the best usable variant of the handler that prog belongs to. */
+static bool same_handler(const struct bpf_program *p, const char *name, size_t len)
+{
+	const char *pn = bpf_program__name(p);
+
+	return handler_len(pn) == len && !strncmp(pn, name, len);
+}
+
+static bool is_optional(const struct bpf_program *p, size_t len)
+{
+	return strstr(bpf_program__name(p) + len, "optional") != NULL;
+}
+
+/* A mechanism serves a handler when every one of the handler's programs of
+ * that mechanism can attach, "optional" ones excepted, and at least one can. */
+static bool mech_serves(struct bpf_object *obj, const char *name, size_t len, int mech)
+{
+	struct bpf_program *p;
+	int attachable = 0;
+
+	bpf_object__for_each_program(p, obj) {
+		if (!same_handler(p, name, len) || rank(p) != mech)
+			continue;
+		if (usable(p))
+			attachable++;
+		else if (!is_optional(p, len))
+			return false;
+	}
+	return attachable > 0;
+}
+
+/* Keeps the programs of the best mechanism that serves the handler prog
+ * belongs to (one fexit program, or the enter/exit tracepoint programs that
+ * do the same job together). */
 static int choose_variant(struct bpf_object *obj, const struct bpf_program *first)
 {
 	const char *name = bpf_program__name(first);
 	size_t len = handler_len(name);
-	struct bpf_program *p, *best = NULL;
+	struct bpf_program *p;
+	bool all_optional = true;
+	int best = -1;
 
 	bpf_object__for_each_program(p, obj) {
-		const char *pn = bpf_program__name(p);
-
-		if (handler_len(pn) != len || strncmp(pn, name, len))
+		if (!same_handler(p, name, len))
 			continue;
-		if (usable(p) && (!best || rank(p) < rank(best)))
-			best = p;
+		all_optional = all_optional && is_optional(p, len);
+		if ((best < 0 || rank(p) < best) && mech_serves(obj, name, len, rank(p)))
+			best = rank(p);
 	}
-	bpf_object__for_each_program(p, obj) {
-		const char *pn = bpf_program__name(p);
-
-		if (handler_len(pn) == len && !strncmp(pn, name, len))
-			bpf_program__set_autoload(p, p == best);
-	}
-	if (!best && strstr(name + len, "optional")) {
+	bpf_object__for_each_program(p, obj)
+		if (same_handler(p, name, len))
+			bpf_program__set_autoload(p, rank(p) == best && usable(p));
+	if (best < 0 && all_optional) {
 		log_info("'%.*s' has no target on this kernel; skipped", (int)len, name);
 		return 0;
 	}
-	if (!best) {
+	if (best < 0) {
 		log_error("no way to attach '%.*s' on this kernel (see 'bpfscope features')", (int)len,
 			  name);
 		return -ENOTSUP;

@@ -1,13 +1,16 @@
 /* Loading and attaching BPF skeletons with per-feature fallback.
  *
  * A BPF file may offer one handler in several variants, named
- * <handler>__<mechanism> (e.g. on_switch__tp_btf, on_switch__raw_tp). Before
- * load, the loader keeps exactly one variant per handler: the most capable
- * mechanism that the feature table says works here and whose attach target
- * exists on this kernel (the tracepoint, the BTF type, the function). Programs
- * without "__" in their name are always kept. A handler whose variant name
- * contains "optional" (open_enter__optional) is dropped quietly when none of
- * its variants can attach, e.g. sys_enter_open, which arm64 lacks.
+ * <handler>__<variant> (e.g. on_switch__tp_btf, on_switch__raw_tp). Before
+ * load, the loader keeps one mechanism per handler: the most capable one that
+ * the feature table says works here and whose attach targets exist on this
+ * kernel (the tracepoint, the BTF type, the function). A mechanism may need
+ * several programs to do a handler's job (open__fexit alone, or the four
+ * tracepoint programs open__openat_enter, open__openat_exit, ...): it is
+ * chosen only when all of them can attach, and then all are kept. Programs
+ * without "__" in their name are always kept. A program whose variant name
+ * contains "optional" (open__open_enter_optional) is dropped quietly when it
+ * cannot attach, e.g. sys_enter_open, which arm64 lacks.
  *
  * libbpf's log goes through one callback: silent by default, libbpf warnings
  * with -v, everything with -vv. A verifier rejection is summarised as one

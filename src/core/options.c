@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/kbtf.h"
 #include "core/log.h"
 
 #define MAX_OPTS 64
@@ -98,16 +99,20 @@ static struct opt_def common_defs[] = {
 	{ "interval", 'i', OPT_DOUBLE, NULL, "SECONDS", "print aggregates every SECONDS", 0.01, 1e9 },
 	{ "output", 'o', OPT_CUSTOM, NULL, "FORMAT", "output format: text (default) or json lines",
 	  0, 0, parse_format },
+	{ "btf", 0, OPT_CUSTOM, NULL, "FILE",
+	  "kernel BTF for a kernel without /sys/kernel/btf/vmlinux (see docs/kernels.md)", 0, 0,
+	  kbtf_parse_option },
 	{ "verbose", 'v', OPT_COUNT, NULL, NULL, "more diagnostics (-vv: libbpf and verifier logs)" },
 	{ "help", 'h', OPT_FLAG, NULL, NULL, "show this help" },
 };
-static const unsigned common_bits[] = { COMMON_PID, COMMON_COMM, COMMON_CGROUP, COMMON_DURATION,
-					COMMON_INTERVAL, COMMON_OUTPUT, ~0u, ~0u };
+static const unsigned common_bits[] = { COMMON_PID,	 COMMON_COMM,	COMMON_CGROUP,
+					COMMON_DURATION, COMMON_INTERVAL, COMMON_OUTPUT,
+					COMMON_BTF,	 ~0u,		~0u };
 
 static void bind_common(struct common_opts *c)
 {
-	void *dests[] = { &c->pid,	&c->comm,   &c->cgroup,	 &c->duration,
-			  &c->interval, &c->format, &c->verbose, &c->help };
+	void *dests[] = { &c->pid,    &c->comm, &c->cgroup,  &c->duration, &c->interval,
+			  &c->format, &c->btf,  &c->verbose, &c->help };
 
 	for (size_t i = 0; i < sizeof(dests) / sizeof(dests[0]); i++)
 		common_defs[i].dest = dests[i];

@@ -45,6 +45,7 @@ struct common_opts {
 	enum out_format format;
 	int verbose;
 	bool help;
+	const char *btf;    /* --btf: kernel BTF file for CO-RE, NULL: the kernel's own */
 };
 
 enum {
@@ -56,6 +57,9 @@ enum {
 	COMMON_OUTPUT = 1 << 5,
 	COMMON_TARGET = COMMON_PID | COMMON_COMM | COMMON_CGROUP,
 	COMMON_ALL = (1 << 6) - 1,
+	/* --btf FILE (core/kbtf.h): only for tools that open their skeleton
+	 * with it, so it is not part of COMMON_ALL. */
+	COMMON_BTF = 1 << 6,
 };
 
 struct cmd_spec {

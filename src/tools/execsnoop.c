@@ -21,7 +21,7 @@ static const struct cmd_spec spec = {
 	.name = "execsnoop",
 	.summary = "trace new processes (exec) with argv and return code",
 	.opts = options,
-	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT | COMMON_BTF,
 	.max_args = 0,
 };
 
@@ -64,7 +64,9 @@ static int on_event(void *ctx, const void *data, size_t size)
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct execsnoop_bpf *skel = execsnoop_bpf__open();
+	struct bpf_object_open_opts open_opts = { .sz = sizeof(open_opts),
+						  .btf_custom_path = opts->btf };
+	struct execsnoop_bpf *skel = execsnoop_bpf__open_opts(&open_opts);
 	struct session s = { 0 };
 	struct out *out = NULL;
 	int err;

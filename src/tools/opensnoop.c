@@ -23,7 +23,7 @@ static const struct cmd_spec spec = {
 	.name = "opensnoop",
 	.summary = "trace file opens with flags, path, and fd or error",
 	.opts = options,
-	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT | COMMON_BTF,
 	.max_args = 0,
 };
 
@@ -75,7 +75,9 @@ static int on_event(void *ctx, const void *data, size_t size)
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct opensnoop_bpf *skel = opensnoop_bpf__open();
+	struct bpf_object_open_opts open_opts = { .sz = sizeof(open_opts),
+						  .btf_custom_path = opts->btf };
+	struct opensnoop_bpf *skel = opensnoop_bpf__open_opts(&open_opts);
 	struct session s = { 0 };
 	struct out *out = NULL;
 	int err;

@@ -27,7 +27,7 @@ static const struct cmd_spec spec = {
 	.name = "runqlat",
 	.summary = "histogram of run-queue latency (wakeup to running)",
 	.opts = options,
-	.common = COMMON_ALL,
+	.common = COMMON_ALL | COMMON_BTF,
 	.max_args = 0,
 };
 
@@ -99,7 +99,9 @@ static int print_hists(void *ctx)
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct runqlat_bpf *skel = runqlat_bpf__open();
+	struct bpf_object_open_opts open_opts = { .sz = sizeof(open_opts),
+						  .btf_custom_path = opts->btf };
+	struct runqlat_bpf *skel = runqlat_bpf__open_opts(&open_opts);
 	struct printer printer = { skel, opts->format, libbpf_num_possible_cpus() };
 	struct session s = { 0 };
 	int err;

@@ -1,0 +1,215 @@
+#!/bin/sh
+# /init of a kernel-test guest (busybox sh, initramfs only, no disk, one CPU
+# under qemu's TCG emulation). It runs bpfscope against real processes on the
+# booted kernel and prints, on the serial console:
+#   "KT: ok N - ..." / "KT: not ok N - ..."   TAP lines, renumbered by the host
+#   "KTROW feature NAME yes|no DETAIL"        the feature table
+#   "KTROW cap NAME MECHANISM ok|fail"        what each capability used
+#   "KT: done"                                the guest finished
+# scripts/kernel-test.sh collects them and writes docs/kernels.md.
+#
+# User space runs 15-20x slower here than on the host: every wait is
+# bounded and generous, nothing is timed, and the work per test is one or two
+# provoked events whose values the test chooses and then finds in the output.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+# 64 KiB on 5.10: libbpf must raise it (no memcg accounting of BPF memory)
+echo "KT: # RLIMIT_MEMLOCK at start: $(ulimit -l) KiB"
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+# tracefs stays unmounted on purpose: bpfscope must mount it itself.
+
+n=0
+failed=0
+tag="kt$$"
+say() { echo "KT: $*"; }
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then say "ok $n - $2"; else
+		say "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+show() { sed 's/^/KT: #   /' "$1" | head -"${2:-15}"; }
+cap() { echo "KTROW cap $1 $2 $3"; }
+result() { [ "$1" -eq 0 ] && echo ok || echo fail; }
+
+# wait_for FILE PATTERN [TENTHS]: bounded poll
+wait_for() {
+	i=0
+	while [ $i -lt "${3:-300}" ]; do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# start NAME ARGS...: bpfscope in the background until it has attached
+start() {
+	name=$1
+	shift
+	/bin/bpfscope "$@" >"/tmp/$name.out" 2>"/tmp/$name.err" &
+	BPID=$!
+	wait_for "/tmp/$name.err" 'tracing, Ctrl-C to end' 600 && return 0
+	say "# bpfscope $* did not start:"
+	show "/tmp/$name.err"
+	return 1
+}
+
+stop() {
+	kill -INT "$BPID" 2>/dev/null
+	i=0
+	while kill -0 "$BPID" 2>/dev/null && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait "$BPID" 2>/dev/null
+}
+
+# The mechanism -v reported for a program ("attached via tp_btf").
+mech_of() { sed -n "s/.*$2[a-z_]*: attached via \([a-z_]*\).*/\1/p" "/tmp/$1.err" | head -1; }
+
+say "# kernel $(uname -r)"
+
+# --- features: the table, and the basics every tool needs
+/bin/bpfscope features -o json >/tmp/features.json 2>/tmp/features.err
+ok $? "features: exits 0"
+sed -n 's/{"feature":"\([^"]*\)","available":\([a-z]*\),"detail":"\(.*\)"}/KTROW feature \1 \2 \3/p' \
+	/tmp/features.json | sed 's/ true / yes /; s/ false / no /'
+# Debian's 5.10+ kernels have all of these: a probe answering "no" here
+# would silently switch off an upgrade path.
+for f in btf ringbuf tracepoint raw_tp tp_btf fentry kprobe uprobe perf_event; do
+	grep -q "\"feature\":\"$f\",\"available\":true" /tmp/features.json
+	ok $? "features: $f available"
+done
+
+# --- execsnoop (tracepoints): a unique argv, and a failed exec (ENOENT)
+if start exec execsnoop -v; then
+	/bin/true "$tag" second-arg
+	sh -c "exec /nonexistent-$tag" 2>/dev/null
+	wait_for /tmp/exec.out "nonexistent-$tag"
+	stop
+fi
+line=$(grep -- "/bin/true $tag second-arg" /tmp/exec.out)
+set -- $line
+[ "$2" = true ] && [ "$4" = "$$" ] && [ "$5" = 0 ]
+r=$?
+ok $r "execsnoop: /bin/true $tag reported with comm true, ppid $$, ret 0 (got: $line)"
+[ $r -ne 0 ] && show /tmp/exec.err
+grep -q -- " -2 /nonexistent-$tag" /tmp/exec.out
+r2=$?
+ok $r2 "execsnoop: failed exec reported with ret -2"
+cap execsnoop "$(mech_of exec execve_exit)" "$(result $((r + r2)))"
+
+# --- opensnoop (default mechanism): a missing file and an existing one
+opens() {
+	cat "/tmp/missing-$tag" 2>/dev/null
+	cat "/tmp/present-$tag" >/dev/null
+}
+echo data >"/tmp/present-$tag"
+# check_opens NAME LABEL: the two opens of opens(), as the test made them
+check_opens() {
+	grep -q "\"comm\":\"cat\",\"fd\":-1,\"errno\":\"ENOENT\",\"flags\":\"O_RDONLY[^\"]*\",\"path\":\"/tmp/missing-$tag\"" \
+		"/tmp/$1.out"
+	r1=$?
+	ok $r1 "opensnoop $2: open of a missing file reported with ENOENT, O_RDONLY and its path"
+	grep -q "\"comm\":\"cat\",\"fd\":[0-9][0-9]*,\"errno\":\"0\",\"flags\":\"O_RDONLY[^\"]*\",\"path\":\"/tmp/present-$tag\"" \
+		"/tmp/$1.out"
+	r2=$?
+	ok $r2 "opensnoop $2: successful open reported with its fd"
+	[ $((r1 + r2)) -eq 0 ] || tail -8 "/tmp/$1.err" | sed "s/^/KT: #   /"
+	return $((r1 + r2))
+}
+# normalized: the fields that must not depend on the mechanism
+fields() { sed -n "s/.*\"comm\":\"cat\",\"fd\":\([-0-9]*\),\"errno\":\(\"[A-Z0-9]*\"\),\"flags\":\(\"[A-Z_|]*\"\),\"path\":\"\([^\"]*$tag\)\".*/\1 \2 \3 \4/p" "/tmp/$1.out"; }
+if start open opensnoop -v -c cat -o json; then
+	opens
+	wait_for /tmp/open.out "present-$tag"
+	stop
+fi
+check_opens open default
+r=$?
+omech=$(mech_of open "open[a-z0-9_]*")
+cap opensnoop "$omech" "$(result $r)"
+
+# --- the kprobe/fentry upgrade path gives the answers of the tracepoint path
+if [ "$omech" != tracepoint ] && [ -n "$omech" ]; then
+	if BPFSCOPE_DISABLE_FEATURES=fentry,kprobe start opentp opensnoop -v -c cat -o json; then
+		opens
+		wait_for /tmp/opentp.out "present-$tag"
+		stop
+	fi
+	! grep -q 'open__.*attached via tracepoint' /tmp/open.err
+	ok $? "opensnoop: with $omech, none of the tracepoint programs is attached"
+	check_opens opentp "tracepoint fallback"
+	r=$?
+	fields open >/tmp/open.fields
+	fields opentp >/tmp/opentp.fields
+	[ "$(wc -l </tmp/open.fields)" -eq 2 ] && cmp -s /tmp/open.fields /tmp/opentp.fields
+	r2=$?
+	ok $r2 "opensnoop: $omech and tracepoint paths report the same fd, errno, flags and paths"
+	sed "s/^/KT: #   $omech: /" /tmp/open.fields
+	sed "s/^/KT: #   tracepoint: /" /tmp/opentp.fields
+	cap opensnoop-fallback "$(mech_of opentp "open[a-z0-9_]*")" "$(result $((r + r2)))"
+fi
+
+# --- runqlat: tp_btf where present, and raw_tp forced; two spinners on one CPU
+spin() { while :; do :; done; }
+spin &
+s1=$!
+spin &
+s2=$!
+# runq NAME LABEL [ENV [ROW-SUFFIX [ARGS]]]: a 2 s histogram must have samples
+runq() {
+	timeout 60 env $3 /bin/bpfscope runqlat -v -o json -d 2 $5 >"/tmp/$1.out" 2>"/tmp/$1.err"
+	rc=$?
+	count=$(sed -n 's/.*"hist":{"unit":"[a-z]*","count":\([0-9]*\).*/\1/p' "/tmp/$1.out" | head -1)
+	[ $rc -eq 0 ] && [ "${count:-0}" -gt 20 ]
+	r=$?
+	ok $r "runqlat $2: exits 0 with ${count:-no} run-queue samples (> 20 expected: two spinners on one CPU)"
+	[ $r -ne 0 ] && tail -8 "/tmp/$1.err" | sed "s/^/KT: #   /"
+	mech=$(mech_of "$1" sched_switch)
+	cap "runqlat$4" "$mech" "$(result $r)"
+}
+runq rq default
+[ "$mech" = tp_btf ] || grep -q '"feature":"tp_btf","available":false' /tmp/features.json
+ok $? "runqlat: uses tp_btf where the kernel has it (got $mech)"
+runq rqraw "raw_tp fallback" BPFSCOPE_DISABLE_FEATURES=tp_btf -raw_tp
+[ "$mech" = raw_tp ]
+ok $? "runqlat: raw_tp chosen when tp_btf is unavailable (got $mech)"
+# --btf: CO-RE against a file (here a copy of this kernel's own BTF)
+timeout 30 cp /sys/kernel/btf/vmlinux /tmp/kernel.btf
+say "# --btf file: a copy of /sys/kernel/btf/vmlinux, $(wc -c </tmp/kernel.btf) bytes"
+runq rqbtf "--btf FILE" "" -btf "--btf /tmp/kernel.btf"
+
+# --- stack tools: profile (perf_event sampling) sees the spinning shells,
+# offcputime (sched_switch) sees a shell blocked waiting for its sleeps
+# stack_tool NAME PROGRAM WHAT ARGS...: a 2 s run of a folded-stack tool
+# must count something in stacks of this script's subshells, whose comm is
+# "init" (the kernel ran /init)
+stack_tool() {
+	name=$1 prog=$2 what=$3
+	shift 3
+	timeout 60 /bin/bpfscope "$@" -v -d 2 -f >"/tmp/$name.out" 2>"/tmp/$name.err"
+	total=$(awk '/^init;/ { n += $NF } END { print n + 0 }' "/tmp/$name.out")
+	[ "$total" -gt 0 ]
+	r=$?
+	ok $r "$1: $total $what"
+	[ $r -ne 0 ] && head -c 600 "/tmp/$name.out" | sed "s/^/KT: #   /"
+	cap "$1" "$(mech_of "$name" "$prog")" "$(result $r)"
+}
+stack_tool prof on_sample "samples in stacks of the spinning shells" profile -F 99
+kill $s1 $s2
+(while :; do sleep 0.1; done) &
+sleeper=$!
+stack_tool offcpu sched_switch "us off CPU in stacks of shells waiting (for sleeps, for bpfscope)" \
+	offcputime
+kill $sleeper
+
+say "1..$n"
+say "done"
+poweroff -f
