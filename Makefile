@@ -100,6 +100,7 @@ $(BUILD)/targets/%: tests/targets/%.c
 
 # Targets that need more than libc (tests/integ/net.sh: NFQUEUE delayer).
 TARGET_LIBS_nfqdelay := -lnetfilter_queue
+TARGET_LIBS_mc_client := -lmemcached
 
 $(BUILD)/targets/%: tests/targets/%.cc
 	@mkdir -p $(@D)

@@ -10,6 +10,7 @@ PKGS=(
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
 	libjson-c-dev libiberty-dev libsqlite3-dev
 	# tests
+	memcached libmemcached-dev # a real library and server for trace tests
 	libcmocka-dev perl jq iproute2 procps util-linux coreutils python3
 	libxml2-utils nodejs # xmllint and node check the flame graph SVG and its script
 	systemtap-sdt-dev # <sys/sdt.h> for tests/targets/usdt_target.c
