@@ -1,0 +1,30 @@
+/* User side of keyed histograms (bpf/keyhist.h): sum each key's per-CPU
+ * copies, visit keys in ascending order, optionally clear the map for the
+ * next interval, and print one histogram as text or a JSON line. */
+#ifndef BPFSCOPE_CORE_KEYHIST_H
+#define BPFSCOPE_CORE_KEYHIST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/hist.h"
+#include "core/options.h"
+
+struct json_object;
+
+typedef void (*keyhist_fn)(void *ctx, uint32_t key, const char *label, const uint64_t *slots);
+
+/* Calls fn once per key with slots summed over CPUs (HIST_SLOTS entries) and
+ * the first non-empty label. Clears the map afterwards when clear is set.
+ * Returns the number of keys, or a negative errno. */
+int keyhist_collect(int map_fd, bool clear, keyhist_fn fn, void *ctx);
+
+/* Text: an optional heading line, then the histogram. JSON: keys (may be
+ * NULL; ownership taken) plus "hist" as one line. */
+void keyhist_emit(enum out_format format, const char *heading, struct json_object *keys,
+		  const struct hist_view *view);
+
+/* The interval time stamp line of text output ("\nHH:MM:SS.us"). */
+void keyhist_time_line(enum out_format format);
+
+#endif
