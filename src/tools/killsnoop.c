@@ -1,0 +1,112 @@
+/* bpfscope killsnoop: signals sent with kill/tkill/tgkill, with the result. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bpf/killsnoop.h"
+#include "core/clock.h"
+#include "core/cmd.h"
+#include "core/log.h"
+#include "core/output.h"
+#include "core/session.h"
+#include "killsnoop.skel.h"
+
+static bool failed_only;
+static int only_sig;
+
+/* "9", "KILL", "SIGKILL" (any case) */
+static int parse_signal(const char *arg, void *dest)
+{
+	const char *name = strncasecmp(arg, "SIG", 3) ? arg : arg + 3;
+	long long n;
+
+	if (!parse_int(arg, 1, SIGRTMAX, &n)) {
+		*(int *)dest = n;
+		return 0;
+	}
+	for (int sig = 1; sig < SIGRTMIN; sig++) {
+		if (sigabbrev_np(sig) && !strcasecmp(sigabbrev_np(sig), name)) {
+			*(int *)dest = sig;
+			return 0;
+		}
+	}
+	log_error("-s: unknown signal '%s'", arg);
+	return -1;
+}
+
+static const struct opt_def options[] = {
+	{ "failed", 'x', OPT_FLAG, &failed_only, NULL, "show only failed calls" },
+	{ "signal", 's', OPT_CUSTOM, &only_sig, "SIG", "only this signal (number or name: 9, KILL, SIGKILL)",
+	  0, 0, parse_signal },
+	{ 0 },
+};
+
+static const struct cmd_spec spec = {
+	.name = "killsnoop",
+	.summary = "trace signals sent by kill, tkill and tgkill, with the result",
+	.details = "-p/-c/--cgroup select the sender.",
+	.opts = options,
+	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+	.max_args = 0,
+};
+
+static const struct out_col columns[] = {
+	{ "time", "TIME", -15 },  { "pid", "PID", 7 },	  { "comm", "COMM", -16 },
+	{ "call", "CALL", -6 },	  { "sig", "SIG", 4 },	  { "signal", "NAME", -7 },
+	{ "target", "TPID", 7 },  { "result", "RESULT", 0 },
+};
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	static const char *const calls[] = { "kill", "tkill", "tgkill" };
+	const struct kill_event *e = data;
+	struct out *out = ctx;
+
+	if (size < sizeof(*e))
+		return 0;
+	out__row_begin(out);
+	out__time(out, clock_mono_to_wall(e->ts_ns));
+	out__u64(out, e->pid);
+	out__str(out, e->comm);
+	out__str(out, e->call < 3 ? calls[e->call] : "?");
+	out__i64(out, e->sig);
+	out__str(out, e->sig ? sigabbrev_np(e->sig) ?: "?" : "0");
+	out__i64(out, e->target);
+	out__str(out, e->ret >= 0 ? "0" : strerrorname_np(-e->ret) ?: "?");
+	out__row_end(out);
+	return 0;
+}
+
+static int run(const struct common_opts *opts, int argc, char **argv)
+{
+	struct killsnoop_bpf *skel = killsnoop_bpf__open();
+	struct session s = { 0 };
+	struct out *out = NULL;
+	int err;
+
+	(void)argc;
+	(void)argv;
+	if (!skel) {
+		log_error("cannot open BPF object");
+		return 1;
+	}
+	skel->rodata->failed_only = failed_only;
+	skel->rodata->only_sig = only_sig;
+	err = session_start(&s, skel->skeleton, opts);
+	if (!err) {
+		out = out__new(stdout, opts->format, columns, sizeof(columns) / sizeof(columns[0]));
+		err = session_events(&s, on_event, out);
+	}
+	if (!err) {
+		out__header(out);
+		err = session_run(&s, NULL, NULL);
+	}
+	session_end(&s);
+	out__free(out);
+	killsnoop_bpf__destroy(skel);
+	return err ? 1 : 0;
+}
+
+static const struct command cmd_killsnoop = { &spec, run, true };
+REGISTER_COMMAND(cmd_killsnoop);
