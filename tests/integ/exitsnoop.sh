@@ -39,7 +39,7 @@ bad=$!
 wait $bad
 wait_for "$TMP/failed.out" "\"pid\":$bad"
 stop_bpfscope
-jq -e "select(.pid == $bad) | .code == 7" "$TMP/failed.out" >/dev/null &&
+jq -se "map(select(.pid == $bad)) | .[0].code == 7" "$TMP/failed.out" >/dev/null &&
 	! grep -q "\"pid\":$clean," "$TMP/failed.out"
 ok $? "-x: exit 7 of $bad shown, clean exit of $clean not"
 
