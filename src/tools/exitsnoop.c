@@ -8,7 +8,7 @@
 #include "core/cmd.h"
 #include "core/log.h"
 #include "core/output.h"
-#include "core/session.h"
+#include "core/snoop.h"
 #include "exitsnoop.skel.h"
 
 static bool failed_only, with_threads;
@@ -45,15 +45,15 @@ static void describe(char *buf, size_t len, __u32 status)
 			 status & 0x80 ? ", core dumped" : "");
 }
 
-static int on_event(void *ctx, const void *data, size_t size)
+static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 {
 	const struct exit_event *e = data;
-	struct out *out = ctx;
 	int sig = e->exit_code & 0x7f;
 	char what[64];
 
+	(void)ctx;
 	if (size < sizeof(*e))
-		return 0;
+		return;
 	describe(what, sizeof(what), e->exit_code);
 	out__row_begin(out);
 	out__time(out, clock_mono_to_wall(e->ts_ns));
@@ -66,15 +66,12 @@ static int on_event(void *ctx, const void *data, size_t size)
 	out__str(out, sig ? sigabbrev_np(sig) ?: "?" : "");
 	out__str(out, what);
 	out__row_end(out);
-	return 0;
 }
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
 	struct exitsnoop_bpf *skel = exitsnoop_bpf__open();
-	struct session s = { 0 };
-	struct out *out = NULL;
-	int err;
+	int rc;
 
 	(void)argc;
 	(void)argv;
@@ -84,19 +81,10 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	}
 	skel->rodata->failed_only = failed_only;
 	skel->rodata->with_threads = with_threads;
-	err = session_start(&s, skel->skeleton, opts);
-	if (!err) {
-		out = out__new(stdout, opts->format, columns, sizeof(columns) / sizeof(columns[0]));
-		err = session_events(&s, on_event, out);
-	}
-	if (!err) {
-		out__header(out);
-		err = session_run(&s, NULL, NULL);
-	}
-	session_end(&s);
-	out__free(out);
+	rc = snoop_run(skel->skeleton, opts, columns, sizeof(columns) / sizeof(columns[0]), on_event,
+		       NULL);
 	exitsnoop_bpf__destroy(skel);
-	return err ? 1 : 0;
+	return rc;
 }
 
 static const struct command cmd_exitsnoop = { &spec, run, true };

@@ -9,7 +9,7 @@
 #include "core/cmd.h"
 #include "core/log.h"
 #include "core/output.h"
-#include "core/session.h"
+#include "core/snoop.h"
 #include "killsnoop.skel.h"
 
 static bool failed_only;
@@ -57,14 +57,14 @@ static const struct out_col columns[] = {
 	{ "target", "TPID", 7 },  { "result", "RESULT", 0 },
 };
 
-static int on_event(void *ctx, const void *data, size_t size)
+static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 {
 	static const char *const calls[] = { "kill", "tkill", "tgkill" };
 	const struct kill_event *e = data;
-	struct out *out = ctx;
 
+	(void)ctx;
 	if (size < sizeof(*e))
-		return 0;
+		return;
 	out__row_begin(out);
 	out__time(out, clock_mono_to_wall(e->ts_ns));
 	out__u64(out, e->pid);
@@ -75,15 +75,12 @@ static int on_event(void *ctx, const void *data, size_t size)
 	out__i64(out, e->target);
 	out__str(out, e->ret >= 0 ? "0" : strerrorname_np(-e->ret) ?: "?");
 	out__row_end(out);
-	return 0;
 }
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
 	struct killsnoop_bpf *skel = killsnoop_bpf__open();
-	struct session s = { 0 };
-	struct out *out = NULL;
-	int err;
+	int rc;
 
 	(void)argc;
 	(void)argv;
@@ -93,19 +90,10 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	}
 	skel->rodata->failed_only = failed_only;
 	skel->rodata->only_sig = only_sig;
-	err = session_start(&s, skel->skeleton, opts);
-	if (!err) {
-		out = out__new(stdout, opts->format, columns, sizeof(columns) / sizeof(columns[0]));
-		err = session_events(&s, on_event, out);
-	}
-	if (!err) {
-		out__header(out);
-		err = session_run(&s, NULL, NULL);
-	}
-	session_end(&s);
-	out__free(out);
+	rc = snoop_run(skel->skeleton, opts, columns, sizeof(columns) / sizeof(columns[0]), on_event,
+		       NULL);
 	killsnoop_bpf__destroy(skel);
-	return err ? 1 : 0;
+	return rc;
 }
 
 static const struct command cmd_killsnoop = { &spec, run, true };
