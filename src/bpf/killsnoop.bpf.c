@@ -2,6 +2,7 @@
  * entry, emitted with the result at exit. The signal filter (-s) is applied
  * at entry so filtered calls cost one map-free comparison. */
 #include "bpf/common.bpf.h"
+#include "bpf/threadargs.bpf.h"
 #include "bpf/killsnoop.h"
 
 const volatile bool failed_only = false;
@@ -12,29 +13,21 @@ struct kill_args {
 	__u32 call;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct kill_args);
-} starts SEC(".maps");
+THREAD_ARGS_MAP(starts, struct kill_args);
 
 static __always_inline int on_enter(__u32 call, __s32 target, __s32 tgid, __s32 sig)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct kill_args args = { target, tgid, sig, call };
 
-	if ((only_sig && sig != only_sig) || !filter_current())
-		return 0;
-	bpf_map_update_elem(&starts, &tid, &args, BPF_ANY);
+	if (!only_sig || sig == only_sig)
+		thread_args_save(&starts, &args);
 	return 0;
 }
 
 static __always_inline int on_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct kill_args *args = bpf_map_lookup_elem(&starts, &tid);
+	struct kill_args *args = thread_args_get(&starts);
 	struct kill_event *e;
 
 	if (!args)
@@ -46,7 +39,7 @@ static __always_inline int on_exit(long ret)
 		goto out;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = id >> 32;
-	e->tid = tid;
+	e->tid = (__u32)id;
 	e->target = args->target;
 	e->target_tgid = args->target_tgid;
 	e->sig = args->sig;
@@ -55,7 +48,7 @@ static __always_inline int on_exit(long ret)
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	event_submit(e);
 out:
-	bpf_map_delete_elem(&starts, &tid);
+	thread_args_drop(&starts);
 	return 0;
 }
 

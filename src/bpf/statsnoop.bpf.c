@@ -3,6 +3,7 @@
  * (the page is resident), then emitted with the result. stat/lstat are
  * optional: arm64 and other new architectures only have fstatat/statx. */
 #include "bpf/common.bpf.h"
+#include "bpf/threadargs.bpf.h"
 #include "bpf/statsnoop.h"
 
 #define AT_FDCWD -100
@@ -15,28 +16,20 @@ struct stat_args {
 	__s32 dirfd;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct stat_args);
-} starts SEC(".maps");
+THREAD_ARGS_MAP(starts, struct stat_args);
 
 static __always_inline int on_enter(__u32 call, __s32 dirfd, const char *path)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct stat_args args = { path, call, dirfd };
 
-	if (filter_current())
-		bpf_map_update_elem(&starts, &tid, &args, BPF_ANY);
+	thread_args_save(&starts, &args);
 	return 0;
 }
 
 static __always_inline int on_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct stat_args *args = bpf_map_lookup_elem(&starts, &tid);
+	struct stat_args *args = thread_args_get(&starts);
 	struct stat_event *e;
 
 	if (!args)
@@ -48,7 +41,7 @@ static __always_inline int on_exit(long ret)
 		goto out;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = id >> 32;
-	e->tid = tid;
+	e->tid = (__u32)id;
 	e->ret = ret;
 	e->call = args->call;
 	e->dirfd = args->dirfd;
@@ -59,7 +52,7 @@ static __always_inline int on_exit(long ret)
 	}
 	event_submit(e);
 out:
-	bpf_map_delete_elem(&starts, &tid);
+	thread_args_drop(&starts);
 	return 0;
 }
 

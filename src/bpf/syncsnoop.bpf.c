@@ -2,6 +2,7 @@
  * msync address) and the time per thread; exit emits latency, result and
  * the file's path read from the task's fd table (bpf/fdpath.bpf.h). */
 #include "bpf/common.bpf.h"
+#include "bpf/threadargs.bpf.h"
 #include "bpf/fdpath.bpf.h"
 #include "bpf/syncsnoop.h"
 
@@ -12,28 +13,20 @@ struct sync_args {
 	__u32 call;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct sync_args);
-} starts SEC(".maps");
+THREAD_ARGS_MAP(starts, struct sync_args);
 
 static __always_inline int on_enter(__u32 call, __s32 fd, __u64 addr)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct sync_args args = { bpf_ktime_get_ns(), addr, fd, call };
 
-	if (filter_current())
-		bpf_map_update_elem(&starts, &tid, &args, BPF_ANY);
+	thread_args_save(&starts, &args);
 	return 0;
 }
 
 static __always_inline int on_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct sync_args *args = bpf_map_lookup_elem(&starts, &tid);
+	struct sync_args *args = thread_args_get(&starts);
 	struct sync_event *e;
 
 	if (!args)
@@ -45,7 +38,7 @@ static __always_inline int on_exit(long ret)
 	e->latency_ns = e->ts_ns - args->ts_ns;
 	e->addr = args->addr;
 	e->pid = id >> 32;
-	e->tid = tid;
+	e->tid = (__u32)id;
 	e->fd = args->fd;
 	e->ret = ret;
 	e->call = args->call;
@@ -56,7 +49,7 @@ static __always_inline int on_exit(long ret)
 		e->path.used = e->path.mode = e->path.truncated = 0;
 	event_submit(e);
 out:
-	bpf_map_delete_elem(&starts, &tid);
+	thread_args_drop(&starts);
 	return 0;
 }
 
