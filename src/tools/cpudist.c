@@ -1,0 +1,90 @@
+/* bpfscope cpudist: histogram of on-CPU (or off-CPU) time per scheduling,
+ * aggregated in the kernel. */
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "bpf/keyhist.h"
+#include "core/cmd.h"
+#include "core/keyhist.h"
+#include "core/log.h"
+#include "core/session.h"
+#include "cpudist.skel.h"
+
+static bool offcpu, per_process, msecs;
+
+static const struct opt_def options[] = {
+	{ "offcpu", 'O', OPT_FLAG, &offcpu, NULL, "off-CPU time (switch out to switch in) instead" },
+	{ "pids", 'P', OPT_FLAG, &per_process, NULL, "one histogram per process" },
+	{ "milliseconds", 'm', OPT_FLAG, &msecs, NULL, "histogram in milliseconds (default usecs)" },
+	{ 0 },
+};
+
+static const struct cmd_spec spec = {
+	.name = "cpudist",
+	.summary = "histogram of on-CPU (or -O off-CPU) time per task scheduling",
+	.opts = options,
+	.common = COMMON_ALL,
+	.max_args = 0,
+};
+
+struct printer {
+	struct cpudist_bpf *skel;
+	enum out_format format;
+};
+
+static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t *slots)
+{
+	const struct printer *p = ctx;
+	struct hist_view view = { HIST_LOG2, 0, 1, slots, HIST_SLOTS, msecs ? "msecs" : "usecs" };
+	struct json_object *keys = NULL;
+	char heading[64];
+
+	if (per_process) {
+		snprintf(heading, sizeof(heading), "pid = %u %s", key, label);
+		keys = json_object_new_object();
+		json_object_object_add(keys, "pid", json_object_new_uint64(key));
+		json_object_object_add(keys, "comm", json_object_new_string(label));
+	}
+	keyhist_emit(p->format, per_process ? heading : NULL, keys, &view);
+}
+
+static int print_hists(void *ctx)
+{
+	struct printer *p = ctx;
+	int n;
+
+	keyhist_time_line(p->format);
+	n = keyhist_collect(bpf_map__fd(p->skel->maps.hists), true, print_one, p);
+	fflush(stdout);
+	return n < 0 ? n : 0;
+}
+
+static int run(const struct common_opts *opts, int argc, char **argv)
+{
+	struct cpudist_bpf *skel = cpudist_bpf__open();
+	struct printer printer = { skel, opts->format };
+	struct session s = { 0 };
+	int err;
+
+	(void)argc;
+	(void)argv;
+	if (!skel) {
+		log_error("cannot open BPF object");
+		return 1;
+	}
+	skel->rodata->offcpu = offcpu;
+	skel->rodata->per_process = per_process;
+	skel->rodata->in_msecs = msecs;
+	err = session_start(&s, skel->skeleton, opts);
+	if (!err)
+		err = session_run(&s, print_hists, &printer);
+	if (!err)
+		err = print_hists(&printer);
+	session_end(&s);
+	cpudist_bpf__destroy(skel);
+	return err ? 1 : 0;
+}
+
+static const struct command cmd_cpudist = { &spec, run, true };
+REGISTER_COMMAND(cmd_cpudist);
