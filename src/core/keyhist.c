@@ -12,6 +12,7 @@
 #include "bpf/keyhist.h"
 #include "core/clock.h"
 #include "core/output.h"
+#include "core/session.h"
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -99,4 +100,45 @@ void keyhist_time_line(enum out_format format)
 		return;
 	clock_format_time(clock_wall_ns(), now, sizeof(now));
 	printf("\n%s\n", now);
+}
+
+struct keyhist_printer {
+	const struct keyhist_tool *tool;
+	enum out_format format;
+	int map_fd;
+};
+
+static int print_all(void *ctx)
+{
+	struct keyhist_printer *p = ctx;
+	int n;
+
+	keyhist_time_line(p->format);
+	n = keyhist_collect(p->map_fd, true, p->tool->print_one, p->tool->ctx);
+	fflush(stdout);
+	return n < 0 ? n : 0;
+}
+
+int keyhist_run(const struct keyhist_tool *tool, const struct common_opts *opts)
+{
+	struct keyhist_printer printer = { tool, opts->format, -1 };
+	struct session s = { 0 };
+	struct bpf_map *map;
+	int err;
+
+	err = session_start(&s, tool->skel, opts);
+	if (!err) {
+		map = bpf_object__find_map_by_name(*tool->skel->obj, tool->map_name);
+		printer.map_fd = map ? bpf_map__fd(map) : -1;
+		if (printer.map_fd < 0)
+			err = -ENOENT;
+	}
+	if (!err && tool->attach_more)
+		err = tool->attach_more(tool->ctx);
+	if (!err)
+		err = session_run(&s, print_all, &printer);
+	if (!err)
+		err = print_all(&printer);
+	session_end(&s);
+	return err ? 1 : 0;
 }

@@ -27,4 +27,20 @@ void keyhist_emit(enum out_format format, const char *heading, struct json_objec
 /* The interval time stamp line of text output ("\nHH:MM:SS.us"). */
 void keyhist_time_line(enum out_format format);
 
+/* The whole life of a histogram tool: load and attach the skeleton, run
+ * attach_more (optional, e.g. perf events) once attached, then every -i
+ * seconds and at exit print the time line and each key of the keyed_hist
+ * map named map_name through print_one, clearing it. */
+struct keyhist_tool {
+	struct bpf_object_skeleton *skel;
+	const char *map_name;
+	keyhist_fn print_one;
+	void *ctx;
+	int (*attach_more)(void *ctx); /* < 0 after an error line */
+};
+
+struct common_opts;
+/* Returns the command's exit code. */
+int keyhist_run(const struct keyhist_tool *tool, const struct common_opts *opts);
+
 #endif

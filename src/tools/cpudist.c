@@ -8,7 +8,6 @@
 #include "core/cmd.h"
 #include "core/keyhist.h"
 #include "core/log.h"
-#include "core/session.h"
 #include "cpudist.skel.h"
 
 static bool offcpu, per_process, msecs;
@@ -28,14 +27,9 @@ static const struct cmd_spec spec = {
 	.max_args = 0,
 };
 
-struct printer {
-	struct cpudist_bpf *skel;
-	enum out_format format;
-};
-
 static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t *slots)
 {
-	const struct printer *p = ctx;
+	const struct common_opts *opts = ctx;
 	struct hist_view view = { HIST_LOG2, 0, 1, slots, HIST_SLOTS, msecs ? "msecs" : "usecs" };
 	struct json_object *keys = NULL;
 	char heading[64];
@@ -46,29 +40,18 @@ static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t
 		json_object_object_add(keys, "pid", json_object_new_uint64(key));
 		json_object_object_add(keys, "comm", json_object_new_string(label));
 	}
-	keyhist_emit(p->format, per_process ? heading : NULL, keys, &view);
-}
-
-static int print_hists(void *ctx)
-{
-	struct printer *p = ctx;
-	int n;
-
-	keyhist_time_line(p->format);
-	n = keyhist_collect(bpf_map__fd(p->skel->maps.hists), true, print_one, p);
-	fflush(stdout);
-	return n < 0 ? n : 0;
+	keyhist_emit(opts->format, per_process ? heading : NULL, keys, &view);
 }
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct cpudist_bpf *skel = cpudist_bpf__open();
-	struct printer printer = { skel, opts->format };
-	struct session s = { 0 };
-	int err;
+	struct cpudist_bpf *skel;
+	struct keyhist_tool tool;
+	int rc;
 
 	(void)argc;
 	(void)argv;
+	skel = cpudist_bpf__open();
 	if (!skel) {
 		log_error("cannot open BPF object");
 		return 1;
@@ -76,14 +59,10 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	skel->rodata->offcpu = offcpu;
 	skel->rodata->per_process = per_process;
 	skel->rodata->in_msecs = msecs;
-	err = session_start(&s, skel->skeleton, opts);
-	if (!err)
-		err = session_run(&s, print_hists, &printer);
-	if (!err)
-		err = print_hists(&printer);
-	session_end(&s);
+	tool = (struct keyhist_tool){ skel->skeleton, "hists", print_one, (void *)opts, NULL };
+	rc = keyhist_run(&tool, opts);
 	cpudist_bpf__destroy(skel);
-	return err ? 1 : 0;
+	return rc;
 }
 
 static const struct command cmd_cpudist = { &spec, run, true };

@@ -9,7 +9,6 @@
 #include "core/cpuclock.h"
 #include "core/keyhist.h"
 #include "core/log.h"
-#include "core/session.h"
 #include "runqlen.skel.h"
 
 static bool per_cpu;
@@ -31,14 +30,15 @@ static const struct cmd_spec spec = {
 	.max_args = 0,
 };
 
-struct printer {
+struct runqlen_ctx {
+	const struct common_opts *opts;
 	struct runqlen_bpf *skel;
-	enum out_format format;
+	struct cpuclock *sampler;
 };
 
 static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t *slots)
 {
-	const struct printer *p = ctx;
+	const struct runqlen_ctx *rc = ctx;
 	struct hist_view view = { HIST_LINEAR, 0, 1, slots, HIST_SLOTS, "runqlen" };
 	struct json_object *keys = NULL;
 	char heading[32];
@@ -49,48 +49,38 @@ static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t
 		keys = json_object_new_object();
 		json_object_object_add(keys, "cpu", json_object_new_uint64(key));
 	}
-	keyhist_emit(p->format, per_cpu ? heading : NULL, keys, &view);
+	keyhist_emit(rc->opts->format, per_cpu ? heading : NULL, keys, &view);
 }
 
-static int print_hists(void *ctx)
+/* After load: one cpu-clock event per CPU drives the sampling program. */
+static int attach_sampler(void *ctx)
 {
-	struct printer *p = ctx;
-	int n;
+	struct runqlen_ctx *rc = ctx;
 
-	keyhist_time_line(p->format);
-	n = keyhist_collect(bpf_map__fd(p->skel->maps.hists), true, print_one, p);
-	fflush(stdout);
-	return n < 0 ? n : 0;
+	rc->sampler = cpuclock__attach(rc->skel->progs.sample_runqueue, freq);
+	return rc->sampler ? 0 : -1;
 }
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct runqlen_bpf *skel = runqlen_bpf__open();
-	struct printer printer = { skel, opts->format };
-	struct cpuclock *sampler = NULL;
-	struct session s = { 0 };
-	int err;
+	struct runqlen_ctx ctx = { opts, runqlen_bpf__open(), NULL };
+	struct keyhist_tool tool;
+	int rc;
 
 	(void)argc;
 	(void)argv;
-	if (!skel) {
+	if (!ctx.skel) {
 		log_error("cannot open BPF object");
 		return 1;
 	}
-	skel->rodata->per_cpu = per_cpu;
-	/* perf_event programs are attached per CPU below, not by the loader */
-	bpf_program__set_autoattach(skel->progs.sample_runqueue, false);
-	err = session_start(&s, skel->skeleton, opts);
-	if (!err && !(sampler = cpuclock__attach(skel->progs.sample_runqueue, freq)))
-		err = -1;
-	if (!err)
-		err = session_run(&s, print_hists, &printer);
-	if (!err)
-		err = print_hists(&printer);
-	session_end(&s);
-	cpuclock__free(sampler);
-	runqlen_bpf__destroy(skel);
-	return err ? 1 : 0;
+	ctx.skel->rodata->per_cpu = per_cpu;
+	/* perf_event programs are attached per CPU by attach_sampler, not by the loader */
+	bpf_program__set_autoattach(ctx.skel->progs.sample_runqueue, false);
+	tool = (struct keyhist_tool){ ctx.skel->skeleton, "hists", print_one, &ctx, attach_sampler };
+	rc = keyhist_run(&tool, opts);
+	cpuclock__free(ctx.sampler);
+	runqlen_bpf__destroy(ctx.skel);
+	return rc;
 }
 
 static const struct command cmd_runqlen = { &spec, run, true };
