@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # exitsnoop: exit code of a child, the signal of a killed child, -x, -p.
 source "$(dirname "$0")/lib.bash"
-plan 7
+plan 9
 
 start_bpfscope all exitsnoop -o json || exit 1
 sh -c 'exit 3' &
@@ -49,5 +49,25 @@ only=$!
 sh -c 'exit 1'
 [ "$(jq -r .pid "$TMP/pid.out" | sort -u)" = "$only" ]
 ok $? "-p $only: only that process (got: $(jq -r .pid "$TMP/pid.out" | tr '\n' ' '))"
+# -t: a process with two extra threads; its comm is unique to this test.
+spinx="spinx$$"
+spinx=${spinx:0:15}
+cp "$TARGETS/spin" "$TMP/$spinx"
+start_bpfscope threads exitsnoop -t -o json -c "$spinx" || exit 1
+threads_pid=$BPFSCOPE_PID
+start_bpfscope procs exitsnoop -o json -c "$spinx" || exit 1
+"$TMP/$spinx" 2 0.2 &
+spun=$!
+wait $spun
+wait_for "$TMP/procs.out" "\"pid\":$spun"
+stop_bpfscope
+BPFSCOPE_PID=$threads_pid
+wait_for "$TMP/threads.out" "\"tid\":$spun,"
+stop_bpfscope
+n=$(jq -s "map(select(.pid == $spun and .tid != $spun)) | length" "$TMP/threads.out")
+[ "$n" = 2 ] && jq -se "map(select(.tid == $spun)) | length == 1" "$TMP/threads.out" >/dev/null
+ok $? "-t: the 2 threads and the main thread of $spun exit (threads: $n)"
+[ "$(jq -r '[.pid, .tid] | @tsv' "$TMP/procs.out")" = "$(printf '%s\t%s' $spun $spun)" ]
+ok $? "without -t: only the process exit ($(jq -c '[.pid, .tid]' "$TMP/procs.out" | tr '\n' ' '))"
 bad_input "bad option is one error line" "unknown option\|invalid\|unrecognized" exitsnoop --bogus
 done_testing

@@ -55,7 +55,7 @@ wait "$small"
 ok $? "a 10 MiB process under the $LIMIT_MB MiB limit exits normally"
 in_cgroup 400
 echo go >"$TMP/go"
-wait "$hog"
+{ wait "$hog"; } 2>/dev/null # no job-control "Killed" noise
 status=$?
 wait_for "$TMP/oom.out" "\"victim_pid\":$hog"
 stop_bpfscope

@@ -7,10 +7,11 @@ plan 5
 missing="/tmp/bpfscope-nostat-$$-$RANDOM"
 present="$TMP/present-$$"
 touch "$present"
-# go_target NAME ARGS...: a fresh iodo stats both paths on cue, traced with -p.
+# go_target NAME LAST ARGS...: a fresh iodo stats both paths on cue, traced
+# with -p; waits for the LAST path expected in the output.
 go_target() {
-	local name=$1
-	shift
+	local name=$1 last=$2
+	shift 2
 	rm -f "$TMP/go"
 	mkfifo "$TMP/go"
 	"$TARGETS/iodo" stat "$missing" stat "$present" <"$TMP/go" &
@@ -21,11 +22,11 @@ go_target() {
 	echo go >&7
 	exec 7>&-
 	wait "$target"
-	wait_for "$TMP/$name.out" "$present" 40
+	wait_for "$TMP/$name.out" "$last" 40
 	stop_bpfscope
 }
 
-go_target all
+go_target all "$present"
 jq -e . "$TMP/all.out" >/dev/null
 ok $? "json lines parse"
 rec=$(jq -c --arg p "$missing" 'select(.path == $p)' "$TMP/all.out")
@@ -36,7 +37,7 @@ rec=$(jq -c --arg p "$present" 'select(.path == $p)' "$TMP/all.out")
 [ "$(jq -r .errno <<<"$rec")" = 0 ]
 ok $? "stat of an existing file: result 0 (got: $rec)"
 
-go_target failed -x
+go_target failed "$missing" -x
 grep -q -- "$missing" "$TMP/failed.out" && ! grep -q -- "$present" "$TMP/failed.out"
 ok $? "-x: only the failed stat"
 bad_input "bad pid is one error line" "pid" statsnoop -p notapid
