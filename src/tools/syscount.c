@@ -126,7 +126,7 @@ static int print_report(void *ctx)
 
 static struct out *make_out(enum out_format format)
 {
-	struct out_col cols[8];
+	static struct out_col cols[8]; /* out__new keeps a pointer to them */
 	int n = 0;
 
 	if (per_process) {
