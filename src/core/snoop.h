@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "core/cmd.h"
+#include "core/log.h"
 #include "core/options.h"
 #include "core/output.h"
 
@@ -18,5 +20,29 @@ typedef void (*snoop_row_fn)(struct out *out, const void *data, size_t size, voi
 /* Returns the command's exit code (0, or 1 after an error line). */
 int snoop_run(struct bpf_object_skeleton *skel, const struct common_opts *opts,
 	      const struct out_col *cols, int ncols, snoop_row_fn row, void *ctx);
+
+/* Defines and registers the command of an event tool built from skeleton
+ * <tool>_bpf: open it, let setup(skel) fill its .rodata from the options,
+ * snoop_run() with the tool's columns and row writer, destroy it. */
+#define SNOOP_COMMAND(tool, spec, columns, on_event, setup)                                        \
+	static int tool##_run(const struct common_opts *opts, int argc, char **argv)               \
+	{                                                                                          \
+		struct tool##_bpf *skel = tool##_bpf__open();                                      \
+		int rc;                                                                            \
+                                                                                                   \
+		(void)argc;                                                                        \
+		(void)argv;                                                                        \
+		if (!skel) {                                                                       \
+			log_error("cannot open BPF object");                                       \
+			return 1;                                                                  \
+		}                                                                                  \
+		setup(skel);                                                                       \
+		rc = snoop_run(skel->skeleton, opts, columns,                                      \
+			       sizeof(columns) / sizeof((columns)[0]), on_event, NULL);             \
+		tool##_bpf__destroy(skel);                                                         \
+		return rc;                                                                         \
+	}                                                                                          \
+	static const struct command cmd_##tool = { &(spec), tool##_run, true };                    \
+	REGISTER_COMMAND(cmd_##tool)
 
 #endif

@@ -7,9 +7,7 @@
 #include "bpf/blk.h"
 #include "bpf/keyhist.h"
 #include "core/blkdesc.h"
-#include "core/cmd.h"
 #include "core/keyhist.h"
-#include "core/log.h"
 #include "biolatency.skel.h"
 
 static bool per_disk, per_flags, with_queued, msecs;
@@ -58,31 +56,17 @@ static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t
 	keyhist_emit(opts->format, keys ? heading : NULL, keys, &view);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* Checks the options and fills .rodata from them. */
+static int setup(struct biolatency_bpf *skel)
 {
-	struct biolatency_bpf *skel;
-	struct keyhist_tool tool;
-	int rc;
-
-	(void)argc;
-	(void)argv;
 	if (per_disk && per_flags) {
 		log_error("-D and -F cannot be combined");
-		return 2;
-	}
-	skel = biolatency_bpf__open();
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
+		return -1;
 	}
 	skel->rodata->group_by = per_disk ? 1 : per_flags ? 2 : 0;
 	skel->rodata->with_queued = with_queued;
 	skel->rodata->in_msecs = msecs;
-	tool = (struct keyhist_tool){ skel->skeleton, "hists", print_one, (void *)opts, NULL };
-	rc = keyhist_run(&tool, opts);
-	biolatency_bpf__destroy(skel);
-	return rc;
+	return 0;
 }
 
-static const struct command cmd_biolatency = { &spec, run, true };
-REGISTER_COMMAND(cmd_biolatency);
+KEYHIST_COMMAND(biolatency, spec, print_one, setup);

@@ -5,8 +5,6 @@
 #include "bpf/biosnoop.h"
 #include "core/blkdesc.h"
 #include "core/clock.h"
-#include "core/cmd.h"
-#include "core/log.h"
 #include "core/snoop.h"
 #include "biosnoop.skel.h"
 
@@ -59,22 +57,9 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__row_end(out);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static void setup(struct biosnoop_bpf *skel)
 {
-	struct biosnoop_bpf *skel = biosnoop_bpf__open();
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	rc = snoop_run(skel->skeleton, opts, columns, sizeof(columns) / sizeof(columns[0]), on_event,
-		       NULL);
-	biosnoop_bpf__destroy(skel);
-	return rc;
+	(void)skel; /* no kernel-side options */
 }
 
-static const struct command cmd_biosnoop = { &spec, run, true };
-REGISTER_COMMAND(cmd_biosnoop);
+SNOOP_COMMAND(biosnoop, spec, columns, on_event, setup);

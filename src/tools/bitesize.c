@@ -5,9 +5,7 @@
 #include <stdio.h>
 
 #include "bpf/keyhist.h"
-#include "core/cmd.h"
 #include "core/keyhist.h"
-#include "core/log.h"
 #include "bitesize.skel.h"
 
 static const struct cmd_spec spec = {
@@ -31,24 +29,10 @@ static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t
 	keyhist_emit(opts->format, heading, keys, &view);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static int setup(struct bitesize_bpf *skel)
 {
-	struct bitesize_bpf *skel;
-	struct keyhist_tool tool;
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	skel = bitesize_bpf__open();
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	tool = (struct keyhist_tool){ skel->skeleton, "hists", print_one, (void *)opts, NULL };
-	rc = keyhist_run(&tool, opts);
-	bitesize_bpf__destroy(skel);
-	return rc;
+	(void)skel; /* no kernel-side options */
+	return 0;
 }
 
-static const struct command cmd_bitesize = { &spec, run, true };
-REGISTER_COMMAND(cmd_bitesize);
+KEYHIST_COMMAND(bitesize, spec, print_one, setup);

@@ -5,9 +5,7 @@
 #include <stdio.h>
 
 #include "bpf/keyhist.h"
-#include "core/cmd.h"
 #include "core/keyhist.h"
-#include "core/log.h"
 #include "cpudist.skel.h"
 
 static bool offcpu, per_process, msecs;
@@ -43,27 +41,13 @@ static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t
 	keyhist_emit(opts->format, per_process ? heading : NULL, keys, &view);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* Checks the options and fills .rodata from them. */
+static int setup(struct cpudist_bpf *skel)
 {
-	struct cpudist_bpf *skel;
-	struct keyhist_tool tool;
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	skel = cpudist_bpf__open();
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->offcpu = offcpu;
 	skel->rodata->per_process = per_process;
 	skel->rodata->in_msecs = msecs;
-	tool = (struct keyhist_tool){ skel->skeleton, "hists", print_one, (void *)opts, NULL };
-	rc = keyhist_run(&tool, opts);
-	cpudist_bpf__destroy(skel);
-	return rc;
+	return 0;
 }
 
-static const struct command cmd_cpudist = { &spec, run, true };
-REGISTER_COMMAND(cmd_cpudist);
+KEYHIST_COMMAND(cpudist, spec, print_one, setup);

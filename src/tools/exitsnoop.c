@@ -5,8 +5,6 @@
 
 #include "bpf/exitsnoop.h"
 #include "core/clock.h"
-#include "core/cmd.h"
-#include "core/log.h"
 #include "core/output.h"
 #include "core/snoop.h"
 #include "exitsnoop.skel.h"
@@ -68,24 +66,11 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__row_end(out);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* .rodata from the options */
+static void setup(struct exitsnoop_bpf *skel)
 {
-	struct exitsnoop_bpf *skel = exitsnoop_bpf__open();
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->failed_only = failed_only;
 	skel->rodata->with_threads = with_threads;
-	rc = snoop_run(skel->skeleton, opts, columns, sizeof(columns) / sizeof(columns[0]), on_event,
-		       NULL);
-	exitsnoop_bpf__destroy(skel);
-	return rc;
 }
 
-static const struct command cmd_exitsnoop = { &spec, run, true };
-REGISTER_COMMAND(cmd_exitsnoop);
+SNOOP_COMMAND(exitsnoop, spec, columns, on_event, setup);

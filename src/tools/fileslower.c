@@ -5,9 +5,7 @@
 
 #include "bpf/fileslower.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/fdpath.h"
-#include "core/log.h"
 #include "core/snoop.h"
 #include "fileslower.skel.h"
 
@@ -61,24 +59,11 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__row_end(out);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* .rodata from the options */
+static void setup(struct fileslower_bpf *skel)
 {
-	struct fileslower_bpf *skel = fileslower_bpf__open();
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->min_ns = (__u64)(min_ms * 1e6);
 	skel->rodata->all_files = all_files;
-	rc = snoop_run(skel->skeleton, opts, columns, sizeof(columns) / sizeof(columns[0]), on_event,
-		       NULL);
-	fileslower_bpf__destroy(skel);
-	return rc;
 }
 
-static const struct command cmd_fileslower = { &spec, run, true };
-REGISTER_COMMAND(cmd_fileslower);
+SNOOP_COMMAND(fileslower, spec, columns, on_event, setup);

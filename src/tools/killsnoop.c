@@ -6,8 +6,6 @@
 
 #include "bpf/killsnoop.h"
 #include "core/clock.h"
-#include "core/cmd.h"
-#include "core/log.h"
 #include "core/output.h"
 #include "core/snoop.h"
 #include "killsnoop.skel.h"
@@ -77,24 +75,11 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__row_end(out);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* .rodata from the options */
+static void setup(struct killsnoop_bpf *skel)
 {
-	struct killsnoop_bpf *skel = killsnoop_bpf__open();
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->failed_only = failed_only;
 	skel->rodata->only_sig = only_sig;
-	rc = snoop_run(skel->skeleton, opts, columns, sizeof(columns) / sizeof(columns[0]), on_event,
-		       NULL);
-	killsnoop_bpf__destroy(skel);
-	return rc;
 }
 
-static const struct command cmd_killsnoop = { &spec, run, true };
-REGISTER_COMMAND(cmd_killsnoop);
+SNOOP_COMMAND(killsnoop, spec, columns, on_event, setup);

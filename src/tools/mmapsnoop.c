@@ -6,9 +6,7 @@
 
 #include "bpf/mmapsnoop.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/fdpath.h"
-#include "core/log.h"
 #include "core/snoop.h"
 #include "mmapsnoop.skel.h"
 
@@ -85,24 +83,11 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__row_end(out);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* .rodata from the options */
+static void setup(struct mmapsnoop_bpf *skel)
 {
-	struct mmapsnoop_bpf *skel = mmapsnoop_bpf__open();
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->files_only = files_only;
 	skel->rodata->failed_only = failed_only;
-	rc = snoop_run(skel->skeleton, opts, columns, sizeof(columns) / sizeof(columns[0]), on_event,
-		       NULL);
-	mmapsnoop_bpf__destroy(skel);
-	return rc;
 }
 
-static const struct command cmd_mmapsnoop = { &spec, run, true };
-REGISTER_COMMAND(cmd_mmapsnoop);
+SNOOP_COMMAND(mmapsnoop, spec, columns, on_event, setup);

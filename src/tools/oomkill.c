@@ -4,8 +4,6 @@
 
 #include "bpf/oomkill.h"
 #include "core/clock.h"
-#include "core/cmd.h"
-#include "core/log.h"
 #include "core/snoop.h"
 #include "oomkill.skel.h"
 
@@ -65,22 +63,9 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__row_end(out);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static void setup(struct oomkill_bpf *skel)
 {
-	struct oomkill_bpf *skel = oomkill_bpf__open();
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	rc = snoop_run(skel->skeleton, opts, columns, sizeof(columns) / sizeof(columns[0]), on_event,
-		       NULL);
-	oomkill_bpf__destroy(skel);
-	return rc;
+	(void)skel; /* no kernel-side options */
 }
 
-static const struct command cmd_oomkill = { &spec, run, true };
-REGISTER_COMMAND(cmd_oomkill);
+SNOOP_COMMAND(oomkill, spec, columns, on_event, setup);

@@ -4,8 +4,6 @@
 
 #include "bpf/statsnoop.h"
 #include "core/clock.h"
-#include "core/cmd.h"
-#include "core/log.h"
 #include "core/snoop.h"
 #include "statsnoop.skel.h"
 
@@ -50,23 +48,10 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__row_end(out);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* .rodata from the options */
+static void setup(struct statsnoop_bpf *skel)
 {
-	struct statsnoop_bpf *skel = statsnoop_bpf__open();
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->failed_only = failed_only;
-	rc = snoop_run(skel->skeleton, opts, columns, sizeof(columns) / sizeof(columns[0]), on_event,
-		       NULL);
-	statsnoop_bpf__destroy(skel);
-	return rc;
 }
 
-static const struct command cmd_statsnoop = { &spec, run, true };
-REGISTER_COMMAND(cmd_statsnoop);
+SNOOP_COMMAND(statsnoop, spec, columns, on_event, setup);

@@ -5,9 +5,7 @@
 
 #include "bpf/syncsnoop.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/fdpath.h"
-#include "core/log.h"
 #include "core/snoop.h"
 #include "syncsnoop.skel.h"
 
@@ -50,22 +48,9 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__row_end(out);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static void setup(struct syncsnoop_bpf *skel)
 {
-	struct syncsnoop_bpf *skel = syncsnoop_bpf__open();
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	rc = snoop_run(skel->skeleton, opts, columns, sizeof(columns) / sizeof(columns[0]), on_event,
-		       NULL);
-	syncsnoop_bpf__destroy(skel);
-	return rc;
+	(void)skel; /* no kernel-side options */
 }
 
-static const struct command cmd_syncsnoop = { &spec, run, true };
-REGISTER_COMMAND(cmd_syncsnoop);
+SNOOP_COMMAND(syncsnoop, spec, columns, on_event, setup);
