@@ -11,6 +11,7 @@
 #include "core/fdpath.h"
 #include "core/keyhist.h"
 #include "core/log.h"
+#include "core/mapdrain.h"
 #include "core/output.h"
 #include "core/session.h"
 #include "filetop.skel.h"
@@ -81,21 +82,17 @@ static int heaviest_first(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Reads every entry, then deletes those read. */
-static int read_entries(int fd, struct entry *ents, int max)
-{
-	struct filetop_key key, *prev = NULL;
-	int n = 0;
+struct entries {
+	struct entry *ents;
+	int n;
+};
 
-	while (n < max && !bpf_map_get_next_key(fd, prev, &key)) {
-		ents[n].key = key;
-		prev = &ents[n].key;
-		if (!bpf_map_lookup_elem(fd, &key, &ents[n].val))
-			n++;
-	}
-	for (int i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &ents[i].key);
-	return n;
+static void add_entry(void *ctx, const void *key, const void *value)
+{
+	struct entries *es = ctx;
+
+	es->ents[es->n].key = *(const struct filetop_key *)key;
+	es->ents[es->n++].val = *(const struct filetop_val *)value;
 }
 
 static void print_entry(struct out *out, const struct entry *e)
@@ -124,12 +121,15 @@ struct report {
 static int print_report(void *ctx)
 {
 	struct report *rep = ctx;
-	struct entry *ents = calloc(FILETOP_MAX_FILES, sizeof(*ents));
+	struct entries es = { calloc(FILETOP_MAX_FILES, sizeof(struct entry)), 0 };
+	struct entry *ents = es.ents;
 	int n;
 
 	if (!ents)
 		return -1;
-	n = read_entries(bpf_map__fd(rep->skel->maps.files), ents, FILETOP_MAX_FILES);
+	n = bpfmap_drain(bpf_map__fd(rep->skel->maps.files), sizeof(struct filetop_key),
+			 sizeof(struct filetop_val), FILETOP_MAX_FILES, add_entry, &es);
+	n = n < 0 ? 0 : es.n;
 	qsort(ents, n, sizeof(*ents), heaviest_first);
 	keyhist_time_line(rep->format);
 	out__header(rep->out);

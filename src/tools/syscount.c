@@ -10,6 +10,7 @@
 #include "core/cmd.h"
 #include "core/keyhist.h"
 #include "core/log.h"
+#include "core/mapdrain.h"
 #include "core/output.h"
 #include "core/session.h"
 #include "core/syscalls.h"
@@ -55,32 +56,28 @@ static int by_weight(const void *a, const void *b)
 	return wx < wy ? 1 : wx > wy ? -1 : (x->key.nr > y->key.nr) - (x->key.nr < y->key.nr);
 }
 
-/* Reads (and clears) the map into rows summed over CPUs; returns the count. */
-static int read_rows(int fd, struct row *rows, int max)
-{
-	int ncpus = libbpf_num_possible_cpus(), n = 0;
-	struct syscount_val *vals = calloc(ncpus, sizeof(*vals));
-	struct syscount_key key, *prev = NULL;
+struct rows {
+	struct row *rows;
+	int n;
+	int ncpus;
+};
 
-	while (vals && n < max && !bpf_map_get_next_key(fd, prev, &key)) {
-		rows[n].key = key;
-		prev = &rows[n].key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		memset(&rows[n].val, 0, sizeof(rows[n].val));
-		for (int c = 0; c < ncpus; c++) {
-			rows[n].val.count += vals[c].count;
-			rows[n].val.errors += vals[c].errors;
-			rows[n].val.total_ns += vals[c].total_ns;
-			if (!rows[n].val.comm[0])
-				memcpy(rows[n].val.comm, vals[c].comm, sizeof(vals[c].comm));
-		}
-		n++;
+/* One map entry: sum its per-CPU copies into the next row. */
+static void add_row(void *ctx, const void *key, const void *value)
+{
+	struct rows *rs = ctx;
+	const struct syscount_val *vals = value;
+	struct row *r = &rs->rows[rs->n++];
+
+	memset(r, 0, sizeof(*r));
+	r->key = *(const struct syscount_key *)key;
+	for (int c = 0; c < rs->ncpus; c++) {
+		r->val.count += vals[c].count;
+		r->val.errors += vals[c].errors;
+		r->val.total_ns += vals[c].total_ns;
+		if (!r->val.comm[0])
+			memcpy(r->val.comm, vals[c].comm, sizeof(vals[c].comm));
 	}
-	for (int i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &rows[i].key);
-	free(vals);
-	return n;
 }
 
 static void print_row(struct out *out, const struct row *r)
@@ -108,12 +105,18 @@ static void print_row(struct out *out, const struct row *r)
 static int print_report(void *ctx)
 {
 	struct report *rep = ctx;
-	struct row *rows = calloc(SYSCOUNT_MAX_KEYS, sizeof(*rows));
+	struct rows rs = { calloc(SYSCOUNT_MAX_KEYS, sizeof(struct row)), 0,
+			   libbpf_num_possible_cpus() };
+	struct row *rows = rs.rows;
 	int n;
 
-	if (!rows)
+	if (!rows || rs.ncpus <= 0) {
+		free(rows);
 		return -1;
-	n = read_rows(bpf_map__fd(rep->skel->maps.counts), rows, SYSCOUNT_MAX_KEYS);
+	}
+	n = bpfmap_drain(bpf_map__fd(rep->skel->maps.counts), sizeof(struct syscount_key),
+			 rs.ncpus * sizeof(struct syscount_val), SYSCOUNT_MAX_KEYS, add_row, &rs);
+	n = n < 0 ? 0 : rs.n;
 	qsort(rows, n, sizeof(*rows), by_weight);
 	keyhist_time_line(rep->format);
 	out__header(rep->out);
