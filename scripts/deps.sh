@@ -11,6 +11,10 @@ PKGS=(
 	libjson-c-dev libiberty-dev
 	# tests
 	libcmocka-dev perl jq iproute2 procps util-linux coreutils python3
+	libxml2-utils nodejs # xmllint and node check the flame graph SVG and its script
+	systemtap-sdt-dev # <sys/sdt.h> for tests/targets/usdt_target.c
+	# tests: C++ targets, type packs from Apache's headers, libc's debug file
+	g++ binutils apache2-dev libapr1-dev libaprutil1-dev libc6-dbg
 	# lint
 	clang-format cppcheck
 )

@@ -45,6 +45,12 @@ int bpfobj_set_rodata(struct bpf_object *obj, const char *var, const void *value
 int session_start(struct session *s, struct bpf_object_skeleton *skel,
 		  const struct common_opts *opts)
 {
+	return session_start_attach(s, skel, opts, NULL, NULL);
+}
+
+int session_start_attach(struct session *s, struct bpf_object_skeleton *skel,
+			 const struct common_opts *opts, int (*attach)(void *ctx), void *ctx)
+{
 	struct bpf_object *obj = *skel->obj;
 	struct filter_cfg filter;
 	int err;
@@ -59,6 +65,8 @@ int session_start(struct session *s, struct bpf_object_skeleton *skel,
 		return err;
 	}
 	if ((err = loader_load_attach(skel)))
+		return err;
+	if (attach && (err = attach(ctx)))
 		return err;
 	loader_describe(obj);
 	/* Tests and scripts wait for this line: everything is attached now. */
