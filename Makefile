@@ -30,7 +30,7 @@ CFLAGS ?=
 CFLAGS += $(CFLAGS_BASE)
 
 # Static where practical so the binary runs on hosts without the -dev packages.
-STATIC_LIBS := -lbpf -ldw -lelf -lz -lzstd -llzma -lbz2 -ljson-c -liberty
+STATIC_LIBS := -lbpf -ldw -lelf -lz -lzstd -llzma -lbz2 -ljson-c -liberty -lsqlite3
 LDLIBS := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -lpthread -ldl -lm
 
 BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
@@ -102,7 +102,10 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libbpfscope.a | $(SKELS)
 # Small programs the integration tests trace.
 $(BUILD)/targets/%: tests/targets/%.c
 	@mkdir -p $(@D)
-	$(CC) -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread
+	$(CC) -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread $(TARGET_LIBS_$*)
+
+# Targets that need more than libc (tests/integ/net.sh: NFQUEUE delayer).
+TARGET_LIBS_nfqdelay := -lnetfilter_queue
 
 $(BUILD)/targets/%: tests/targets/%.cc
 	@mkdir -p $(@D)

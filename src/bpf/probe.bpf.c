@@ -658,22 +658,39 @@ int probe_usdt(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("tp")
-int probe_tp(void *ctx)
+/* A tracepoint takes one attachment of a program, so probes on the same
+ * event are chained through cfg->next and run in turn. */
+static __always_inline void run_tp_probe(void *ctx, __u32 probe, struct probe_cfg *cfg,
+					 struct vm *vm)
 {
-	__u32 probe = bpf_get_attach_cookie(ctx);
-	struct probe_cfg *cfg;
-	struct vm *vm;
-	__u32 size;
+	__u32 size = cfg->tp_size;
 
-	if (!(cfg = probe_begin(probe, &vm)))
-		return 0;
-	size = cfg->tp_size;
 	if (size > PROBE_TP_COPY)
 		size = PROBE_TP_COPY;
 	if (size)
 		bpf_probe_read_kernel(vm->tp, size, ctx);
 	vm->duration = 0;
 	run_ops(ctx, vm, cfg, probe);
+}
+
+SEC("tp")
+int probe_tp(void *ctx)
+{
+	__u32 probe = bpf_get_attach_cookie(ctx);
+
+#pragma nounroll
+	for (int i = 0; i < PROBE_TP_CHAIN && probe < PROBE_MAX; i++) {
+		struct probe_cfg *cfg;
+		struct vm *vm;
+		__u32 next;
+
+		cfg = bpf_map_lookup_elem(&probes, &probe);
+		if (!cfg)
+			break;
+		next = cfg->next;
+		if ((cfg = probe_begin(probe, &vm)))
+			run_tp_probe(ctx, probe, cfg, vm);
+		probe = next;
+	}
 	return 0;
 }

@@ -23,6 +23,7 @@
 #define PROBE_MAX_DEPTH 16   /* recursion depth tracked per thread and probe */
 #define PROBE_TP_COPY 256    /* bytes of a tracepoint record copied for field reads */
 #define PROBE_STRCONST 64    /* bytes of a string constant (comparisons) */
+#define PROBE_TP_CHAIN 8     /* probes sharing one tracepoint */
 
 enum probe_op_code {
 	POP_NOP,
@@ -77,7 +78,7 @@ struct probe_cfg {
 	__u32 sample_every;  /* keep 1 of N hits (0/1: all) */
 	__u32 key_size;      /* aggregation key bytes used */
 	__u32 tp_size;       /* tracepoint record bytes to copy */
-	__u32 pad;
+	__u32 next;          /* tracepoints: next probe on the same event, PROBE_MAX: none */
 	__u64 lhist_min, lhist_step; /* linear histograms */
 	struct probe_op ops[PROBE_MAX_OPS];
 	char strconst[4][PROBE_STRCONST];

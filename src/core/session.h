@@ -27,7 +27,8 @@ int session_start(struct session *s, struct bpf_object_skeleton *skel,
 		  const struct common_opts *opts);
 /* The same, with attach(ctx) run after the loader attached its programs and
  * before the "tracing" line: for what the loader cannot attach by section
- * name (perf events, uprobes on a library found at run time). It prints its
+ * name (perf events, uprobes on a library found at run time, tc and XDP on
+ * chosen interfaces). It prints its
  * own error line and returns < 0 on failure. */
 int session_start_attach(struct session *s, struct bpf_object_skeleton *skel,
 			 const struct common_opts *opts, int (*attach)(void *ctx), void *ctx);

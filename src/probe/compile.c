@@ -750,6 +750,7 @@ int probe_compile(const struct probe_ast *ast, const struct probe_target *target
 	out->cfg.output = output_of_action[ast->action];
 	out->cfg.lhist_min = (__u64)ast->lhist_min;
 	out->cfg.lhist_step = (__u64)ast->lhist_step;
+	out->cfg.next = PROBE_MAX;
 	for (int i = 0; target->tp && i < target->tp->nfields; i++) {
 		const struct tp_field *f = &target->tp->fields[i];
 

@@ -70,6 +70,21 @@ int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_o
 	return 0;
 }
 
+/* The first probe of a tracepoint event: later ones run through its chain. */
+static int tracepoint_head(const struct trace_run *tr, int id)
+{
+	const struct probe_ast *a = tr->probes[id].ast;
+
+	for (int i = 0; i < id; i++) {
+		const struct probe_ast *b = tr->probes[i].ast;
+
+		if (b->kind == TARGET_TRACEPOINT && !strcmp(a->binary, b->binary) &&
+		    !strcmp(a->function, b->function))
+			return i;
+	}
+	return id;
+}
+
 static int attach_probe(struct trace_run *tr, int id)
 {
 	struct traced_probe *p = &tr->probes[id];
@@ -97,6 +112,8 @@ static int attach_probe(struct trace_run *tr, int id)
 						       p->res.provider, p->ast->function, &so);
 		break;
 	case TARGET_TRACEPOINT:
+		if (tracepoint_head(tr, id) != id)
+			return 0; /* runs in the chain of the first probe on this event */
 		p->links[0] = bpf_program__attach_tracepoint_opts(skel->progs.probe_tp, p->ast->binary,
 								  p->ast->function, &to);
 		break;
@@ -385,10 +402,49 @@ static bool uses_kind(const struct trace_run *tr, enum probe_target_kind kind)
 	return false;
 }
 
+static int chain_tracepoints(struct trace_run *tr)
+{
+	for (int i = 0; i < tr->nprobes; i++) {
+		int head = tracepoint_head(tr, i), last = head, len = 1;
+
+		if (tr->probes[i].ast->kind != TARGET_TRACEPOINT || head == i)
+			continue;
+		while (tr->probes[last].cp.cfg.next != PROBE_MAX) {
+			last = (int)tr->probes[last].cp.cfg.next;
+			len++;
+		}
+		if (len >= PROBE_TP_CHAIN) {
+			log_error("at most %d probes on one tracepoint (%s)", PROBE_TP_CHAIN,
+				  tr->probes[i].ast->text);
+			return -1;
+		}
+		tr->probes[last].cp.cfg.next = (__u32)i;
+	}
+	return 0;
+}
+
+/* After load, before the "tracing" line: probe operations, then links. */
+static int store_and_attach(void *ctx)
+{
+	struct trace_run *tr = ctx;
+	int fd = bpf_map__fd(tr->skel->maps.probes);
+
+	if (chain_tracepoints(tr))
+		return -EINVAL;
+	for (int i = 0; i < tr->nprobes; i++) {
+		__u32 key = i;
+
+		if (bpf_map_update_elem(fd, &key, &tr->probes[i].cp.cfg, BPF_ANY)) {
+			log_error("cannot store probe %d: %s", i, strerror(errno));
+			return -errno;
+		}
+	}
+	return attach_all(tr);
+}
+
 static int load(struct trace_run *tr)
 {
 	struct bpf_program *prog;
-	int fd, err;
 
 	tr->skel = probe_bpf__open();
 	if (!tr->skel) {
@@ -403,19 +459,7 @@ static int load(struct trace_run *tr)
 	bpf_program__set_autoload(tr->skel->progs.probe_return, uses_kind(tr, TARGET_URETPROBE));
 	bpf_program__set_autoload(tr->skel->progs.probe_usdt, uses_kind(tr, TARGET_USDT));
 	bpf_program__set_autoload(tr->skel->progs.probe_tp, uses_kind(tr, TARGET_TRACEPOINT));
-	err = session_start(&tr->session, tr->skel->skeleton, tr->opts);
-	if (err)
-		return err;
-	fd = bpf_map__fd(tr->skel->maps.probes);
-	for (int i = 0; i < tr->nprobes; i++) {
-		__u32 key = i;
-
-		if (bpf_map_update_elem(fd, &key, &tr->probes[i].cp.cfg, BPF_ANY)) {
-			log_error("cannot store probe %d: %s", i, strerror(errno));
-			return -errno;
-		}
-	}
-	return 0;
+	return session_start_attach(&tr->session, tr->skel->skeleton, tr->opts, store_and_attach, tr);
 }
 
 int trace_execute(struct trace_run *tr)
@@ -423,8 +467,6 @@ int trace_execute(struct trace_run *tr)
 	double tick = tr->duty_period > 0 ? 0.01 : tr->opts->interval;
 	int err = load(tr);
 
-	if (!err)
-		err = attach_all(tr);
 	if (!err)
 		err = session_events(&tr->session, on_event, tr);
 	if (err)

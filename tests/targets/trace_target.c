@@ -3,6 +3,7 @@
  * recursion, a longjmp that skips returns, and threads. Each mode runs a
  * fixed number of calls, so tests can assert exact counts and values.
  *   trace_target wait N   - waits for a line on stdin, then N rounds
+ *   trace_target loop S   - calls cache_fetch for S seconds, prints the count
  * Every function is noinline and externally visible for uprobes. */
 #include <netinet/in.h>
 #include <pthread.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 
 struct connection {
@@ -125,6 +127,24 @@ static void one_round(int i, struct connection *conn)
 	send_bytes(3, "payload-bytes-XYZ", 7); /* only "payload" is sent */
 }
 
+/* "loop S": calls cache_fetch for S seconds, then prints how many times */
+static int loop_for(double seconds)
+{
+	struct zstring *key = zstr("session:10");
+	struct timespec start, now;
+	long calls = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		for (int i = 0; i < 1000; i++, calls++)
+			cache_fetch(key, i);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 < seconds);
+	free(key);
+	printf("calls %ld\n", calls);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 2 ? atoi(argv[2]) : 10;
@@ -135,6 +155,8 @@ int main(int argc, char **argv)
 	conn.addr.sin_family = AF_INET;
 	conn.addr.sin_port = htons(8080);
 	inet_pton(AF_INET, "10.1.2.3", &conn.addr.sin_addr);
+	if (argc > 2 && !strcmp(argv[1], "loop"))
+		return loop_for(atof(argv[2]));
 	if (argc > 1 && !strcmp(argv[1], "wait") && !fgets(go, sizeof(go), stdin))
 		return 1;
 	for (int i = 0; i < rounds; i++)
