@@ -126,15 +126,15 @@ int keyhist_run(const struct keyhist_tool *tool, const struct common_opts *opts)
 	struct bpf_map *map;
 	int err;
 
-	err = session_start(&s, tool->skel, opts);
+	/* attach_more runs before the "tracing" line: all is attached by then */
+	err = tool->attach_more ? session_start_attach(&s, tool->skel, opts, tool->attach_more, tool->ctx)
+				: session_start(&s, tool->skel, opts);
 	if (!err) {
 		map = bpf_object__find_map_by_name(*tool->skel->obj, tool->map_name);
 		printer.map_fd = map ? bpf_map__fd(map) : -1;
 		if (printer.map_fd < 0)
 			err = -ENOENT;
 	}
-	if (!err && tool->attach_more)
-		err = tool->attach_more(tool->ctx);
 	if (!err)
 		err = session_run(&s, print_all, &printer);
 	if (!err)

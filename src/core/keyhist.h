@@ -30,7 +30,7 @@ void keyhist_emit(enum out_format format, const char *heading, struct json_objec
 void keyhist_time_line(enum out_format format);
 
 /* The whole life of a histogram tool: load and attach the skeleton, run
- * attach_more (optional, e.g. perf events) once attached, then every -i
+ * attach_more (optional, e.g. perf events; before the "tracing" line), then every -i
  * seconds and at exit print the time line and each key of the keyed_hist
  * map named map_name through print_one, clearing it. */
 struct keyhist_tool {
