@@ -7,10 +7,10 @@
 
 struct mmap_event {
 	__u64 ts_ns;
-	__u64 addr;   /* the address asked for (hint) */
+	__u64 addr; /* the address asked for (hint) */
 	__u64 len;
 	__u64 offset;
-	__s64 ret;    /* the mapped address, or -errno */
+	__s64 ret; /* the mapped address, or -errno */
 	__u32 pid, tid;
 	__u32 prot, flags;
 	__s32 fd;

@@ -14,8 +14,8 @@ struct syscount_key {
 /* Per-CPU value of the "counts" map. */
 struct syscount_val {
 	__u64 count;
-	__u64 errors;   /* calls that returned a negative value */
-	__u64 total_ns; /* with latency only */
+	__u64 errors;		  /* calls that returned a negative value */
+	__u64 total_ns;		  /* with latency only */
 	char comm[TASK_COMM_LEN]; /* per process only */
 };
 

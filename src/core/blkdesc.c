@@ -6,20 +6,20 @@
 
 #include "bpf/blk.h"
 
-static const char *const op_names[] = { "Read", "Write", "Flush", "Discard", NULL, "SecureErase",
-					NULL, NULL, NULL, "WriteZeroes" };
-static const char op_letters[] = { 'R', 'W', 'F', 'D', 0, 'E', 0, 0, 0, 'Z' };
+static const char *const op_names[] = {"Read",	      "Write", "Flush", "Discard", NULL,
+				       "SecureErase", NULL,    NULL,	NULL,	   "WriteZeroes"};
+static const char op_letters[] = {'R', 'W', 'F', 'D', 0, 'E', 0, 0, 0, 'Z'};
 
 static const struct {
 	uint32_t bit;
 	const char *word;
 	char letter;
 } flag_names[] = {
-	{ BLK_F_SYNC, "Sync", 'S' },	      { BLK_F_META, "Metadata", 'M' }, { BLK_F_FUA, "FUA", 'F' },
-	{ BLK_F_PREFLUSH, "Preflush", 'P' }, { BLK_F_RAHEAD, "ReadAhead", 'A' },
+    {BLK_F_SYNC, "Sync", 'S'},	       {BLK_F_META, "Metadata", 'M'},	 {BLK_F_FUA, "FUA", 'F'},
+    {BLK_F_PREFLUSH, "Preflush", 'P'}, {BLK_F_RAHEAD, "ReadAhead", 'A'},
 };
 
-#define NOPS (sizeof(op_names) / sizeof(op_names[0]))
+#define NOPS   (sizeof(op_names) / sizeof(op_names[0]))
 #define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
 void blk_flags_words(uint32_t flags, char *buf, size_t len)

@@ -121,14 +121,15 @@ static int print_all(void *ctx)
 
 int keyhist_run(const struct keyhist_tool *tool, const struct common_opts *opts)
 {
-	struct keyhist_printer printer = { tool, opts->format, -1 };
-	struct session s = { 0 };
+	struct keyhist_printer printer = {tool, opts->format, -1};
+	struct session s = {0};
 	struct bpf_map *map;
 	int err;
 
 	/* attach_more runs before the "tracing" line: all is attached by then */
-	err = tool->attach_more ? session_start_attach(&s, tool->skel, opts, tool->attach_more, tool->ctx)
-				: session_start(&s, tool->skel, opts);
+	err = tool->attach_more
+		  ? session_start_attach(&s, tool->skel, opts, tool->attach_more, tool->ctx)
+		  : session_start(&s, tool->skel, opts);
 	if (!err) {
 		map = bpf_object__find_map_by_name(*tool->skel->obj, tool->map_name);
 		printer.map_fd = map ? bpf_map__fd(map) : -1;

@@ -53,7 +53,7 @@ int keyhist_run(const struct keyhist_tool *tool, const struct common_opts *opts)
 	static int tool##_run(const struct common_opts *opts, int argc, char **argv)               \
 	{                                                                                          \
 		struct tool##_bpf *skel = tool##_bpf__open();                                      \
-		struct keyhist_tool kt = { NULL, "hists", print_one, (void *)opts, NULL };        \
+		struct keyhist_tool kt = {NULL, "hists", print_one, (void *)opts, NULL};           \
 		int rc;                                                                            \
                                                                                                    \
 		(void)argc;                                                                        \
@@ -67,7 +67,7 @@ int keyhist_run(const struct keyhist_tool *tool, const struct common_opts *opts)
 		tool##_bpf__destroy(skel);                                                         \
 		return rc;                                                                         \
 	}                                                                                          \
-	static const struct command cmd_##tool = { &(spec), tool##_run, true };                    \
+	static const struct command cmd_##tool = {&(spec), tool##_run, true};                      \
 	REGISTER_COMMAND(cmd_##tool)
 
 #endif

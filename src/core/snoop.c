@@ -20,8 +20,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 int snoop_run(struct bpf_object_skeleton *skel, const struct common_opts *opts,
 	      const struct out_col *cols, int ncols, snoop_row_fn row, void *ctx)
 {
-	struct snoop sn = { NULL, row, ctx };
-	struct session s = { 0 };
+	struct snoop sn = {NULL, row, ctx};
+	struct session s = {0};
 	int err;
 
 	err = session_start(&s, skel, opts);

@@ -38,11 +38,11 @@ int snoop_run(struct bpf_object_skeleton *skel, const struct common_opts *opts,
 		}                                                                                  \
 		setup(skel);                                                                       \
 		rc = snoop_run(skel->skeleton, opts, columns,                                      \
-			       sizeof(columns) / sizeof((columns)[0]), on_event, NULL);             \
+			       sizeof(columns) / sizeof((columns)[0]), on_event, NULL);            \
 		tool##_bpf__destroy(skel);                                                         \
 		return rc;                                                                         \
 	}                                                                                          \
-	static const struct command cmd_##tool = { &(spec), tool##_run, true };                    \
+	static const struct command cmd_##tool = {&(spec), tool##_run, true};                      \
 	REGISTER_COMMAND(cmd_##tool)
 
 #endif

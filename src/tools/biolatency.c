@@ -13,27 +13,28 @@
 static bool per_disk, per_flags, with_queued, msecs;
 
 static const struct opt_def options[] = {
-	{ "disks", 'D', OPT_FLAG, &per_disk, NULL, "one histogram per disk" },
-	{ "flags", 'F', OPT_FLAG, &per_flags, NULL, "one histogram per request type (Read, Write Sync, ...)" },
-	{ "queued", 'Q', OPT_FLAG, &with_queued, NULL, "include time queued in the kernel before issue" },
-	{ "milliseconds", 'm', OPT_FLAG, &msecs, NULL, "histogram in milliseconds (default usecs)" },
-	{ 0 },
+    {"disks", 'D', OPT_FLAG, &per_disk, NULL, "one histogram per disk"},
+    {"flags", 'F', OPT_FLAG, &per_flags, NULL,
+     "one histogram per request type (Read, Write Sync, ...)"},
+    {"queued", 'Q', OPT_FLAG, &with_queued, NULL, "include time queued in the kernel before issue"},
+    {"milliseconds", 'm', OPT_FLAG, &msecs, NULL, "histogram in milliseconds (default usecs)"},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "biolatency",
-	.summary = "histogram of block I/O latency (issue, or -Q queue, to completion)",
-	.details = "-p/-c/--cgroup select the submitter of the I/O; requests issued from\n"
-		   "kernel threads are then not counted.",
-	.opts = options,
-	.common = COMMON_ALL,
-	.max_args = 0,
+    .name = "biolatency",
+    .summary = "histogram of block I/O latency (issue, or -Q queue, to completion)",
+    .details = "-p/-c/--cgroup select the submitter of the I/O; requests issued from\n"
+	       "kernel threads are then not counted.",
+    .opts = options,
+    .common = COMMON_ALL,
+    .max_args = 0,
 };
 
 static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t *slots)
 {
 	const struct common_opts *opts = ctx;
-	struct hist_view view = { HIST_LOG2, 0, 1, slots, HIST_SLOTS, msecs ? "msecs" : "usecs" };
+	struct hist_view view = {HIST_LOG2, 0, 1, slots, HIST_SLOTS, msecs ? "msecs" : "usecs"};
 	struct json_object *keys = NULL;
 	char heading[96], name[64];
 

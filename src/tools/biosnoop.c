@@ -11,24 +11,24 @@
 static bool with_queued;
 
 static const struct opt_def options[] = {
-	{ "queued", 'Q', OPT_FLAG, &with_queued, NULL, "also show the time queued before issue" },
-	{ 0 },
+    {"queued", 'Q', OPT_FLAG, &with_queued, NULL, "also show the time queued before issue"},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "biosnoop",
-	.summary = "trace block I/O with submitter, disk, type, sector, size and latency",
-	.details = "-p/-c/--cgroup select the submitter; requests issued from kernel threads\n"
-		   "are then not shown.",
-	.opts = options,
-	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 0,
+    .name = "biosnoop",
+    .summary = "trace block I/O with submitter, disk, type, sector, size and latency",
+    .details = "-p/-c/--cgroup select the submitter; requests issued from kernel threads\n"
+	       "are then not shown.",
+    .opts = options,
+    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
 };
 
 static const struct out_col columns[] = {
-	{ "time", "TIME", -15 },    { "pid", "PID", 7 },	  { "comm", "COMM", -16 },
-	{ "disk", "DISK", -8 },	    { "rwbs", "T", -4 },	  { "sector", "SECTOR", 12 },
-	{ "bytes", "BYTES", 8 },    { "queue_ms", "QUE(ms)", 8 }, { "lat_ms", "LAT(ms)", 0 },
+    {"time", "TIME", -15}, {"pid", "PID", 7},	       {"comm", "COMM", -16},
+    {"disk", "DISK", -8},  {"rwbs", "T", -4},	       {"sector", "SECTOR", 12},
+    {"bytes", "BYTES", 8}, {"queue_ms", "QUE(ms)", 8}, {"lat_ms", "LAT(ms)", 0},
 };
 
 static void on_event(struct out *out, const void *data, size_t size, void *ctx)

@@ -9,17 +9,17 @@
 #include "bitesize.skel.h"
 
 static const struct cmd_spec spec = {
-	.name = "bitesize",
-	.summary = "histogram of block I/O size (KiB) per submitting process",
-	.details = "Requests issued from kernel threads count for the kernel thread.",
-	.common = COMMON_ALL,
-	.max_args = 0,
+    .name = "bitesize",
+    .summary = "histogram of block I/O size (KiB) per submitting process",
+    .details = "Requests issued from kernel threads count for the kernel thread.",
+    .common = COMMON_ALL,
+    .max_args = 0,
 };
 
 static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t *slots)
 {
 	const struct common_opts *opts = ctx;
-	struct hist_view view = { HIST_LOG2, 0, 1, slots, HIST_SLOTS, "kbytes" };
+	struct hist_view view = {HIST_LOG2, 0, 1, slots, HIST_SLOTS, "kbytes"};
 	struct json_object *keys = json_object_new_object();
 	char heading[64];
 

@@ -11,24 +11,24 @@
 static bool offcpu, per_process, msecs;
 
 static const struct opt_def options[] = {
-	{ "offcpu", 'O', OPT_FLAG, &offcpu, NULL, "off-CPU time (switch out to switch in) instead" },
-	{ "pids", 'P', OPT_FLAG, &per_process, NULL, "one histogram per process" },
-	{ "milliseconds", 'm', OPT_FLAG, &msecs, NULL, "histogram in milliseconds (default usecs)" },
-	{ 0 },
+    {"offcpu", 'O', OPT_FLAG, &offcpu, NULL, "off-CPU time (switch out to switch in) instead"},
+    {"pids", 'P', OPT_FLAG, &per_process, NULL, "one histogram per process"},
+    {"milliseconds", 'm', OPT_FLAG, &msecs, NULL, "histogram in milliseconds (default usecs)"},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "cpudist",
-	.summary = "histogram of on-CPU (or -O off-CPU) time per task scheduling",
-	.opts = options,
-	.common = COMMON_ALL,
-	.max_args = 0,
+    .name = "cpudist",
+    .summary = "histogram of on-CPU (or -O off-CPU) time per task scheduling",
+    .opts = options,
+    .common = COMMON_ALL,
+    .max_args = 0,
 };
 
 static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t *slots)
 {
 	const struct common_opts *opts = ctx;
-	struct hist_view view = { HIST_LOG2, 0, 1, slots, HIST_SLOTS, msecs ? "msecs" : "usecs" };
+	struct hist_view view = {HIST_LOG2, 0, 1, slots, HIST_SLOTS, msecs ? "msecs" : "usecs"};
 	struct json_object *keys = NULL;
 	char heading[64];
 

@@ -12,23 +12,23 @@
 static bool failed_only, with_threads;
 
 static const struct opt_def options[] = {
-	{ "failed", 'x', OPT_FLAG, &failed_only, NULL, "show only non-zero exits and signals" },
-	{ "threads", 't', OPT_FLAG, &with_threads, NULL, "show every thread's exit, not only processes" },
-	{ 0 },
+    {"failed", 'x', OPT_FLAG, &failed_only, NULL, "show only non-zero exits and signals"},
+    {"threads", 't', OPT_FLAG, &with_threads, NULL, "show every thread's exit, not only processes"},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "exitsnoop",
-	.summary = "trace process exits with exit code or signal and lifetime",
-	.opts = options,
-	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 0,
+    .name = "exitsnoop",
+    .summary = "trace process exits with exit code or signal and lifetime",
+    .opts = options,
+    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
 };
 
 static const struct out_col columns[] = {
-	{ "time", "TIME", -15 },     { "comm", "PCOMM", -16 }, { "pid", "PID", 7 },
-	{ "ppid", "PPID", 7 },	     { "tid", "TID", 7 },      { "age_s", "AGE(s)", 8 },
-	{ "code", "CODE", 5 },	     { "signal", "SIG", -8 },  { "exit", "EXIT", 0 },
+    {"time", "TIME", -15}, {"comm", "PCOMM", -16}, {"pid", "PID", 7},
+    {"ppid", "PPID", 7},   {"tid", "TID", 7},	   {"age_s", "AGE(s)", 8},
+    {"code", "CODE", 5},   {"signal", "SIG", -8},  {"exit", "EXIT", 0},
 };
 
 /* "0", "code 3", "signal 9 (KILL)", "signal 11 (SEGV), core dumped" */

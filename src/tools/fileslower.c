@@ -13,26 +13,28 @@ static double min_ms = 10;
 static bool all_files;
 
 static const struct opt_def options[] = {
-	{ "min", 'm', OPT_DOUBLE, &min_ms, "MS", "show I/O slower than MS milliseconds (default 10; 0: all)",
-	  0, 1e9 },
-	{ "all-files", 'a', OPT_FLAG, &all_files, NULL, "include sockets, pipes, devices (default: regular files and FIFOs)" },
-	{ 0 },
+    {"min", 'm', OPT_DOUBLE, &min_ms, "MS",
+     "show I/O slower than MS milliseconds (default 10; 0: all)", 0, 1e9},
+    {"all-files", 'a', OPT_FLAG, &all_files, NULL,
+     "include sockets, pipes, devices (default: regular files and FIFOs)"},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "fileslower",
-	.summary = "trace slow reads and writes (read/write/pread64/pwrite64/readv/writev) with file path",
-	.details = "Latency is syscall entry to exit. The path is read in the kernel from the\n"
-		   "task's fd table while the fd is still installed.",
-	.opts = options,
-	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 0,
+    .name = "fileslower",
+    .summary =
+	"trace slow reads and writes (read/write/pread64/pwrite64/readv/writev) with file path",
+    .details = "Latency is syscall entry to exit. The path is read in the kernel from the\n"
+	       "task's fd table while the fd is still installed.",
+    .opts = options,
+    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
 };
 
 static const struct out_col columns[] = {
-	{ "time", "TIME", -15 }, { "pid", "PID", 7 },	    { "comm", "COMM", -16 },
-	{ "dir", "D", 1 },	 { "bytes", "BYTES", 9 },   { "lat_ms", "LAT(ms)", 10 },
-	{ "fd", "FD", 4 },	 { "type", "T", 1 },	    { "file", "FILE", 0 },
+    {"time", "TIME", -15}, {"pid", "PID", 7},	  {"comm", "COMM", -16},
+    {"dir", "D", 1},	   {"bytes", "BYTES", 9}, {"lat_ms", "LAT(ms)", 10},
+    {"fd", "FD", 4},	   {"type", "T", 1},	  {"file", "FILE", 0},
 };
 
 static void on_event(struct out *out, const void *data, size_t size, void *ctx)

@@ -24,7 +24,7 @@ static enum sort_by sort_by;
 
 static int parse_sort(const char *arg, void *dest)
 {
-	static const char *const names[] = { "bytes", "reads", "writes", "rbytes", "wbytes" };
+	static const char *const names[] = {"bytes", "reads", "writes", "rbytes", "wbytes"};
 
 	for (int i = 0; i < 5; i++) {
 		if (!strcmp(arg, names[i])) {
@@ -37,26 +37,27 @@ static int parse_sort(const char *arg, void *dest)
 }
 
 static const struct opt_def options[] = {
-	{ "sort", 's', OPT_CUSTOM, &sort_by, "KEY", "bytes (default), reads, writes, rbytes, wbytes",
-	  0, 0, parse_sort },
-	{ "top", 'T', OPT_INT, &rows_max, "N", "rows per report (default 20; 0: all)", 0, 100000 },
-	{ "all-files", 'a', OPT_FLAG, &all_files, NULL, "include sockets, pipes, devices (default: regular files)" },
-	{ 0 },
+    {"sort", 's', OPT_CUSTOM, &sort_by, "KEY", "bytes (default), reads, writes, rbytes, wbytes", 0,
+     0, parse_sort},
+    {"top", 'T', OPT_INT, &rows_max, "N", "rows per report (default 20; 0: all)", 0, 100000},
+    {"all-files", 'a', OPT_FLAG, &all_files, NULL,
+     "include sockets, pipes, devices (default: regular files)"},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "filetop",
-	.summary = "top files by reads and writes per process, counted in the kernel",
-	.details = "Reports every -i seconds, or once at exit.",
-	.opts = options,
-	.common = COMMON_ALL,
-	.max_args = 0,
+    .name = "filetop",
+    .summary = "top files by reads and writes per process, counted in the kernel",
+    .details = "Reports every -i seconds, or once at exit.",
+    .opts = options,
+    .common = COMMON_ALL,
+    .max_args = 0,
 };
 
 static const struct out_col columns[] = {
-	{ "pid", "PID", 7 },	   { "comm", "COMM", -16 },	{ "reads", "READS", 7 },
-	{ "writes", "WRITES", 7 }, { "rbytes", "R_BYTES", 11 }, { "wbytes", "W_BYTES", 11 },
-	{ "type", "T", 1 },	   { "file", "FILE", 0 },
+    {"pid", "PID", 7},	     {"comm", "COMM", -16},	{"reads", "READS", 7},
+    {"writes", "WRITES", 7}, {"rbytes", "R_BYTES", 11}, {"wbytes", "W_BYTES", 11},
+    {"type", "T", 1},	     {"file", "FILE", 0},
 };
 
 struct entry {
@@ -77,7 +78,8 @@ static uint64_t weight(const struct filetop_val *v)
 
 static int heaviest_first(const void *a, const void *b)
 {
-	uint64_t x = weight(&((const struct entry *)a)->val), y = weight(&((const struct entry *)b)->val);
+	uint64_t x = weight(&((const struct entry *)a)->val),
+		 y = weight(&((const struct entry *)b)->val);
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -97,7 +99,7 @@ static void add_entry(void *ctx, const void *key, const void *value)
 
 static void print_entry(struct out *out, const struct entry *e)
 {
-	char file[FDPATH_BUF + 8], type[2] = { fdpath_type(&e->val.path), 0 };
+	char file[FDPATH_BUF + 8], type[2] = {fdpath_type(&e->val.path), 0};
 
 	fdpath_format(&e->val.path, file, sizeof(file));
 	out__row_begin(out);
@@ -121,7 +123,7 @@ struct report {
 static int print_report(void *ctx)
 {
 	struct report *rep = ctx;
-	struct entries es = { calloc(FILETOP_MAX_FILES, sizeof(struct entry)), 0 };
+	struct entries es = {calloc(FILETOP_MAX_FILES, sizeof(struct entry)), 0};
 	struct entry *ents = es.ents;
 	int n;
 
@@ -143,8 +145,8 @@ static int print_report(void *ctx)
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
 	struct filetop_bpf *skel = filetop_bpf__open();
-	struct report rep = { skel, opts->format, NULL };
-	struct session s = { 0 };
+	struct report rep = {skel, opts->format, NULL};
+	struct session s = {0};
 	int err;
 
 	(void)argc;
@@ -166,5 +168,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-static const struct command cmd_filetop = { &spec, run, true };
+static const struct command cmd_filetop = {&spec, run, true};
 REGISTER_COMMAND(cmd_filetop);

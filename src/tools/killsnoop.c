@@ -34,30 +34,29 @@ static int parse_signal(const char *arg, void *dest)
 }
 
 static const struct opt_def options[] = {
-	{ "failed", 'x', OPT_FLAG, &failed_only, NULL, "show only failed calls" },
-	{ "signal", 's', OPT_CUSTOM, &only_sig, "SIG", "only this signal (number or name: 9, KILL, SIGKILL)",
-	  0, 0, parse_signal },
-	{ 0 },
+    {"failed", 'x', OPT_FLAG, &failed_only, NULL, "show only failed calls"},
+    {"signal", 's', OPT_CUSTOM, &only_sig, "SIG",
+     "only this signal (number or name: 9, KILL, SIGKILL)", 0, 0, parse_signal},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "killsnoop",
-	.summary = "trace signals sent by kill, tkill and tgkill, with the result",
-	.details = "-p/-c/--cgroup select the sender.",
-	.opts = options,
-	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 0,
+    .name = "killsnoop",
+    .summary = "trace signals sent by kill, tkill and tgkill, with the result",
+    .details = "-p/-c/--cgroup select the sender.",
+    .opts = options,
+    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
 };
 
 static const struct out_col columns[] = {
-	{ "time", "TIME", -15 },  { "pid", "PID", 7 },	  { "comm", "COMM", -16 },
-	{ "call", "CALL", -6 },	  { "sig", "SIG", 4 },	  { "signal", "NAME", -7 },
-	{ "target", "TPID", 7 },  { "result", "RESULT", 0 },
+    {"time", "TIME", -15}, {"pid", "PID", 7},	   {"comm", "COMM", -16}, {"call", "CALL", -6},
+    {"sig", "SIG", 4},	   {"signal", "NAME", -7}, {"target", "TPID", 7}, {"result", "RESULT", 0},
 };
 
 static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 {
-	static const char *const calls[] = { "kill", "tkill", "tgkill" };
+	static const char *const calls[] = {"kill", "tkill", "tgkill"};
 	const struct kill_event *e = data;
 
 	(void)ctx;

@@ -8,20 +8,20 @@
 #include "oomkill.skel.h"
 
 static const struct cmd_spec spec = {
-	.name = "oomkill",
-	.summary = "trace OOM kills: victim, the task that triggered it, memory sizes, load average",
-	.details = "The trigger is the task whose allocation ran the OOM killer. Memory sizes are\n"
-		   "the victim's, in kB, from the oom:mark_victim tracepoint; the load average is\n"
-		   "read from /proc/loadavg when the event arrives.",
-	.common = COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 0,
+    .name = "oomkill",
+    .summary = "trace OOM kills: victim, the task that triggered it, memory sizes, load average",
+    .details = "The trigger is the task whose allocation ran the OOM killer. Memory sizes are\n"
+	       "the victim's, in kB, from the oom:mark_victim tracepoint; the load average is\n"
+	       "read from /proc/loadavg when the event arrives.",
+    .common = COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
 };
 
 static const struct out_col columns[] = {
-	{ "time", "TIME", -15 },	 { "trigger_pid", "TPID", 7 },   { "trigger_comm", "TCOMM", -16 },
-	{ "victim_pid", "VPID", 7 },	 { "victim_comm", "VCOMM", -16 }, { "anon_rss_kb", "ANON(kB)", 10 },
-	{ "file_rss_kb", "FILE(kB)", 9 }, { "total_vm_kb", "VM(kB)", 10 }, { "oom_score_adj", "ADJ", 5 },
-	{ "loadavg", "LOADAVG", 0 },
+    {"time", "TIME", -15},	    {"trigger_pid", "TPID", 7},	   {"trigger_comm", "TCOMM", -16},
+    {"victim_pid", "VPID", 7},	    {"victim_comm", "VCOMM", -16}, {"anon_rss_kb", "ANON(kB)", 10},
+    {"file_rss_kb", "FILE(kB)", 9}, {"total_vm_kb", "VM(kB)", 10}, {"oom_score_adj", "ADJ", 5},
+    {"loadavg", "LOADAVG", 0},
 };
 
 /* "0.52 0.58 0.59" (first three fields of /proc/loadavg) */

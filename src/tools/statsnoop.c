@@ -10,26 +10,26 @@
 static bool failed_only;
 
 static const struct opt_def options[] = {
-	{ "failed", 'x', OPT_FLAG, &failed_only, NULL, "show only failed calls" },
-	{ 0 },
+    {"failed", 'x', OPT_FLAG, &failed_only, NULL, "show only failed calls"},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "statsnoop",
-	.summary = "trace stat, lstat, fstatat, statx and statfs with path and result",
-	.opts = options,
-	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 0,
+    .name = "statsnoop",
+    .summary = "trace stat, lstat, fstatat, statx and statfs with path and result",
+    .opts = options,
+    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
 };
 
 static const struct out_col columns[] = {
-	{ "time", "TIME", -15 }, { "pid", "PID", 7 },	     { "comm", "COMM", -16 },
-	{ "call", "CALL", -8 },	 { "errno", "RESULT", -8 }, { "path", "PATH", 0 },
+    {"time", "TIME", -15}, {"pid", "PID", 7},	    {"comm", "COMM", -16},
+    {"call", "CALL", -8},  {"errno", "RESULT", -8}, {"path", "PATH", 0},
 };
 
 static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 {
-	static const char *const calls[] = { "stat", "lstat", "fstatat", "statx", "statfs" };
+	static const char *const calls[] = {"stat", "lstat", "fstatat", "statx", "statfs"};
 	const struct stat_event *e = data;
 	char fdname[32];
 

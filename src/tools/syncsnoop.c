@@ -10,22 +10,21 @@
 #include "syncsnoop.skel.h"
 
 static const struct cmd_spec spec = {
-	.name = "syncsnoop",
-	.summary = "trace sync, fsync, fdatasync, syncfs, msync, sync_file_range with file and latency",
-	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 0,
+    .name = "syncsnoop",
+    .summary = "trace sync, fsync, fdatasync, syncfs, msync, sync_file_range with file and latency",
+    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
 };
 
 static const struct out_col columns[] = {
-	{ "time", "TIME", -15 },   { "pid", "PID", 7 },	   { "comm", "COMM", -16 },
-	{ "call", "CALL", -16 },   { "fd", "FD", 4 },	   { "lat_ms", "LAT(ms)", 9 },
-	{ "errno", "RESULT", -8 }, { "file", "FILE", 0 },
+    {"time", "TIME", -15}, {"pid", "PID", 7},	     {"comm", "COMM", -16},   {"call", "CALL", -16},
+    {"fd", "FD", 4},	   {"lat_ms", "LAT(ms)", 9}, {"errno", "RESULT", -8}, {"file", "FILE", 0},
 };
 
 static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 {
-	static const char *const calls[] = { "sync",   "fsync", "fdatasync",
-					     "syncfs", "msync", "sync_file_range" };
+	static const char *const calls[] = {"sync",   "fsync", "fdatasync",
+					    "syncfs", "msync", "sync_file_range"};
 	const struct sync_event *e = data;
 	char file[FDPATH_BUF + 8];
 

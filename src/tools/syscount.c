@@ -20,20 +20,21 @@ static bool per_process, with_latency, failed_only, msecs;
 static int top = 10;
 
 static const struct opt_def options[] = {
-	{ "process", 'P', OPT_FLAG, &per_process, NULL, "count per process and syscall" },
-	{ "latency", 'L', OPT_FLAG, &with_latency, NULL, "also total and average time in syscalls; sort by time" },
-	{ "failed", 'x', OPT_FLAG, &failed_only, NULL, "count only failed syscalls" },
-	{ "milliseconds", 'm', OPT_FLAG, &msecs, NULL, "latency in milliseconds (default usecs)" },
-	{ "top", 'T', OPT_INT, &top, "N", "show the N most frequent (0: all; default 10)", 0, 100000 },
-	{ 0 },
+    {"process", 'P', OPT_FLAG, &per_process, NULL, "count per process and syscall"},
+    {"latency", 'L', OPT_FLAG, &with_latency, NULL,
+     "also total and average time in syscalls; sort by time"},
+    {"failed", 'x', OPT_FLAG, &failed_only, NULL, "count only failed syscalls"},
+    {"milliseconds", 'm', OPT_FLAG, &msecs, NULL, "latency in milliseconds (default usecs)"},
+    {"top", 'T', OPT_INT, &top, "N", "show the N most frequent (0: all; default 10)", 0, 100000},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "syscount",
-	.summary = "count syscalls (and their latency) per syscall or process",
-	.opts = options,
-	.common = COMMON_ALL,
-	.max_args = 0,
+    .name = "syscount",
+    .summary = "count syscalls (and their latency) per syscall or process",
+    .opts = options,
+    .common = COMMON_ALL,
+    .max_args = 0,
 };
 
 struct row {
@@ -105,8 +106,8 @@ static void print_row(struct out *out, const struct row *r)
 static int print_report(void *ctx)
 {
 	struct report *rep = ctx;
-	struct rows rs = { calloc(SYSCOUNT_MAX_KEYS, sizeof(struct row)), 0,
-			   libbpf_num_possible_cpus() };
+	struct rows rs = {calloc(SYSCOUNT_MAX_KEYS, sizeof(struct row)), 0,
+			  libbpf_num_possible_cpus()};
 	struct row *rows = rs.rows;
 	int n;
 
@@ -133,16 +134,18 @@ static struct out *make_out(enum out_format format)
 	int n = 0;
 
 	if (per_process) {
-		cols[n++] = (struct out_col){ "pid", "PID", 7 };
-		cols[n++] = (struct out_col){ "comm", "COMM", -16 };
+		cols[n++] = (struct out_col){"pid", "PID", 7};
+		cols[n++] = (struct out_col){"comm", "COMM", -16};
 	}
-	cols[n++] = (struct out_col){ "syscall", "SYSCALL", -22 };
-	cols[n++] = (struct out_col){ "nr", "NR", 4 };
-	cols[n++] = (struct out_col){ "count", "COUNT", 10 };
-	cols[n++] = (struct out_col){ "errors", "ERRORS", 8 };
+	cols[n++] = (struct out_col){"syscall", "SYSCALL", -22};
+	cols[n++] = (struct out_col){"nr", "NR", 4};
+	cols[n++] = (struct out_col){"count", "COUNT", 10};
+	cols[n++] = (struct out_col){"errors", "ERRORS", 8};
 	if (with_latency) {
-		cols[n++] = (struct out_col){ msecs ? "total_ms" : "total_us", msecs ? "TOTAL(ms)" : "TOTAL(us)", 14 };
-		cols[n++] = (struct out_col){ msecs ? "avg_ms" : "avg_us", msecs ? "AVG(ms)" : "AVG(us)", 12 };
+		cols[n++] = (struct out_col){msecs ? "total_ms" : "total_us",
+					     msecs ? "TOTAL(ms)" : "TOTAL(us)", 14};
+		cols[n++] = (struct out_col){msecs ? "avg_ms" : "avg_us",
+					     msecs ? "AVG(ms)" : "AVG(us)", 12};
 	}
 	return out__new(stdout, format, cols, n);
 }
@@ -150,8 +153,8 @@ static struct out *make_out(enum out_format format)
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
 	struct syscount_bpf *skel = syscount_bpf__open();
-	struct report rep = { skel, opts->format, NULL };
-	struct session s = { 0 };
+	struct report rep = {skel, opts->format, NULL};
+	struct session s = {0};
 	int err;
 
 	(void)argc;
@@ -175,5 +178,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-static const struct command cmd_syscount = { &spec, run, true };
+static const struct command cmd_syscount = {&spec, run, true};
 REGISTER_COMMAND(cmd_syscount);

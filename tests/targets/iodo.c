@@ -30,7 +30,8 @@ static int do_write(const char *path, long bytes, int flags)
 		return 1;
 	memset(buf, 'x', sizeof(buf));
 	for (long done = 0; done < bytes; done += sizeof(buf))
-		if (write(fd, buf, bytes - done < (long)sizeof(buf) ? bytes - done : (long)sizeof(buf)) < 0)
+		if (write(fd, buf,
+			  bytes - done < (long)sizeof(buf) ? bytes - done : (long)sizeof(buf)) < 0)
 			return 1;
 	fsync(fd);
 	return close(fd) != 0;

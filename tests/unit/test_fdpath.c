@@ -22,7 +22,7 @@ static void make(struct fdpath *p, unsigned mode, int truncated, const char *con
 
 static void test_join(void **state)
 {
-	const char *names[] = { "file.txt", "dir", "tmp" };
+	const char *names[] = {"file.txt", "dir", "tmp"};
 	struct fdpath p;
 	char out[64];
 
@@ -38,7 +38,7 @@ static void test_join(void **state)
 
 static void test_nameless_and_bad(void **state)
 {
-	const char *names[] = { "abc" };
+	const char *names[] = {"abc"};
 	struct fdpath p;
 	char out[64], small[6];
 
@@ -68,8 +68,8 @@ static void test_nameless_and_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_join),
-		cmocka_unit_test(test_nameless_and_bad),
+	    cmocka_unit_test(test_join),
+	    cmocka_unit_test(test_nameless_and_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

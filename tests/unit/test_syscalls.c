@@ -36,8 +36,8 @@ static void test_unknown_is_a_number(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_known_names),
-		cmocka_unit_test(test_unknown_is_a_number),
+	    cmocka_unit_test(test_known_names),
+	    cmocka_unit_test(test_unknown_is_a_number),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
