@@ -76,8 +76,16 @@ $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	@mkdir -p $(@D)
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
+# Syscall names of the build architecture, from the C library's headers
+# (src/core/syscalls.c includes it): every numeric __NR_* define.
+$(BUILD)/gen/syscall_names.h:
+	@mkdir -p $(@D)
+	echo '#include <asm/unistd.h>' | $(CC) -dM -E - | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/{ \2, "\1" },/p' | sort -n -k2 > $@.tmp
+	@test -s $@.tmp && mv $@.tmp $@
+
 # Every user object may include any skeleton: generate them all first.
-$(BUILD)/obj/%.o: src/%.c | $(SKELS)
+$(BUILD)/obj/%.o: src/%.c | $(SKELS) $(BUILD)/gen/syscall_names.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -1,0 +1,55 @@
+/* bpfscope syncsnoop: sync, fsync, fdatasync, syncfs, msync and
+ * sync_file_range with file, latency and result. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bpf/syncsnoop.h"
+#include "core/clock.h"
+#include "core/fdpath.h"
+#include "core/snoop.h"
+#include "syncsnoop.skel.h"
+
+static const struct cmd_spec spec = {
+    .name = "syncsnoop",
+    .summary = "trace sync, fsync, fdatasync, syncfs, msync, sync_file_range with file and latency",
+    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
+};
+
+static const struct out_col columns[] = {
+    {"time", "TIME", -15}, {"pid", "PID", 7},	     {"comm", "COMM", -16},   {"call", "CALL", -16},
+    {"fd", "FD", 4},	   {"lat_ms", "LAT(ms)", 9}, {"errno", "RESULT", -8}, {"file", "FILE", 0},
+};
+
+static void on_event(struct out *out, const void *data, size_t size, void *ctx)
+{
+	static const char *const calls[] = {"sync",   "fsync", "fdatasync",
+					    "syncfs", "msync", "sync_file_range"};
+	const struct sync_event *e = data;
+	char file[FDPATH_BUF + 8];
+
+	(void)ctx;
+	if (size < sizeof(*e))
+		return;
+	if (e->call == SYNC_MSYNC)
+		snprintf(file, sizeof(file), "0x%llx", (unsigned long long)e->addr);
+	else
+		fdpath_format(&e->path, file, sizeof(file));
+	out__row_begin(out);
+	out__time(out, clock_mono_to_wall(e->ts_ns));
+	out__u64(out, e->pid);
+	out__str(out, e->comm);
+	out__str(out, e->call < 6 ? calls[e->call] : "?");
+	out__i64(out, e->fd);
+	out__double(out, e->latency_ns / 1e6, 3);
+	out__str(out, e->ret >= 0 ? "0" : strerrorname_np(-e->ret) ?: "?");
+	out__str(out, file);
+	out__row_end(out);
+}
+
+static void setup(struct syncsnoop_bpf *skel)
+{
+	(void)skel; /* no kernel-side options */
+}
+
+SNOOP_COMMAND(syncsnoop, spec, columns, on_event, setup);
