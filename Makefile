@@ -55,6 +55,10 @@ TARGET_CXX_BINS := $(patsubst tests/targets/%.cc,$(BUILD)/targets/%,$(TARGET_CXX
 DEBUG_VARIANTS := $(foreach v,stripped debug nodebug,$(BUILD)/targets/typed.$(v)) \
 	$(BUILD)/targets/trace_target.stripped
 
+# Keep generated BPF objects and skeletons: without this make deletes them as
+# intermediates and rebuilds every tool on each run.
+.SECONDARY:
+
 .PHONY: all deps test test-unit test-integ sanitize demo kernel-test lint format clean check-tools fuzz
 
 all: $(BUILD)/bpfscope

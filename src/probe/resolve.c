@@ -130,38 +130,51 @@ static void suggest(const struct symbol_search *ss, char *buf, size_t len)
 	}
 }
 
-/* u:/r: function name or 0xADDR -> file offset. */
-static int resolve_function(const struct probe_ast *ast, const struct resolve_opts *opts,
-			    struct resolved *out, char *err, size_t errlen)
+/* Function name or 0xADDR -> ELF virtual address; 0 or -1 after err. */
+static int find_vaddr(const struct probe_ast *ast, struct elf_syms *es, struct resolved *out,
+		      uint64_t *vaddr, char *err, size_t errlen)
 {
-	struct elf_syms *es = elf_syms__open(out->path, opts->debug_dir);
 	struct symbol_search ss = { .want = ast->function };
-	uint64_t vaddr;
 	char *end, hint[200];
 
-	if (!es) {
-		snprintf(err, errlen, "%s: cannot read %s: %s", ast->text, out->path, strerror(errno));
-		return -1;
-	}
 	if (!strncmp(ast->function, "0x", 2)) {
-		vaddr = strtoull(ast->function, &end, 16);
+		*vaddr = strtoull(ast->function, &end, 16);
 		if (*end) {
 			snprintf(err, errlen, "%s: bad address '%s'", ast->text, ast->function);
 			return -1;
 		}
 		snprintf(out->symbol, sizeof(out->symbol), "%s", ast->function);
-	} else {
-		elf_syms__glob(es, "*", consider_symbol, &ss);
-		if (!ss.found) {
-			suggest(&ss, hint, sizeof(hint));
-			snprintf(err, errlen, "%s: no function '%s' in %s%s%s", ast->text, ast->function,
-				 out->path, hint, elf_syms__stripped(es) ? " (the binary is stripped: "
-				 "only exported functions are known; use an address 0x...)" : "");
-			return -1;
-		}
-		vaddr = ss.found->addr;
-		snprintf(out->symbol, sizeof(out->symbol), "%s", ss.found->name);
+		return 0;
 	}
+	elf_syms__glob(es, "*", consider_symbol, &ss);
+	if (!ss.found) {
+		suggest(&ss, hint, sizeof(hint));
+		snprintf(err, errlen, "%s: no function '%s' in %s%s%s", ast->text, ast->function,
+			 out->path, hint, elf_syms__stripped(es) ? " (the binary is stripped: "
+			 "only exported functions are known; use an address 0x...)" : "");
+		return -1;
+	}
+	*vaddr = ss.found->addr;
+	snprintf(out->symbol, sizeof(out->symbol), "%s", ss.found->name);
+	return 0;
+}
+
+/* u:/r: function name or 0xADDR -> file offset. */
+static int resolve_function(const struct probe_ast *ast, const struct resolve_opts *opts,
+			    struct resolved *out, char *err, size_t errlen)
+{
+	struct elf_syms *es = elf_syms__open(out->path, opts->debug_dir);
+	uint64_t vaddr;
+	int ret;
+
+	if (!es) {
+		snprintf(err, errlen, "%s: cannot read %s: %s", ast->text, out->path, strerror(errno));
+		return -1;
+	}
+	ret = find_vaddr(ast, es, out, &vaddr, err, errlen);
+	elf_syms__free(es);
+	if (ret)
+		return ret;
 	if (vaddr_to_offset(out->path, vaddr + ast->offset, &out->file_offset)) {
 		snprintf(err, errlen, "%s: address 0x%llx is not in an executable segment of %s",
 			 ast->text, (unsigned long long)(vaddr + ast->offset), out->path);
@@ -302,7 +315,10 @@ int probe_resolve(const struct probe_ast *ast, const struct resolve_opts *opts,
 	return e;
 }
 
-void probe_resolved_free(struct resolved *r)
+void probe_resolve_cleanup(void)
 {
-	(void)r; /* type databases live in the cache for the whole run */
+	for (int i = 0; i < 16; i++) {
+		typedb__free(typedb_cache[i].db);
+		typedb_cache[i] = (struct typedb_cache_entry){ 0 };
+	}
 }

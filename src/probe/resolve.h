@@ -33,7 +33,8 @@ struct resolved {
 /* Fills *out for a probe; on error writes one line into err, returns < 0. */
 int probe_resolve(const struct probe_ast *ast, const struct resolve_opts *opts,
 		  struct resolved *out, char *err, size_t errlen);
-void probe_resolved_free(struct resolved *r);
+/* Frees the type databases opened for all probes (they are shared). */
+void probe_resolve_cleanup(void);
 
 /* Levenshtein distance, bounded: used for "did you mean" suggestions. */
 unsigned edit_distance(const char *a, const char *b, unsigned max);

@@ -491,4 +491,5 @@ void trace_cleanup(struct trace_run *tr)
 	free(tr->probes);
 	script_free(tr->script);
 	probe_bpf__destroy(tr->skel);
+	probe_resolve_cleanup();
 }
