@@ -45,6 +45,7 @@ static __always_inline int on_exit(long ret)
 		goto out;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = id >> 32;
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->tid = tid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->ret = ret;

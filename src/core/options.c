@@ -94,6 +94,10 @@ static struct opt_def common_defs[] = {
 	{ "comm", 'c', OPT_CUSTOM, NULL, "COMM", "trace only processes with this command name", 0, 0,
 	  parse_comm },
 	{ "cgroup", 0, OPT_STRING, NULL, "PATH", "trace only tasks in this cgroup v2 (path or id)" },
+	{ "container", 0, OPT_STRING, NULL, "ID", "trace only this container (id or id prefix)" },
+	{ "pod", 0, OPT_STRING, NULL, "NAME", "trace only the containers of this Kubernetes pod" },
+	{ "namespace", 0, OPT_STRING, NULL, "NS", "trace only pods of this Kubernetes namespace" },
+	{ "kubernetes", 'K', OPT_FLAG, NULL, NULL, "show container id, pod and namespace columns" },
 	{ "duration", 'd', OPT_DOUBLE, NULL, "SECONDS", "stop after this many seconds", 0.001, 1e9 },
 	{ "interval", 'i', OPT_DOUBLE, NULL, "SECONDS", "print aggregates every SECONDS", 0.01, 1e9 },
 	{ "output", 'o', OPT_CUSTOM, NULL, "FORMAT", "output format: text (default) or json lines",
@@ -101,13 +105,16 @@ static struct opt_def common_defs[] = {
 	{ "verbose", 'v', OPT_COUNT, NULL, NULL, "more diagnostics (-vv: libbpf and verifier logs)" },
 	{ "help", 'h', OPT_FLAG, NULL, NULL, "show this help" },
 };
-static const unsigned common_bits[] = { COMMON_PID, COMMON_COMM, COMMON_CGROUP, COMMON_DURATION,
-					COMMON_INTERVAL, COMMON_OUTPUT, ~0u, ~0u };
+static const unsigned common_bits[] = { COMMON_PID,	   COMMON_COMM,	    COMMON_CGROUP,
+					COMMON_CGROUP,	   COMMON_CGROUP,   COMMON_CGROUP,
+					COMMON_K8S,	   COMMON_DURATION, COMMON_INTERVAL,
+					COMMON_OUTPUT,	   ~0u,		    ~0u };
 
 static void bind_common(struct common_opts *c)
 {
-	void *dests[] = { &c->pid,	&c->comm,   &c->cgroup,	 &c->duration,
-			  &c->interval, &c->format, &c->verbose, &c->help };
+	void *dests[] = { &c->pid,	 &c->comm,     &c->cgroup,   &c->container,
+			  &c->pod,	 &c->k8s_namespace, &c->k8s, &c->duration,
+			  &c->interval, &c->format,   &c->verbose,  &c->help };
 
 	for (size_t i = 0; i < sizeof(dests) / sizeof(dests[0]); i++)
 		common_defs[i].dest = dests[i];
