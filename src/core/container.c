@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -394,14 +395,39 @@ static bool attr_from_proc(pid_t pid, struct cgroup_attr *a)
 	return found;
 }
 
+/* The /proc fallback, cached per pid for a second: reading /proc is itself
+ * an open that opensnoop -K would see, and must not feed back. */
+static bool attr_from_proc_cached(pid_t pid, struct cgroup_attr *a)
+{
+	static struct {
+		pid_t pid;
+		bool found;
+		uint64_t at_ns;
+		struct cgroup_attr attr;
+	} cache[256];
+	typeof(&cache[0]) slot = &cache[(unsigned)pid % 256];
+	uint64_t now = clock_mono_ns();
+
+	if (pid == getpid())
+		return false;
+	if (slot->pid != pid || now - slot->at_ns > RESCAN_NS) {
+		slot->pid = pid;
+		slot->at_ns = now;
+		slot->found = attr_from_proc(pid, &slot->attr);
+	}
+	*a = slot->attr;
+	return slot->found;
+}
+
 void k8s_names_of(uint64_t cgroup_id, pid_t pid, struct k8s_names *names)
 {
 	const char *path = cgroup_id ? path_of_id(cgroup_id) : NULL;
 	struct cgroup_attr a;
 	bool found = path && cgroup_path_parse(path, &a);
 
-	if (!found && pid > 0)
-		found = attr_from_proc(pid, &a);
+	/* containers only in cgroup v1: the v2 path is the root or unknown */
+	if (!found && pid > 0 && (!path || !*path))
+		found = attr_from_proc_cached(pid, &a);
 	snprintf(names->container, sizeof(names->container), "%.12s",
 		 found && a.container_id[0] ? a.container_id : "-");
 	snprintf(names->pod, sizeof(names->pod), "-");
