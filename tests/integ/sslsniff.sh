@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# sslsniff: a unique line sent over TLS on loopback (openssl s_client to
+# s_server, self-signed certificate made here) appears in plaintext.
+source "$(dirname "$0")/lib.bash"
+plan 7
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+	-subj /CN=localhost -keyout "$TMP/k.pem" -out "$TMP/c.pem" 2>/dev/null || exit 1
+secret="secret-$$-$RANDOM"
+
+# serve_once: s_server for one connection on a free port (retry on collision)
+serve_once() {
+	for try in 1 2 3 4 5; do
+		port=$((20000 + (RANDOM + $$) % 40000))
+		openssl s_server -accept "127.0.0.1:$port" -cert "$TMP/c.pem" -key "$TMP/k.pem" \
+			-quiet -naccept 1 >"$TMP/srv.out" 2>&1 &
+		server=$!
+		_pids+=($server)
+		sleep 0.3
+		kill -0 "$server" 2>/dev/null && return 0
+	done
+	return 1
+}
+send_secret() {
+	echo "$1" | timeout 10 openssl s_client -connect "127.0.0.1:$port" -quiet -no_ign_eof \
+		>/dev/null 2>&1
+	sleep 0.2
+}
+
+serve_once || exit 1
+start_bpfscope s sslsniff -o json || exit 1
+grep -q "decrypted TLS traffic" "$TMP/s.err"
+ok $? "warns on stderr that it shows secrets"
+send_secret "$secret"
+wait_for "$TMP/s.out" "$secret"
+stop_bpfscope
+jq -e . "$TMP/s.out" >/dev/null
+ok $? "json lines parse"
+rec=$(jq -c --arg s "$secret" 'select(.data | contains($s))' "$TMP/s.out" | head -1)
+[ "$(jq -r .op <<<"$rec")" = WRITE ] && [ "$(jq -r .comm <<<"$rec")" = openssl ] &&
+	[ "$(jq -r .len <<<"$rec")" = $((${#secret} + 1)) ]
+ok $? "the client's SSL_write of the secret, $((${#secret} + 1)) bytes (got: $rec)"
+jq -e --arg s "$secret" '.data == $s + "\n"' <<<"$rec" >/dev/null
+ok $? "data is the exact plaintext"
+
+serve_once || exit 1
+start_bpfscope t sslsniff -c "$(echo nosuch$$ | cut -c1-15)" || exit 1
+send_secret "other-$secret"
+stop_bpfscope
+! grep -q "other-$secret" "$TMP/t.out"
+ok $? "-c another command: the secret is not shown"
+bad_input "unknown library" "cannot find" sslsniff --lib libnosuchssl-$$
+bad_input "bad byte limit" "out of range" sslsniff -b 100000
+done_testing
