@@ -64,7 +64,7 @@ static __always_inline int on_return(long ret, bool pointer_result)
 		e->pid = id >> 32;
 		e->tid = tid;
 		e->func = l->func;
-		e->ret = pointer_result ? ret != 0 : (__s32)ret;
+		e->ret = pointer_result ? ret != 0 : (__s32)ret; /* int: eax only */
 		bpf_get_current_comm(&e->comm, sizeof(e->comm));
 		__builtin_memcpy(e->host, l->host, sizeof(e->host));
 		event_submit(e);

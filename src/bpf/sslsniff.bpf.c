@@ -56,7 +56,8 @@ static __always_inline void emit(const struct call *c, __u32 len)
 	event_submit(e);
 }
 
-static __always_inline int on_return(long ret)
+/* All four return int: only eax is defined (-1 reads as 0xffffffff in rax). */
+static __always_inline int on_return(int ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct call *c = bpf_map_lookup_elem(&calls, &tid);
@@ -100,25 +101,25 @@ int BPF_KPROBE(ssl_read_ex_entry, void *ssl, const char *buf, __u64 num, const _
 
 /* The return programs share one body: the entry recorded which call it was. */
 SEC("uretprobe")
-int BPF_KRETPROBE(ssl_write_return, long ret)
+int BPF_KRETPROBE(ssl_write_return, int ret)
 {
 	return on_return(ret);
 }
 
 SEC("uretprobe")
-int BPF_KRETPROBE(ssl_read_return, long ret)
+int BPF_KRETPROBE(ssl_read_return, int ret)
 {
 	return on_return(ret);
 }
 
 SEC("uretprobe")
-int BPF_KRETPROBE(ssl_write_ex_return, long ret)
+int BPF_KRETPROBE(ssl_write_ex_return, int ret)
 {
 	return on_return(ret);
 }
 
 SEC("uretprobe")
-int BPF_KRETPROBE(ssl_read_ex_return, long ret)
+int BPF_KRETPROBE(ssl_read_ex_return, int ret)
 {
 	return on_return(ret);
 }
