@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# sslsniff: a unique line sent over TLS on loopback (openssl s_client to
-# s_server, self-signed certificate made here) appears in plaintext.
+# sslsniff: a unique line sent over TLS on loopback (openssl
+# s_server, self-signed certificate made here, python3 client) appears in plaintext.
 source "$(dirname "$0")/lib.bash"
 plan 7
 
@@ -24,9 +24,18 @@ serve_once() {
 	done
 	return 1
 }
+# send_secret LINE: a python3 TLS client (its _ssl uses the system libssl:
+# SSL_write_ex) sends the line and waits for the server to close
 send_secret() {
-	echo "$1" | timeout 10 openssl s_client -connect "127.0.0.1:$port" -quiet -no_ign_eof \
-		>/dev/null 2>&1
+	timeout 10 python3 -c '
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as raw:
+    with ctx.wrap_socket(raw) as tls:
+        tls.sendall((sys.argv[2] + "\n").encode())
+' "$port" "$1" >"$TMP/cli.out" 2>&1 || diag "client failed: $(tail -3 "$TMP/cli.out")"
 	sleep 0.2
 }
 
@@ -39,7 +48,7 @@ stop_bpfscope
 jq -e . "$TMP/s.out" >/dev/null
 ok $? "json lines parse"
 rec=$(jq -c --arg s "$secret" 'select(.op == "WRITE" and (.data | contains($s)))' "$TMP/s.out" | head -1)
-[ "$(jq -r .op <<<"$rec")" = WRITE ] && [ "$(jq -r .comm <<<"$rec")" = openssl ] &&
+[ "$(jq -r .op <<<"$rec")" = WRITE ] && [ "$(jq -r .comm <<<"$rec")" = python3 ] &&
 	[ "$(jq -r .len <<<"$rec")" = $((${#secret} + 1)) ]
 ok $? "the client's SSL_write of the secret, $((${#secret} + 1)) bytes (got: $rec)"
 [ -n "$rec" ] && jq -e --arg s "$secret" '.data == $s + "\n"' <<<"$rec" >/dev/null
