@@ -81,6 +81,8 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 {
 	struct opensnoop_bpf *skel = opensnoop_bpf__open();
 	struct session s = { 0 };
+	struct out_col cols[sizeof(columns) / sizeof(columns[0]) + 3]; /* out keeps a pointer */
+	int ncols = k8s_columns(columns, sizeof(columns) / sizeof(columns[0]), opts->k8s, cols);
 	struct out *out = NULL;
 	int err;
 
@@ -93,9 +95,6 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	skel->rodata->failed_only = failed_only;
 	err = session_start(&s, skel->skeleton, opts);
 	if (!err) {
-		struct out_col cols[sizeof(columns) / sizeof(columns[0]) + 3];
-		int ncols = k8s_columns(columns, sizeof(columns) / sizeof(columns[0]), opts->k8s, cols);
-
 		k8s = opts->k8s;
 		out = out__new(stdout, opts->format, cols, ncols);
 		err = session_events(&s, on_event, out);
