@@ -5,6 +5,7 @@
 #   make sanitize   the same tests against an ASan+UBSan build in build-asan/
 #   make demo       install deps, build, run the demonstration
 #   make lint       clang-format check + cppcheck
+#   make fuzz       build the libFuzzer targets of tests/fuzz and run each FUZZ_SECONDS (20)
 #
 # BPF programs in src/bpf/*.bpf.c are compiled with clang against a vmlinux.h
 # generated from the running kernel's BTF, and embedded as skeletons. Every
@@ -29,14 +30,14 @@ CFLAGS ?=
 CFLAGS += $(CFLAGS_BASE)
 
 # Static where practical so the binary runs on hosts without the -dev packages.
-STATIC_LIBS := -lbpf -ldw -lelf -lz -lzstd -llzma -lbz2 -ljson-c -liberty
+STATIC_LIBS := -lbpf -ldw -lelf -lz -lzstd -llzma -lbz2 -ljson-c -liberty -lsqlite3
 LDLIBS := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -lpthread -ldl -lm
 
 BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 
-LIB_SRCS  := $(wildcard src/core/*.c src/tools/*.c)
+LIB_SRCS  := $(wildcard src/core/*.c src/probe/*.c src/tools/*.c)
 LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 MAIN_OBJ  := $(BUILD)/obj/main.o
 
@@ -45,8 +46,14 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 
 TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TARGET_SRCS))
+TARGET_CXX_SRCS := $(wildcard tests/targets/*.cc)
+TARGET_CXX_BINS := $(patsubst tests/targets/%.cc,$(BUILD)/targets/%,$(TARGET_CXX_SRCS))
+# The typed target also without -g, and stripped with its DWARF in a separate
+# file named by .gnu_debuglink: the type database's other sources.
+DEBUG_VARIANTS := $(foreach v,stripped debug nodebug,$(BUILD)/targets/typed.$(v)) \
+	$(BUILD)/targets/trace_target.stripped
 
-.PHONY: all deps test test-unit test-integ sanitize demo lint format clean check-tools
+.PHONY: all deps test test-unit test-integ sanitize demo lint format clean check-tools fuzz
 
 all: $(BUILD)/bpfscope
 
@@ -60,6 +67,7 @@ $(BUILD)/vmlinux.h:
 $(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Wno-unused-function \
+		-I/usr/include/$(shell $(CC) -dumpmachine) \
 		-MMD -MP -Isrc -I$(BUILD) -c $< -o $@
 
 $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
@@ -86,9 +94,45 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libbpfscope.a | $(SKELS)
 # Small programs the integration tests trace.
 $(BUILD)/targets/%: tests/targets/%.c
 	@mkdir -p $(@D)
-	$(CC) -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread
+	$(CC) -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread $(TARGET_LIBS_$*)
 
-test-bins: $(BUILD)/bpfscope $(UNIT_BINS) $(TARGET_BINS)
+# Targets that need more than libc (tests/integ/net.sh: NFQUEUE delayer).
+TARGET_LIBS_nfqdelay := -lnetfilter_queue
+
+$(BUILD)/targets/%: tests/targets/%.cc
+	@mkdir -p $(@D)
+	$(CXX) -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread
+
+$(BUILD)/targets/typed: tests/targets/typed.h
+
+$(BUILD)/targets/%.nodebug: tests/targets/%.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread
+
+$(BUILD)/targets/%.debug: $(BUILD)/targets/%
+	objcopy --only-keep-debug $< $@
+
+$(BUILD)/targets/%.stripped: $(BUILD)/targets/% $(BUILD)/targets/%.debug
+	objcopy --strip-all --add-gnu-debuglink=$(BUILD)/targets/$*.debug $< $@
+
+test-bins: $(BUILD)/bpfscope $(UNIT_BINS) $(TARGET_BINS) $(TARGET_CXX_BINS) $(DEBUG_VARIANTS)
+
+# Fuzzers: clang + libFuzzer + ASan/UBSan, with the parsers they exercise
+# compiled in (instrumented) rather than taken from the gcc-built library.
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CORE    := src/core/tpformat.c src/core/elfnotes.c src/core/uprobe_site.c src/core/tracefs.c \
+		src/core/log.c src/probe/parse.c src/probe/compile.c src/core/typedb.c src/core/typepack.c \
+		src/core/syms.c
+FUZZ_SECONDS ?= 20
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE)
+	@mkdir -p $(@D)
+	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Isrc -D_GNU_SOURCE -o $@ $< $(FUZZ_CORE) -ldw -lelf -lz -lzstd -llzma -lbz2 -liberty
+
+fuzz: $(FUZZ_BINS)
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory test-bins

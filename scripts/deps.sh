@@ -8,9 +8,14 @@ PKGS=(
 	# build
 	make gcc clang llvm bpftool pkg-config
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libzstd-dev liblzma-dev libbz2-dev
-	libjson-c-dev libiberty-dev
+	libjson-c-dev libiberty-dev libsqlite3-dev
 	# tests
 	libcmocka-dev perl jq iproute2 procps util-linux coreutils python3
+	libxml2-utils nodejs # xmllint and node check the flame graph SVG and its script
+	systemtap-sdt-dev # <sys/sdt.h> for tests/targets/usdt_target.c
+	# tests: C++ targets, type packs from Apache's headers, libc's debug file
+	g++ binutils apache2-dev libapr1-dev libaprutil1-dev libc6-dbg
+	iptables libnetfilter-queue-dev sqlite3
 	# lint
 	clang-format cppcheck
 )

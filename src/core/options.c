@@ -128,7 +128,7 @@ static int collect_defs(const struct cmd_spec *spec, const struct opt_def **defs
 	for (const struct opt_def *d = spec->opts; d && d->long_name && n < MAX_OPTS; d++)
 		defs[n++] = d;
 	for (size_t i = 0; i < sizeof(common_defs) / sizeof(common_defs[0]) && n < MAX_OPTS; i++)
-		if (spec->common & common_bits[i])
+		if ((spec->common & common_bits[i]) || common_bits[i] == ~0u) /* -v, -h: always */
 			defs[n++] = &common_defs[i];
 	return n;
 }

@@ -99,7 +99,7 @@ int session_start_attach(struct session *s, struct bpf_object_skeleton *skel,
 	}
 	if ((err = loader_load(skel)) || (err = cgroup_allow_fill(obj, &sel)))
 		return err;
-	if ((attach && (err = attach(ctx))) || (err = loader_attach(skel)))
+	if ((err = loader_attach(skel)) || (attach && (err = attach(ctx))))
 		return err;
 	loader_describe(obj);
 	/* Tests and scripts wait for this line: everything is attached now. */

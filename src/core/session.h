@@ -25,9 +25,11 @@ int bpfobj_set_rodata(struct bpf_object *obj, const char *var, const void *value
 /* Filter + load + attach. On failure an error line has been printed. */
 int session_start(struct session *s, struct bpf_object_skeleton *skel,
 		  const struct common_opts *opts);
-/* The same, with attach(ctx) called after load and before the automatic
- * attachment: for programs attached by hand (uprobes on a resolved path);
- * it sets the skeleton's links, which loader_attach then leaves alone. */
+/* The same, with attach(ctx) run after the loader attached its programs and
+ * before the "tracing" line: for what the loader cannot attach by section
+ * name (perf events, uprobes on a library found at run time, tc and XDP on
+ * chosen interfaces). It prints its
+ * own error line and returns < 0 on failure. */
 int session_start_attach(struct session *s, struct bpf_object_skeleton *skel,
 			 const struct common_opts *opts, int (*attach)(void *ctx), void *ctx);
 /* Consume the "events" ring buffer of the skeleton with fn. */

@@ -616,6 +616,43 @@ static void dir_of(const char *path, char *dir, size_t len)
 		snprintf(dir, len, "%.*s", (int)(slash - path), path);
 }
 
+/* debug_dir/<basename>.debug: for binaries with a build-id but no debuglink. */
+static char *try_basename(const struct debug_query *q)
+{
+	char c[PATH_MAX];
+	const char *base = strrchr(q->path, '/');
+	int n;
+
+	if (!q->debug_dir)
+		return NULL;
+	n = snprintf(c, sizeof(c), "%s/%s.debug", q->debug_dir, base ? base + 1 : q->path);
+	return n < PATH_MAX && debug_matches(q, c) ? strdup(c) : NULL;
+}
+
+char *syms_debug_file(const char *path, const char *debug_dir)
+{
+	struct debug_query q = {.path = path, .debug_dir = debug_dir};
+	struct stat st;
+	char *found = NULL;
+	int fd;
+	Elf *elf = elf_open_path(path, &fd);
+
+	if (!elf)
+		return NULL;
+	if (!fstat(fd, &st)) {
+		q.dev = st.st_dev;
+		q.ino = st.st_ino;
+		read_build_id(elf, q.build_id);
+		read_debuglink(elf, &q);
+		dir_of(path, q.dir, sizeof(q.dir));
+		found = find_debug_file(&q);
+		if (!found)
+			found = try_basename(&q);
+	}
+	elf_close(elf, fd);
+	return found;
+}
+
 /* ---- one ELF binary ---- */
 
 static int load_main(struct elf_syms *es, Elf *elf, int fd, struct debug_query *q, bool *symtab)

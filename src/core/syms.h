@@ -49,6 +49,9 @@ bool elf_syms__stripped(const struct elf_syms *es); /* no .symtab anywhere */
  * using the PT_LOAD program headers; returns false when outside them. */
 bool elf_syms__offset_to_vaddr(const struct elf_syms *es, uint64_t off, uint64_t *vaddr);
 void elf_syms__free(struct elf_syms *es);
+/* The separate debug file of path, found as elf_syms__open does (then also
+ * debug_dir/<basename>.debug); malloc'd, or NULL when there is none. */
+char *syms_debug_file(const char *path, const char *debug_dir);
 
 /* ---- a process ---- */
 struct proc_syms;

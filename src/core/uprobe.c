@@ -6,6 +6,14 @@
 
 #include "core/log.h"
 
+void uprobe_manual(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_autoattach(prog, false);
+}
+
 int uprobe_attach_all(const struct uprobe_spec *specs, int n, const char *binary, pid_t pid)
 {
 	int attached = 0;
@@ -19,7 +27,6 @@ int uprobe_attach_all(const struct uprobe_spec *specs, int n, const char *binary
 		if (!link) {
 			int err = -errno;
 
-			bpf_program__set_autoattach(specs[i].prog, false);
 			if (specs[i].optional) {
 				log_info("%s: no %s (%s), skipped", binary, specs[i].func, strerror(-err));
 				continue;

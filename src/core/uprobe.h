@@ -1,8 +1,8 @@
 /* Attaching a uprobe/uretprobe program to a function of a binary or shared
  * library by name, for tools whose probes are known only at run time (the
- * library path is resolved with libpath). The link goes into the caller's
- * slot (the skeleton's), so loader_attach skips the program and the link is
- * destroyed with the skeleton. */
+ * library path is resolved with libpath), from session_start_attach's hook.
+ * The link goes into the caller's slot (the skeleton's), so it is destroyed
+ * with the skeleton. */
 #ifndef BPFSCOPE_UPROBE_H
 #define BPFSCOPE_UPROBE_H
 
@@ -20,10 +20,15 @@ struct uprobe_spec {
 	bool optional; /* a missing function is not an error (older library) */
 };
 
+struct bpf_object;
+
+/* Marks every program of obj as attached by hand, so the loader does not
+ * try (call before session_start_attach). */
+void uprobe_manual(struct bpf_object *obj);
+
 /* Attaches every spec to binary for pid (-1: all processes). Prints one
  * error line and returns < 0 when a required function cannot be probed.
- * Returns the number of programs attached. Unattached optional programs are
- * set not to auto-attach. */
+ * Returns the number of programs attached. */
 int uprobe_attach_all(const struct uprobe_spec *specs, int n, const char *binary, pid_t pid);
 
 #endif

@@ -104,6 +104,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		return 1;
 	}
 	log_info("probing %s", t.path);
+	uprobe_manual(t.skel->obj);
 	rc = evtool_run(&tool, t.skel->skeleton, opts);
 	gethostlatency_bpf__destroy(t.skel);
 	return rc;

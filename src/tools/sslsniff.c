@@ -131,6 +131,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	}
 	log_warn("this shows decrypted TLS traffic: passwords, tokens and personal data included");
 	log_info("probing %s", t.path);
+	uprobe_manual(t.skel->obj);
 	rc = evtool_run(&tool, t.skel->skeleton, opts);
 	sslsniff_bpf__destroy(t.skel);
 	return rc;

@@ -42,10 +42,15 @@ show() { sed 's/^/#   /' "$1" | head -${2:-40}; }
 start_bpfscope() {
 	local name=$1
 	shift
-	"$BPFSCOPE" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	# closes the gates of start_gated: a gated target must see EOF when released
+	(
+		for v in ${!_gate_@}; do eval "exec ${!v}>&-"; done
+		exec "$BPFSCOPE" "$@"
+	) >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	BPFSCOPE_PID=$!
 	_pids+=("$BPFSCOPE_PID")
-	for _ in $(seq 1 200); do
+	# loading can take seconds on a loaded 2-CPU machine: allow 30 s
+	for _ in $(seq 1 600); do
 		grep -q 'tracing, Ctrl-C to end' "$TMP/$name.err" 2>/dev/null && return 0
 		kill -0 "$BPFSCOPE_PID" 2>/dev/null || break
 		sleep 0.05
@@ -93,4 +98,36 @@ bad_input() {
 done_testing() {
 	[ "$_failed" -eq 0 ]
 	exit $?
+}
+
+# start_gated NAME CMD...: starts CMD with stdin on a FIFO so it can wait for
+# a line before doing its work; GATED_PID is its pid. release_gated NAME
+# sends the line and waits (bounded) for it to exit.
+start_gated() {
+	local name=$1
+	shift
+	mkfifo "$TMP/$name.gate"
+	"$@" <"$TMP/$name.gate" >"$TMP/$name.stdout" 2>&1 &
+	GATED_PID=$!
+	_pids+=("$GATED_PID")
+	exec {_gate_fd}>"$TMP/$name.gate"
+	eval "_gate_${name//[^a-zA-Z0-9_]/_}=$_gate_fd"
+	# the child opens the FIFO, then execs (through taskset, maybe): wait
+	# until the program itself runs, so -p and uprobes see the right image
+	for _ in $(seq 1 100); do
+		case "$(cat /proc/$GATED_PID/comm 2>/dev/null)" in
+		bash | taskset) sleep 0.02 ;;
+		*) break ;;
+		esac
+	done
+}
+release_gated() {
+	local fd_var="_gate_${1//[^a-zA-Z0-9_]/_}" pid=$2
+	echo go >&"${!fd_var}"
+	eval "exec ${!fd_var}>&-"
+	for _ in $(seq 1 200); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	wait "$pid" 2>/dev/null
 }

@@ -1,0 +1,509 @@
+/* net: timestamps of payload bytes at four responsibility boundaries.
+ *
+ * 1 send: sys_enter of sendto/sendmsg/write/writev remembers the socket (fd
+ *   -> task->files->fdt->fd[fd]->private_data -> socket -> sock, CO-RE, no
+ *   kprobes) and the entry time; sys_exit emits the record when bytes went
+ *   out. TCP: [write_seq - ret, write_seq). Entry time, because TCP and UDP
+ *   transmit inside the syscall: tc egress often runs before the exit.
+ * 2 egress: tc clsact egress program. 3 ingress: XDP (generic on veth) or
+ *   tc ingress. Both parse Ethernet/IPv4/IPv6/TCP/UDP; a GSO/GRO
+ *   super-segment is one record covering its whole sequence range.
+ * 4 recv: sys_exit of recvfrom/recvmsg/read/readv. TCP: [copied_seq - ret,
+ *   copied_seq). Exit time: when the application has the bytes.
+ * UDP records carry an FNV-1a hash of the first NET_HASH_BYTES payload bytes
+ * (zero padded) so user space can match a datagram across boundaries and
+ * hosts. Sockets outside the agent's network namespace are ignored, so one
+ * agent per namespace acts as one host. */
+#include "bpf/common.bpf.h"
+#include <bpf/bpf_endian.h>
+
+#include "bpf/net.h"
+
+#define AF_INET	    2
+#define AF_INET6    10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define S_IFMT	    00170000
+#define S_IFSOCK    0140000
+#define ETH_P_IP    0x0800
+#define ETH_P_IPV6  0x86DD
+
+const volatile __u32 netns_ino = 0;  /* only sockets of this netns */
+const volatile bool tai = false;     /* bpf_ktime_get_tai_ns available */
+const volatile __u16 port = 0;	     /* --port: either side */
+const volatile __u8 peer_family = 0; /* --peer: 4 or 6, 0 none */
+const volatile __u8 peer_addr[16] = {};
+const volatile __u32 sample = 1;    /* --sample N: 1 in N flows/datagrams */
+const volatile __u16 skip_port = 0; /* the collector connection of --export */
+
+enum call_dir { DIR_SEND = 1, DIR_RECV = 2 };
+
+struct pending {
+	struct sock *sk;
+	void *buf;  /* first user buffer: UDP payload head */
+	void *addr; /* sockaddr of sendto/recvfrom/msg_name, or NULL */
+	__u64 ts;
+	__u32 dir;
+	__u32 pad;
+};
+
+/* LRU: a thread killed inside a call never reaches its exit; its entry
+ * must not fill the map for everyone else. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pending);
+} calls SEC(".maps");
+
+static __always_inline __u64 now_ns(void)
+{
+	return tai ? bpf_ktime_get_tai_ns() : bpf_ktime_get_ns();
+}
+
+static __always_inline __u64 fnv_step(__u64 h, __u8 byte)
+{
+	return (h ^ byte) * 0x100000001b3ULL;
+}
+
+static __always_inline __u64 hash_head(const __u8 *buf)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	for (int i = 0; i < NET_HASH_BYTES; i++)
+		h = fnv_step(h, buf[i]);
+	return h;
+}
+
+static __always_inline __u32 head_len(__u32 len)
+{
+	return len < NET_HASH_BYTES ? len : NET_HASH_BYTES;
+}
+
+static __always_inline bool addr_is_peer(const __u8 *a, __u8 family)
+{
+	if (family != peer_family)
+		return false;
+	for (int i = 0; i < (family == 4 ? 4 : 16); i++)
+		if (a[i] != peer_addr[i])
+			return false;
+	return true;
+}
+
+static __always_inline bool addr_zero(const __u8 *a)
+{
+	__u8 any = 0;
+
+	for (int i = 0; i < 16; i++)
+		any |= a[i];
+	return !any;
+}
+
+/* --port/--peer/--sample; unknown (zero) UDP addresses pass --peer. */
+static __always_inline bool wanted(const struct net_event *e)
+{
+	__u32 mix;
+
+	if (port && e->sport != port && e->dport != port)
+		return false;
+	if (skip_port && (e->sport == skip_port || e->dport == skip_port))
+		return false;
+	if (peer_family && !addr_is_peer(e->saddr, e->family) &&
+	    !addr_is_peer(e->daddr, e->family) && !addr_zero(e->saddr) && !addr_zero(e->daddr))
+		return false;
+	if (sample <= 1)
+		return true;
+	if (e->proto == IPPROTO_UDP)
+		return (e->hash % sample) == 0;
+	mix = ((__u32)e->sport << 16 | e->dport) * 2654435761u;
+	for (int i = 0; i < 16; i++)
+		mix = (mix ^ e->saddr[i] ^ ((__u32)e->daddr[i] << 8)) * 16777619u;
+	return (mix % sample) == 0;
+}
+
+static __always_inline void emit(struct net_event *e)
+{
+	if (e->len && wanted(e))
+		event_output(e, sizeof(*e));
+}
+
+/* ---- boundaries 1 and 4: syscalls ---- */
+
+static __always_inline struct sock *sock_of_fd(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
+	struct socket *so;
+	struct file *f = NULL;
+	__u16 family, proto;
+	struct sock *sk;
+
+	if (fd < 0 || fd >= max)
+		return NULL;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	so = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != netns_ino)
+		return NULL;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	if ((family != AF_INET && family != AF_INET6) ||
+	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
+		return NULL;
+	return sk;
+}
+
+static __always_inline int call_enter(long fd, void *buf, void *addr, __u32 dir)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending p = {};
+
+	if (!filter_current())
+		return 0;
+	p.sk = sock_of_fd(fd);
+	if (!p.sk)
+		return 0;
+	p.buf = buf;
+	p.addr = addr;
+	p.dir = dir;
+	p.ts = now_ns();
+	bpf_map_update_elem(&calls, &tid, &p, BPF_ANY);
+	return 0;
+}
+
+/* msghdr/iovec variants: the first buffer and the address. */
+static __always_inline int msg_enter(long fd, struct user_msghdr *umsg, __u32 dir)
+{
+	struct user_msghdr msg = {};
+	struct iovec iov = {};
+
+	if (bpf_probe_read_user(&msg, sizeof(msg), umsg) ||
+	    bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov))
+		return 0;
+	return call_enter(fd, iov.iov_base, msg.msg_name, dir);
+}
+
+static __always_inline int iov_enter(long fd, struct iovec *uiov, __u32 dir)
+{
+	struct iovec iov = {};
+
+	if (bpf_probe_read_user(&iov, sizeof(iov), uiov))
+		return 0;
+	return call_enter(fd, iov.iov_base, NULL, dir);
+}
+
+static __always_inline void sk_addrs(struct sock *sk, struct net_event *e, __u8 *local,
+				     __u8 *remote, __u16 *lport, __u16 *rport)
+{
+	*lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	*rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->family == 4) {
+		BPF_CORE_READ_INTO((__u32 *)local, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)remote, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO((struct in6_addr *)local, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)remote, sk, __sk_common.skc_v6_daddr);
+	}
+}
+
+/* A sockaddr given to sendto/recvfrom overrides the socket's peer. */
+static __always_inline void user_peer(void *uaddr, struct net_event *e, __u8 *remote, __u16 *rport)
+{
+	struct sockaddr_in6 sa = {};
+
+	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr))
+		return;
+	if (sa.sin6_family == AF_INET && e->family == 4) {
+		__builtin_memcpy(remote, &((struct sockaddr_in *)&sa)->sin_addr, 4);
+		*rport = bpf_ntohs(sa.sin6_port);
+	} else if (sa.sin6_family == AF_INET6 && e->family == 6) {
+		__builtin_memcpy(remote, &sa.sin6_addr, 16);
+		*rport = bpf_ntohs(sa.sin6_port);
+	}
+}
+
+static __always_inline int call_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending *p = bpf_map_lookup_elem(&calls, &tid);
+	__u8 local[16] = {}, remote[16] = {}, head[2 * NET_HASH_BYTES] = {};
+	struct net_event e = {};
+	__u16 lport, rport;
+	struct sock *sk;
+	__u32 n;
+
+	if (!p)
+		return 0;
+	sk = p->sk;
+	if (ret <= 0)
+		goto out;
+	e.len = ret;
+	e.pid = bpf_get_current_pid_tgid() >> 32;
+	e.proto = BPF_CORE_READ(sk, sk_protocol);
+	e.family = BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET ? 4 : 6;
+	sk_addrs(sk, &e, local, remote, &lport, &rport);
+	if (e.proto == IPPROTO_UDP) {
+		user_peer(p->addr, &e, remote, &rport);
+		/* the mask (opaque to clang, which would drop it) bounds n for the
+		 * verifier; n <= NET_HASH_BYTES already */
+		n = head_len(ret);
+		asm volatile("%0 &= 63" : "+r"(n));
+		if (bpf_probe_read_user(head, n, p->buf))
+			stat_inc(STAT_ERRORS);
+		e.hash = hash_head(head);
+	}
+	if (p->dir == DIR_SEND) {
+		e.boundary = NET_B_SEND;
+		e.ts_ns = p->ts;
+		if (e.proto == IPPROTO_TCP)
+			e.seq = BPF_CORE_READ((struct tcp_sock *)sk, write_seq) - (__u32)ret;
+		__builtin_memcpy(e.saddr, local, 16);
+		__builtin_memcpy(e.daddr, remote, 16);
+		e.sport = lport;
+		e.dport = rport;
+	} else {
+		e.boundary = NET_B_RECV;
+		e.ts_ns = now_ns();
+		if (e.proto == IPPROTO_TCP)
+			e.seq = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq) - (__u32)ret;
+		__builtin_memcpy(e.saddr, remote, 16);
+		__builtin_memcpy(e.daddr, local, 16);
+		e.sport = rport;
+		e.dport = lport;
+	}
+	emit(&e);
+out:
+	bpf_map_delete_elem(&calls, &tid);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_sendto")
+int sendto_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return call_enter(ctx->args[0], (void *)ctx->args[1], (void *)ctx->args[4], DIR_SEND);
+}
+
+SEC("tp/syscalls/sys_enter_sendmsg")
+int sendmsg_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return msg_enter(ctx->args[0], (void *)ctx->args[1], DIR_SEND);
+}
+
+SEC("tp/syscalls/sys_enter_write")
+int write_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return call_enter(ctx->args[0], (void *)ctx->args[1], NULL, DIR_SEND);
+}
+
+SEC("tp/syscalls/sys_enter_writev")
+int writev_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return iov_enter(ctx->args[0], (void *)ctx->args[1], DIR_SEND);
+}
+
+SEC("tp/syscalls/sys_enter_recvfrom")
+int recvfrom_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return call_enter(ctx->args[0], (void *)ctx->args[1], (void *)ctx->args[4], DIR_RECV);
+}
+
+SEC("tp/syscalls/sys_enter_recvmsg")
+int recvmsg_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return msg_enter(ctx->args[0], (void *)ctx->args[1], DIR_RECV);
+}
+
+SEC("tp/syscalls/sys_enter_read")
+int read_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return call_enter(ctx->args[0], (void *)ctx->args[1], NULL, DIR_RECV);
+}
+
+SEC("tp/syscalls/sys_enter_readv")
+int readv_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return iov_enter(ctx->args[0], (void *)ctx->args[1], DIR_RECV);
+}
+
+SEC("tp/syscalls/sys_exit_sendto")
+int sendto_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
+SEC("tp/syscalls/sys_exit_sendmsg")
+int sendmsg_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
+SEC("tp/syscalls/sys_exit_write")
+int write_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
+SEC("tp/syscalls/sys_exit_writev")
+int writev_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
+SEC("tp/syscalls/sys_exit_recvfrom")
+int recvfrom_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
+SEC("tp/syscalls/sys_exit_recvmsg")
+int recvmsg_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
+SEC("tp/syscalls/sys_exit_read")
+int read_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
+SEC("tp/syscalls/sys_exit_readv")
+int readv_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx->ret);
+}
+
+/* ---- boundaries 2 and 3: packets ---- */
+
+struct pkt {
+	__u32 l4_off;	  /* offset of the TCP/UDP header */
+	__u32 ip_payload; /* bytes after the IP header, from the IP length field */
+};
+
+/* Fills addresses, ports, proto, family, seq and len (TCP: from the IP
+ * length, which the stack sets to the whole super-segment for GSO/GRO). */
+static __always_inline bool parse_pkt(void *data, void *end, struct net_event *e, struct pkt *p)
+{
+	struct ethhdr *eth = data;
+	__u8 proto;
+
+	if ((void *)(eth + 1) > end)
+		return false;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		if ((void *)(ip + 1) > end || (ip->frag_off & bpf_htons(0x1fff)))
+			return false;
+		proto = ip->protocol;
+		e->family = 4;
+		__builtin_memcpy(e->saddr, &ip->saddr, 4);
+		__builtin_memcpy(e->daddr, &ip->daddr, 4);
+		p->l4_off = sizeof(*eth) + ip->ihl * 4;
+		p->ip_payload = bpf_ntohs(ip->tot_len) - ip->ihl * 4;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > end)
+			return false;
+		proto = ip6->nexthdr;
+		e->family = 6;
+		__builtin_memcpy(e->saddr, &ip6->saddr, 16);
+		__builtin_memcpy(e->daddr, &ip6->daddr, 16);
+		p->l4_off = sizeof(*eth) + sizeof(*ip6);
+		p->ip_payload = bpf_ntohs(ip6->payload_len);
+	} else {
+		return false;
+	}
+	e->proto = proto;
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = data + (p->l4_off & 0xff);
+
+		if ((void *)(th + 1) > end)
+			return false;
+		e->sport = bpf_ntohs(th->source);
+		e->dport = bpf_ntohs(th->dest);
+		e->seq = bpf_ntohl(th->seq);
+		p->l4_off += th->doff * 4;
+		e->len = p->ip_payload > th->doff * 4u ? p->ip_payload - th->doff * 4 : 0;
+		return true;
+	}
+	if (proto == IPPROTO_UDP) {
+		struct udphdr *uh = data + (p->l4_off & 0xff);
+
+		if ((void *)(uh + 1) > end)
+			return false;
+		e->sport = bpf_ntohs(uh->source);
+		e->dport = bpf_ntohs(uh->dest);
+		p->l4_off += sizeof(*uh);
+		e->len = bpf_ntohs(uh->len) > 8 ? bpf_ntohs(uh->len) - 8 : 0;
+		return true;
+	}
+	return false;
+}
+
+/* Payload head into buf: one load when it is long enough, else byte by
+ * byte (the helpers want a size the verifier can prove non-zero). */
+#define LOAD_HEAD(load, ctx, off, len, buf)                                                        \
+	({                                                                                         \
+		long __err = 0;                                                                    \
+		if ((len) >= NET_HASH_BYTES)                                                       \
+			__err = load(ctx, off, buf, NET_HASH_BYTES);                               \
+		else                                                                               \
+			for (int __i = 0; __i < NET_HASH_BYTES - 1; __i++)                         \
+				if (__i < (len))                                                   \
+					__err |= load(ctx, (off) + __i, &(buf)[__i], 1);           \
+		__err;                                                                             \
+	})
+
+static __always_inline int on_skb(struct __sk_buff *skb, __u8 boundary)
+{
+	__u8 head[NET_HASH_BYTES] = {};
+	struct net_event e = {};
+	struct pkt p = {};
+
+	e.ts_ns = now_ns();
+	if (!parse_pkt((void *)(long)skb->data, (void *)(long)skb->data_end, &e, &p))
+		return TCX_NEXT;
+	/* BIG TCP leaves the IPv4 length 0: the skb length is authoritative. */
+	if (e.proto == IPPROTO_TCP && boundary == NET_B_EGRESS && skb->len > p.l4_off)
+		e.len = skb->len - p.l4_off;
+	if (e.proto == IPPROTO_UDP) {
+		if (LOAD_HEAD(bpf_skb_load_bytes, skb, p.l4_off, e.len, head))
+			stat_inc(STAT_ERRORS);
+		e.hash = hash_head(head);
+	}
+	e.boundary = boundary;
+	e.ifindex = skb->ifindex;
+	emit(&e);
+	return TCX_NEXT;
+}
+
+SEC("tc")
+int net_tc_egress(struct __sk_buff *skb)
+{
+	return on_skb(skb, NET_B_EGRESS);
+}
+
+SEC("tc")
+int net_tc_ingress(struct __sk_buff *skb)
+{
+	return on_skb(skb, NET_B_INGRESS);
+}
+
+SEC("xdp")
+int net_xdp_ingress(struct xdp_md *ctx)
+{
+	__u8 head[NET_HASH_BYTES] = {};
+	struct net_event e = {};
+	struct pkt p = {};
+
+	e.ts_ns = now_ns();
+	if (!parse_pkt((void *)(long)ctx->data, (void *)(long)ctx->data_end, &e, &p))
+		return XDP_PASS;
+	if (e.proto == IPPROTO_UDP) {
+		if (LOAD_HEAD(bpf_xdp_load_bytes, ctx, p.l4_off, e.len, head))
+			stat_inc(STAT_ERRORS);
+		e.hash = hash_head(head);
+	}
+	e.boundary = NET_B_INGRESS;
+	e.ifindex = ctx->ingress_ifindex;
+	emit(&e);
+	return XDP_PASS;
+}

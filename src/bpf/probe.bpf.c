@@ -1,0 +1,696 @@
+/* The generic probe program: one interpreter for every user probe.
+ *
+ * Attachments carry the probe id in their BPF cookie (bpf_usdt_cookie for
+ * USDT); the probe's compiled operations live in the "probes" array map,
+ * written by user space before attaching. All interpreter state (value
+ * stack, record, key, copies of registers and tracepoint records) is in a
+ * per-CPU scratch map value, so the verifier sees unknown scalars instead of
+ * tracking every path, and the bounded loop verifies in a few passes.
+ *
+ * Entry/return pairing: for a return probe the entry handler pushes (time,
+ * stack pointer, argument registers) for (thread, probe, depth), first
+ * dropping entries at or below its own stack position (their frames are gone:
+ * longjmp, exceptions; counted as stale). The return
+ * handler pops entries whose stack pointer lies below the returning frame
+ * (calls left by longjmp or a C++ exception: counted as stale) until it
+ * finds the entry of exactly this frame (its sp + 8 == sp at return). A
+ * return from a frame deeper than any recorded entry (attached mid-call,
+ * sampled out) is counted as unpaired and leaves the stack alone. */
+#include "bpf/common.bpf.h"
+#include "bpf/hist.bpf.h"
+#include "bpf/probe.h"
+#include <bpf/usdt.bpf.h>
+
+#define ARG_MASK (PROBE_RECORD - 1)
+
+/* libbpf 1.1 has no PT_REGS_PARM6 */
+#if defined(__TARGET_ARCH_x86)
+#define ARG6(r) ((r)->r9)
+#elif defined(__TARGET_ARCH_arm64)
+#define ARG6(r) ((r)->regs[5])
+#endif
+#define KEY_MASK (PROBE_KEY - 1)
+
+struct vm {
+	__u64 stack[PROBE_STACK];
+	__u32 sp;
+	__u32 drop;
+	__u64 agg_value;
+	__u64 duration;
+	__u64 saved[8]; /* PROBE_SAVED_ARGS used; 8 keeps masked indexes in bounds */
+	struct pt_regs regs;
+	__u8 record[2 * PROBE_RECORD]; /* second half: room for bounded copies */
+	struct probe_agg_key key;
+	__u8 key_pad[PROBE_KEY];
+	__u8 tp[2 * PROBE_TP_COPY];
+	char str[PROBE_STRCONST];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PROBE_MAX);
+	__type(key, __u32);
+	__type(value, struct probe_cfg);
+} probes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vm);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PROBE_MAX * PSTAT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} probe_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PROBE_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} sample_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct probe_agg_key);
+	__type(value, struct probe_agg_value);
+} aggs SEC(".maps");
+
+struct pair_key {
+	__u32 tid;
+	__u16 probe;
+	__u16 depth;
+};
+
+struct pair_val {
+	__u64 ts;
+	__u64 sp;
+	__u64 args[PROBE_SAVED_ARGS];
+};
+
+struct depth_key {
+	__u32 tid;
+	__u32 probe;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pair_key);
+	__type(value, struct pair_val);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct depth_key);
+	__type(value, __u32);
+} depths SEC(".maps");
+
+static const struct probe_agg_value empty_agg = {};
+
+static __always_inline void pstat(__u32 probe, __u32 stat)
+{
+	__u32 idx = probe * PSTAT__COUNT + stat;
+	__u64 *v = bpf_map_lookup_elem(&probe_stats, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline struct vm *vm_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* --sample N: keep one hit in N per CPU, decided before any other work. */
+static __always_inline bool sampled_out(__u32 probe, struct probe_cfg *cfg)
+{
+	__u64 *n;
+
+	if (cfg->sample_every <= 1)
+		return false;
+	n = bpf_map_lookup_elem(&sample_counters, &probe);
+	if (!n)
+		return false;
+	if ((*n)++ % cfg->sample_every) {
+		pstat(probe, PSTAT_SAMPLED);
+		return true;
+	}
+	return false;
+}
+
+static __always_inline void push(struct vm *vm, __u64 v)
+{
+	vm->stack[vm->sp & (PROBE_STACK - 1)] = v;
+	vm->sp++;
+}
+
+static __always_inline __u64 pop(struct vm *vm)
+{
+	vm->sp--;
+	return vm->stack[vm->sp & (PROBE_STACK - 1)];
+}
+
+static __always_inline __u64 reg_arg(struct vm *vm, __u32 n, __u32 probe)
+{
+	struct pt_regs *r = &vm->regs;
+	__u64 v = 0;
+
+	switch (n) {
+	case 0: return PT_REGS_PARM1(r);
+	case 1: return PT_REGS_PARM2(r);
+	case 2: return PT_REGS_PARM3(r);
+	case 3: return PT_REGS_PARM4(r);
+	case 4: return PT_REGS_PARM5(r);
+	case 5: return ARG6(r);
+	}
+	/* System V: arguments 7.. on the stack above the return address */
+	if (bpf_probe_read_user(&v, sizeof(v), (void *)(PT_REGS_SP(r) + 8 * (n - 5))))
+		pstat(probe, PSTAT_ERRORS);
+	return v;
+}
+
+static __always_inline __u64 deref(__u64 addr, __u32 size, bool is_signed, bool kernel,
+				   __u32 probe)
+{
+	__u64 v = 0;
+	long err;
+
+	size &= 15;
+	if (size > 8)
+		size = 8;
+	if (!size)
+		return 0;
+	err = kernel ? bpf_probe_read_kernel(&v, size, (void *)addr)
+		     : bpf_probe_read_user(&v, size, (void *)addr);
+	if (err) {
+		pstat(probe, PSTAT_ERRORS);
+		return 0;
+	}
+	if (is_signed && size < 8) {
+		__u32 shift = 64 - 8 * size;
+
+		v = (__u64)((__s64)(v << shift) >> shift);
+	}
+	return v;
+}
+
+static __always_inline __u64 tp_field(struct vm *vm, __u32 off, __u32 size, bool is_signed)
+{
+	__u64 v = 0;
+
+	off &= PROBE_TP_COPY - 1;
+	switch (size) {
+	case 1: v = *(__u8 *)&vm->tp[off]; break;
+	case 2: v = *(__u16 *)&vm->tp[off]; break;
+	case 4: v = *(__u32 *)&vm->tp[off]; break;
+	default: v = *(__u64 *)&vm->tp[off]; break;
+	}
+	if (is_signed && size < 8) {
+		__u32 shift = 64 - 8 * size;
+
+		v = (__u64)((__s64)(v << shift) >> shift);
+	}
+	return v;
+}
+
+static __always_inline __u64 binary(__u32 code, __u64 a, __u64 b)
+{
+	switch (code) {
+	case POP_ADDX: return a + b;
+	case POP_SUB: return a - b;
+	case POP_MUL: return a * b;
+	case POP_DIV: return b ? a / b : 0;
+	case POP_MOD: return b ? a % b : 0;
+	case POP_AND: return a & b;
+	case POP_OR: return a | b;
+	case POP_XOR: return a ^ b;
+	case POP_SHL: return a << (b & 63);
+	case POP_SHR: return a >> (b & 63);
+	case POP_EQ: return a == b;
+	case POP_NE: return a != b;
+	case POP_LT: return a < b;
+	case POP_LE: return a <= b;
+	case POP_GT: return a > b;
+	case POP_GE: return a >= b;
+	case POP_SLT: return (__s64)a < (__s64)b;
+	case POP_SLE: return (__s64)a <= (__s64)b;
+	case POP_SGT: return (__s64)a > (__s64)b;
+	case POP_SGE: return (__s64)a >= (__s64)b;
+	case POP_LAND: return a && b;
+	case POP_LOR: return a || b;
+	}
+	return 0;
+}
+
+/* Destination of a copy: the record, or the aggregation key (c & 2). */
+static __always_inline __u8 *copy_dst(struct vm *vm, const struct probe_op *op)
+{
+	if (op->c & 2)
+		return &vm->key.data[op->a & KEY_MASK];
+	return &vm->record[op->a & ARG_MASK];
+}
+
+static __always_inline __u32 copy_max(const struct probe_op *op)
+{
+	__u32 max = op->b;
+
+	if (op->c & 2)
+		return max > PROBE_KEY ? PROBE_KEY : max;
+	return max > PROBE_RECORD ? PROBE_RECORD : max;
+}
+
+static __always_inline void op_str(struct vm *vm, const struct probe_op *op, __u32 probe)
+{
+	void *src = (void *)pop(vm);
+	__u32 max = copy_max(op);
+	long n;
+
+	if (!max)
+		return;
+	n = (op->c & 1) ? bpf_probe_read_kernel_str(copy_dst(vm, op), max, src)
+			: bpf_probe_read_user_str(copy_dst(vm, op), max, src);
+	if (n < 0)
+		pstat(probe, PSTAT_ERRORS);
+}
+
+static __always_inline void op_bytes(struct vm *vm, const struct probe_op *op, __u64 len,
+				     __u32 probe)
+{
+	void *src = (void *)pop(vm);
+	__u32 max = copy_max(op);
+	long err;
+
+	if (len < max)
+		max = len;
+	if (!max)
+		return;
+	err = (op->c & 1) ? bpf_probe_read_kernel(copy_dst(vm, op), max, src)
+			  : bpf_probe_read_user(copy_dst(vm, op), max, src);
+	if (err)
+		pstat(probe, PSTAT_ERRORS);
+	/* a shorter copy ends with NUL so stale bytes of the reused record never show */
+	if (max < copy_max(op))
+		copy_dst(vm, op)[max & (PROBE_RECORD - 1)] = 0;
+}
+
+static __always_inline void op_store(struct vm *vm, const struct probe_op *op)
+{
+	__u64 v = pop(vm);
+	__u8 *dst = copy_dst(vm, op);
+
+	switch (op->b) {
+	case 1: *(__u8 *)dst = v; break;
+	case 2: *(__u16 *)dst = v; break;
+	case 4: *(__u32 *)dst = v; break;
+	default: *(__u64 *)dst = v; break;
+	}
+}
+
+static __always_inline __u64 op_streq(struct vm *vm, struct probe_cfg *cfg,
+				      const struct probe_op *op, __u32 probe)
+{
+	void *src = (void *)pop(vm);
+	const char *want = cfg->strconst[op->a & 3];
+	long n;
+
+	n = (op->c & 1) ? bpf_probe_read_kernel_str(vm->str, sizeof(vm->str), src)
+			: bpf_probe_read_user_str(vm->str, sizeof(vm->str), src);
+	if (n < 0) {
+		pstat(probe, PSTAT_ERRORS);
+		return 0;
+	}
+	for (int i = 0; i < PROBE_STRCONST; i++) {
+		if (vm->str[i] != want[i])
+			return 0;
+		if (!want[i])
+			return 1;
+	}
+	return 1;
+}
+
+static __always_inline __u64 op_push(void *ctx, struct vm *vm, const struct probe_op *op,
+				     __u32 probe)
+{
+	long v = 0;
+
+	switch (op->code) {
+	case POP_ARG: return reg_arg(vm, op->a, probe);
+	case POP_RETVAL: return PT_REGS_RC(&vm->regs);
+	case POP_SAVED_ARG: return op->a < PROBE_SAVED_ARGS ? vm->saved[op->a & 7] : 0;
+	case POP_USDT_ARG:
+		if (bpf_usdt_arg(ctx, op->a, &v))
+			pstat(probe, PSTAT_ERRORS);
+		return v;
+	case POP_TP_FIELD: return tp_field(vm, op->a, op->b, op->c);
+	case POP_TP_DATALOC: return (__u64)ctx + (tp_field(vm, op->a, 4, 0) & 0xffff);
+	case POP_TP_ADDR: return (__u64)ctx + op->a;
+	case POP_IMM: return op->imm;
+	case POP_PID: return bpf_get_current_pid_tgid() >> 32;
+	case POP_TID: return (__u32)bpf_get_current_pid_tgid();
+	case POP_UID: return (__u32)bpf_get_current_uid_gid();
+	case POP_CPU: return bpf_get_smp_processor_id();
+	case POP_TIME: return bpf_ktime_get_ns();
+	case POP_DURATION: return vm->duration;
+	case POP_REG: return *(__u64 *)((__u8 *)&vm->regs + (op->a & 0xff) % sizeof(vm->regs));
+	}
+	return 0;
+}
+
+/* Runs one operation; returns false when the event is dropped. */
+static __always_inline bool exec_op(void *ctx, struct vm *vm, struct probe_cfg *cfg,
+				    const struct probe_op *op, __u32 probe)
+{
+	__u64 a, b;
+
+	if (op->code >= POP_ARG && op->code <= POP_REG) {
+		push(vm, op_push(ctx, vm, op, probe));
+		return true;
+	}
+	switch (op->code) {
+	case POP_ADD_IMM: push(vm, pop(vm) + op->imm); break;
+	case POP_DEREF: push(vm, deref(pop(vm), op->b, op->a, op->c, probe)); break;
+	case POP_BITFIELD:
+		a = pop(vm) >> (op->a & 63);
+		b = op->b >= 64 ? ~0ULL : (1ULL << (op->b & 63)) - 1;
+		a &= b;
+		if (op->c && op->b && op->b < 64 && (a >> (op->b - 1)) & 1)
+			a |= ~b;
+		push(vm, a);
+		break;
+	case POP_NEG: push(vm, -pop(vm)); break;
+	case POP_NOT: push(vm, !pop(vm)); break;
+	case POP_BNOT: push(vm, ~pop(vm)); break;
+	case POP_STREQ: push(vm, op_streq(vm, cfg, op, probe)); break;
+	case POP_FILTER:
+		if (!pop(vm))
+			return false;
+		break;
+	case POP_STORE: op_store(vm, op); break;
+	case POP_STR: op_str(vm, op, probe); break;
+	case POP_STRN: op_bytes(vm, op, pop(vm), probe); break;
+	case POP_BYTES: op_bytes(vm, op, op->b, probe); break;
+	case POP_AGG_VALUE: vm->agg_value = pop(vm); break;
+	case POP_COMM: bpf_get_current_comm(copy_dst(vm, op), TASK_COMM_LEN); break;
+	default:
+		if (op->code >= POP_ADDX && op->code <= POP_LOR) {
+			b = pop(vm);
+			a = pop(vm);
+			push(vm, binary(op->code, a, b));
+		}
+	}
+	return true;
+}
+
+static __always_inline void aggregate(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
+{
+	struct probe_agg_value *v;
+	__u64 value = vm->agg_value;
+	__u32 slot;
+
+	vm->key.probe = probe;
+	v = bpf_map_lookup_elem(&aggs, &vm->key);
+	if (!v) {
+		bpf_map_update_elem(&aggs, &vm->key, &empty_agg, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&aggs, &vm->key);
+		if (!v) {
+			pstat(probe, PSTAT_DROPS); /* map full: counted */
+			return;
+		}
+	}
+	v->count++;
+	v->sum += value;
+	if (cfg->output == OUTPUT_HIST) {
+		slot = hist_log2_slot(value);
+	} else if (cfg->output == OUTPUT_LHIST) {
+		slot = value < cfg->lhist_min ? 0
+		       : (value - cfg->lhist_min) / (cfg->lhist_step ? cfg->lhist_step : 1);
+		if (slot > 63)
+			slot = 63;
+	} else {
+		return;
+	}
+	v->slots[slot & 63]++;
+}
+
+static __always_inline void emit_event(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
+{
+	struct probe_event *h = (struct probe_event *)vm->record;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 size = cfg->record_size;
+
+	h->probe = probe;
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts_ns = bpf_ktime_get_ns();
+	h->duration_ns = vm->duration;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	if (size > PROBE_RECORD)
+		size = PROBE_RECORD;
+	if (size < sizeof(*h))
+		size = sizeof(*h);
+	if (bpf_ringbuf_output(&events, vm->record, size, wakeup_flags())) {
+		pstat(probe, PSTAT_DROPS);
+		stat_inc(STAT_DROPS);
+	} else {
+		stat_inc(STAT_EVENTS);
+	}
+}
+
+struct loop_ctx {
+	void *ctx;
+	struct vm *vm;
+	struct probe_cfg *cfg;
+	__u32 probe;
+	bool dropped;
+};
+
+/* One operation per bpf_loop iteration: the verifier checks this body once
+ * instead of unrolling PROBE_MAX_OPS copies of a large switch. */
+static long step(__u32 i, void *arg)
+{
+	struct loop_ctx *lc = arg;
+	__u32 idx = i;
+
+	if (i >= lc->cfg->nops || i >= PROBE_MAX_OPS)
+		return 1;
+	barrier_var(idx); /* keep the mask: the verifier needs it to bound the access */
+	idx &= PROBE_MAX_OPS - 1;
+	if (!exec_op(lc->ctx, lc->vm, lc->cfg, &lc->cfg->ops[idx], lc->probe)) {
+		lc->dropped = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Interprets the probe's operations, then emits or aggregates. */
+static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *cfg, __u32 probe)
+{
+	struct loop_ctx lc = { ctx, vm, cfg, probe, false };
+
+	vm->sp = 0;
+	vm->agg_value = 0;
+	__builtin_memset(&vm->key, 0, sizeof(vm->key));
+	bpf_loop(PROBE_MAX_OPS, step, &lc, 0);
+	if (lc.dropped) {
+		pstat(probe, PSTAT_FILTERED);
+		return;
+	}
+	pstat(probe, PSTAT_EMITTED);
+	if (cfg->output == OUTPUT_EVENT)
+		emit_event(vm, cfg, probe);
+	else
+		aggregate(vm, cfg, probe);
+}
+
+static __always_inline struct probe_cfg *probe_begin(__u32 probe, struct vm **vm)
+{
+	struct probe_cfg *cfg = bpf_map_lookup_elem(&probes, &probe);
+
+	if (!cfg || !filter_current())
+		return NULL;
+	pstat(probe, PSTAT_HITS);
+	if (cfg->kind != PROBE_URETPROBE && sampled_out(probe, cfg))
+		return NULL;
+	*vm = vm_get();
+	return *vm ? cfg : NULL;
+}
+
+/* Entries at or below a new call's stack position belong to frames that are
+ * gone (longjmp, exceptions): drop them, counted as stale. */
+static __always_inline __u32 drop_dead_frames(struct depth_key *dk, __u32 depth, __u64 sp,
+					      __u32 probe)
+{
+	struct pair_key pk = { dk->tid, probe, 0 };
+
+	for (int i = 0; i < PROBE_MAX_DEPTH && depth; i++) {
+		struct pair_val *v;
+
+		pk.depth = depth - 1;
+		v = bpf_map_lookup_elem(&pending, &pk);
+		if (v && v->sp > sp)
+			break; /* a live caller frame */
+		if (v)
+			bpf_map_delete_elem(&pending, &pk);
+		pstat(probe, PSTAT_STALE);
+		depth--;
+	}
+	return depth;
+}
+
+/* Entry of a return probe: remember time, frame and arguments. */
+static __always_inline void pair_push(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct depth_key dk = { tid, probe };
+	struct pair_val val = {};
+	struct pair_key pk;
+	__u32 *d = bpf_map_lookup_elem(&depths, &dk), depth = d ? *d : 0;
+
+	if (sampled_out(probe, cfg))
+		return;
+	val.sp = PT_REGS_SP(&vm->regs);
+	depth = drop_dead_frames(&dk, depth, val.sp, probe);
+	if (depth >= PROBE_MAX_DEPTH) {
+		pstat(probe, PSTAT_STALE); /* deeper recursion than tracked: newest entry lost */
+		return;
+	}
+	val.ts = bpf_ktime_get_ns();
+	for (int i = 0; i < PROBE_SAVED_ARGS; i++)
+		val.args[i] = reg_arg(vm, i, probe);
+	pk = (struct pair_key){ tid, probe, depth };
+	bpf_map_update_elem(&pending, &pk, &val, BPF_ANY);
+	depth++;
+	bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY);
+}
+
+/* Return of a return probe: find this frame's entry (see the top comment). */
+static __always_inline bool pair_pop(struct vm *vm, __u32 probe)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct depth_key dk = { tid, probe };
+	__u32 *d = bpf_map_lookup_elem(&depths, &dk), depth = d ? *d : 0;
+	__u64 frame = PT_REGS_SP(&vm->regs) - 8;
+	struct pair_key pk = { tid, probe, 0 };
+
+	for (int i = 0; i < PROBE_MAX_DEPTH; i++) {
+		struct pair_val *v;
+
+		if (!depth)
+			break;
+		pk.depth = depth - 1;
+		v = bpf_map_lookup_elem(&pending, &pk);
+		if (v && v->sp > frame)
+			break; /* an outer frame: this call's entry was never seen */
+		depth--;
+		if (!v || v->sp < frame) {
+			pstat(probe, PSTAT_STALE);
+			if (v)
+				bpf_map_delete_elem(&pending, &pk);
+			continue;
+		}
+		vm->duration = bpf_ktime_get_ns() - v->ts;
+		__builtin_memcpy(vm->saved, v->args, sizeof(v->args));
+		bpf_map_delete_elem(&pending, &pk);
+		bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY);
+		return true;
+	}
+	if (d)
+		bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY);
+	pstat(probe, PSTAT_UNPAIRED);
+	return false;
+}
+
+SEC("uprobe")
+int probe_entry(struct pt_regs *ctx)
+{
+	__u32 probe = bpf_get_attach_cookie(ctx);
+	struct probe_cfg *cfg;
+	struct vm *vm;
+
+	if (!(cfg = probe_begin(probe, &vm)))
+		return 0;
+	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
+	vm->duration = 0;
+	if (cfg->kind == PROBE_URETPROBE)
+		pair_push(vm, cfg, probe);
+	else
+		run_ops(ctx, vm, cfg, probe);
+	return 0;
+}
+
+SEC("uretprobe")
+int probe_return(struct pt_regs *ctx)
+{
+	__u32 probe = bpf_get_attach_cookie(ctx);
+	struct probe_cfg *cfg = bpf_map_lookup_elem(&probes, &probe);
+	struct vm *vm = vm_get();
+
+	if (!cfg || !vm || !filter_current())
+		return 0;
+	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
+	if (pair_pop(vm, probe))
+		run_ops(ctx, vm, cfg, probe);
+	return 0;
+}
+
+SEC("usdt")
+int probe_usdt(struct pt_regs *ctx)
+{
+	__u32 probe = bpf_usdt_cookie(ctx);
+	struct probe_cfg *cfg;
+	struct vm *vm;
+
+	if (!(cfg = probe_begin(probe, &vm)))
+		return 0;
+	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
+	vm->duration = 0;
+	run_ops(ctx, vm, cfg, probe);
+	return 0;
+}
+
+/* A tracepoint takes one attachment of a program, so probes on the same
+ * event are chained through cfg->next and run in turn. */
+static __always_inline void run_tp_probe(void *ctx, __u32 probe, struct probe_cfg *cfg,
+					 struct vm *vm)
+{
+	__u32 size = cfg->tp_size;
+
+	if (size > PROBE_TP_COPY)
+		size = PROBE_TP_COPY;
+	if (size)
+		bpf_probe_read_kernel(vm->tp, size, ctx);
+	vm->duration = 0;
+	run_ops(ctx, vm, cfg, probe);
+}
+
+SEC("tp")
+int probe_tp(void *ctx)
+{
+	__u32 probe = bpf_get_attach_cookie(ctx);
+
+#pragma nounroll
+	for (int i = 0; i < PROBE_TP_CHAIN && probe < PROBE_MAX; i++) {
+		struct probe_cfg *cfg;
+		struct vm *vm;
+		__u32 next;
+
+		cfg = bpf_map_lookup_elem(&probes, &probe);
+		if (!cfg)
+			break;
+		next = cfg->next;
+		if ((cfg = probe_begin(probe, &vm)))
+			run_tp_probe(ctx, probe, cfg, vm);
+		probe = next;
+	}
+	return 0;
+}

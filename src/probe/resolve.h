@@ -1,0 +1,41 @@
+/* Target resolution for user probes: binary or library name -> path,
+ * function name or 0xADDR -> file offset, DWARF function (parameters and
+ * types), USDT provider, tracepoint format. Errors are one line and name the
+ * fix: close symbol names, how to get types, the available USDT probes. */
+#ifndef BPFSCOPE_PROBE_RESOLVE_H
+#define BPFSCOPE_PROBE_RESOLVE_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/tpformat.h"
+#include "core/typedb.h"
+#include "probe/ast.h"
+#include "probe/compile.h"
+
+struct resolve_opts {
+	pid_t pid;               /* 0: every process running the binary */
+	const char *debug_dir;   /* --debug-dir */
+	const char *types_path;  /* --types FILE */
+};
+
+struct resolved {
+	struct probe_target target;
+	char path[PATH_MAX];     /* binary to attach to */
+	uint64_t file_offset;    /* u/r: uprobe offset */
+	char symbol[256];        /* what was matched, for messages */
+	char provider[64];       /* usdt */
+	struct tp_format tp;     /* t: */
+	char types_hint[PATH_MAX + 512];
+};
+
+/* Fills *out for a probe; on error writes one line into err, returns < 0. */
+int probe_resolve(const struct probe_ast *ast, const struct resolve_opts *opts,
+		  struct resolved *out, char *err, size_t errlen);
+void probe_resolved_free(struct resolved *r);
+
+/* Levenshtein distance, bounded: used for "did you mean" suggestions. */
+unsigned edit_distance(const char *a, const char *b, unsigned max);
+
+#endif

@@ -1,0 +1,391 @@
+/* bpfscope net: payload timestamps at four responsibility boundaries on
+ * this host (send syscall, tc egress, XDP/tc ingress, receive syscall).
+ *
+ * Local mode joins them on this host (net_join.c) and prints host TX
+ * (1 -> 2) and host RX (3 -> 4) latency per flow at exit. With --export the
+ * records stream to `bpfscope collect`, which joins several hosts. One
+ * agent per network namespace: sockets of other namespaces are ignored.
+ *
+ * tc programs attach through tcx links and XDP through an XDP link (both
+ * bpf_link, so nothing outlives the process, SIGKILL included). */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bpf/net.h"
+#include "core/clocksync.h"
+#include "core/cmd.h"
+#include "core/endpoint.h"
+#include "core/features.h"
+#include "core/log.h"
+#include "core/session.h"
+#include "core/tracefs.h"
+#include "net.skel.h"
+#include "tools/net_join.h"
+#include "tools/net_record.h"
+#include "tools/net_report.h"
+
+#define MAX_IFACES	 16
+#define TCX_INGRESS_TYPE 46 /* BPF_TCX_INGRESS, newer than libbpf 1.1's headers */
+#define TCX_EGRESS_TYPE	 47
+
+static const char *ifaces[MAX_IFACES];
+static int nifaces;
+static int port_opt, sample_opt = 1;
+static const char *peer_opt, *export_opt, *host_opt, *ingress_opt = "auto";
+static double slow_ms;
+static bool hist_opt, series_opt;
+static uint64_t max_records = 4000000;
+
+static int parse_iface(const char *arg, void *dest)
+{
+	(void)dest;
+	if (nifaces == MAX_IFACES) {
+		log_error("at most %d interfaces", MAX_IFACES);
+		return -1;
+	}
+	ifaces[nifaces++] = arg;
+	return 0;
+}
+
+static const struct opt_def options[] = {
+    {"interface", 'i', OPT_CUSTOM, NULL, "IFACE", "timestamp packets on IFACE (repeatable)", 0, 0,
+     parse_iface},
+    {"port", 0, OPT_INT, &port_opt, "PORT", "only flows with this port on either side", 1, 65535},
+    {"peer", 0, OPT_STRING, &peer_opt, "ADDR", "only flows with this IPv4/IPv6 address"},
+    {"sample", 0, OPT_INT, &sample_opt, "N", "keep 1 in N UDP datagrams / TCP flows", 1, 1e6},
+    {"ingress", 0, OPT_STRING, &ingress_opt, "MODE",
+     "ingress hook: auto (generic XDP, tc if XDP is taken), xdp, xdp-native, tc"},
+    {"slow", 0, OPT_DOUBLE, &slow_ms, "MS", "print messages slower than MS milliseconds", 0.001,
+     1e9},
+    {"hist", 0, OPT_FLAG, &hist_opt, NULL, "print log2 histograms per flow and segment"},
+    {"series", 0, OPT_FLAG, &series_opt, NULL, "print the per-second time series"},
+    {"export", 0, OPT_STRING, &export_opt, "ADDR:PORT",
+     "stream records to bpfscope collect (or unix:PATH)"},
+    {"host", 0, OPT_STRING, &host_opt, "NAME", "host name in exported records (default hostname)"},
+    {"max-records", 0, OPT_U64, &max_records, "N", "records kept for the local join", 1, 1e9},
+    {0},
+};
+
+static const struct cmd_spec spec = {
+    .name = "net",
+    .summary = "one-way latency of real packets at send/egress/ingress/receive boundaries",
+    .details = "Records payload bytes at the send syscall (1), tc egress (2), XDP or tc "
+	       "ingress (3) and the receive syscall (4) of this network namespace, and "
+	       "reports host TX (1->2) and host RX (3->4) per flow. With --export, streams "
+	       "the records to `bpfscope collect`, which joins hosts into app-to-app, TX "
+	       "host, network, relay and RX host latency per direction.",
+    .opts = options,
+    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 0,
+};
+
+struct net_ctx {
+	struct net_bpf *skel;
+	struct clocksync clock;
+	struct net_join *join;
+	FILE *export;
+	uint64_t not_kept; /* local mode: over --max-records */
+	int links[2 * MAX_IFACES];
+	int nlinks;
+	int ifindex[MAX_IFACES];
+};
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	const struct net_event *e = data;
+	struct net_ctx *c = ctx;
+	struct net_rec r = {0};
+	char line[256];
+
+	if (size < sizeof(*e))
+		return 0;
+	r.ts = clocksync_to_wall(&c->clock, e->ts_ns);
+	r.hash = e->hash;
+	r.seq = e->seq;
+	r.len = e->len;
+	r.ifindex = e->ifindex;
+	r.pid = e->pid;
+	r.sport = e->sport;
+	r.dport = e->dport;
+	r.boundary = e->boundary;
+	r.proto = e->proto;
+	r.family = e->family;
+	memcpy(r.saddr, e->saddr, 16);
+	memcpy(r.daddr, e->daddr, 16);
+	net_rec_normalize(&r);
+	if (c->export) {
+		net_format_rec(line, sizeof(line), &r);
+		fputs(line, c->export);
+	} else if (net_join__count(c->join) >= max_records || net_join__add(c->join, &r)) {
+		c->not_kept++;
+	}
+	return 0;
+}
+
+static int on_tick(void *ctx)
+{
+	struct net_ctx *c = ctx;
+
+	if (!c->clock.tai)
+		clocksync_refresh(&c->clock);
+	if (c->export && (fflush(c->export) || ferror(c->export))) {
+		log_error("export stream broken: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int link_iface(struct net_ctx *c, struct bpf_program *prog, int ifindex, int type,
+		      __u32 flags, const char *what, const char *iface)
+{
+	struct bpf_link_create_opts lopts = { .sz = sizeof(lopts), .flags = flags };
+	int fd = bpf_link_create(bpf_program__fd(prog), ifindex, type, flags ? &lopts : NULL);
+
+	if (fd < 0) {
+		log_error("cannot attach %s to %s: %s", what, iface, strerror(errno));
+		return -errno;
+	}
+	c->links[c->nlinks++] = fd;
+	return 0;
+}
+
+/* XDP as asked; in auto mode generic XDP, or tc ingress when the interface
+ * already has an XDP program (XDP allows one per interface). */
+static int attach_ingress(struct net_ctx *c, int i)
+{
+	bool is_auto = !strcmp(ingress_opt, "auto");
+	__u32 flags = strcmp(ingress_opt, "xdp-native") ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	struct bpf_link_create_opts lopts = { .sz = sizeof(lopts), .flags = flags };
+	int fd;
+
+	if (!strcmp(ingress_opt, "tc"))
+		goto tc;
+	fd = bpf_link_create(bpf_program__fd(c->skel->progs.net_xdp_ingress), c->ifindex[i],
+			     BPF_XDP, &lopts);
+	if (fd >= 0) {
+		c->links[c->nlinks++] = fd;
+		return 0;
+	}
+	if (!is_auto) {
+		log_error("cannot attach XDP to %s: %s", ifaces[i], strerror(errno));
+		return -errno;
+	}
+	log_warn("XDP on %s not possible (%s); using tc ingress", ifaces[i], strerror(errno));
+tc:
+	return link_iface(c, c->skel->progs.net_tc_ingress, c->ifindex[i], TCX_INGRESS_TYPE, 0,
+			  "tc ingress (tcx)", ifaces[i]);
+}
+
+/* tc egress on every interface, and the chosen ingress hook. */
+static int attach_ifaces(void *ctx)
+{
+	struct net_ctx *c = ctx;
+	int err;
+
+	for (int i = 0; i < nifaces; i++) {
+		err = link_iface(c, c->skel->progs.net_tc_egress, c->ifindex[i], TCX_EGRESS_TYPE, 0,
+				 "tc egress (tcx)", ifaces[i]);
+		if (!err)
+			err = attach_ingress(c, i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int configure(struct net_ctx *c)
+{
+	struct net_bpf *skel = c->skel;
+	struct stat st;
+
+	if (!nifaces) {
+		log_error("need at least one -i IFACE");
+		return -EINVAL;
+	}
+	if (strcmp(ingress_opt, "auto") && strcmp(ingress_opt, "xdp") &&
+	    strcmp(ingress_opt, "xdp-native") && strcmp(ingress_opt, "tc")) {
+		log_error("--ingress must be auto, xdp, xdp-native or tc, not '%s'", ingress_opt);
+		return -EINVAL;
+	}
+	for (int i = 0; i < nifaces; i++)
+		if (!(c->ifindex[i] = if_nametoindex(ifaces[i]))) {
+			log_error("no interface '%s' in this network namespace", ifaces[i]);
+			return -ENODEV;
+		}
+	if (peer_opt) {
+		uint8_t *a = (uint8_t *)skel->rodata->peer_addr;
+
+		if (inet_pton(AF_INET, peer_opt, a) == 1)
+			skel->rodata->peer_family = 4;
+		else if (inet_pton(AF_INET6, peer_opt, a) == 1)
+			skel->rodata->peer_family = 6;
+		else {
+			log_error("--peer: '%s' is not an IPv4 or IPv6 address", peer_opt);
+			return -EINVAL;
+		}
+	}
+	if (stat("/proc/self/ns/net", &st)) {
+		log_error("cannot read /proc/self/ns/net: %s", strerror(errno));
+		return -errno;
+	}
+	/* `ip netns exec` gives a fresh /sys without tracefs; the syscall
+	 * tracepoints need it (mounted here when missing). */
+	if (!tracefs_root()) {
+		log_error("tracefs is not mounted and cannot be mounted");
+		return -ENOENT;
+	}
+	skel->rodata->netns_ino = st.st_ino;
+	skel->rodata->tai = feature_has(FEAT_KTIME_TAI);
+	skel->rodata->port = port_opt;
+	skel->rodata->sample = sample_opt;
+	bpf_program__set_autoattach(skel->progs.net_tc_egress, false);
+	bpf_program__set_autoattach(skel->progs.net_tc_ingress, false);
+	bpf_program__set_autoattach(skel->progs.net_xdp_ingress, false);
+	clocksync_init(&c->clock, skel->rodata->tai);
+	return 0;
+}
+
+/* The collector's own TCP port is excluded from tracing so the export does
+ * not trace itself. */
+static int connect_export(struct net_bpf *skel, const char *spec_addr)
+{
+	struct endpoint ep;
+	int fd = endpoint_connect(spec_addr, "--export", &ep);
+
+	skel->rodata->skip_port = ep.port;
+	return fd;
+}
+
+/* --host or the host name, made safe for the line format. */
+static void host_name(char *buf, size_t len)
+{
+	memset(buf, 0, len);
+	if (host_opt)
+		snprintf(buf, len, "%s", host_opt);
+	else if (gethostname(buf, len - 1))
+		snprintf(buf, len, "localhost");
+	for (char *p = buf; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			*p = '_';
+}
+
+static int open_export(struct net_ctx *c)
+{
+	struct net_hello h = {0};
+	char line[256];
+	int fd = connect_export(c->skel, export_opt);
+
+	if (fd < 0)
+		return -1;
+	c->export = fdopen(fd, "w");
+	if (!c->export) {
+		close(fd);
+		return -1;
+	}
+	setvbuf(c->export, NULL, _IOFBF, 1 << 20);
+	signal(SIGPIPE, SIG_IGN); /* a closed collector is an error, not a kill */
+	host_name(h.host, sizeof(h.host));
+	snprintf(h.clock, sizeof(h.clock), "%s", clocksync_source(&c->clock));
+	h.tai_offset_s = c->clock.tai_offset_s;
+	h.synced = c->clock.synced;
+	h.maxerror_us = c->clock.maxerror_us;
+	h.esterror_us = c->clock.esterror_us;
+	net_format_hello(line, sizeof(line), &h);
+	fputs(line, c->export);
+	return 0;
+}
+
+static void clock_note(const struct clocksync *cs, char *buf, size_t len)
+{
+	if (cs->synced)
+		snprintf(buf, len, "clock: %s, synchronised, error bound est %lld us, max %lld us",
+			 clocksync_source(cs), (long long)cs->esterror_us,
+			 (long long)cs->maxerror_us);
+	else
+		snprintf(buf, len, "clock: %s, NOT synchronised (adjtimex), error bound unknown",
+			 clocksync_source(cs));
+}
+
+static void finish(struct net_ctx *c, struct session *s, const struct common_opts *opts)
+{
+	struct evloop_stats st = {0};
+	struct net_stats ns;
+	char line[256], note[160];
+
+	if (s->loop)
+		evloop__stats(s->loop, &st);
+	if (c->export) {
+		ns = (struct net_stats){st.submitted, st.drops, st.errors, st.misses};
+		net_format_stats(line, sizeof(line), &ns);
+		fputs(line, c->export);
+		fflush(c->export);
+		return;
+	}
+	if (net_join__run(c->join, 0)) {
+		log_error("out of memory joining %zu records", net_join__count(c->join));
+		return;
+	}
+	clock_note(&c->clock, note, sizeof(note));
+	net_report_print(stdout, c->join,
+			 &(struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6),
+						   hist_opt, series_opt, note},
+			 st.drops);
+	if (c->not_kept)
+		log_warn("%llu records over --max-records were not joined",
+			 (unsigned long long)c->not_kept);
+}
+
+static int run(const struct common_opts *opts, int argc, char **argv)
+{
+	struct net_ctx c = {.skel = net_bpf__open()};
+	struct common_opts run_opts = *opts;
+	struct session s = {0};
+	int err;
+
+	(void)argc;
+	(void)argv;
+	if (!c.skel) {
+		log_error("cannot open BPF object");
+		return 1;
+	}
+	run_opts.interval = 1; /* clock refresh and export flush */
+	err = configure(&c);
+	if (!err && export_opt)
+		err = open_export(&c);
+	if (!err && !export_opt) {
+		char name[NET_HOST_MAX];
+
+		host_name(name, sizeof(name));
+		if (!(c.join = net_join__new()) || net_join__host(c.join, name) != 0)
+			err = -ENOMEM;
+	}
+	if (!err)
+		err = session_start_attach(&s, c.skel->skeleton, &run_opts, attach_ifaces, &c);
+	if (!err)
+		err = session_events(&s, on_event, &c);
+	if (!err)
+		err = session_run(&s, on_tick, &c);
+	if (!err)
+		finish(&c, &s, opts);
+	session_end(&s);
+	for (int i = 0; i < c.nlinks; i++)
+		close(c.links[i]);
+	if (c.export)
+		fclose(c.export);
+	net_join__free(c.join);
+	net_bpf__destroy(c.skel);
+	return err ? 1 : 0;
+}
+
+static const struct command cmd_net = {&spec, run, true};
+REGISTER_COMMAND(cmd_net);

@@ -1,0 +1,136 @@
+/* bpfscope trace: user probes (uprobe, uretprobe, USDT) and kernel
+ * tracepoints in the probe language (docs/probe-language.md): arguments and
+ * struct fields by name, predicates, entry/return pairing and aggregation in
+ * the kernel, sampling and duty cycling. The story: parse -> resolve and
+ * compile each probe -> load the generic program -> write each probe's
+ * operations into the probes map -> attach with the probe id as cookie ->
+ * print events, aggregations and per-probe accounting. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/cmd.h"
+#include "core/log.h"
+#include "core/session.h"
+#include "probe/ast.h"
+#include "probe/compile.h"
+#include "probe/resolve.h"
+#include "probe/trace_run.h"
+#include "probe.skel.h"
+
+static const char *script_file, *debug_dir, *types_path, *duty_spec;
+static int sample_every = 1, strsize = 64;
+
+static const struct opt_def options[] = {
+	{ "file", 'f', OPT_STRING, &script_file, "FILE", "read probes from FILE ('#' comments)" },
+	{ "sample", 0, OPT_INT, &sample_every, "N", "keep 1 of every N hits, decided in the kernel "
+	  "before any argument is read", 1, 1000000000 },
+	{ "duty", 0, OPT_STRING, &duty_spec, "ON/PERIOD", "attach only ON out of every PERIOD "
+	  "seconds (e.g. 0.1/1): even the trap cost is paid part of the time" },
+	{ "strsize", 0, OPT_INT, &strsize, "BYTES", "bytes kept of each string (default 64)", 1, 256 },
+	{ "debug-dir", 0, OPT_STRING, &debug_dir, "DIR", "also look for debug files in DIR" },
+	{ "types", 0, OPT_STRING, &types_path, "FILE", "type pack from 'bpfscope types build'" },
+	{ 0 },
+};
+
+static const struct cmd_spec spec = {
+	.name = "trace",
+	.summary = "trace user functions, USDT probes and tracepoints with arguments by name",
+	.args = "PROBE...",
+	.details = "PROBE is u:BINARY:FUNC, r:BINARY:FUNC (return; has retval, duration and the\n"
+		   "entry arguments), usdt:BINARY:[PROVIDER:]NAME or t:CATEGORY:NAME, optionally\n"
+		   "followed by 'if CONDITION' and '{ ACTION }' where ACTION is print(...), count(),\n"
+		   "hist(x), lhist(x, min, max, step) or sum(x), aggregations optionally 'by (keys)'.\n"
+		   "Example: bpfscope trace 'r:libmemcached:memcached_mget { hist(duration) }'\n"
+		   "See docs/probe-language.md.",
+	.opts = options,
+	.common = COMMON_ALL,
+	.max_args = -1,
+};
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f) {
+		log_error("-f: cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = strdup("");
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The probes from -f and the arguments, one per line. */
+static char *script_text(int argc, char **argv)
+{
+	char *text = script_file ? read_file(script_file) : strdup("");
+	size_t len;
+
+	for (int i = 0; text && i < argc; i++) {
+		len = strlen(text);
+		text = realloc(text, len + strlen(argv[i]) + 2);
+		if (text)
+			sprintf(text + len, "\n%s", argv[i]);
+	}
+	return text;
+}
+
+static int parse_duty(double *on, double *period)
+{
+	char *slash = duty_spec ? strchr(duty_spec, '/') : NULL;
+
+	*on = *period = 0;
+	if (!duty_spec)
+		return 0;
+	if (!slash || parse_double(slash + 1, 0.01, 3600, period)) {
+		log_error("--duty: expected ON/PERIOD in seconds, e.g. 0.1/1, got '%s'", duty_spec);
+		return -1;
+	}
+	*slash = 0;
+	if (parse_double(duty_spec, 0.001, *period, on) || *on >= *period) {
+		*slash = '/';
+		log_error("--duty: ON must be a number of seconds below PERIOD in '%s'", duty_spec);
+		return -1;
+	}
+	*slash = '/';
+	return 0;
+}
+
+static int run(const struct common_opts *opts, int argc, char **argv)
+{
+	struct trace_run tr = { .opts = opts, .sample_every = sample_every, .strsize = strsize };
+	struct resolve_opts ropts = { opts->pid, debug_dir, types_path };
+	char *text;
+	int err;
+
+	if (parse_duty(&tr.duty_on, &tr.duty_period))
+		return 2;
+	if (!argc && !script_file) {
+		log_error("no probe given (see 'bpfscope trace --help')");
+		return 2;
+	}
+	text = script_text(argc, argv);
+	if (!text)
+		return 2;
+	err = trace_prepare(&tr, text, &ropts);
+	free(text);
+	if (!err)
+		err = trace_execute(&tr);
+	trace_cleanup(&tr);
+	return err == -EINVAL ? 2 : err ? 1 : 0;
+}
+
+static const struct command cmd_trace = { &spec, run, true };
+REGISTER_COMMAND(cmd_trace);
