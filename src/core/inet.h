@@ -19,9 +19,11 @@ int inet_version(unsigned family);
 struct out;
 
 /* The five address columns every tcp* tool prints, in this order. */
+/* clang-format off */
 #define INET_COLUMNS                                                                               \
 	{ "ip", "IP", 2 }, { "saddr", "SADDR", -16 }, { "sport", "SPORT", 6 },                     \
 		{ "daddr", "DADDR", -16 }, { "dport", "DPORT", 6 }
+/* clang-format on */
 void inet_out_addrs(struct out *o, const struct sock_addrs *a);
 
 #endif
