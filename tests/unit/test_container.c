@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/container.h"
+#include "core/output.h"
 
 #define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define CID2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
@@ -214,11 +215,28 @@ static void test_names(void **state)
 	assert_string_equal(names.ns, "-");
 }
 
+static void test_columns(void **state)
+{
+	static const struct out_col base[] = { { "pid", "PID", 7 }, { "path", "PATH", 0 } };
+	struct out_col cols[5];
+
+	(void)state;
+	assert_int_equal(k8s_columns(base, 2, false, cols), 2);
+	assert_string_equal(cols[1].key, "path");
+	assert_int_equal(k8s_columns(base, 2, true, cols), 5);
+	assert_string_equal(cols[0].key, "pid");
+	assert_string_equal(cols[1].key, "container_id");
+	assert_string_equal(cols[2].key, "pod");
+	assert_string_equal(cols[3].key, "namespace");
+	assert_string_equal(cols[4].key, "path"); /* the last column keeps the rest of the line */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_pod_log_entries),
+		cmocka_unit_test(test_columns),
 		cmocka_unit_test_setup_teardown(test_select, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 	};
