@@ -33,6 +33,76 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
+/* Allowed cgroup ids (value unused) for filter.cgroup_set, filled by user
+ * space between load and attach (src/core/session.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CGROUP_ALLOW_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} cgroup_allow SEC(".maps");
+
+/* struct cgroup kept ancestor ids until 6.1, then ancestor pointers. */
+struct cgroup___ids {
+	int level;
+	__u64 ancestor_ids[];
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 cgroup_ancestor_id(struct cgroup *cg, int level)
+{
+	struct cgroup *anc = NULL;
+	__u64 id = 0;
+
+	if (bpf_core_field_exists(cg->ancestors)) {
+		bpf_core_read(&anc, sizeof(anc), &cg->ancestors[level]);
+		return anc ? BPF_CORE_READ(anc, kn, id) : 0;
+	}
+	bpf_core_read(&id, sizeof(id), &((struct cgroup___ids *)cg)->ancestor_ids[level]);
+	return id;
+}
+
+/* Is this cgroup v2 (or an ancestor) allowed by the target filter? */
+static __always_inline bool filter_cgroup(struct cgroup *cg)
+{
+	int level;
+
+	if (filter.cgroup_id && BPF_CORE_READ(cg, kn, id) != filter.cgroup_id)
+		return false;
+	if (!filter.cgroup_set)
+		return true;
+	level = BPF_CORE_READ(cg, level);
+	for (int i = 0; i <= CGROUP_MAX_LEVEL; i++) {
+		__u64 id;
+
+		if (i < filter.cgroup_min_level)
+			continue;
+		if (i > filter.cgroup_max_level || i > level)
+			break;
+		id = cgroup_ancestor_id(cg, i);
+		if (id && bpf_map_lookup_elem(&cgroup_allow, &id))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool filter_current_cgroup_set(void)
+{
+	for (int i = 0; i <= CGROUP_MAX_LEVEL; i++) {
+		__u64 id;
+
+		if (i < filter.cgroup_min_level)
+			continue;
+		if (i > filter.cgroup_max_level)
+			break;
+		id = bpf_get_current_ancestor_cgroup_id(i);
+		if (!id)
+			break;
+		if (bpf_map_lookup_elem(&cgroup_allow, &id))
+			return true;
+	}
+	return false;
+}
+
 static __always_inline void stat_inc(__u32 index)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &index);
@@ -59,7 +129,8 @@ static __always_inline bool filter_task(struct task_struct *task)
 
 	if (filter.tgid && BPF_CORE_READ(task, tgid) != filter.tgid)
 		return false;
-	if (filter.cgroup_id && BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id) != filter.cgroup_id)
+	if ((filter.cgroup_id || filter.cgroup_set) &&
+	    !filter_cgroup(BPF_CORE_READ(task, cgroups, dfl_cgrp)))
 		return false;
 	if (filter.has_comm) {
 		BPF_CORE_READ_STR_INTO(&comm, task, comm);
@@ -76,6 +147,8 @@ static __always_inline bool filter_current(void)
 	if (filter.tgid && (bpf_get_current_pid_tgid() >> 32) != filter.tgid)
 		return false;
 	if (filter.cgroup_id && bpf_get_current_cgroup_id() != filter.cgroup_id)
+		return false;
+	if (filter.cgroup_set && !filter_current_cgroup_set())
 		return false;
 	if (filter.has_comm) {
 		bpf_get_current_comm(&comm, sizeof(comm));

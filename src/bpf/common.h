@@ -14,7 +14,16 @@ struct filter_cfg {
 	__u32 has_comm;
 	__u64 cgroup_id;
 	char comm[TASK_COMM_LEN];
+	/* --container/--pod/--namespace: the task's cgroup v2, or one of its
+	 * ancestors between these levels, must be a key of the cgroup_allow map
+	 * (a pod is several container cgroups under one pod cgroup). */
+	__u32 cgroup_set;
+	__u16 cgroup_min_level, cgroup_max_level;
 };
+
+/* Bounds of the ancestor walk and of the cgroup_allow map. */
+#define CGROUP_MAX_LEVEL 15
+#define CGROUP_ALLOW_MAX 4096
 
 /* Per-CPU counters every program keeps in its "stats" map. */
 enum stat_index {

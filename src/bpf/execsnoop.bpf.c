@@ -63,6 +63,7 @@ static __always_inline int on_exit(long ret)
 	task = (struct task_struct *)bpf_get_current_task();
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = id >> 32;
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->tid = tid;
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->uid = (__u32)bpf_get_current_uid_gid();

@@ -9,7 +9,8 @@
 #define EXECSNOOP_ARGS_SIZE 4096 /* power of two: lets the verifier bound offsets */
 
 struct exec_event {
-	__u64 ts_ns; /* CLOCK_MONOTONIC at exec return */
+	__u64 ts_ns;
+	__u64 cgroup_id; /* cgroup v2 of the task, for -K */ /* CLOCK_MONOTONIC at exec return */
 	__u32 pid, tid, ppid, uid;
 	__s32 retval;
 	__u32 args_count;

@@ -51,6 +51,7 @@ static __always_inline void emit(const char *path, __u64 flags, __u32 mode, long
 		return;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = id >> 32;
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->tid = (__u32)id;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->ret = ret;

@@ -8,6 +8,7 @@
 
 struct open_event {
 	__u64 ts_ns;
+	__u64 cgroup_id; /* cgroup v2 of the task, for -K */
 	__u32 pid, tid, uid;
 	__s32 ret; /* fd, or -errno */
 	__u64 flags;

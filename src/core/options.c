@@ -6,6 +6,7 @@
 #include "core/options.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -89,33 +90,51 @@ static int parse_format(const char *arg, void *dest)
 	return 0;
 }
 
-static struct opt_def common_defs[] = {
-	{ "pid", 'p', OPT_CUSTOM, NULL, "PID", "trace only this process (all its threads)", 0, 0,
-	  parse_pid },
-	{ "comm", 'c', OPT_CUSTOM, NULL, "COMM", "trace only processes with this command name", 0, 0,
-	  parse_comm },
-	{ "cgroup", 0, OPT_STRING, NULL, "PATH", "trace only tasks in this cgroup v2 (path or id)" },
-	{ "duration", 'd', OPT_DOUBLE, NULL, "SECONDS", "stop after this many seconds", 0.001, 1e9 },
-	{ "interval", 'i', OPT_DOUBLE, NULL, "SECONDS", "print aggregates every SECONDS", 0.01, 1e9 },
-	{ "output", 'o', OPT_CUSTOM, NULL, "FORMAT", "output format: text (default) or json lines",
-	  0, 0, parse_format },
-	{ "btf", 0, OPT_CUSTOM, NULL, "FILE",
-	  "kernel BTF for a kernel without /sys/kernel/btf/vmlinux (see docs/kernels.md)", 0, 0,
-	  kbtf_parse_option },
-	{ "verbose", 'v', OPT_COUNT, NULL, NULL, "more diagnostics (-vv: libbpf and verifier logs)" },
-	{ "help", 'h', OPT_FLAG, NULL, NULL, "show this help" },
+/* Each common option with the COMMON_* bit that enables it and where its
+ * value goes in struct common_opts: one table, no parallel arrays. */
+struct common_def {
+	unsigned bit;
+	size_t offset;
+	struct opt_def def;
 };
-static const unsigned common_bits[] = { COMMON_PID,	 COMMON_COMM,	COMMON_CGROUP,
-					COMMON_DURATION, COMMON_INTERVAL, COMMON_OUTPUT,
-					COMMON_BTF,	 ~0u,		~0u };
+
+#define AT(field) offsetof(struct common_opts, field)
+
+static struct common_def common_defs[] = {
+	{ COMMON_PID, AT(pid), { "pid", 'p', OPT_CUSTOM, NULL, "PID",
+	  "trace only this process (all its threads)", 0, 0, parse_pid } },
+	{ COMMON_COMM, AT(comm), { "comm", 'c', OPT_CUSTOM, NULL, "COMM",
+	  "trace only processes with this command name", 0, 0, parse_comm } },
+	{ COMMON_CGROUP, AT(cgroup), { "cgroup", 0, OPT_STRING, NULL, "PATH",
+	  "trace only tasks in this cgroup v2 (path or id)" } },
+	{ COMMON_CGROUP, AT(container), { "container", 0, OPT_STRING, NULL, "ID",
+	  "trace only this container (id or id prefix)" } },
+	{ COMMON_CGROUP, AT(pod), { "pod", 0, OPT_STRING, NULL, "NAME",
+	  "trace only the containers of this Kubernetes pod" } },
+	{ COMMON_CGROUP, AT(k8s_namespace), { "namespace", 0, OPT_STRING, NULL, "NS",
+	  "trace only pods of this Kubernetes namespace" } },
+	{ COMMON_K8S, AT(k8s), { "kubernetes", 'K', OPT_FLAG, NULL, NULL,
+	  "show container id, pod and namespace columns" } },
+	{ COMMON_DURATION, AT(duration), { "duration", 'd', OPT_DOUBLE, NULL, "SECONDS",
+	  "stop after this many seconds", 0.001, 1e9 } },
+	{ COMMON_INTERVAL, AT(interval), { "interval", 'i', OPT_DOUBLE, NULL, "SECONDS",
+	  "print aggregates every SECONDS", 0.01, 1e9 } },
+	{ COMMON_OUTPUT, AT(format), { "output", 'o', OPT_CUSTOM, NULL, "FORMAT",
+	  "output format: text (default) or json lines", 0, 0, parse_format } },
+	{ COMMON_BTF, AT(btf), { "btf", 0, OPT_CUSTOM, NULL, "FILE",
+	  "kernel BTF for a kernel without /sys/kernel/btf/vmlinux (see docs/kernels.md)", 0, 0,
+	  kbtf_parse_option } },
+	{ ~0u, AT(verbose), { "verbose", 'v', OPT_COUNT, NULL, NULL,
+	  "more diagnostics (-vv: libbpf and verifier logs)" } },
+	{ ~0u, AT(help), { "help", 'h', OPT_FLAG, NULL, NULL, "show this help" } },
+};
+
+#define NCOMMON (sizeof(common_defs) / sizeof(common_defs[0]))
 
 static void bind_common(struct common_opts *c)
 {
-	void *dests[] = { &c->pid,    &c->comm, &c->cgroup,  &c->duration, &c->interval,
-			  &c->format, &c->btf,  &c->verbose, &c->help };
-
-	for (size_t i = 0; i < sizeof(dests) / sizeof(dests[0]); i++)
-		common_defs[i].dest = dests[i];
+	for (size_t i = 0; i < NCOMMON; i++)
+		common_defs[i].def.dest = (char *)c + common_defs[i].offset;
 }
 
 /* Collects the command's options, then the enabled common ones. */
@@ -125,9 +144,9 @@ static int collect_defs(const struct cmd_spec *spec, const struct opt_def **defs
 
 	for (const struct opt_def *d = spec->opts; d && d->long_name && n < MAX_OPTS; d++)
 		defs[n++] = d;
-	for (size_t i = 0; i < sizeof(common_defs) / sizeof(common_defs[0]) && n < MAX_OPTS; i++)
-		if ((spec->common & common_bits[i]) || common_bits[i] == ~0u) /* -v, -h: always */
-			defs[n++] = &common_defs[i];
+	for (size_t i = 0; i < NCOMMON && n < MAX_OPTS; i++)
+		if (spec->common & common_defs[i].bit) /* -v, -h: ~0u, always */
+			defs[n++] = &common_defs[i].def;
 	return n;
 }
 

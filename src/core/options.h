@@ -40,6 +40,10 @@ struct common_opts {
 	int pid;            /* -p: 0 means every process */
 	const char *comm;   /* -c: NULL means any */
 	const char *cgroup; /* --cgroup: cgroup v2 path, NULL means any */
+	const char *container; /* --container: container id (prefix), NULL means any */
+	const char *pod;       /* --pod: Kubernetes pod name, NULL means any */
+	const char *k8s_namespace; /* --namespace: Kubernetes namespace, NULL means any */
+	bool k8s;           /* -K: container/pod/namespace columns */
 	double duration;    /* -d seconds: 0 means until Ctrl-C */
 	double interval;    /* -i seconds: 0 means only at exit */
 	enum out_format format;
@@ -51,7 +55,7 @@ struct common_opts {
 enum {
 	COMMON_PID = 1 << 0,
 	COMMON_COMM = 1 << 1,
-	COMMON_CGROUP = 1 << 2,
+	COMMON_CGROUP = 1 << 2, /* also --container, --pod, --namespace */
 	COMMON_DURATION = 1 << 3,
 	COMMON_INTERVAL = 1 << 4,
 	COMMON_OUTPUT = 1 << 5,
@@ -60,6 +64,7 @@ enum {
 	/* --btf FILE (core/kbtf.h): only for tools that open their skeleton
 	 * with it, so it is not part of COMMON_ALL. */
 	COMMON_BTF = 1 << 6,
+	COMMON_K8S = 1 << 7, /* -K: the command prints attribution columns */
 };
 
 struct cmd_spec {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/container.h"
 #include "core/loader.h"
 #include "core/log.h"
 #include "core/target.h"
@@ -42,6 +43,36 @@ int bpfobj_set_rodata(struct bpf_object *obj, const char *var, const void *value
 	return -ENOENT;
 }
 
+/* --container/--pod/--namespace: match these cgroups or their descendants. */
+static void filter_add_sel(struct filter_cfg *filter, const struct cgroup_sel *sel)
+{
+	filter->cgroup_set = sel->n > 0;
+	filter->cgroup_min_level = CGROUP_MAX_LEVEL;
+	filter->cgroup_max_level = 0;
+	for (int i = 0; i < sel->n; i++) {
+		if (sel->items[i].level < filter->cgroup_min_level)
+			filter->cgroup_min_level = sel->items[i].level;
+		if (sel->items[i].level > filter->cgroup_max_level)
+			filter->cgroup_max_level = sel->items[i].level;
+	}
+}
+
+static int cgroup_allow_fill(struct bpf_object *obj, const struct cgroup_sel *sel)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, "cgroup_allow");
+	__u8 one = 1;
+
+	for (int i = 0; i < sel->n; i++)
+		if (!map || sel->items[i].level > CGROUP_MAX_LEVEL ||
+		    bpf_map__update_elem(map, &sel->items[i].id, sizeof(__u64), &one, 1, BPF_ANY)) {
+			log_error("cannot filter on cgroup %llu (level %d, at most %d)",
+				  (unsigned long long)sel->items[i].id, sel->items[i].level,
+				  CGROUP_MAX_LEVEL);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 int session_start(struct session *s, struct bpf_object_skeleton *skel,
 		  const struct common_opts *opts)
 {
@@ -53,20 +84,22 @@ int session_start_attach(struct session *s, struct bpf_object_skeleton *skel,
 {
 	struct bpf_object *obj = *skel->obj;
 	struct filter_cfg filter;
+	struct cgroup_sel sel;
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->skel = skel;
 	s->opts = opts;
-	if ((err = target_filter(opts, &filter)))
+	if ((err = target_filter(opts, &filter)) || (err = cgroup_sel_resolve(opts, &sel)))
 		return err;
+	filter_add_sel(&filter, &sel);
 	if ((err = bpfobj_set_rodata(obj, "filter", &filter, sizeof(filter)))) {
 		log_error("internal: %s has no target filter (%s)", skel->name, strerror(-err));
 		return err;
 	}
-	if ((err = loader_load_attach(skel)))
+	if ((err = loader_load(skel)) || (err = cgroup_allow_fill(obj, &sel)))
 		return err;
-	if (attach && (err = attach(ctx)))
+	if ((err = loader_attach(skel)) || (attach && (err = attach(ctx))))
 		return err;
 	loader_describe(obj);
 	/* Tests and scripts wait for this line: everything is attached now. */

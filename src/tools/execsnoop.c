@@ -5,12 +5,14 @@
 #include "bpf/execsnoop.h"
 #include "core/clock.h"
 #include "core/cmd.h"
+#include "core/container.h"
 #include "core/log.h"
 #include "core/output.h"
 #include "core/session.h"
 #include "execsnoop.skel.h"
 
 static bool failed_only;
+static bool k8s; /* -K: attribution columns before the last one */
 
 static const struct opt_def options[] = {
 	{ "failed", 'x', OPT_FLAG, &failed_only, NULL, "show only failed execs" },
@@ -21,7 +23,7 @@ static const struct cmd_spec spec = {
 	.name = "execsnoop",
 	.summary = "trace new processes (exec) with argv and return code",
 	.opts = options,
-	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT | COMMON_BTF,
+	.common = COMMON_TARGET | COMMON_K8S | COMMON_DURATION | COMMON_OUTPUT | COMMON_BTF,
 	.max_args = 0,
 };
 
@@ -57,6 +59,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 	out__u64(out, e->pid);
 	out__u64(out, e->ppid);
 	out__i64(out, e->retval);
+	if (k8s)
+		k8s_out(out, e->cgroup_id, e->pid);
 	out__strv(out, argv, n);
 	out__row_end(out);
 	return 0;
@@ -68,6 +72,8 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 						  .btf_custom_path = opts->btf };
 	struct execsnoop_bpf *skel = execsnoop_bpf__open_opts(&open_opts);
 	struct session s = { 0 };
+	struct out_col cols[sizeof(columns) / sizeof(columns[0]) + 3]; /* out keeps a pointer */
+	int ncols = k8s_columns(columns, sizeof(columns) / sizeof(columns[0]), opts->k8s, cols);
 	struct out *out = NULL;
 	int err;
 
@@ -80,7 +86,8 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	skel->rodata->failed_only = failed_only;
 	err = session_start(&s, skel->skeleton, opts);
 	if (!err) {
-		out = out__new(stdout, opts->format, columns, sizeof(columns) / sizeof(columns[0]));
+		k8s = opts->k8s;
+		out = out__new(stdout, opts->format, cols, ncols);
 		err = session_events(&s, on_event, out);
 	}
 	if (!err) {

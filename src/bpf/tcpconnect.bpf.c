@@ -1,0 +1,2 @@
+/* tcpconnect: active TCP opens with their outcome (see tcpconn.bpf.h). */
+#include "bpf/tcpconn.bpf.h"

@@ -1,0 +1,134 @@
+/* bpfscope tcpdrop: TCP packets dropped by the kernel, with the kernel's
+ * reason (enum skb_drop_reason, named from the running kernel's BTF, so new
+ * reasons need no update here) and the function that dropped them. */
+#include <bpf/btf.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bpf/tcpdrop.h"
+#include "core/clock.h"
+#include "core/cmd.h"
+#include "core/container.h"
+#include "core/evtool.h"
+#include "core/inet.h"
+#include "core/log.h"
+#include "core/output.h"
+#include "core/syms.h"
+#include "tcpdrop.skel.h"
+
+static int port;
+static bool all_reasons;
+
+static const struct opt_def options[] = {
+	{ "port", 'P', OPT_INT, &port, "PORT", "only packets from or to this port", 1, 65535 },
+	{ "all", 'a', OPT_FLAG, &all_reasons, NULL,
+	  "include reason NOT_SPECIFIED (also frees some processed packets)" },
+	{ 0 },
+};
+
+static const struct cmd_spec spec = {
+	.name = "tcpdrop",
+	.summary = "trace TCP packets the kernel drops, with the drop reason",
+	.details = "SADDR/SPORT are the packet's source. STATE is the socket's, '-' when the\n"
+		   "packet had none. Drops run in softirq: there is no meaningful pid, and\n"
+		   "--cgroup/--container/--pod/--namespace filter on the socket's cgroup.",
+	.opts = options,
+	.common = COMMON_CGROUP | COMMON_K8S | COMMON_DURATION | COMMON_OUTPUT,
+	.max_args = 0,
+};
+
+static const struct out_col columns[] = {
+	{ "time", "TIME", -15 },	INET_COLUMNS, { "flags", "FLAGS", -8 },
+	{ "state", "STATE", -12 },	{ "reason", "REASON", -20 },
+	{ "location", "LOCATION", 0 },
+};
+
+struct names {
+	const struct btf *btf;
+	int enum_id;
+	struct ksyms *ksyms;
+};
+
+/* "NO_SOCKET" for SKB_DROP_REASON_NO_SOCKET, from the kernel's own enum. */
+static const char *reason_name(const struct names *n, __u32 reason, char *buf, size_t len)
+{
+	const struct btf_type *t = n->enum_id > 0 ? btf__type_by_id(n->btf, n->enum_id) : NULL;
+	const struct btf_enum *v = t ? btf_enum(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++, v++)
+		if (v->val == (int)reason) {
+			const char *name = btf__name_by_offset(n->btf, v->name_off);
+
+			if (!strncmp(name, "SKB_DROP_REASON_", 16))
+				name += 16;
+			snprintf(buf, len, "%s", name);
+			return buf;
+		}
+	snprintf(buf, len, "%u", reason);
+	return buf;
+}
+
+static const char *flags_str(__u8 f, char *buf)
+{
+	static const char letters[] = "FSRPAU";
+	int n = 0;
+
+	for (int i = 0; i < 6; i++)
+		if (f & (1 << i))
+			buf[n++] = letters[i];
+	buf[n] = 0;
+	return buf;
+}
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	const struct tcpdrop_event *e = data;
+	struct evtool_ctx *c = ctx;
+	const struct names *n = c->user;
+	const struct sym *s = n->ksyms ? ksyms__find(n->ksyms, e->location) : NULL;
+	char reason[64], flags[8], where[128];
+
+	if (size < sizeof(*e))
+		return 0;
+	syms_format(where, sizeof(where), s, NULL, e->location, s ? e->location - s->addr : 0);
+	out__row_begin(c->out);
+	out__time(c->out, clock_mono_to_wall(e->ts_ns));
+	inet_out_addrs(c->out, &e->addrs);
+	out__str(c->out, flags_str(e->tcpflags, flags));
+	out__str(c->out, e->state < 0 ? "-" : tcp_state_name(e->state));
+	out__str(c->out, reason_name(n, e->reason, reason, sizeof(reason)));
+	if (c->opts->k8s)
+		k8s_out(c->out, e->cgroup_id, 0);
+	out__str(c->out, where);
+	out__row_end(c->out);
+	return 0;
+}
+
+static int run(const struct common_opts *opts, int argc, char **argv)
+{
+	struct tcpdrop_bpf *skel = tcpdrop_bpf__open();
+	struct names names = { btf__load_vmlinux_btf(), 0, ksyms__load() };
+	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event, &names };
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if (!skel) {
+		log_error("cannot open BPF object");
+		return 1;
+	}
+	if (names.btf)
+		names.enum_id = btf__find_by_name_kind(names.btf, "skb_drop_reason", BTF_KIND_ENUM);
+	if (names.enum_id <= 0)
+		log_info("no enum skb_drop_reason in kernel BTF: reasons shown as numbers");
+	skel->rodata->port_only = (__u16)port;
+	skel->rodata->with_unspecified = all_reasons;
+	rc = evtool_run(&tool, skel->skeleton, opts);
+	tcpdrop_bpf__destroy(skel);
+	ksyms__free(names.ksyms);
+	btf__free((struct btf *)names.btf);
+	return rc;
+}
+
+static const struct command cmd_tcpdrop = { &spec, run, true };
+REGISTER_COMMAND(cmd_tcpdrop);
