@@ -224,13 +224,18 @@ static void attach_types(const struct probe_ast *ast, const struct resolve_opts 
 	t->types = typedb_for(out->path, opts->debug_dir, &err);
 	if (opts->types_path)
 		t->pack = typedb_for(opts->types_path, NULL, &err);
-	if (t->types && ast->kind != TARGET_USDT && strncmp(ast->function, "0x", 2)) {
+	if (ast->kind != TARGET_USDT && strncmp(ast->function, "0x", 2)) {
 		char name[256];
 
 		/* the demangled symbol without its parameter list: "ns::Class::method" */
 		snprintf(name, sizeof(name), "%s", out->symbol);
 		name[strcspn(name, "(")] = 0;
-		t->have_func = !typedb__find_func(t->types, name, &t->func);
+		if (t->types)
+			t->have_func = !typedb__find_func(t->types, name, &t->func);
+		/* a type pack carries the headers' prototypes: typed argN on a
+		 * binary without debug info */
+		if (!t->have_func && t->pack)
+			t->have_func = !typedb__find_func(t->pack, name, &t->func);
 	}
 	if (!t->types)
 		snprintf(out->types_hint, sizeof(out->types_hint),
