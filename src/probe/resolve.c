@@ -156,6 +156,7 @@ static int find_vaddr(const struct probe_ast *ast, struct elf_syms *es, struct r
 	}
 	*vaddr = ss.found->addr;
 	snprintf(out->symbol, sizeof(out->symbol), "%s", ss.found->name);
+	out->cxx = !strncmp(ss.found->raw_name, "_Z", 2);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #define BPFSCOPE_PROBE_RESOLVE_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,6 +29,7 @@ struct resolved {
 	char provider[64];       /* usdt */
 	struct tp_format tp;     /* t: */
 	char types_hint[PATH_MAX + 512];
+	bool cxx;                /* u/r: the function has a C++ (mangled) name */
 };
 
 /* Fills *out for a probe; on error writes one line into err, returns < 0. */

@@ -66,6 +66,11 @@ int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_o
 			return -EINVAL;
 		}
 		p->cp.cfg.sample_every = tr->sample_every;
+		if (p->ast->kind == TARGET_URETPROBE && p->res.cxx)
+			log_warn("%s: a C++ exception thrown through a function with a return probe "
+				 "terminates the program (the kernel's uretprobe trampoline has no unwind "
+				 "information); use it only on functions that cannot throw",
+				 p->ast->text);
 	}
 	return 0;
 }

@@ -2,7 +2,7 @@
 # bpfscope trace against real processes: the eight use cases of the probe
 # language, pairing, sampling, duty cycling, accounting and bad input.
 source "$(dirname "$0")/lib.bash"
-plan 24
+plan 25
 
 T="$TARGETS/trace_target"
 
@@ -111,6 +111,12 @@ ok $? "tracepoint count() by (comm)"
 trace_rounds jump 6 "r:$T:jumpy"
 [ "$(grep -c 'retval=1' "$TMP/jump.out")" -eq 3 ] && grep -q '6 hits.* 3 emitted.* 3 stale' "$TMP/jump.err"
 ok $? "longjmp: 3 normal returns paired, 3 skipped entries counted stale"
+
+# C++ exceptions cannot unwind through the kernel's uretprobe trampoline
+# (the traced program would terminate): return probes on C++ functions warn
+"$BPFSCOPE" trace -d 0.2 "r:$TARGETS/typedxx:srv::Handler::risky" >/dev/null 2>"$TMP/exc.err"
+grep -q "warning: .*risky: a C++ exception thrown through a function with a return probe terminates" "$TMP/exc.err"
+ok $? "return probe on a C++ function warns about exceptions"
 
 # seventh argument from the stack
 trace_rounds seven 3 "u:$T:seven_args { print(g, a) }"

@@ -32,6 +32,7 @@ public:
 	explicit Handler(connection &c) : conn(&c), ref(c) {}
 	int kind() const override { return 2; }
 	__attribute__((noinline)) int handle(int code, const char *msg);
+	__attribute__((noinline)) int risky(int n); // throws for odd n
 	connection *conn;
 	connection &ref;
 	long counter = 0;
@@ -42,6 +43,13 @@ int Handler::handle(int code, const char *msg)
 	counter += code + (int)std::strlen(msg);
 	hits++;
 	return (int)counter + conn->fd + ref.fd;
+}
+
+int Handler::risky(int n)
+{
+	if (n % 2)
+		throw n; // the return is never reached: a traced return probe sees a stale entry
+	return n * 2;
 }
 
 } // namespace srv
@@ -68,7 +76,14 @@ int main(int argc, char **argv)
 	c.addr.sin_family = AF_INET;
 	c.addr.sin_port = htons(8080);
 	inet_pton(AF_INET, "10.9.8.7", &c.addr.sin_addr); // traced as this->conn->addr.sin_addr
-	while (std::fgets(line, sizeof(line), stdin))
+	int n = 0;
+	while (std::fgets(line, sizeof(line), stdin)) {
 		std::printf("%d %d\n", h.handle(1, line), h.kind());
+		try {
+			h.risky(++n);
+		} catch (int thrown) {
+			std::printf("caught %d\n", thrown);
+		}
+	}
 	return 0;
 }
