@@ -121,10 +121,13 @@ run_callee() {
 }
 
 percall() {
-	local rep mode
+	local rep mode i
 	: >"$TMP/percall"
+	local modes=($MODES)
 	for rep in $(seq 1 "$REPS"); do
-		for mode in $MODES; do
+		# rotate the order each repetition: no mode always follows the same one
+		for i in "${!modes[@]}"; do
+			mode=${modes[$(((i + rep - 1) % ${#modes[@]}))]}
 			log "per-call rep $rep/$REPS: $mode"
 			if [ "$mode" = none ]; then
 				run_callee none "$rep"
@@ -140,33 +143,43 @@ percall() {
 	done
 }
 
-# stats FILE: "mode site min median" from "mode site rep value ..." lines
+# stats FILE COL: "mode site min median" of column COL of "mode site rep ..." lines
 stats() {
-	sort -k1,1 -k2,2 -k4,4g "$1" | awk '
+	sort -k1,1 -k2,2 -k"$2,$2"g "$1" | awk -v c="$2" '
 		function flush() { if (n) { med = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 			print key, v[1], med } n = 0 }
-		{ k = $1 " " $2; if (k != key) { flush(); key = k } v[++n] = $4 }
+		{ k = $1 " " $2; if (k != key) { flush(); key = k } v[++n] = $c }
 		END { flush() }'
 }
 
+# percall_table COL: the tables of one measure (4: wall, 5: CPU time)
 percall_table() {
-	local st
-	st=$(stats "$TMP/percall")
+	local st col=$1
+	st=$(stats "$TMP/percall" "$col")
 	val() { awk -v m="$1" -v s="$2" -v c="$3" '$1 == m && $2 == s { print $c }' <<<"$st"; }
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+	# paired: MODE's ns/call over BASE's in the same repetition (measured
+	# seconds apart, so load changes cancel better); "min / median"
+	paired() {
+		awk -v m="$1" -v b="$2" -v s="$3" -v c="$col" '$2 == s && $1 == m { x[$3] = $c } $2 == s && $1 == b { y[$3] = $c }
+			END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' "$TMP/percall" | sort -g |
+			awk '{ v[NR] = $1 } END { if (!NR) { print "-"; exit } m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+				printf "%.2f / %.2f", v[1], m }'
+	}
 	goal() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "-" && r <= g) ? "met" : "NOT met" }'; }
 	for site in emul step; do
 		if [ $site = emul ]; then
-			echo "### work_emul: first instruction emulated (push %rbp)"
+			echo "### work_emul: first instruction emulated (push %rbp), $MEASURE"
 		else
-			echo "### work_step: first instruction single-stepped (mov %rdi,-0x8(%rsp))"
+			echo "### work_step: first instruction single-stepped (mov %rdi,-0x8(%rsp)), $MEASURE"
 		fi
 		echo
-		echo "ns/call over $REPS repetitions; \"added\" is median minus the no-probe median;"
-		echo "ratios divide medians of added cost (min-based ratio in brackets)."
+		echo "ns/call over $REPS repetitions; \"added\" is median minus the no-probe median; \"vs\""
+		echo "columns divide medians of added cost (ratio of mins in brackets); \"per-rep\" columns divide"
+		echo "each repetition's ns/call by the baseline's of the same repetition, then take min and median."
 		echo
-		echo "| mode | min ns/call | median ns/call | added ns | vs bare pair | vs bpftrace |"
-		echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+		echo "| mode | min ns/call | median ns/call | added ns | vs bare pair | vs bpftrace | per-rep / bare, min / median | per-rep / bpftrace, min / median |"
+		echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 		local n0 n0min b bmin t tmin
 		n0=$(val none $site 4) n0min=$(val none $site 3)
 		b=$(val bare $site 4) bmin=$(val bare $site 3)
@@ -179,21 +192,30 @@ percall_table() {
 			rb="$(ratio "$add" "$(awk -v a="$b" -v b="$n0" 'BEGIN { print a - b }')") ($(ratio "$addmin" "$(awk -v a="$bmin" -v b="$n0min" 'BEGIN { print a - b }')"))"
 			rt="$(ratio "$add" "$(awk -v a="$t" -v b="$n0" 'BEGIN { print a - b }')") ($(ratio "$addmin" "$(awk -v a="$tmin" -v b="$n0min" 'BEGIN { print a - b }')"))"
 			[ "$mode" = none ] && rb=- rt=-
-			echo "| ${LABEL[$mode]} | $mn | $md | $add | $rb | $rt |"
+			local pb pt
+			pb=$(paired "$mode" bare $site) pt=$(paired "$mode" bpftrace $site)
+			[ "$mode" = none ] && pb=- pt=-
+			echo "| ${LABEL[$mode]} | $mn | $md | $add | $rb | $rt | $pb | $pt |"
 		done
 		echo
 		local hb ht
 		hb=$(ratio "$(val hist $site 4)" "$b") ht=$(ratio "$(val hist $site 4)" "$t")
 		echo "Goals of issue 4 on this site (median ns/call, whole call): bpfscope hist / bare pair = **$hb**"
 		echo "(goal <= 1.10: $(goal "$hb" 1.10)); bpfscope hist / bpftrace = **$ht** (goal <= 0.75: $(goal "$ht" 0.75))."
+		hb=$(paired hist bare $site) ht=$(paired hist bpftrace $site)
+		echo "Per-repetition ratios, min / median: hist / bare pair = **$hb** (goal on the median: $(goal "${hb#* / }" 1.10));"
+		echo "hist / bpftrace = **$ht** (goal on the median: $(goal "${ht#* / }" 0.75))."
 		echo
 	done
-	echo "The duty cycle's ns/call is wall time / calls over ${DUTY_SECS} s: while detached (90% of the"
+}
+
+percall_raw() {
+	echo "The duty cycle's ns/call is time / calls over ${DUTY_SECS} s: while detached (90% of the"
 	echo "time) calls run at full speed, so almost all calls are untraced and the mean is near the"
 	echo "no-probe figure. What the traced program loses is time: about 10% of its wall time runs at"
 	echo "the traced cost. The exit accounting below shows how many calls were traced (hits)."
 	echo
-	echo "Raw measurements (mode site rep ns/call calls):"
+	echo "Raw measurements (mode site rep wall_ns/call cpu_ns/call calls):"
 	echo
 	echo '```'
 	cat "$TMP/percall"
@@ -368,7 +390,10 @@ ELAPSED=$((($(now_ns) - T0) / 1000000000))
 	echo
 	echo "Target: \`$BUILD/bench/callee emul|step SECS\` (bench/callee.c, built \`-O1 -fno-omit-frame-pointer -fcf-protection=none\`)"
 	echo "calls a noinline two-argument function in a tight loop for SECS seconds and prints ns/call"
-	echo "(CLOCK_MONOTONIC). Sites as \`bpfscope list\` reports them:"
+	echo "in wall time (CLOCK_MONOTONIC) and in the thread's CPU time (CLOCK_THREAD_CPUTIME_ID, user +"
+	echo "system: the trap and the BPF programs are charged to the traced thread, time waiting for a CPU"
+	echo "other developers' processes hold is not, so on this shared machine CPU time is the steadier"
+	echo "measure; both are reported, CPU time first). Sites as \`bpfscope list\` reports them:"
 	echo
 	echo '```'
 	"$BS" list "$CALLEE" 'work_*' 2>&1
@@ -384,7 +409,11 @@ ELAPSED=$((($(now_ns) - T0) / 1000000000))
 	done
 	echo '```'
 	echo
-	percall_table
+	MEASURE="CPU time (CLOCK_THREAD_CPUTIME_ID)"
+	percall_table 5
+	MEASURE="wall time (CLOCK_MONOTONIC)"
+	percall_table 4
+	percall_raw
 	echo
 	echo "## 2. Attach time and time to first event"
 	echo
