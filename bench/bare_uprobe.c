@@ -1,7 +1,8 @@
-/* bare_uprobe BINARY FUNC...: attaches the empty programs of
- * bare_uprobe.bpf.c as uprobe + uretprobe to each FUNC of BINARY in every
- * process, prints "attached" on stderr and waits for SIGINT/SIGTERM. The
- * baseline bench/run.sh compares the tracers against. */
+/* bare_uprobe [-e] BINARY FUNC...: attaches the empty programs of
+ * bare_uprobe.bpf.c as uprobe + uretprobe (-e: uprobe only) to each FUNC of
+ * BINARY in every process, prints "attached" on stderr and waits for
+ * SIGINT/SIGTERM. The baselines bench/run.sh compares the tracers against. */
+#include <string.h>
 #include <bpf/libbpf.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,9 +33,12 @@ static int attach(struct bpf_program *prog, const char *binary, const char *func
 int main(int argc, char **argv)
 {
 	struct bare_uprobe_bpf *skel;
+	int entry_only = argc > 1 && strcmp(argv[1], "-e") == 0;
 
+	argc -= entry_only;
+	argv += entry_only;
 	if (argc < 3) {
-		fprintf(stderr, "usage: bare_uprobe BINARY FUNC...\n");
+		fprintf(stderr, "usage: bare_uprobe [-e] BINARY FUNC...\n");
 		return 2;
 	}
 	libbpf_set_print(NULL);
@@ -45,7 +49,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = 2; i < argc; i++)
 		if (attach(skel->progs.bare_entry, argv[1], argv[i], 0) ||
-		    attach(skel->progs.bare_return, argv[1], argv[i], 1))
+		    (!entry_only && attach(skel->progs.bare_return, argv[1], argv[i], 1)))
 			return 1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

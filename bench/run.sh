@@ -84,10 +84,12 @@ BT_ENTRY="uprobe:$FE,uprobe:$FS"
 BT_RET="uretprobe:$FE,uretprobe:$FS"
 BT_PROG="BEGIN { printf(\"ready\\n\"); } $BT_ENTRY { @s[tid] = nsecs; } $BT_RET /@s[tid]/ { @h = hist(nsecs - @s[tid]); delete(@s[tid]); }"
 BT_EMPTY="BEGIN { printf(\"ready\\n\"); } $BT_ENTRY { } $BT_RET { }"
-MODES="none bare bt_empty bpftrace hist count print sample duty"
+MODES="none bare_entry bare bt_empty bpftrace hist count print sample duty"
 declare -A CMD MARK
 CMD[bare]="$BARE $CALLEE work_emul work_step"
 MARK[bare]=attached
+CMD[bare_entry]="$BARE -e $CALLEE work_emul work_step"
+MARK[bare_entry]=attached
 CMD[bt_empty]="bpftrace -e '$BT_EMPTY'"
 MARK[bt_empty]=ready
 CMD[bpftrace]="bpftrace -e '$BT_PROG'"
@@ -100,6 +102,7 @@ CMD[sample]="$BS trace --sample 100 'r:$FE { hist(duration) }' 'r:$FS { hist(dur
 CMD[duty]="$BS trace --duty 0.1/1 'r:$FE { hist(duration) }' 'r:$FS { hist(duration) }'"
 declare -A LABEL=(
 	[none]="no probe"
+	[bare_entry]="bare uprobe only (bench/bare_uprobe -e, empty BPF program): baseline for entry-only modes"
 	[bare]="bare uprobe+uretprobe (bench/bare_uprobe, empty BPF programs)"
 	[bt_empty]="bpftrace, empty uprobe+uretprobe actions"
 	[bpftrace]="bpftrace, same histogram (@s[tid] / hist / delete)"
@@ -205,6 +208,8 @@ percall_table() {
 		hb=$(paired hist bare $site) ht=$(paired hist bpftrace $site)
 		echo "Per-repetition ratios, min / median: hist / bare pair = **$hb** (goal on the median: $(goal "${hb#* / }" 1.10));"
 		echo "hist / bpftrace = **$ht** (goal on the median: $(goal "${ht#* / }" 0.75))."
+		echo "Entry-only modes against the bare entry uprobe, per-repetition min / median: count = **$(paired count bare_entry $site)**,"
+		echo "print = **$(paired print bare_entry $site)**."
 		echo
 	done
 }
@@ -405,7 +410,7 @@ ELAPSED=$((($(now_ns) - T0) / 1000000000))
 	echo '```'
 	for m in $MODES; do
 		[ "$m" = none ] && { echo "none:     taskset -c 0 CALLEE emul|step $SECS"; continue; }
-		printf '%-9s taskset -c 1 %s\n' "$m:" "${CMD[$m]//$CALLEE/CALLEE}"
+		printf '%-11s taskset -c 1 %s\n' "$m:" "${CMD[$m]//$CALLEE/CALLEE}"
 	done
 	echo '```'
 	echo
