@@ -155,21 +155,23 @@ stats() {
 		END { flush() }'
 }
 
+# paired MODE BASE SITE COL: MODE's ns/call (column COL: 4 wall, 5 CPU) over
+# BASE's in the same repetition (measured seconds apart, so load changes
+# cancel better), as "min / median"
+paired() {
+	awk -v m="$1" -v b="$2" -v s="$3" -v c="$4" '$2 == s && $1 == m { x[$3] = $c } $2 == s && $1 == b { y[$3] = $c }
+		END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' "$TMP/percall" | sort -g |
+		awk '{ v[NR] = $1 } END { if (!NR) { print "-"; exit } m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%.2f / %.2f", v[1], m }'
+}
+goal() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "-" && r <= g) ? "met" : "NOT met" }'; }
+
 # percall_table COL: the tables of one measure (4: wall, 5: CPU time)
 percall_table() {
 	local st col=$1
 	st=$(stats "$TMP/percall" "$col")
 	val() { awk -v m="$1" -v s="$2" -v c="$3" '$1 == m && $2 == s { print $c }' <<<"$st"; }
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-	# paired: MODE's ns/call over BASE's in the same repetition (measured
-	# seconds apart, so load changes cancel better); "min / median"
-	paired() {
-		awk -v m="$1" -v b="$2" -v s="$3" -v c="$col" '$2 == s && $1 == m { x[$3] = $c } $2 == s && $1 == b { y[$3] = $c }
-			END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' "$TMP/percall" | sort -g |
-			awk '{ v[NR] = $1 } END { if (!NR) { print "-"; exit } m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-				printf "%.2f / %.2f", v[1], m }'
-	}
-	goal() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "-" && r <= g) ? "met" : "NOT met" }'; }
 	for site in emul step; do
 		if [ $site = emul ]; then
 			echo "### work_emul: first instruction emulated (push %rbp), $MEASURE"
@@ -196,7 +198,7 @@ percall_table() {
 			rt="$(ratio "$add" "$(awk -v a="$t" -v b="$n0" 'BEGIN { print a - b }')") ($(ratio "$addmin" "$(awk -v a="$tmin" -v b="$n0min" 'BEGIN { print a - b }')"))"
 			[ "$mode" = none ] && rb=- rt=-
 			local pb pt
-			pb=$(paired "$mode" bare $site) pt=$(paired "$mode" bpftrace $site)
+			pb=$(paired "$mode" bare $site $col) pt=$(paired "$mode" bpftrace $site $col)
 			[ "$mode" = none ] && pb=- pt=-
 			echo "| ${LABEL[$mode]} | $mn | $md | $add | $rb | $rt | $pb | $pt |"
 		done
@@ -205,11 +207,11 @@ percall_table() {
 		hb=$(ratio "$(val hist $site 4)" "$b") ht=$(ratio "$(val hist $site 4)" "$t")
 		echo "Goals of issue 4 on this site (median ns/call, whole call): bpfscope hist / bare pair = **$hb**"
 		echo "(goal <= 1.10: $(goal "$hb" 1.10)); bpfscope hist / bpftrace = **$ht** (goal <= 0.75: $(goal "$ht" 0.75))."
-		hb=$(paired hist bare $site) ht=$(paired hist bpftrace $site)
+		hb=$(paired hist bare $site $col) ht=$(paired hist bpftrace $site $col)
 		echo "Per-repetition ratios, min / median: hist / bare pair = **$hb** (goal on the median: $(goal "${hb#* / }" 1.10));"
 		echo "hist / bpftrace = **$ht** (goal on the median: $(goal "${ht#* / }" 0.75))."
-		echo "Entry-only modes against the bare entry uprobe, per-repetition min / median: count = **$(paired count bare_entry $site)**,"
-		echo "print = **$(paired print bare_entry $site)**."
+		echo "Entry-only modes against the bare entry uprobe, per-repetition min / median: count = **$(paired count bare_entry $site $col)**,"
+		echo "print = **$(paired print bare_entry $site $col)**."
 		echo
 	done
 }
@@ -233,6 +235,19 @@ percall_raw() {
 		grep -h 'bpfscope: [ru]:\|delivered' "$TMP/$m.summary" 2>/dev/null | sed "s|$CALLEE|CALLEE|; s|^|$m: |"
 	done
 	echo '```'
+}
+
+# headline: the goal ratios, CPU time, medians of per-repetition ratios
+headline() {
+	local col=5 site r
+	med() { r=$(paired "$1" "$2" "$site" "$col"); echo "${r#* / }"; }
+	echo "| site | bpfscope hist / bare pair (goal <= 1.10) | bpfscope hist / bpftrace hist (goal <= 0.75) | bpftrace hist / bare pair | count / bare entry uprobe | --sample 100 hist / hist |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	for site in emul step; do
+		local hb ht
+		hb=$(med hist bare) ht=$(med hist bpftrace)
+		echo "| work_$site | $hb ($(goal "$hb" 1.10)) | $ht ($(goal "$ht" 0.75)) | $(med bpftrace bare) | $(med count bare_entry) | $(med sample hist) |"
+	done
 }
 
 # ---------------------------------------------------------------- part 2
@@ -390,6 +405,13 @@ ELAPSED=$((($(now_ns) - T0) / 1000000000))
 	echo "- load average at start: $START_LOAD; at end: $END_LOAD (shared with other developers: ratios, not absolute numbers, are the result)"
 	echo "- bpftrace: $(bpftrace --version 2>/dev/null); bpfscope: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/null || echo ' + local changes')"
 	echo "- target pinned to CPU 0 (\`taskset -c 0\`), tracers to CPU 1 (\`taskset -c 1\`)"
+	echo
+	echo "## Headline"
+	echo
+	echo "Per-call cost, CPU time of the traced thread, median over $REPS repetitions of the ratio to the"
+	echo "baseline measured in the same repetition (details and wall-time figures in part 1):"
+	echo
+	headline
 	echo
 	echo "## 1. Per-call cost of a traced user function"
 	echo
