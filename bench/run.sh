@@ -47,6 +47,9 @@ tracer_start() {
 	local name=$1 marker=$2 out=$TMP/$1.out
 	shift 2
 	[ "$name" = print ] && out=/dev/null # per-event output: its cost, not the file's
+	# the previous run's files hold the marker: the shell may poll before
+	# the background redirection truncates them
+	rm -f "$TMP/$name.out" "$TMP/$name.err"
 	taskset -c 1 "$@" >"$out" 2>"$TMP/$name.err" &
 	TRACER_PID=$!
 	for _ in $(seq 1 1200); do
@@ -271,6 +274,7 @@ build_many() {
 # attach_one TOOL N REP: times start -> attached marker -> first event -> exit
 attach_one() {
 	local tool=$1 n=$2 rep=$3 i probes=() t0 t_ready t_first t_int t_end marker
+	rm -f "$TMP/at.out" "$TMP/at.err" # stale markers (see tracer_start)
 	if [ "$tool" = bpfscope ]; then
 		for i in $(seq 0 $((n - 1))); do probes+=("$(printf 'u:%s:f%04d { print(arg0) }' "$TMP/many" "$i")"); done
 		marker="tracing, Ctrl-C"
@@ -352,6 +356,7 @@ attach_table() {
 mem_one() {
 	local name=$1 pid hwm rss maps memlock
 	shift
+	rm -f "$TMP/mem.err"
 	"$@" >/dev/null 2>"$TMP/mem.err" &
 	pid=$!
 	for _ in $(seq 1 600); do
