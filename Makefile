@@ -7,6 +7,7 @@
 #   make kernel-test  boot Debian's 5.10, 6.1 and 6.12 kernels under qemu and run the
 #                   guest tests there (root); writes docs/kernels.md
 #   make lint       clang-format check + cppcheck
+#   make bench      build bench/ programs and run bench/run.sh -> bench/RESULTS.md (root)
 #   make fuzz       build the libFuzzer targets of tests/fuzz and run each FUZZ_SECONDS (20)
 #
 # BPF programs in src/bpf/*.bpf.c are compiled with clang against a vmlinux.h
@@ -59,7 +60,7 @@ DEBUG_VARIANTS := $(foreach v,stripped debug nodebug,$(BUILD)/targets/typed.$(v)
 # intermediates and rebuilds every tool on each run.
 .SECONDARY:
 
-.PHONY: all deps test test-unit test-integ sanitize demo kernel-test lint format clean check-tools fuzz
+.PHONY: all bench deps test test-unit test-integ sanitize demo kernel-test lint format clean check-tools fuzz
 
 all: $(BUILD)/bpfscope
 
@@ -170,6 +171,26 @@ lint: deps
 
 format:
 	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/*/*.c)
+
+# Benchmarks (bench/run.sh): never part of `make test`.
+BENCH_BINS := $(BUILD)/bench/callee $(BUILD)/bench/bare_uprobe
+
+$(BUILD)/bench/callee: bench/callee.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -fno-omit-frame-pointer -fcf-protection=none -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/bench/bare_uprobe.bpf.o: bench/bare_uprobe.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -c $< -o $@
+
+$(BUILD)/bench/bare_uprobe.skel.h: $(BUILD)/bench/bare_uprobe.bpf.o
+	$(BPFTOOL) gen skeleton $< name bare_uprobe_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bench/bare_uprobe: bench/bare_uprobe.c $(BUILD)/bench/bare_uprobe.skel.h
+	$(CC) $(CFLAGS) -I$(BUILD)/bench -o $@ $< $(LDLIBS)
+
+bench: $(BUILD)/bpfscope $(BENCH_BINS)
+	@BUILD=$(BUILD) bench/run.sh
 
 clean:
 	rm -rf build build-asan
