@@ -13,5 +13,6 @@ for f in $files; do
 done
 echo "clang-format: $unformatted of $(echo "$files" | wc -w) files differ"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
-	--suppress=missingIncludeSystem --inline-suppr -Isrc -Ibuild -Ibuild/skel \
-	-D_GNU_SOURCE src/core src/tools src/main.c
+	--suppress=missingIncludeSystem --suppress=unknownMacro --inline-suppr -j2 \
+	-Isrc -Ibuild -Ibuild/skel \
+	-D_GNU_SOURCE src/core src/probe src/tools src/main.c

@@ -19,6 +19,8 @@ const struct command *const *commands_all(int *count)
 	static int n;
 
 	if (!sorted) {
+		/* linker-provided bounds of one section: cppcheck cannot know that */
+		/* cppcheck-suppress comparePointers */
 		n = (int)(__stop_bpfscope_cmds - __start_bpfscope_cmds);
 		sorted = malloc(sizeof(*sorted) * (n ? n : 1));
 		if (!sorted) {
