@@ -114,6 +114,11 @@ struct {
 
 static const struct probe_agg_value empty_agg = {};
 
+/* Set by user space around duty-cycle detach/attach, so the edges of a
+ * window neither push entries whose return link is gone nor run returns
+ * whose entry link is not there yet. */
+volatile bool paused;
+
 static __always_inline void pstat(__u32 probe, __u32 stat)
 {
 	__u32 idx = probe * PSTAT__COUNT + stat;
@@ -516,7 +521,7 @@ static __always_inline struct probe_cfg *probe_begin(__u32 probe, struct vm **vm
 {
 	struct probe_cfg *cfg = bpf_map_lookup_elem(&probes, &probe);
 
-	if (!cfg || !filter_current())
+	if (!cfg || paused || !filter_current())
 		return NULL;
 	pstat(probe, PSTAT_HITS);
 	if (cfg->kind != PROBE_URETPROBE && sampled_out(probe, cfg))

@@ -2,7 +2,7 @@
 # bpfscope trace against real processes: the eight use cases of the probe
 # language, pairing, sampling, duty cycling, accounting and bad input.
 source "$(dirname "$0")/lib.bash"
-plan 25
+plan 26
 
 T="$TARGETS/trace_target"
 
@@ -140,6 +140,17 @@ hits=$(grep -o 'cache_fetch: [0-9]* hits' "$TMP/duty.err" | grep -o '[0-9]*' | h
 [ -n "$hits" ] && [ "$hits" -gt 0 ] && [ "$hits" -lt "$calls" ] &&
 	grep -q 'duty cycle 0.05/0.2 s: attached' "$TMP/duty.err"
 ok $? "--duty 0.05/0.2: $hits of $calls calls in 2 s hit the probe, duty reported"
+
+# duty cycle on a return probe: entries are paused while links come and go,
+# so only calls in flight at a window's edge can be stale or unpaired
+start_bpfscope dutyr trace --duty 0.05/0.2 "r:$T:cache_fetch { count() }" || exit 1
+"$T" loop 2 >/dev/null
+stop_bpfscope
+line=$(grep -o 'cache_fetch: .*' "$TMP/dutyr.err")
+stale=$(grep -o '[0-9]* stale' <<<"$line" | grep -o '[0-9]*')
+unpaired=$(grep -o '[0-9]* unpaired' <<<"$line" | grep -o '[0-9]*')
+[ -n "$stale" ] && [ "$stale" -le 30 ] && [ "$unpaired" -le 30 ]
+ok $? "--duty on r: only edge calls lost ($line)"
 
 # bad input: one line, non-zero exit
 bad_input "unknown function suggests close names" "no function 'proces_request'.*did you mean process_request" \
