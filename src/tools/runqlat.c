@@ -10,6 +10,7 @@
 #include "core/cmd.h"
 #include "core/hist.h"
 #include "core/log.h"
+#include "core/mapdrain.h"
 #include "core/output.h"
 #include "core/session.h"
 #include "runqlat.skel.h"
@@ -59,42 +60,41 @@ static void print_one(const struct printer *p, __u32 key, const struct runqlat_h
 	out_json_line(stdout, obj);
 }
 
-/* Sums each key's per-CPU copies, prints, and clears for the next interval. */
+/* One key's per-CPU copies: summed, the comm taken from any CPU that set it. */
+static void print_entry(void *ctx, const void *key, const void *value)
+{
+	const struct printer *p = ctx;
+	const struct runqlat_hist *vals = value;
+	const struct runqlat_hist *named = &vals[0];
+	uint64_t slots[HIST_SLOTS];
+
+	for (int s = 0; s < HIST_SLOTS; s++) {
+		slots[s] = 0;
+		for (int c = 0; c < p->ncpus; c++)
+			slots[s] += vals[c].hist.slots[s];
+	}
+	for (int c = 0; c < p->ncpus && !named->comm[0]; c++)
+		named = &vals[c];
+	print_one(p, *(const __u32 *)key, named, slots);
+}
+
+/* Prints every key and clears exactly the keys printed (core/mapdrain), so
+ * samples counted while printing go to the next interval. */
 static int print_hists(void *ctx)
 {
 	const struct printer *p = ctx;
-	int fd = bpf_map__fd(p->skel->maps.hists);
-	struct runqlat_hist *vals = calloc(p->ncpus, sizeof(*vals));
-	uint64_t slots[HIST_SLOTS];
-	__u32 key, next, *prev = NULL;
+	struct bpf_map *map = p->skel->maps.hists;
 	char now[32];
+	int n;
 
-	if (!vals)
-		return -1;
 	if (p->format == OUT_TEXT) {
 		clock_format_time(clock_wall_ns(), now, sizeof(now));
 		printf("\n%s\n", now);
 	}
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		for (int s = 0; s < HIST_SLOTS; s++) {
-			slots[s] = 0;
-			for (int c = 0; c < p->ncpus; c++)
-				slots[s] += vals[c].hist.slots[s];
-		}
-		for (int c = 0; c < p->ncpus && !vals[0].comm[0]; c++)
-			if (vals[c].comm[0])
-				vals[0] = vals[c];
-		print_one(p, key, &vals[0], slots);
-	}
-	for (prev = NULL; !bpf_map_get_next_key(fd, NULL, &next);)
-		bpf_map_delete_elem(fd, &next);
-	free(vals);
+	n = bpfmap_drain(bpf_map__fd(map), sizeof(__u32), p->ncpus * sizeof(struct runqlat_hist),
+			 bpf_map__max_entries(map), print_entry, (void *)p);
 	fflush(stdout);
-	return 0;
+	return n < 0 ? n : 0;
 }
 
 static int run(const struct common_opts *opts, int argc, char **argv)
