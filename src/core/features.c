@@ -11,11 +11,13 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/output.h"
 #include "core/tracefs.h"
 
 /* Attach types newer than the uapi headers Debian 12 builds with. */
@@ -266,6 +268,17 @@ const char *feature_detail(enum feature f)
 	return f >= 0 && f < FEAT__COUNT ? states[f].detail : "";
 }
 
+/* json-c escapes the detail (it holds strerror text and paths) */
+static void print_json(FILE *out, int f, bool has)
+{
+	struct json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "feature", json_object_new_string(names[f]));
+	json_object_object_add(obj, "available", json_object_new_boolean(has));
+	json_object_object_add(obj, "detail", json_object_new_string(states[f].detail));
+	out_json_line(out, obj);
+}
+
 void features_print(FILE *out, bool json)
 {
 	if (!json)
@@ -274,8 +287,7 @@ void features_print(FILE *out, bool json)
 		bool has = feature_has(f);
 
 		if (json)
-			fprintf(out, "{\"feature\":\"%s\",\"available\":%s,\"detail\":\"%s\"}\n",
-				names[f], has ? "true" : "false", states[f].detail);
+			print_json(out, f, has);
 		else
 			fprintf(out, "%-18s %-5s %s\n", names[f], has ? "yes" : "no", states[f].detail);
 	}
