@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/hist.h"
 #include "core/log.h"
+#include "core/mapdrain.h"
 #include "core/output.h"
 #include "probe.skel.h"
 #include "probe/print.h"
@@ -223,36 +224,55 @@ static int by_count_desc(const void *a, const void *b)
 	return x->value.count < y->value.count ? 1 : x->value.count > y->value.count ? -1 : 0;
 }
 
-/* Reads and sums every aggregation entry; *n receives the count. */
-static struct agg_entry *read_aggs(int fd, int *n)
-{
-	int ncpus = libbpf_num_possible_cpus(), cap = 64;
-	struct probe_agg_value *percpu = calloc(ncpus, sizeof(*percpu));
-	struct agg_entry *all = malloc(cap * sizeof(*all));
-	struct probe_agg_key key, next, *prev = NULL;
+struct agg_table {
+	struct agg_entry *all;
+	int n, cap, ncpus;
+	bool failed;
+};
 
-	*n = 0;
-	while (percpu && all && !bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, percpu))
-			continue;
-		if (*n == cap && !(all = realloc(all, (cap *= 2) * sizeof(*all))))
-			break;
-		memset(&all[*n], 0, sizeof(all[*n]));
-		all[*n].key = key;
-		for (int c = 0; c < ncpus; c++) {
-			all[*n].value.count += percpu[c].count;
-			all[*n].value.sum += percpu[c].sum;
-			for (int s = 0; s < 64; s++)
-				all[*n].value.slots[s] += percpu[c].slots[s];
+/* One key's per-CPU values, summed into the table. */
+static void collect_agg(void *ctx, const void *key, const void *value)
+{
+	struct agg_table *t = ctx;
+	const struct probe_agg_value *percpu = value;
+	struct agg_entry *e;
+
+	if (t->n == t->cap) {
+		struct agg_entry *grown = realloc(t->all, (t->cap ? 2 * t->cap : 64) * sizeof(*grown));
+
+		if (!grown) {
+			t->failed = true;
+			return;
 		}
-		(*n)++;
+		t->all = grown;
+		t->cap = t->cap ? 2 * t->cap : 64;
 	}
-	free(percpu);
-	if (all)
-		qsort(all, *n, sizeof(*all), by_count_desc);
-	return all;
+	e = &t->all[t->n++];
+	memset(e, 0, sizeof(*e));
+	e->key = *(const struct probe_agg_key *)key;
+	for (int c = 0; c < t->ncpus; c++) {
+		e->value.count += percpu[c].count;
+		e->value.sum += percpu[c].sum;
+		for (int s = 0; s < 64; s++)
+			e->value.slots[s] += percpu[c].slots[s];
+	}
+}
+
+/* Reads, sums and clears every aggregation entry (core/mapdrain: only the
+ * keys read are deleted, so what arrives while printing is kept for the next
+ * interval), sorted by probe, then count. */
+static int read_aggs(struct bpf_map *map, struct agg_table *t)
+{
+	int n;
+
+	t->ncpus = libbpf_num_possible_cpus();
+	n = bpfmap_drain(bpf_map__fd(map), sizeof(struct probe_agg_key),
+			 t->ncpus * sizeof(struct probe_agg_value), bpf_map__max_entries(map),
+			 collect_agg, t);
+	if (n < 0 || t->failed)
+		return n < 0 ? n : -ENOMEM;
+	qsort(t->all, t->n, sizeof(*t->all), by_count_desc);
+	return 0;
 }
 
 static struct hist_view agg_hist(const struct traced_probe *p, const struct agg_entry *e)
@@ -303,38 +323,35 @@ static void print_agg_json(const struct traced_probe *p, const struct agg_entry 
 	out_json_line(stdout, obj);
 }
 
-/* Prints every aggregating probe's table; clears them when interval output
- * is on, so each print covers one interval. */
-static int print_aggregations(struct trace_run *tr, bool clear)
+/* Prints every aggregating probe's table and clears it, so with -i each
+ * print covers one interval. */
+static int print_aggregations(struct trace_run *tr)
 {
-	int fd = bpf_map__fd(tr->skel->maps.aggs), n, last = -1;
-	struct agg_entry *all = read_aggs(fd, &n);
+	struct agg_table t = { 0 };
 	char when[64];
+	int last = -1, err = read_aggs(tr->skel->maps.aggs, &t);
 
-	if (!all)
-		return -ENOMEM;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; !err && i < t.n; i++) {
+		const struct agg_entry *e = &t.all[i];
 		const struct traced_probe *p;
 
-		if (all[i].key.probe >= (unsigned)tr->nprobes)
+		if (e->key.probe >= (unsigned)tr->nprobes)
 			continue;
-		p = &tr->probes[all[i].key.probe];
+		p = &tr->probes[e->key.probe];
 		if (tr->opts->format == OUT_JSON) {
-			print_agg_json(p, &all[i]);
+			print_agg_json(p, e);
 			continue;
 		}
-		if ((int)all[i].key.probe != last) {
+		if ((int)e->key.probe != last) {
 			clock_format_time(clock_wall_ns(), when, sizeof(when));
 			printf("%s %s\n", when, p->ast->text);
-			last = (int)all[i].key.probe;
+			last = (int)e->key.probe;
 		}
-		print_agg_text(p, &all[i]);
+		print_agg_text(p, e);
 	}
-	for (int i = 0; clear && i < n; i++)
-		bpf_map_delete_elem(fd, &all[i].key);
-	free(all);
+	free(t.all);
 	fflush(stdout);
-	return 0;
+	return err;
 }
 
 static double now_s(void)
@@ -374,7 +391,7 @@ static int on_tick(void *ctx)
 		err = duty_tick(tr, now);
 	if (!err && tr->opts->interval > 0 && now >= tr->next_print) {
 		tr->next_print += tr->opts->interval;
-		err = print_aggregations(tr, true);
+		err = print_aggregations(tr);
 	}
 	return err;
 }
@@ -491,7 +508,7 @@ int trace_execute(struct trace_run *tr)
 	tr->skel->bss->paused = true; /* see duty_tick */
 	detach_all(tr);
 	if (!err)
-		err = print_aggregations(tr, false);
+		err = print_aggregations(tr);
 	print_accounting(tr);
 	session_end(&tr->session);
 	return err;
