@@ -271,7 +271,8 @@ static int read_aggs(struct bpf_map *map, struct agg_table *t)
 			 collect_agg, t);
 	if (n < 0 || t->failed)
 		return n < 0 ? n : -ENOMEM;
-	qsort(t->all, t->n, sizeof(*t->all), by_count_desc);
+	if (t->n)
+		qsort(t->all, t->n, sizeof(*t->all), by_count_desc);
 	return 0;
 }
 
