@@ -17,6 +17,13 @@ PKGS=(
 	# tests: C++ targets, type packs from Apache's headers, libc's debug file
 	g++ binutils apache2-dev libapr1-dev libaprutil1-dev libc6-dbg
 	iptables libnetfilter-queue-dev sqlite3
+	# request spans, wire protocols, PHP: a real database, PHP and its extensions
+	mariadb-server mariadb-client libmariadb-dev
+	php8.2-cli php8.2-dev php8.2-mysql php8.2-memcached php8.2-fpm
+	# metrics and web UI: HTTP server library, a real Prometheus, a headless browser
+	libmicrohttpd-dev prometheus chromium
+	# robustness: memcheck
+	valgrind
 	# kernel matrix (make kernel-test): qemu boots Debian kernels with a busybox initramfs
 	qemu-system-x86 busybox-static cpio xz-utils zstd gzip
 	# lint
