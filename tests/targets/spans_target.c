@@ -15,7 +15,7 @@
  *          (1 round trip), then db_query closes the socket
  *   /serve serve_one() accepts one connection that a helper thread makes
  *          to a second listener, reads its line, answers, closes
- *   spans_target ROUNDS */
+ *   spans_target ROUNDS [PAUSE_US]   (PAUSE_US: sleep between requests) */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -193,6 +193,7 @@ int main(int argc, char **argv)
 {
 	static const char *const paths[] = { "/get", "/mget", "/db", "/serve" };
 	int rounds = argc > 1 ? atoi(argv[1]) : 1, lfd = listen_any(&echo_port), id = 0;
+	int pause_us = argc > 2 ? atoi(argv[2]) : 0;
 	pthread_t t;
 	char go[16];
 
@@ -208,6 +209,8 @@ int main(int argc, char **argv)
 			struct request req = { paths[k], id++ };
 
 			handle_request(&req);
+			if (pause_us)
+				usleep(pause_us);
 		}
 	printf("served %d\n", id);
 	return 0;
