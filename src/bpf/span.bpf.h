@@ -21,7 +21,11 @@
  * innermost open span; only then they resolve fd -> file -> socket -> sock
  * (CO-RE reads of task->files->fdt->fd[fd], fdpath.bpf.h) and account the
  * call to the remote address:port in that span's frame (SPAN_PEERS slots).
- * A send followed by a receive on the same peer is one round trip.
+ * A receive from a peer after a send to it is one round trip, wherever
+ * in the request the send was (a multi-get sends in memcached_mget and
+ * receives in memcached_fetch_result): the direction of the last call per
+ * peer is kept per request (SPAN_TURNS peers), the round trip is counted in
+ * the span that received, where the request waited.
  * connect/accept/close of an IP socket inside a span emit a connection
  * record. Span ends go to the ring buffer as struct span_event with the
  * frame's peers; attributes (attr(...)) are the probe's compiled print
@@ -48,14 +52,24 @@ struct span_frame {
 	struct span_peer peers[SPAN_PEERS];
 };
 
+#define SPAN_TURNS 8 /* peers whose last direction is kept per request (power of two) */
+
+struct span_turn {
+	struct span_peer_addr peer;
+	__u32 last_dir; /* SPAN_IO_OUT or SPAN_IO_IN */
+	__u32 pad;
+};
+
 struct span_thread {
 	__u32 depth;
+	__u32 nturns;
 	__u32 io_dir; /* the socket syscall in progress (enum span_io_dir) */
 	__s32 io_fd;
 	__u32 pad;
 	__u64 io_ts;
 	__u64 root_id;
 	struct span_frame frames[SPAN_DEPTH];
+	struct span_turn turns[SPAN_TURNS];
 };
 
 const volatile __u32 span_root_sample = 1; /* keep 1 of N roots */
@@ -223,8 +237,10 @@ static __always_inline bool span_entry(void *ctx, struct vm *vm, struct probe_cf
 	if (skip)
 		return true;
 	f->id = __sync_fetch_and_add(&span_next_id, 1) + 1;
-	if (!d)
+	if (!d) {
 		st->root_id = f->id;
+		st->nturns = 0;
+	}
 	f->child_ns = 0;
 	f->npeers = 0;
 	f->peers_dropped = 0;
@@ -320,9 +336,36 @@ static __always_inline bool span_peer_eq(const struct span_peer_addr *a,
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
 }
 
+/* Records this call's direction for the peer; true when it completes a
+ * round trip (a receive after a send). The oldest slot is reused when full. */
+static __always_inline bool span_turn(struct span_thread *st, const struct span_peer_addr *pa,
+				      __u32 dir)
+{
+	struct span_turn *t = NULL;
+	__u32 last;
+
+	for (int i = 0; i < SPAN_TURNS; i++) {
+		if (i >= st->nturns)
+			break;
+		if (span_peer_eq(&st->turns[i].peer, pa)) {
+			t = &st->turns[i];
+			break;
+		}
+	}
+	if (!t) {
+		t = &st->turns[st->nturns & (SPAN_TURNS - 1)];
+		st->nturns++;
+		t->peer = *pa;
+		t->last_dir = SPAN_IO_NONE;
+	}
+	last = t->last_dir;
+	t->last_dir = dir;
+	return dir == SPAN_IO_IN && last == SPAN_IO_OUT;
+}
+
 /* Adds one socket call to the frame's slot for this peer. */
 static __always_inline void span_account(struct span_frame *f, const struct span_peer_addr *pa,
-					 __u32 dir, long bytes, __u64 ns)
+					 __u32 dir, long bytes, __u64 ns, bool round_trip)
 {
 	struct span_peer *p = NULL;
 
@@ -346,17 +389,11 @@ static __always_inline void span_account(struct span_frame *f, const struct span
 	}
 	p->calls++;
 	p->io_ns += ns;
-	if (bytes <= 0)
-		return;
-	if (dir == SPAN_IO_OUT) {
+	p->round_trips += round_trip;
+	if (dir == SPAN_IO_OUT)
 		p->bytes_out += bytes;
-		p->last_dir = SPAN_IO_OUT;
-		return;
-	}
-	p->bytes_in += bytes;
-	if (p->last_dir == SPAN_IO_OUT)
-		p->round_trips++;
-	p->last_dir = SPAN_IO_IN;
+	else
+		p->bytes_in += bytes;
 }
 
 static __always_inline void span_conn(struct span_thread *st, __u32 event,
@@ -397,6 +434,7 @@ static __always_inline int span_io_exit(long ret)
 {
 	struct span_thread *st = span_thread_get(false);
 	struct span_peer_addr pa;
+	bool rt;
 	__u32 dir;
 
 	if (!st || !st->io_dir)
@@ -416,8 +454,9 @@ static __always_inline int span_io_exit(long ret)
 		return 0;
 	}
 	spstat(SPSTAT_IO);
+	rt = ret > 0 && span_turn(st, &pa, dir);
 	span_account(&st->frames[(st->depth - 1) & SPAN_MASK], &pa, dir, ret,
-		     bpf_ktime_get_ns() - st->io_ts);
+		     bpf_ktime_get_ns() - st->io_ts, rt);
 	return 0;
 }
 

@@ -41,11 +41,10 @@ struct span_peer_addr {
 struct span_peer {
 	struct span_peer_addr peer;
 	__u32 calls;       /* successful socket syscalls */
-	__u32 round_trips; /* sends followed by a receive */
+	__u32 round_trips; /* receives after a send to this peer in the request (the
+			    * receive's span gets it: that is where the request waited) */
 	__u64 bytes_out, bytes_in;
 	__u64 io_ns;       /* time inside those syscalls */
-	__u32 last_dir;    /* kernel only: 1 sent last, 2 received last */
-	__u32 pad;
 };
 
 enum span_flags {
