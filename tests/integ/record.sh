@@ -14,7 +14,7 @@ PROBES=("root u:$T:handle_request { attr(path, str(arg0->path)) }"
 start_gated rec "$T" 10
 PID=$GATED_PID
 wait_for "$TMP/rec.stdout" '^port ' || diag "target did not start"
-PORT=$(awk '/^port/ {print $2}' "$TMP/rec.stdout")
+PORT=$(awk '/^port / {print $2}' "$TMP/rec.stdout")
 DB=$TMP/run.db
 start_bpfscope rec record -p "$PID" -o "$DB" "${PROBES[@]}" || exit 1
 release_gated rec "$PID"
