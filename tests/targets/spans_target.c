@@ -17,6 +17,9 @@
  *          to a second listener, reads its line, answers, closes
  * EXTRAS (third argument) may name "v6": one more request, /v6, makes one
  * round trip to an echo server on [::1] (its port printed as "port6 N"),
+ * "held": a thread enters handle_request (/held) before the gate and stays
+ * in it until the gate opens, so a tracer attached meanwhile sees its return
+ * without its entry;
  * "threads": 4 threads then run ROUNDS times /get and /mget each, at the
  * same time, on their own connections; and "chaos": three more requests
  * follow: /longjmp
@@ -41,6 +44,7 @@ struct request {
 
 static int echo_port, serve_fd, serve_port, echo6_port, rounds;
 static __thread int cache_fd; /* each thread its own persistent connection */
+static int held_pipe[2];
 static jmp_buf bail_out;
 
 static int listen_any(int *port)
@@ -220,6 +224,10 @@ __attribute__((noinline)) int handle_request(struct request *r)
 		done += cache_mget(3);
 	} else if (!strcmp(r->path, "/db")) {
 		done += db_query("select 1;\n");
+	} else if (!strcmp(r->path, "/held")) {
+		char c;
+
+		done += read(held_pipe[0], &c, 1) == 1;
 	} else if (!strcmp(r->path, "/v6")) {
 		done += cache6_get();
 	} else if (!strcmp(r->path, "/longjmp")) {
@@ -250,6 +258,12 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static void *held_request(void *arg)
+{
+	handle_request(arg);
+	return NULL;
+}
+
 static void *exit_request(void *arg)
 {
 	cache_fd = connect_to(echo_port);
@@ -276,7 +290,8 @@ int main(int argc, char **argv)
 	int lfd = listen_any(&echo_port), id = 0;
 	int pause_us = argc > 2 ? atoi(argv[2]) : 0;
 	const char *extras = argc > 3 ? argv[3] : "";
-	pthread_t t, workers[4];
+	pthread_t t, workers[4], held;
+	struct request held_req = { "/held", -1 };
 	char go[16];
 	int lfd6 = strstr(extras, "v6") ? listen6(&echo6_port) : -1;
 
@@ -286,10 +301,18 @@ int main(int argc, char **argv)
 	if (lfd6 >= 0)
 		pthread_create(&t, NULL, echo_server, (void *)(long)lfd6);
 	cache_fd = connect_to(echo_port);
+	if (strstr(extras, "held") && (pipe(held_pipe) ||
+					    pthread_create(&held, NULL, held_request, &held_req)))
+		return 2;
 	printf("port %d\nport6 %d\n", echo_port, echo6_port);
 	fflush(stdout);
 	if (!fgets(go, sizeof(go), stdin))
 		return 1;
+	if (strstr(extras, "held")) {
+		if (write(held_pipe[1], "x", 1) != 1)
+			return 2;
+		pthread_join(held, NULL);
+	}
 	for (int r = 0; r < rounds; r++)
 		for (int k = 0; k < 4; k++) {
 			struct request req = { paths[k], id++ };
