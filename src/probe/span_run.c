@@ -76,6 +76,7 @@ static int before_load(struct trace_run *tr)
 	/* span probes attach entry and return whatever the user wrote */
 	bpf_program__set_autoload(tr->skel->progs.probe_entry, true);
 	bpf_program__set_autoload(tr->skel->progs.probe_return, true);
+	tr->skel->rodata->span_enabled = true;
 	tr->skel->rodata->span_root_sample = sr->root_sample > 1 ? sr->root_sample : 1;
 	return 0;
 }
