@@ -5,11 +5,11 @@
 # 127.0.0.1:PORT, connections opened, accepted and closed per request, and
 # per-root sampling. Every count below is fixed by the target's code.
 source "$(dirname "$0")/lib.bash"
-plan 27
+plan 28
 
 T=$TARGETS/spans_target
 PROBES=("root u:$T:handle_request { attr(path, str(arg0->path)); attr(id, arg0->id) }"
-	"u:$T:cache_get" "u:$T:cache_mget" "u:$T:db_query" "span u:$T:db_exec" "u:$T:serve_one")
+	"r:$T:cache_get { attr(ok, retval); attr(key, str(arg0)) }" "u:$T:cache_mget" "u:$T:db_query" "span u:$T:db_exec" "u:$T:serve_one")
 
 # start_target NAME ARGS...: gated target, sets PID and PORT (its echo server)
 start_target() {
@@ -41,6 +41,8 @@ ok $? "/get: exactly 3 cache_get child spans in each request"
 ok $? "/get: peer 127.0.0.1:$PORT, 6 socket calls, 3 round trips, bytes out = bytes in"
 [ "$(q '[.[] | select(.attrs.path == "/get") | .spans[] | select(.probe == "cache_get") | select(.peers[0].round_trips == 1 and .peers[0].calls == 2)] | length')" -eq 15 ]
 ok $? "/get: each cache_get span has its own 2 calls and 1 round trip"
+[ "$(q -c '[.[] | select(.attrs.path == "/get") | [.spans[] | select(.probe == "cache_get") | .attrs]] | unique')" = '[[{"ok":"1","key":"user"},{"ok":"1","key":"cart"},{"ok":"1","key":"prefs"}]]' ]
+ok $? "child attributes read at return (r:): retval and the entry argument, per cache_get"
 [ "$(q '[.[] | select(.attrs.path == "/mget") | select(.children == {"cache_mget": 1} and .peers[0].round_trips == 1 and .peers[0].calls >= 4 and .peers[0].bytes_out == 21)] | length')" -eq 5 ]
 ok $? "/mget: 3 writes then the replies: one round trip, 21 bytes out"
 [ "$(q '[.[] | select(.attrs.path == "/db") | select(.children == {"db_query": 1, "db_exec": 1})] | length')" -eq 5 ]
