@@ -58,7 +58,7 @@ echo go >&"$_gate_kill"
 sleep 2.5 # the writer commits at least every second
 kill -9 "$BPFSCOPE_PID"
 wait "$BPFSCOPE_PID" 2>/dev/null
-kill -9 "$PID" 2>/dev/null
+{ kill -9 "$PID" && wait "$PID"; } 2>/dev/null
 [ "$(sql 'pragma integrity_check')" = ok ]
 ok $? "killed with SIGKILL mid-recording: integrity_check ok"
 n=$(sql 'select count(*) from spans where depth = 0')
