@@ -30,13 +30,13 @@ ok $? "output identical with a sampled return probe printing per event"
 
 # A server under load while tracers come and go: the client checks every value.
 memcached_start || { echo "# memcached did not start"; exit 1; }
-start_gated mc "$TARGETS/mc_client" "$MC_PORT" 16 4000
+start_gated mc "$TARGETS/mc_client" "$MC_PORT" 16 12000
 mc=$GATED_PID
 start_bpfscope duty trace --duty 0.02/0.05 -p "$MC_PID" 't:syscalls:sys_enter_sendmsg { count() }' || exit 1
 duty=$BPFSCOPE_PID
 echo go >&"$_gate_mc"
 cycles=0
-while kill -0 "$mc" 2>/dev/null && [ $cycles -lt 8 ]; do
+while kill -0 "$mc" 2>/dev/null && [ $cycles -lt 4 ]; do
 	start_bpfscope cyc$cycles trace -p "$mc" \
 		"r:libmemcached:memcached_mget { hist(duration) }" \
 		"u:libmemcached:memcached_set { count() }" || break
@@ -49,8 +49,8 @@ wait "$mc"
 diag "client exit status $?: $(cat "$TMP/mc.stdout")"
 BPFSCOPE_PID=$duty
 stop_bpfscope
-[ "$(cat "$TMP/mc.stdout")" = "fetched 64000" ]
-ok $? "memcached served all 64000 values correctly across $cycles attach/detach cycles (client: $(cat "$TMP/mc.stdout"))"
+[ "$(cat "$TMP/mc.stdout")" = "fetched 192000" ]
+ok $? "memcached served all 192000 values correctly across $cycles attach/detach cycles (client: $(cat "$TMP/mc.stdout"))"
 [ "$cycles" -ge 2 ] && grep -q 'attached' "$TMP/duty.err"
 ok $? "tracers attached and detached repeatedly while it served ($cycles cycles, duty cycling on the server)" || show "$TMP/duty.err"
 done_testing
