@@ -3,7 +3,7 @@
  * log2 histograms. tp_btf is preferred; raw_tp is the fallback. Both read the
  * task through BPF_CORE_READ so one body serves both. */
 #include "bpf/common.bpf.h"
-#include "bpf/keyhist.bpf.h"
+#include "bpf/hist.bpf.h"
 #include "bpf/runqlat.h"
 
 #define TASK_RUNNING 0
@@ -18,7 +18,14 @@ struct {
 	__type(value, __u64);
 } enqueued SEC(".maps");
 
-KEYHIST_MAP(hists);
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct runqlat_hist);
+} hists SEC(".maps");
+
+static const struct runqlat_hist empty_hist = {};
 
 /* task_struct::state became __state in 5.14 */
 struct task_struct___pre514 {
@@ -55,7 +62,7 @@ static __always_inline __u32 group_key(struct task_struct *t)
 static __always_inline void account(struct task_struct *next)
 {
 	__u32 tid = BPF_CORE_READ(next, pid), key;
-	struct keyed_hist *h;
+	struct runqlat_hist *h;
 	__u64 *start, delta;
 
 	start = bpf_map_lookup_elem(&enqueued, &tid);
@@ -64,11 +71,17 @@ static __always_inline void account(struct task_struct *next)
 	delta = (bpf_ktime_get_ns() - *start) / (in_msecs ? 1000000 : 1000);
 	bpf_map_delete_elem(&enqueued, &tid);
 	key = group_key(next);
-	h = keyhist_get(&hists, key);
-	if (!h)
-		return;
-	if (group_by != RUNQLAT_ALL && !h->label[0])
-		BPF_CORE_READ_STR_INTO(&h->label, next, comm);
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		bpf_map_update_elem(&hists, &key, &empty_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h) {
+			stat_inc(STAT_ERRORS);
+			return;
+		}
+	}
+	if (!h->comm[0])
+		BPF_CORE_READ_STR_INTO(&h->comm, next, comm);
 	hist_add_log2(&h->hist, delta);
 }
 

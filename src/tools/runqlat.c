@@ -1,10 +1,18 @@
 /* bpfscope runqlat: run-queue latency histograms, aggregated in the kernel. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-#include "bpf/keyhist.h"
 #include "bpf/runqlat.h"
-#include "core/keyhist.h"
+#include "core/clock.h"
+#include "core/cmd.h"
+#include "core/hist.h"
+#include "core/log.h"
+#include "core/mapdrain.h"
+#include "core/output.h"
+#include "core/session.h"
 #include "runqlat.skel.h"
 
 static bool per_process, per_thread, msecs;
@@ -24,35 +32,104 @@ static const struct cmd_spec spec = {
 	.max_args = 0,
 };
 
-static void print_one(void *ctx, uint32_t key, const char *label, const uint64_t *slots)
-{
-	const struct common_opts *opts = ctx;
-	struct hist_view view = { HIST_LOG2, 0, 1, slots, HIST_SLOTS, msecs ? "msecs" : "usecs" };
-	const char *name = per_process ? "pid" : "tid";
-	struct json_object *keys = NULL;
-	char heading[64];
+struct printer {
+	struct runqlat_bpf *skel;
+	enum out_format format;
+	int ncpus;
+};
 
-	if (per_process || per_thread) {
-		snprintf(heading, sizeof(heading), "%s = %u %s", name, key, label);
-		keys = json_object_new_object();
-		json_object_object_add(keys, name, json_object_new_uint64(key));
-		json_object_object_add(keys, "comm", json_object_new_string(label));
+static void print_one(const struct printer *p, __u32 key, const struct runqlat_hist *h,
+		      const uint64_t *slots)
+{
+	struct hist_view view = { HIST_LOG2, 0, 1, slots, HIST_SLOTS, msecs ? "msecs" : "usecs" };
+	const char *label = per_process ? "pid" : "tid";
+	struct json_object *obj;
+
+	if (p->format == OUT_TEXT) {
+		if (per_process || per_thread)
+			printf("\n%s = %u %s\n", label, key, h->comm);
+		hist_print(stdout, &view);
+		return;
 	}
-	keyhist_emit(opts->format, keys ? heading : NULL, keys, &view);
+	obj = json_object_new_object();
+	if (per_process || per_thread) {
+		json_object_object_add(obj, label, json_object_new_uint64(key));
+		json_object_object_add(obj, "comm", json_object_new_string(h->comm));
+	}
+	json_object_object_add(obj, "hist", hist_to_json(&view));
+	out_json_line(stdout, obj);
 }
 
-/* Checks the options and fills .rodata from them. */
-static int setup(struct runqlat_bpf *skel)
+/* One key's per-CPU copies: summed, the comm taken from any CPU that set it. */
+static void print_entry(void *ctx, const void *key, const void *value)
 {
+	const struct printer *p = ctx;
+	const struct runqlat_hist *vals = value;
+	const struct runqlat_hist *named = &vals[0];
+	uint64_t slots[HIST_SLOTS];
+
+	for (int s = 0; s < HIST_SLOTS; s++) {
+		slots[s] = 0;
+		for (int c = 0; c < p->ncpus; c++)
+			slots[s] += vals[c].hist.slots[s];
+	}
+	for (int c = 0; c < p->ncpus && !named->comm[0]; c++)
+		named = &vals[c];
+	print_one(p, *(const __u32 *)key, named, slots);
+}
+
+/* Prints every key and clears exactly the keys printed (core/mapdrain), so
+ * samples counted while printing go to the next interval. */
+static int print_hists(void *ctx)
+{
+	const struct printer *p = ctx;
+	struct bpf_map *map = p->skel->maps.hists;
+	char now[32];
+	int n;
+
+	if (p->format == OUT_TEXT) {
+		clock_format_time(clock_wall_ns(), now, sizeof(now));
+		printf("\n%s\n", now);
+	}
+	n = bpfmap_drain(bpf_map__fd(map), sizeof(__u32), p->ncpus * sizeof(struct runqlat_hist),
+			 bpf_map__max_entries(map), print_entry, (void *)p);
+	fflush(stdout);
+	return n < 0 ? n : 0;
+}
+
+static int run(const struct common_opts *opts, int argc, char **argv)
+{
+	struct bpf_object_open_opts open_opts = { .sz = sizeof(open_opts),
+						  .btf_custom_path = opts->btf };
+	struct runqlat_bpf *skel = runqlat_bpf__open_opts(&open_opts);
+	struct printer printer = { skel, opts->format, libbpf_num_possible_cpus() };
+	struct session s = { 0 };
+	int err;
+
+	(void)argc;
+	(void)argv;
 	if (per_process && per_thread) {
 		log_error("-P and -L cannot be combined");
-		return -1;
+		return 2;
+	}
+	if (!skel) {
+		log_error("cannot open BPF object");
+		return 1;
 	}
 	skel->rodata->group_by = per_process ? RUNQLAT_PER_PROCESS
 				 : per_thread ? RUNQLAT_PER_THREAD
 					      : RUNQLAT_ALL;
 	skel->rodata->in_msecs = msecs;
-	return 0;
+	err = session_start(&s, skel->skeleton, opts);
+	if (!err) {
+		err = session_run(&s, print_hists, &printer);
+	}
+	if (!err)
+		err = print_hists(&printer);
+	session_end(&s);
+	runqlat_bpf__destroy(skel);
+	return err ? 1 : 0;
 }
 
-KEYHIST_COMMAND(runqlat, spec, print_one, setup);
+static const struct command cmd_runqlat = { &spec, run, true };
+REGISTER_COMMAND(cmd_runqlat);
