@@ -25,11 +25,12 @@ static int attach(void *user)
 int libprobe_run(const struct libprobe *lp, const struct evtool *tool,
 		 struct bpf_object_skeleton *skel, const struct common_opts *opts)
 {
-	struct target t = { lp, "", opts->pid ? opts->pid : -1 };
+	struct target t = {lp, "", opts->pid ? opts->pid : -1};
 	struct evtool run = *tool;
 
 	if (libpath_resolve(lp->lib, opts->pid, t.path, sizeof(t.path))) {
-		log_error("--lib: cannot find '%s'%s", lp->lib, opts->pid ? " in that process" : "");
+		log_error("--lib: cannot find '%s'%s", lp->lib,
+			  opts->pid ? " in that process" : "");
 		return 1;
 	}
 	if (lp->warning)

@@ -52,7 +52,7 @@ void toptable_print_rows(const struct toptable *t, const struct toptable_ctx *c,
 static int report(void *ctx)
 {
 	struct report *r = ctx;
-	struct collected col = { r->t, calloc(r->max_rows, r->t->row_size), 0 };
+	struct collected col = {r->t, calloc(r->max_rows, r->t->row_size), 0};
 	int n;
 
 	if (!col.rows)
@@ -69,8 +69,8 @@ int toptable_run(const struct toptable *t, struct bpf_object_skeleton *skel,
 		 const struct common_opts *opts)
 {
 	struct out_col *cols = calloc(t->ncols + 3, sizeof(*cols)); /* out keeps a pointer */
-	struct report r = { t, { NULL, opts, t->user, 0, stdout }, -1, 0 };
-	struct session s = { 0 };
+	struct report r = {t, {NULL, opts, t->user, 0, stdout}, -1, 0};
+	struct session s = {0};
 	struct bpf_map *map;
 	int err;
 

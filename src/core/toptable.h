@@ -28,18 +28,18 @@ struct toptable_ctx {
 	const struct common_opts *opts;
 	void *user;
 	uint64_t now_ns; /* wall clock when this report began */
-	FILE *file;      /* where out writes (stdout) */
+	FILE *file;	 /* where out writes (stdout) */
 };
 
 struct toptable {
-	const char *map_name;        /* the hash map read and cleared per report */
+	const char *map_name;	     /* the hash map read and cleared per report */
 	size_t key_size, value_size; /* value_size: for a per-CPU map, possible CPUs x value */
 	size_t row_size;
 	/* Fills row (zeroed) from one map entry, e.g. summing per-CPU copies. */
 	void (*fill)(void *row, const void *key, const void *value, void *user);
 	int (*cmp)(const void *a, const void *b); /* qsort: the row printed first sorts first */
 	void (*print)(const struct toptable_ctx *c, const void *row);
-	int top;          /* rows per report; 0: all */
+	int top;	  /* rows per report; 0: all */
 	bool time_column; /* see above */
 	const struct out_col *cols;
 	int ncols;
@@ -52,7 +52,6 @@ int toptable_run(const struct toptable *t, struct bpf_object_skeleton *skel,
 		 const struct common_opts *opts);
 
 /* Sorts n rows and prints one report of them (exposed for tests). */
-void toptable_print_rows(const struct toptable *t, const struct toptable_ctx *c, void *rows,
-			 int n);
+void toptable_print_rows(const struct toptable *t, const struct toptable_ctx *c, void *rows, int n);
 
 #endif

@@ -78,6 +78,9 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
+static const char secrets_warning[] =
+	"this shows decrypted TLS traffic: passwords, tokens and personal data included";
+
 /* The library's functions, on the opened skeleton. */
 static int run_probes(struct sslsniff_bpf *s, const struct common_opts *opts)
 {
@@ -96,7 +99,7 @@ static int run_probes(struct sslsniff_bpf *s, const struct common_opts *opts)
 		{ s->progs.ssl_read_ex_return, &s->links.ssl_read_ex_return, "SSL_read_ex", true,
 		  true },
 	};
-	const struct libprobe lp = { lib, specs, sizeof(specs) / sizeof(specs[0]), "this shows decrypted TLS traffic: passwords, tokens and personal data included" };
+	const struct libprobe lp = { lib, specs, sizeof(specs) / sizeof(specs[0]), secrets_warning };
 	const struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event };
 
 	return libprobe_run(&lp, &tool, s->skeleton, opts);

@@ -14,7 +14,7 @@
 static int run_capturing(const struct libprobe *lp, const struct common_opts *opts, char *err,
 			 size_t len)
 {
-	const struct evtool tool = { NULL, 0, NULL };
+	const struct evtool tool = {NULL, 0, NULL};
 	FILE *tmp = tmpfile();
 	int saved = dup(STDERR_FILENO), rc;
 
@@ -28,15 +28,15 @@ static int run_capturing(const struct libprobe *lp, const struct common_opts *op
 	rewind(tmp);
 	if (!fgets(err, len, tmp))
 		err[0] = 0;
-	assert_null(fgets((char[8]){ 0 }, 8, tmp)); /* exactly one line */
+	assert_null(fgets((char[8]){0}, 8, tmp)); /* exactly one line */
 	fclose(tmp);
 	return rc;
 }
 
 static void test_missing_library(void **state)
 {
-	const struct libprobe lp = { "libbpfscope-no-such-lib", NULL, 0, "must not be shown" };
-	struct common_opts opts = { 0 };
+	const struct libprobe lp = {"libbpfscope-no-such-lib", NULL, 0, "must not be shown"};
+	struct common_opts opts = {0};
 	char err[256];
 
 	(void)state;
@@ -47,8 +47,8 @@ static void test_missing_library(void **state)
 
 static void test_missing_in_process(void **state)
 {
-	const struct libprobe lp = { "libbpfscope-no-such-lib", NULL, 0, NULL };
-	struct common_opts opts = { .pid = getpid() };
+	const struct libprobe lp = {"libbpfscope-no-such-lib", NULL, 0, NULL};
+	struct common_opts opts = {.pid = getpid()};
 	char err[256];
 
 	(void)state;
@@ -59,8 +59,8 @@ static void test_missing_in_process(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_missing_library),
-		cmocka_unit_test(test_missing_in_process),
+	    cmocka_unit_test(test_missing_library),
+	    cmocka_unit_test(test_missing_in_process),
 	};
 
 	return cmocka_run_group_tests_name("libprobe", tests, NULL, NULL);

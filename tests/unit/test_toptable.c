@@ -17,7 +17,7 @@ struct row {
 	uint64_t bytes;
 };
 
-static const struct out_col cols[] = { { "id", "ID", 4 }, { "bytes", "BYTES", 0 } };
+static const struct out_col cols[] = {{"id", "ID", 4}, {"bytes", "BYTES", 0}};
 
 static int most_bytes_first(const void *a, const void *b)
 {
@@ -40,10 +40,13 @@ static void print(const struct toptable_ctx *c, const void *row)
 static void report(enum out_format format, int top, bool time_column, struct row *rows, int n,
 		   char *buf, size_t len)
 {
-	const struct toptable t = { .row_size = sizeof(struct row), .cmp = most_bytes_first,
-				    .print = print, .top = top, .time_column = time_column };
+	const struct toptable t = {.row_size = sizeof(struct row),
+				   .cmp = most_bytes_first,
+				   .print = print,
+				   .top = top,
+				   .time_column = time_column};
 	FILE *f = fmemopen(buf, len - 1, "w");
-	struct toptable_ctx c = { out__new(f, format, cols, 2), NULL, NULL, 0, f };
+	struct toptable_ctx c = {out__new(f, format, cols, 2), NULL, NULL, 0, f};
 
 	memset(buf, 0, len);
 	toptable_print_rows(&t, &c, rows, n);
@@ -53,7 +56,7 @@ static void report(enum out_format format, int top, bool time_column, struct row
 
 static void test_json_sorted_and_cut(void **state)
 {
-	struct row rows[] = { { 1, 10 }, { 2, 300 }, { 3, 20 }, { 4, 4000 } };
+	struct row rows[] = {{1, 10}, {2, 300}, {3, 20}, {4, 4000}};
 	char buf[512];
 
 	(void)state;
@@ -63,7 +66,7 @@ static void test_json_sorted_and_cut(void **state)
 
 static void test_text_time_column(void **state)
 {
-	struct row rows[] = { { 7, 5 }, { 8, 50 } };
+	struct row rows[] = {{7, 5}, {8, 50}};
 	char buf[512];
 
 	(void)state;
@@ -73,7 +76,7 @@ static void test_text_time_column(void **state)
 
 static void test_text_time_line(void **state)
 {
-	struct row rows[] = { { 9, 1 } };
+	struct row rows[] = {{9, 1}};
 	char buf[512];
 	const char *header;
 
@@ -98,10 +101,10 @@ static void test_empty_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_sorted_and_cut),
-		cmocka_unit_test(test_text_time_column),
-		cmocka_unit_test(test_text_time_line),
-		cmocka_unit_test(test_empty_report),
+	    cmocka_unit_test(test_json_sorted_and_cut),
+	    cmocka_unit_test(test_text_time_column),
+	    cmocka_unit_test(test_text_time_line),
+	    cmocka_unit_test(test_empty_report),
 	};
 
 	return cmocka_run_group_tests_name("toptable", tests, NULL, NULL);
