@@ -127,6 +127,13 @@ static int trace_once(const struct common_opts *opts, const char *text)
 	if (parse_duty(&tr.duty_on, &tr.duty_period))
 		return -EINVAL;
 	err = trace_prepare(&tr, text, &ropts);
+	/* after the probes compiled (their errors first): the interpreter steps
+	 * with bpf_loop, probe ids come from attach cookies */
+	if (!err && (!feature_has(FEAT_BPF_LOOP) || !feature_has(FEAT_BPF_COOKIE))) {
+		log_error("needs bpf_loop (Linux 5.17+) and BPF cookies (5.15+); this kernel lacks %s",
+			  feature_has(FEAT_BPF_COOKIE) ? "bpf_loop" : "BPF cookies");
+		err = -ENOTSUP;
+	}
 	if (!err)
 		err = trace_execute(&tr);
 	trace_cleanup(&tr);
@@ -190,12 +197,6 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	if (!argc && !script_file) {
 		log_error("no probe given (see 'bpfscope trace --help')");
 		return 2;
-	}
-	/* the interpreter steps with bpf_loop, probe ids come from attach cookies */
-	if (!feature_has(FEAT_BPF_LOOP) || !feature_has(FEAT_BPF_COOKIE)) {
-		log_error("needs bpf_loop (Linux 5.17+) and BPF cookies (5.15+); this kernel lacks %s",
-			  feature_has(FEAT_BPF_COOKIE) ? "bpf_loop" : "BPF cookies");
-		return 1;
 	}
 	if (follow && !opts->pid) {
 		log_error("--follow needs -p PID (without -p every process of a binary is traced already)");
