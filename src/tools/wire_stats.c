@@ -1,0 +1,215 @@
+/* Aggregates of `bpfscope wire --stats`: see wire_stats.h. */
+#include "wire_stats.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hist.h"
+#include "core/output.h"
+#include "core/sqlnorm.h"
+
+#define BUCKETS 1024
+
+struct node {
+	struct node *next;
+	struct wire_stat st;
+};
+
+struct wire_stats {
+	struct node *buckets[BUCKETS];
+	const struct wire_stat **sorted;
+	int count;
+};
+
+struct wire_stats *wire_stats__new(void)
+{
+	return calloc(1, sizeof(struct wire_stats));
+}
+
+static unsigned hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % BUCKETS;
+}
+
+static struct wire_stat *find(struct wire_stats *s, enum wire_proto proto, const char *key)
+{
+	unsigned b = hash(key);
+	struct node *n;
+
+	for (n = s->buckets[b]; n; n = n->next)
+		if (n->st.proto == proto && !strcmp(n->st.key, key))
+			return &n->st;
+	n = calloc(1, sizeof(*n));
+	if (!n || !(n->st.key = strdup(key))) {
+		free(n);
+		return NULL;
+	}
+	n->st.proto = proto;
+	n->st.cmd = n->st.key;
+	n->st.text = strchr(n->st.key, '\t') + 1;
+	n->st.key[n->st.text - n->st.key - 1] = 0; /* cmd and text as two strings */
+	n->next = s->buckets[b];
+	s->buckets[b] = n;
+	s->count++;
+	return &n->st;
+}
+
+static bool is_error(const struct wire_op *op)
+{
+	return op->error || strstr(op->status, "ERROR") || !strcmp(op->status, "NS") ||
+	       !strcmp(op->status, "NOT_STORED");
+}
+
+void wire_stats__add(struct wire_stats *s, const struct wire_op *op)
+{
+	char key[WIRE_CMD_MAX + 1 + WIRE_TEXT_MAX + 16];
+	struct hist_view view = { HIST_LOG2, 0, 1, NULL, 64, "usecs" };
+	uint64_t ns = op->end_ns - op->start_ns;
+	struct wire_stat *st;
+	int used = snprintf(key, sizeof(key), "%s\t", op->cmd);
+
+	if (op->proto == WIRE_PROTO_MYSQL)
+		sql_normalize(op->text, key + used, sizeof(key) - used);
+	st = find(s, op->proto, key);
+	if (!st)
+		return;
+	view.slots = st->slots;
+	st->count++;
+	st->errors += is_error(op);
+	st->rows += op->rows > 0 ? (uint64_t)op->rows : 0;
+	st->hits += op->hits;
+	st->misses += op->misses;
+	st->total_ns += ns;
+	st->max_ns = ns > st->max_ns ? ns : st->max_ns;
+	hist_add(&view, st->slots, ns / 1000);
+}
+
+static int by_total(const void *a, const void *b)
+{
+	const struct wire_stat *x = *(const struct wire_stat *const *)a;
+	const struct wire_stat *y = *(const struct wire_stat *const *)b;
+
+	return x->total_ns < y->total_ns ? 1 : x->total_ns > y->total_ns ? -1 : 0;
+}
+
+const struct wire_stat *const *wire_stats__sorted(struct wire_stats *s, int *n)
+{
+	int i = 0;
+
+	free(s->sorted);
+	s->sorted = calloc(s->count ? s->count : 1, sizeof(*s->sorted));
+	*n = 0;
+	if (!s->sorted)
+		return NULL;
+	for (unsigned b = 0; b < BUCKETS; b++)
+		for (struct node *nd = s->buckets[b]; nd; nd = nd->next)
+			s->sorted[i++] = &nd->st;
+	if (i)
+		qsort(s->sorted, i, sizeof(*s->sorted), by_total);
+	*n = i;
+	return (const struct wire_stat *const *)s->sorted;
+}
+
+static const struct out_col text_cols[] = {
+	{ "proto", "PROTO", -8 },      { "cmd", "CMD", -17 },	   { "count", "COUNT", 7 },
+	{ "errors", "ERRS", 5 },       { "rows", "ROWS", 7 },	   { "hit_pct", "HIT%", 6 },
+	{ "avg_ms", "AVG(ms)", 9 },    { "p50_ms", "P50(ms)", 9 }, { "p99_ms", "P99(ms)", 9 },
+	{ "max_ms", "MAX(ms)", 9 },    { "text", "TEXT", 0 },
+};
+static const struct out_col json_cols[] = {
+	{ "proto", "", 0 },  { "cmd", "", 0 },	  { "count", "", 0 },  { "errors", "", 0 },
+	{ "rows", "", 0 },   { "hits", "", 0 },	  { "misses", "", 0 }, { "avg_ms", "", 0 },
+	{ "max_ms", "", 0 }, { "text", "", 0 },	  { "latency", "", 0 },
+};
+
+static void print_text_row(struct out *o, const struct wire_stat *st, const struct hist_view *h,
+			   int text_len)
+{
+	uint64_t asked = st->hits + st->misses;
+	char text[WIRE_TEXT_MAX + 1];
+
+	out__str(o, st->proto == WIRE_PROTO_MYSQL ? "mysql" : "memcache");
+	out__str(o, st->cmd);
+	out__u64(o, st->count);
+	out__u64(o, st->errors);
+	out__u64(o, st->rows);
+	if (asked)
+		out__double(o, 100.0 * st->hits / asked, 1);
+	else
+		out__str(o, "-");
+	out__double(o, st->total_ns / 1e6 / st->count, 3);
+	out__double(o, hist_percentile(h, 50) / 1e3, 3);
+	out__double(o, hist_percentile(h, 99) / 1e3, 3);
+	out__double(o, st->max_ns / 1e6, 3);
+	snprintf(text, sizeof(text), "%.*s", text_len, st->text);
+	out__str(o, text);
+}
+
+static void print_json_row(struct out *o, const struct wire_stat *st, const struct hist_view *h)
+{
+	out__str(o, st->proto == WIRE_PROTO_MYSQL ? "mysql" : "memcache");
+	out__str(o, st->cmd);
+	out__u64(o, st->count);
+	out__u64(o, st->errors);
+	out__u64(o, st->rows);
+	out__u64(o, st->hits);
+	out__u64(o, st->misses);
+	out__double(o, st->total_ns / 1e6 / st->count, 3);
+	out__double(o, st->max_ns / 1e6, 3);
+	out__str(o, st->text);
+	out__json(o, hist_to_json(h));
+}
+
+void wire_stats__print(struct wire_stats *s, FILE *f, enum out_format format, int text_len)
+{
+	bool json = format == OUT_JSON;
+	struct out *o = out__new(f, format, json ? json_cols : text_cols,
+				 json ? sizeof(json_cols) / sizeof(json_cols[0])
+				      : sizeof(text_cols) / sizeof(text_cols[0]));
+	const struct wire_stat *const *rows;
+	int n;
+
+	if (!o)
+		return;
+	rows = wire_stats__sorted(s, &n);
+	out__header(o);
+	for (int i = 0; i < n; i++) {
+		struct hist_view h = { HIST_LOG2, 0, 1, rows[i]->slots, 64, "usecs" };
+
+		out__row_begin(o);
+		if (json)
+			print_json_row(o, rows[i], &h);
+		else
+			print_text_row(o, rows[i], &h, text_len);
+		out__row_end(o);
+	}
+	out__free(o);
+	fflush(f);
+}
+
+void wire_stats__clear(struct wire_stats *s)
+{
+	for (unsigned b = 0; b < BUCKETS; b++)
+		while (s->buckets[b]) {
+			struct node *n = s->buckets[b];
+
+			s->buckets[b] = n->next;
+			free(n->st.key);
+			free(n);
+		}
+	s->count = 0;
+}
+
+void wire_stats__free(struct wire_stats *s)
+{
+	if (!s)
+		return;
+	wire_stats__clear(s);
+	free(s->sorted);
+	free(s);
+}
