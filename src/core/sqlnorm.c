@@ -62,9 +62,10 @@ static size_t skip_number(const char *sql, size_t i)
 }
 
 /* Copies a comment or a `quoted identifier` unchanged; returns its end. */
-static size_t copy_until(struct sink *s, const char *sql, size_t i, const char *end)
+static size_t copy_until(struct sink *s, const char *sql, size_t i, size_t opener,
+			 const char *end)
 {
-	const char *stop = strstr(sql + i + 1, end);
+	const char *stop = strstr(sql + i + opener, end);
 	size_t last = stop ? (size_t)(stop - sql) + strlen(end) : strlen(sql);
 
 	for (; i < last; i++)
@@ -94,11 +95,11 @@ void sql_redact(const char *sql, char *out, size_t out_size)
 			i = skip_number(sql, i);
 			put(&s, '?');
 		} else if (ch == '`') {
-			i = copy_until(&s, sql, i, "`");
+			i = copy_until(&s, sql, i, 1, "`");
 		} else if (ch == '/' && sql[i + 1] == '*') {
-			i = copy_until(&s, sql, i + 1, "*/");
+			i = copy_until(&s, sql, i, 2, "*/");
 		} else if ((ch == '-' && sql[i + 1] == '-') || ch == '#') {
-			i = copy_until(&s, sql, i, "\n");
+			i = copy_until(&s, sql, i, 1, "\n");
 		} else {
 			put(&s, ch);
 			i++;

@@ -33,26 +33,25 @@ static unsigned hash(const char *s)
 
 	while (*s)
 		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % BUCKETS;
+	return h;
 }
 
-static struct wire_stat *find(struct wire_stats *s, enum wire_proto proto, const char *key)
+static struct wire_stat *find(struct wire_stats *s, enum wire_proto proto, const char *cmd,
+			       const char *text)
 {
-	unsigned b = hash(key);
+	unsigned b = (hash(cmd) + hash(text)) % BUCKETS;
 	struct node *n;
 
 	for (n = s->buckets[b]; n; n = n->next)
-		if (n->st.proto == proto && !strcmp(n->st.key, key))
+		if (n->st.proto == proto && !strcmp(n->st.cmd, cmd) && !strcmp(n->st.text, text))
 			return &n->st;
 	n = calloc(1, sizeof(*n));
-	if (!n || !(n->st.key = strdup(key))) {
+	if (!n || !(n->st.text = strdup(text))) {
 		free(n);
 		return NULL;
 	}
 	n->st.proto = proto;
-	n->st.cmd = n->st.key;
-	n->st.text = strchr(n->st.key, '\t') + 1;
-	n->st.key[n->st.text - n->st.key - 1] = 0; /* cmd and text as two strings */
+	snprintf(n->st.cmd, sizeof(n->st.cmd), "%s", cmd);
 	n->next = s->buckets[b];
 	s->buckets[b] = n;
 	s->count++;
@@ -67,15 +66,14 @@ static bool is_error(const struct wire_op *op)
 
 void wire_stats__add(struct wire_stats *s, const struct wire_op *op)
 {
-	char key[WIRE_CMD_MAX + 1 + WIRE_TEXT_MAX + 16];
+	char text[WIRE_TEXT_MAX] = "";
 	struct hist_view view = { HIST_LOG2, 0, 1, NULL, 64, "usecs" };
 	uint64_t ns = op->end_ns - op->start_ns;
 	struct wire_stat *st;
-	int used = snprintf(key, sizeof(key), "%s\t", op->cmd);
 
 	if (op->proto == WIRE_PROTO_MYSQL)
-		sql_normalize(op->text, key + used, sizeof(key) - used);
-	st = find(s, op->proto, key);
+		sql_normalize(op->text, text, sizeof(text));
+	st = find(s, op->proto, op->cmd, text);
 	if (!st)
 		return;
 	view.slots = st->slots;
@@ -199,7 +197,7 @@ void wire_stats__clear(struct wire_stats *s)
 			struct node *n = s->buckets[b];
 
 			s->buckets[b] = n->next;
-			free(n->st.key);
+			free(n->st.text);
 			free(n);
 		}
 	s->count = 0;

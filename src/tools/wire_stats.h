@@ -13,8 +13,8 @@
 #include "core/wireop.h"
 
 struct wire_stat {
-	char *key;  /* cmd "\t" text */
-	const char *cmd, *text; /* into key */
+	char cmd[WIRE_CMD_MAX];
+	char *text; /* normalized SQL; empty for memcached */
 	enum wire_proto proto;
 	uint64_t count, errors, rows, hits, misses;
 	uint64_t total_ns, max_ns;
