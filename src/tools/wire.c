@@ -93,7 +93,7 @@ static const struct cmd_spec sql_spec = {
 	.name = "sql",
 	.summary = "MySQL statements from the wire: text, latency, rows, errors (wire --proto mysql)",
 	.details = WIRE_DETAILS,
-	.opts = options,
+	.opts = options + 1, /* no --proto */
 	.common = WIRE_COMMON,
 	.max_args = 0,
 };
@@ -101,7 +101,7 @@ static const struct cmd_spec cache_spec = {
 	.name = "cache",
 	.summary = "memcached commands from the wire: keys, hits, latency (wire --proto memcache)",
 	.details = WIRE_DETAILS,
-	.opts = options,
+	.opts = options + 1, /* no --proto */
 	.common = WIRE_COMMON,
 	.max_args = 0,
 };
