@@ -17,7 +17,7 @@
 #define S_IFSOCK 0140000
 #define SOCK_STREAM 1
 
-const volatile __u32 capture_bytes = 4096;
+const volatile __u32 capture_bytes = 16384;
 
 enum io_kind { IO_BUF, IO_IOV, IO_MSG };
 
@@ -34,8 +34,11 @@ THREAD_ARGS_MAP(io_starts, struct io_args);
 
 #define SCRATCH_SIZE (sizeof(struct wire_event) + 2 * WIRE_DATA_MAX)
 
+/* One record under construction per CPU: too large for a per-CPU array
+ * (32 KiB limit), so a plain array with one slot per possible CPU (user
+ * space sets max_entries before load). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, char[SCRATCH_SIZE]);
@@ -138,7 +141,7 @@ static __always_inline bool mysql_credentials(const __u8 *d, __u32 n, __u64 len)
 static __always_inline void io_exit(long ret)
 {
 	struct io_args *a = thread_args_get(&io_starts);
-	__u32 zero = 0, want, n;
+	__u32 cpu = bpf_get_smp_processor_id(), want, n;
 	struct wire_event *e;
 	struct sock *sk;
 	__u64 id;
@@ -147,7 +150,7 @@ static __always_inline void io_exit(long ret)
 		return;
 	if (ret <= 0 || !(sk = stream_sock(a->fd)))
 		goto out;
-	e = bpf_map_lookup_elem(&scratch, &zero);
+	e = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!e) {
 		stat_inc(STAT_ERRORS);
 		goto out;

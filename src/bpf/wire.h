@@ -6,7 +6,7 @@
 #include "bpf/common.h"
 #include "bpf/tcpsock.h"
 
-#define WIRE_DATA_MAX 8192 /* bytes copied per syscall at most (power of two) */
+#define WIRE_DATA_MAX 32768 /* bytes copied per syscall at most (power of two) */
 #define WIRE_IOV_MAX 8     /* iovec entries read for readv/writev/sendmsg/recvmsg */
 #define WIRE_AF_UNIX 1
 

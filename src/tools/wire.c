@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
 #include <json-c/json.h>
 
 #include "bpf/wire.h"
@@ -29,7 +30,7 @@
 #define ALL_PROTOS (PROTO_BIT(WIRE_PROTO_MYSQL) | PROTO_BIT(WIRE_PROTO_MEMCACHE))
 
 static unsigned protos = ALL_PROTOS;
-static int capture_bytes = 4096;
+static int capture_bytes = 16384;
 static int text_len = 200;
 static bool redact;
 static bool stats_mode;
@@ -63,7 +64,7 @@ static const struct opt_def options[] = {
 	{ "text-len", 't', OPT_INT, &text_len, "N",
 	  "show at most N characters of statements and keys (default 200)", 8, WIRE_TEXT_MAX - 1 },
 	{ "bytes", 'b', OPT_INT, &capture_bytes, "N",
-	  "copy at most N bytes of each socket read/write (default 4096)", 64, WIRE_DATA_MAX },
+	  "copy at most N bytes of each socket read/write (default 16384)", 64, WIRE_DATA_MAX },
 	{ "min-ms", 0, OPT_DOUBLE, &min_ms, "MS", "show only operations slower than MS", 0, 1e9 },
 	{ "mysql-port", 0, OPT_INT, &mysql_port, "PORT",
 	  "port taken as MySQL without looking (default 3306, 0: none)", 0, 65535 },
@@ -310,6 +311,11 @@ static int run_protos(const struct common_opts *opts, unsigned chosen)
 		return 1;
 	}
 	skel->rodata->capture_bytes = capture_bytes;
+	if (bpf_map__set_max_entries(skel->maps.scratch, libbpf_num_possible_cpus())) {
+		log_error("cannot size the capture buffers");
+		wire_bpf__destroy(skel);
+		return 1;
+	}
 	r.conns = wireconn__new(&wo, on_op, &r);
 	r.stats = stats_mode ? wire_stats__new() : NULL;
 	if (r.conns && (!stats_mode || r.stats))

@@ -6,7 +6,7 @@
 # --redact, --stats; non-socket I/O ignored; bad input.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 21
+plan 23
 
 if ! mariadb_start; then
 	diag "MariaDB did not start"
@@ -69,6 +69,25 @@ ok $? "--redact: literals replaced (mariadb CLI)"
 ok $? "--redact: no literal shown"
 q ".text == \"SELECT * FROM bpfscope.nope_$$\" and .result.error == 1146"
 ok $? "CLI: error 1146"
+
+# --- a large result set over the Unix socket: every row counted with the
+# default capture; with a small one the count is flagged incomplete
+$DB_CLI bpfscope -e "CREATE TABLE big_$$ (id INT PRIMARY KEY, pad VARCHAR(100));
+	INSERT INTO big_$$ SELECT seq, REPEAT('x', 80) FROM seq_1_to_3000;"
+for bytes in 16384 1024; do
+	start_gated big$bytes sh -c "read x; exec mariadb --no-defaults -S '$DB_SOCK' -u root -e 'SELECT * FROM bpfscope.big_$$; SELECT 1' >/dev/null"
+	start_bpfscope big$bytes sql -b $bytes -o json -p "$GATED_PID" || exit 1
+	release_gated big$bytes "$GATED_PID"
+	wait_for "$TMP/big$bytes.out" '"COM_QUIT"' 100
+	stop_bpfscope
+done
+J=$TMP/big16384.out
+q ".text == \"SELECT * FROM bpfscope.big_$$\" and .result.rows == 3000 and .peer == \"unix\" and (.result.incomplete | not)"
+ok $? "Unix socket, 3000 rows (~270 KB) all counted"
+J=$TMP/big1024.out
+q ".text == \"SELECT * FROM bpfscope.big_$$\" and .result.rows < 3000 and .result.incomplete" &&
+	q '.text == "SELECT 1" and .result.rows == 1'
+ok $? "-b 1024: the count is flagged incomplete, the next statement is parsed again"
 
 # --- --stats: three statements that differ only in their literal
 start_gated st sh -c "read x; exec $DB_CLI -e 'SELECT 1; SELECT 22; SELECT 333; SELECT SLEEP(0.05)'"
