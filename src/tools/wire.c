@@ -118,6 +118,7 @@ struct wire_run {
 	const struct common_opts *opts;
 	struct wireconn *conns;
 	struct wire_stats *stats;
+	unsigned auth_cut; /* client auth packets BPF cut to their header */
 };
 
 static void result_text(const struct wire_op *op, char *buf, size_t len)
@@ -242,6 +243,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 	io.conn.lport = e->addrs.sport;
 	io.conn.rport = e->addrs.dport;
 	io.is_write = e->flags & WIRE_F_WRITE;
+	r->auth_cut += !!(e->flags & WIRE_F_AUTH_DROPPED);
 	io.data = (const uint8_t *)e->data;
 	io.captured = e->data_len;
 	io.len = e->len;
@@ -291,6 +293,7 @@ static int session_loop(struct wire_run *r, struct wire_bpf *skel)
 		wireconn__flush(r->conns);
 		wireconn__counts(r->conns, &followed, &ignored);
 		log_info("%u connections followed, %u without a known protocol", followed, ignored);
+		log_info("%u client auth packets cut to their header in the kernel", r->auth_cut);
 		if (r->stats)
 			on_tick(r);
 	}
@@ -303,7 +306,7 @@ static int run_protos(const struct common_opts *opts, unsigned chosen)
 {
 	struct wire_bpf *skel = wire_bpf__open();
 	struct wireconn_opts wo = { chosen, mysql_port, memcache_port };
-	struct wire_run r = { NULL, opts, NULL, NULL };
+	struct wire_run r = { NULL, opts, NULL, NULL, 0 };
 	int rc = 1;
 
 	if (!skel) {

@@ -6,7 +6,7 @@
 # --redact, --stats; non-socket I/O ignored; bad input.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 23
+plan 24
 
 if ! mariadb_start; then
 	diag "MariaDB did not start"
@@ -20,7 +20,7 @@ $DB_CLI -e "CREATE USER '$user'@'127.0.0.1' IDENTIFIED BY '$pass';
 # --- the C client (libmariadb): text queries, prepared statements, an error
 start_gated dbc "$TARGETS/db_client" "$DB_PORT" "$user" "$pass" "$table"
 client=$GATED_PID
-start_bpfscope c wire -o json -p "$client" || exit 1
+start_bpfscope c wire -v -o json -p "$client" || exit 1
 release_gated dbc "$client"
 wait_for "$TMP/c.out" '"COM_QUIT"' 100
 stop_bpfscope
@@ -55,6 +55,8 @@ q '.cmd == "AUTH" and .text == "" and .result.status == "OK"'
 ok $? "the connection phase is one AUTH row without text"
 ! grep -q -e "$pass" -e "$user" "$J" "$TMP/c.err"
 ok $? "neither the password nor the user name appears"
+grep -q ' [1-9][0-9]* client auth packets cut to their header in the kernel' "$TMP/c.err"
+ok $? "the handshake response was cut to its header in the kernel"
 
 # --- the mariadb CLI, through `sql` with --redact
 start_gated cli sh -c "read x; exec $DB_CLI -e \"SELECT 'topsecret_$$' AS s, 4242 AS n; SELECT * FROM bpfscope.nope_$$\" bpfscope"
