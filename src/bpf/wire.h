@@ -7,8 +7,8 @@
 #include "bpf/tcpsock.h"
 
 #define WIRE_DATA_MAX 32768 /* bytes copied per syscall at most (power of two) */
-#define WIRE_IOV_MAX 8     /* iovec entries read for readv/writev/sendmsg/recvmsg */
-#define WIRE_AF_UNIX 1
+#define WIRE_IOV_MAX  8	    /* iovec entries read for readv/writev/sendmsg/recvmsg */
+#define WIRE_AF_UNIX  1
 
 /* The client's packets of the MySQL connection phase (sequence id >= 1:
  * handshake response, auth switch data) and COM_CHANGE_USER carry
@@ -23,12 +23,12 @@ enum wire_flags {
 
 struct wire_event {
 	__u64 start_ns, end_ns; /* syscall entry, exit */
-	__u64 sock;             /* struct sock address: the connection's identity */
+	__u64 sock;		/* struct sock address: the connection's identity */
 	__u64 cgroup_id;
 	__u32 pid, tid;
-	__u32 len;      /* bytes moved */
+	__u32 len;	/* bytes moved */
 	__u32 data_len; /* bytes in data */
-	__u32 flags;    /* enum wire_flags */
+	__u32 flags;	/* enum wire_flags */
 	__u32 pad;
 	struct sock_addrs addrs; /* family AF_UNIX: no addresses */
 	char comm[TASK_COMM_LEN];

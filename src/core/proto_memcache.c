@@ -16,8 +16,8 @@ enum kind {
 	K_MD,
 	K_MA,
 	K_MN,
-	K_STATS,    /* reply lines until END */
-	K_OTHER,    /* one reply line */
+	K_STATS, /* reply lines until END */
+	K_OTHER, /* one reply line */
 };
 
 struct pending {
@@ -30,9 +30,9 @@ struct stream {
 	char line[MEMCACHE_LINE];
 	size_t line_len;
 	bool line_cut;
-	uint64_t line_ts;     /* chunk time of the line's first byte */
-	uint64_t data_left;   /* data block bytes (with CRLF) still to skip */
-	bool finish_on_data;  /* response: the op ends with the data block */
+	uint64_t line_ts;    /* chunk time of the line's first byte */
+	uint64_t data_left;  /* data block bytes (with CRLF) still to skip */
+	bool finish_on_data; /* response: the op ends with the data block */
 	bool lost;
 };
 
@@ -57,13 +57,13 @@ static const struct {
 	const char *name;
 	enum kind kind;
 } commands[] = {
-	{ "get", K_RETRIEVE }, { "gets", K_RETRIEVE }, { "gat", K_RETRIEVE }, { "gats", K_RETRIEVE },
-	{ "set", K_STORE },    { "add", K_STORE },     { "replace", K_STORE }, { "append", K_STORE },
-	{ "prepend", K_STORE }, { "cas", K_STORE },    { "delete", K_KEYED }, { "incr", K_KEYED },
-	{ "decr", K_KEYED },   { "touch", K_KEYED },   { "mg", K_MG },	       { "ms", K_MS },
-	{ "md", K_MD },	       { "ma", K_MA },	       { "mn", K_MN },	       { "stats", K_STATS },
-	{ "version", K_OTHER }, { "flush_all", K_OTHER }, { "verbosity", K_OTHER },
-	{ "quit", K_OTHER },   { "me", K_OTHER },
+    {"get", K_RETRIEVE},  {"gets", K_RETRIEVE},	  {"gat", K_RETRIEVE},	  {"gats", K_RETRIEVE},
+    {"set", K_STORE},	  {"add", K_STORE},	  {"replace", K_STORE},	  {"append", K_STORE},
+    {"prepend", K_STORE}, {"cas", K_STORE},	  {"delete", K_KEYED},	  {"incr", K_KEYED},
+    {"decr", K_KEYED},	  {"touch", K_KEYED},	  {"mg", K_MG},		  {"ms", K_MS},
+    {"md", K_MD},	  {"ma", K_MA},		  {"mn", K_MN},		  {"stats", K_STATS},
+    {"version", K_OTHER}, {"flush_all", K_OTHER}, {"verbosity", K_OTHER}, {"quit", K_OTHER},
+    {"me", K_OTHER},
 };
 
 static int command_index(const char *word, size_t len)
@@ -80,7 +80,8 @@ static int tokenize(char *line, char **tok)
 	int n = 0;
 	char *save = NULL;
 
-	for (char *t = strtok_r(line, " ", &save); t && n < MAX_TOKENS; t = strtok_r(NULL, " ", &save))
+	for (char *t = strtok_r(line, " ", &save); t && n < MAX_TOKENS;
+	     t = strtok_r(NULL, " ", &save))
 		tok[n++] = t;
 	return n;
 }
@@ -152,8 +153,7 @@ static uint64_t describe_request(struct pending *p, char **tok, int n)
 	return data;
 }
 
-static void request_line(struct memcache_conn *c, char *line, uint64_t ts, wire_op_fn fn,
-			 void *ctx)
+static void request_line(struct memcache_conn *c, char *line, uint64_t ts, wire_op_fn fn, void *ctx)
 {
 	char *tok[MAX_TOKENS];
 	int n = tokenize(line, tok), idx;
@@ -183,7 +183,7 @@ static void request_line(struct memcache_conn *c, char *line, uint64_t ts, wire_
 /* Sets status to the reply's first word and hit/miss for keyed requests. */
 static void reply_status(struct pending *p, char **tok, int n)
 {
-	static const char *const misses[] = { "NOT_FOUND", "EN", "NF" };
+	static const char *const misses[] = {"NOT_FOUND", "EN", "NF"};
 
 	snprintf(p->op.status, sizeof(p->op.status), "%s", n ? tok[0] : "");
 	if (p->kind == K_STORE || p->kind == K_OTHER || p->kind == K_STATS || p->kind == K_MS)
@@ -349,9 +349,10 @@ void memcache_conn__feed(struct memcache_conn *c, const struct wire_chunk *ch, w
 
 enum wire_role memcache_detect(const uint8_t *data, size_t captured, bool is_write)
 {
-	static const char *const replies[] = { "VALUE ", "END\r", "STORED\r", "NOT_STORED\r",
-					       "DELETED\r", "NOT_FOUND\r", "EXISTS\r", "TOUCHED\r",
-					       "EN\r", "HD", "VA ", "NF\r", "MN\r" };
+	static const char *const replies[] = {
+	    "VALUE ",	   "END\r",    "STORED\r",  "NOT_STORED\r", "DELETED\r",
+	    "NOT_FOUND\r", "EXISTS\r", "TOUCHED\r", "EN\r",	    "HD",
+	    "VA ",	   "NF\r",     "MN\r"};
 	size_t word = 0;
 	int idx;
 
@@ -363,7 +364,8 @@ enum wire_role memcache_detect(const uint8_t *data, size_t captured, bool is_wri
 	for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
 		size_t len = strlen(replies[i]);
 
-		if (captured >= len && !memcmp(data, replies[i], len) && memchr(data, '\n', captured))
+		if (captured >= len && !memcmp(data, replies[i], len) &&
+		    memchr(data, '\n', captured))
 			return is_write ? WIRE_ROLE_SERVER : WIRE_ROLE_CLIENT;
 	}
 	return WIRE_ROLE_NONE;

@@ -19,8 +19,8 @@
 #include "core/proto_mysql.h" /* enum wire_role */
 #include "core/wireop.h"
 
-#define MEMCACHE_PENDING 32 /* requests in flight per connection */
-#define MEMCACHE_LINE 2048  /* longest line kept (longer lines are cut) */
+#define MEMCACHE_PENDING 32   /* requests in flight per connection */
+#define MEMCACHE_LINE	 2048 /* longest line kept (longer lines are cut) */
 
 struct memcache_conn;
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define PKT_MAX_LEN 0xffffff
-#define KEEP WIRE_TEXT_MAX /* body bytes kept per packet */
+#define KEEP	    WIRE_TEXT_MAX /* body bytes kept per packet */
 
 enum {
 	COM_QUIT = 0x01,
@@ -22,19 +22,19 @@ enum {
 	COM_STMT_FETCH = 0x1c,
 };
 
-#define CLIENT_DEPRECATE_EOF (1u << 24)
-#define SERVER_MORE_RESULTS_EXISTS 0x0008
+#define CLIENT_DEPRECATE_EOF	    (1u << 24)
+#define SERVER_MORE_RESULTS_EXISTS  0x0008
 #define SERVER_STATUS_CURSOR_EXISTS 0x0040
 
 enum phase { PH_GREETING, PH_AUTH, PH_COMMAND };
 enum eof_mode { EOF_UNKNOWN, EOF_CLASSIC, EOF_DEPRECATED };
 /* Where the response of the command in flight is. */
 enum resp {
-	RS_FIRST,     /* first packet: OK, ERR, column count, prepare OK */
-	RS_COLDEFS,   /* column definitions */
+	RS_FIRST,      /* first packet: OK, ERR, column count, prepare OK */
+	RS_COLDEFS,    /* column definitions */
 	RS_AFTER_DEFS, /* EOF (classic) or first row (deprecated EOF) */
-	RS_ROWS,      /* rows until EOF/OK/ERR */
-	RS_PREP_DEFS, /* prepare: parameter and column definitions */
+	RS_ROWS,       /* rows until EOF/OK/ERR */
+	RS_PREP_DEFS,  /* prepare: parameter and column definitions */
 };
 
 struct stream {
@@ -44,7 +44,7 @@ struct stream {
 	uint8_t body[KEEP];
 	uint32_t body_kept;
 	uint64_t pkt_ts; /* chunk time of the packet's first byte */
-	bool lost;       /* bytes missing outside a body: wait to resync */
+	bool lost;	 /* bytes missing outside a body: wait to resync */
 };
 
 struct stmt {
@@ -86,21 +86,21 @@ void mysql_conn__free(struct mysql_conn *c)
 const char *mysql_command_name(uint8_t cmd, char *buf, size_t len)
 {
 	static const char *const names[] = {
-		[COM_QUIT] = "COM_QUIT",
-		[COM_INIT_DB] = "COM_INIT_DB",
-		[COM_QUERY] = "COM_QUERY",
-		[0x04] = "COM_FIELD_LIST",
-		[0x09] = "COM_STATISTICS",
-		[COM_PING] = "COM_PING",
-		[COM_CHANGE_USER] = "COM_CHANGE_USER",
-		[COM_STMT_PREPARE] = "COM_STMT_PREPARE",
-		[COM_STMT_EXECUTE] = "COM_STMT_EXECUTE",
-		[COM_STMT_SEND_LONG_DATA] = "COM_STMT_SEND_LONG_DATA",
-		[COM_STMT_CLOSE] = "COM_STMT_CLOSE",
-		[COM_STMT_RESET] = "COM_STMT_RESET",
-		[0x1b] = "COM_SET_OPTION",
-		[COM_STMT_FETCH] = "COM_STMT_FETCH",
-		[0x1f] = "COM_RESET_CONNECTION",
+	    [COM_QUIT] = "COM_QUIT",
+	    [COM_INIT_DB] = "COM_INIT_DB",
+	    [COM_QUERY] = "COM_QUERY",
+	    [0x04] = "COM_FIELD_LIST",
+	    [0x09] = "COM_STATISTICS",
+	    [COM_PING] = "COM_PING",
+	    [COM_CHANGE_USER] = "COM_CHANGE_USER",
+	    [COM_STMT_PREPARE] = "COM_STMT_PREPARE",
+	    [COM_STMT_EXECUTE] = "COM_STMT_EXECUTE",
+	    [COM_STMT_SEND_LONG_DATA] = "COM_STMT_SEND_LONG_DATA",
+	    [COM_STMT_CLOSE] = "COM_STMT_CLOSE",
+	    [COM_STMT_RESET] = "COM_STMT_RESET",
+	    [0x1b] = "COM_SET_OPTION",
+	    [COM_STMT_FETCH] = "COM_STMT_FETCH",
+	    [0x1f] = "COM_RESET_CONNECTION",
 	};
 
 	if (cmd < sizeof(names) / sizeof(names[0]) && names[cmd])
@@ -222,7 +222,7 @@ static void command_packet(struct mysql_conn *c, const uint8_t *b, uint32_t n, u
 	case COM_STMT_PREPARE:
 	case COM_INIT_DB:
 		c->op.text_truncated =
-			wire_copy_text(c->op.text, sizeof(c->op.text), b + 1, n - 1) || len > n;
+		    wire_copy_text(c->op.text, sizeof(c->op.text), b + 1, n - 1) || len > n;
 		break;
 	case COM_STMT_EXECUTE:
 	case COM_STMT_CLOSE:
@@ -338,9 +338,7 @@ static void response_packet(struct mysql_conn *c, const uint8_t *b, uint32_t n, 
 	if (!c->op_open || n == 0)
 		return;
 	switch (c->resp) {
-	case RS_FIRST:
-		first_packet(c, b, n, ts, fn, ctx);
-		break;
+	case RS_FIRST: first_packet(c, b, n, ts, fn, ctx); break;
 	case RS_COLDEFS:
 		if (--c->defs_left == 0)
 			c->resp = RS_AFTER_DEFS;

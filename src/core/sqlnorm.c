@@ -62,8 +62,7 @@ static size_t skip_number(const char *sql, size_t i)
 }
 
 /* Copies a comment or a `quoted identifier` unchanged; returns its end. */
-static size_t copy_until(struct sink *s, const char *sql, size_t i, size_t opener,
-			 const char *end)
+static size_t copy_until(struct sink *s, const char *sql, size_t i, size_t opener, const char *end)
 {
 	const char *stop = strstr(sql + i + opener, end);
 	size_t last = stop ? (size_t)(stop - sql) + strlen(end) : strlen(sql);
@@ -75,7 +74,7 @@ static size_t copy_until(struct sink *s, const char *sql, size_t i, size_t opene
 
 void sql_redact(const char *sql, char *out, size_t out_size)
 {
-	struct sink s = { out, out_size, 0 };
+	struct sink s = {out, out_size, 0};
 	size_t i = 0;
 
 	if (!out_size)
@@ -87,8 +86,8 @@ void sql_redact(const char *sql, char *out, size_t out_size)
 		if (ch == '\'' || ch == '"') {
 			i = skip_quoted(sql, i);
 			put(&s, '?');
-		} else if ((ch == 'x' || ch == 'X' || ch == 'b' || ch == 'B') && sql[i + 1] == '\'' &&
-			   !after_ident) {
+		} else if ((ch == 'x' || ch == 'X' || ch == 'b' || ch == 'B') &&
+			   sql[i + 1] == '\'' && !after_ident) {
 			i = skip_quoted(sql, i + 1);
 			put(&s, '?');
 		} else if (isdigit((unsigned char)ch) && !after_ident) {
@@ -130,7 +129,7 @@ static size_t placeholder_list_end(const char *text, size_t i)
 void sql_normalize(const char *sql, char *out, size_t out_size)
 {
 	char redacted[4096];
-	struct sink s = { out, out_size, 0 };
+	struct sink s = {out, out_size, 0};
 
 	if (!out_size)
 		return;

@@ -204,7 +204,8 @@ void wireconn__counts(const struct wireconn *t, unsigned *followed, unsigned *ig
 	for (unsigned b = 0; b < BUCKETS; b++)
 		for (const struct conn *c = t->buckets[b]; c; c = c->next) {
 			*followed += c->proto != WIRE_PROTO_NONE;
-			*ignored += c->proto == WIRE_PROTO_NONE && c->tries >= WIRECONN_DETECT_TRIES;
+			*ignored +=
+			    c->proto == WIRE_PROTO_NONE && c->tries >= WIRECONN_DETECT_TRIES;
 		}
 }
 

@@ -23,15 +23,15 @@
 
 #include "core/wireop.h"
 
-#define WIRECONN_MAX 4096
+#define WIRECONN_MAX	      4096
 #define WIRECONN_DETECT_TRIES 16
 
 struct wire_conninfo {
 	uint32_t pid;
-	uint64_t sock;      /* kernel socket address: identity while it lives */
+	uint64_t sock; /* kernel socket address: identity while it lives */
 	uint64_t cgroup_id;
 	char comm[16];
-	char peer[64];      /* "127.0.0.1:3306", "[::1]:11211", "unix" */
+	char peer[64]; /* "127.0.0.1:3306", "[::1]:11211", "unix" */
 	uint16_t lport, rport;
 };
 
@@ -45,7 +45,7 @@ struct wire_io {
 
 struct wireconn_opts {
 	unsigned protos;   /* bit (1 << enum wire_proto) for each protocol to follow */
-	int mysql_port;    /* 0: none */
+	int mysql_port;	   /* 0: none */
 	int memcache_port; /* 0: none */
 };
 

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_TEXT_MAX 1024 /* statement text / keys kept per op (before --text-len) */
+#define WIRE_TEXT_MAX	1024 /* statement text / keys kept per op (before --text-len) */
 #define WIRE_STATUS_MAX 128
-#define WIRE_CMD_MAX 24
+#define WIRE_CMD_MAX	24
 
 enum wire_proto { WIRE_PROTO_NONE, WIRE_PROTO_MYSQL, WIRE_PROTO_MEMCACHE };
 
@@ -30,23 +30,23 @@ struct wire_chunk {
 	enum wire_dir dir;
 	const uint8_t *data;
 	size_t captured; /* bytes in data */
-	size_t len;      /* bytes the syscall moved (>= captured) */
-	uint64_t ts_ns;  /* request: when it was sent; response: when it arrived */
+	size_t len;	 /* bytes the syscall moved (>= captured) */
+	uint64_t ts_ns;	 /* request: when it was sent; response: when it arrived */
 };
 
 struct wire_op {
 	enum wire_proto proto;
 	uint64_t start_ns, end_ns; /* request sent .. last response byte */
-	char cmd[WIRE_CMD_MAX];    /* "COM_QUERY", "COM_STMT_EXECUTE", "get", "mg" */
+	char cmd[WIRE_CMD_MAX];	   /* "COM_QUERY", "COM_STMT_EXECUTE", "get", "mg" */
 	char text[WIRE_TEXT_MAX];  /* SQL text, or keys separated by spaces */
 	bool text_truncated;
-	bool no_response; /* noreply / quiet / COM_STMT_CLOSE: end_ns = start_ns */
-	bool incomplete;  /* stream lost sync: counts below are lower bounds */
-	int64_t rows;     /* MySQL result set rows, -1 when none */
-	int64_t affected; /* MySQL OK affected rows, -1 when none */
-	uint32_t error;   /* MySQL error code, 0 when none */
-	uint32_t stmt_id; /* COM_STMT_*: the statement id */
-	uint32_t keys, hits, misses; /* memcached retrievals */
+	bool no_response;	      /* noreply / quiet / COM_STMT_CLOSE: end_ns = start_ns */
+	bool incomplete;	      /* stream lost sync: counts below are lower bounds */
+	int64_t rows;		      /* MySQL result set rows, -1 when none */
+	int64_t affected;	      /* MySQL OK affected rows, -1 when none */
+	uint32_t error;		      /* MySQL error code, 0 when none */
+	uint32_t stmt_id;	      /* COM_STMT_*: the statement id */
+	uint32_t keys, hits, misses;  /* memcached retrievals */
 	char status[WIRE_STATUS_MAX]; /* MySQL error message, memcached reply word */
 };
 

@@ -27,7 +27,7 @@
 #include "wire_stats.h"
 
 #define PROTO_BIT(p) (1u << (p))
-#define ALL_PROTOS (PROTO_BIT(WIRE_PROTO_MYSQL) | PROTO_BIT(WIRE_PROTO_MEMCACHE))
+#define ALL_PROTOS   (PROTO_BIT(WIRE_PROTO_MYSQL) | PROTO_BIT(WIRE_PROTO_MEMCACHE))
 
 static unsigned protos = ALL_PROTOS;
 static int capture_bytes = 16384;
@@ -56,21 +56,21 @@ static int parse_protos(const char *arg, void *dest)
 }
 
 static const struct opt_def options[] = {
-	{ "proto", 0, OPT_CUSTOM, &protos, "P", "mysql, memcache or all (default all)", 0, 0,
-	  parse_protos },
-	{ "stats", 0, OPT_FLAG, &stats_mode, NULL,
-	  "aggregate per normalized statement / command (every -i and at exit)" },
-	{ "redact", 0, OPT_FLAG, &redact, NULL, "replace SQL literals (strings, numbers) with ?" },
-	{ "text-len", 't', OPT_INT, &text_len, "N",
-	  "show at most N characters of statements and keys (default 200)", 8, WIRE_TEXT_MAX - 1 },
-	{ "bytes", 'b', OPT_INT, &capture_bytes, "N",
-	  "copy at most N bytes of each socket read/write (default 16384)", 64, WIRE_DATA_MAX },
-	{ "min-ms", 0, OPT_DOUBLE, &min_ms, "MS", "show only operations slower than MS", 0, 1e9 },
-	{ "mysql-port", 0, OPT_INT, &mysql_port, "PORT",
-	  "port taken as MySQL without looking (default 3306, 0: none)", 0, 65535 },
-	{ "memcache-port", 0, OPT_INT, &memcache_port, "PORT",
-	  "port taken as memcached without looking (default 11211, 0: none)", 0, 65535 },
-	{ 0 },
+    {"proto", 0, OPT_CUSTOM, &protos, "P", "mysql, memcache or all (default all)", 0, 0,
+     parse_protos},
+    {"stats", 0, OPT_FLAG, &stats_mode, NULL,
+     "aggregate per normalized statement / command (every -i and at exit)"},
+    {"redact", 0, OPT_FLAG, &redact, NULL, "replace SQL literals (strings, numbers) with ?"},
+    {"text-len", 't', OPT_INT, &text_len, "N",
+     "show at most N characters of statements and keys (default 200)", 8, WIRE_TEXT_MAX - 1},
+    {"bytes", 'b', OPT_INT, &capture_bytes, "N",
+     "copy at most N bytes of each socket read/write (default 16384)", 64, WIRE_DATA_MAX},
+    {"min-ms", 0, OPT_DOUBLE, &min_ms, "MS", "show only operations slower than MS", 0, 1e9},
+    {"mysql-port", 0, OPT_INT, &mysql_port, "PORT",
+     "port taken as MySQL without looking (default 3306, 0: none)", 0, 65535},
+    {"memcache-port", 0, OPT_INT, &memcache_port, "PORT",
+     "port taken as memcached without looking (default 11211, 0: none)", 0, 65535},
+    {0},
 };
 
 #define WIRE_DETAILS                                                                               \
@@ -83,34 +83,34 @@ static const struct opt_def options[] = {
 #define WIRE_COMMON (COMMON_TARGET | COMMON_K8S | COMMON_DURATION | COMMON_INTERVAL | COMMON_OUTPUT)
 
 static const struct cmd_spec wire_spec = {
-	.name = "wire",
-	.summary = "MySQL statements and memcached commands from the socket I/O of processes",
-	.details = WIRE_DETAILS,
-	.opts = options,
-	.common = WIRE_COMMON,
-	.max_args = 0,
+    .name = "wire",
+    .summary = "MySQL statements and memcached commands from the socket I/O of processes",
+    .details = WIRE_DETAILS,
+    .opts = options,
+    .common = WIRE_COMMON,
+    .max_args = 0,
 };
 static const struct cmd_spec sql_spec = {
-	.name = "sql",
-	.summary = "MySQL statements from the wire: text, latency, rows, errors (wire --proto mysql)",
-	.details = WIRE_DETAILS,
-	.opts = options + 1, /* no --proto */
-	.common = WIRE_COMMON,
-	.max_args = 0,
+    .name = "sql",
+    .summary = "MySQL statements from the wire: text, latency, rows, errors (wire --proto mysql)",
+    .details = WIRE_DETAILS,
+    .opts = options + 1, /* no --proto */
+    .common = WIRE_COMMON,
+    .max_args = 0,
 };
 static const struct cmd_spec cache_spec = {
-	.name = "cache",
-	.summary = "memcached commands from the wire: keys, hits, latency (wire --proto memcache)",
-	.details = WIRE_DETAILS,
-	.opts = options + 1, /* no --proto */
-	.common = WIRE_COMMON,
-	.max_args = 0,
+    .name = "cache",
+    .summary = "memcached commands from the wire: keys, hits, latency (wire --proto memcache)",
+    .details = WIRE_DETAILS,
+    .opts = options + 1, /* no --proto */
+    .common = WIRE_COMMON,
+    .max_args = 0,
 };
 
 static const struct out_col columns[] = {
-	{ "time", "TIME", -15 },      { "pid", "PID", 7 },	{ "comm", "COMM", -16 },
-	{ "proto", "PROTO", -8 },     { "peer", "PEER", -21 },	{ "latency_ms", "LAT(ms)", 9 },
-	{ "cmd", "CMD", -17 },	      { "result", "RESULT", -14 }, { "text", "TEXT", 0 },
+    {"time", "TIME", -15},  {"pid", "PID", 7},	       {"comm", "COMM", -16},
+    {"proto", "PROTO", -8}, {"peer", "PEER", -21},     {"latency_ms", "LAT(ms)", 9},
+    {"cmd", "CMD", -17},    {"result", "RESULT", -14}, {"text", "TEXT", 0},
 };
 
 struct wire_run {
@@ -134,7 +134,10 @@ static void result_text(const struct wire_op *op, char *buf, size_t len)
 	else if (op->keys && (op->hits || op->misses))
 		snprintf(buf, len, "hit=%u miss=%u%s", op->hits, op->misses, mark);
 	else
-		snprintf(buf, len, "%s%s", op->no_response ? "-" : op->status[0] ? op->status : "OK",
+		snprintf(buf, len, "%s%s",
+			 op->no_response ? "-"
+			 : op->status[0] ? op->status
+					 : "OK",
 			 mark);
 }
 
@@ -230,7 +233,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 {
 	const struct wire_event *e = data;
 	struct wire_run *r = ctx;
-	struct wire_io io = { 0 };
+	struct wire_io io = {0};
 
 	if (size < sizeof(*e) || size < sizeof(*e) + e->data_len)
 		return 0;
@@ -275,7 +278,7 @@ static int session_loop(struct wire_run *r, struct wire_bpf *skel)
 {
 	struct out_col cols[sizeof(columns) / sizeof(columns[0]) + 3];
 	int ncols = k8s_columns(columns, sizeof(columns) / sizeof(columns[0]), r->opts->k8s, cols);
-	struct session s = { 0 };
+	struct session s = {0};
 	int err = session_start(&s, skel->skeleton, r->opts);
 
 	if (!err) {
@@ -305,8 +308,8 @@ static int session_loop(struct wire_run *r, struct wire_bpf *skel)
 static int run_protos(const struct common_opts *opts, unsigned chosen)
 {
 	struct wire_bpf *skel = wire_bpf__open();
-	struct wireconn_opts wo = { chosen, mysql_port, memcache_port };
-	struct wire_run r = { NULL, opts, NULL, NULL, 0 };
+	struct wireconn_opts wo = {chosen, mysql_port, memcache_port};
+	struct wire_run r = {NULL, opts, NULL, NULL, 0};
 	int rc = 1;
 
 	if (!skel) {
@@ -350,9 +353,9 @@ static int run_cache(const struct common_opts *opts, int argc, char **argv)
 	return run_protos(opts, PROTO_BIT(WIRE_PROTO_MEMCACHE));
 }
 
-static const struct command cmd_wire = { &wire_spec, run_wire, true };
-static const struct command cmd_sql = { &sql_spec, run_sql, true };
-static const struct command cmd_cache = { &cache_spec, run_cache, true };
+static const struct command cmd_wire = {&wire_spec, run_wire, true};
+static const struct command cmd_sql = {&sql_spec, run_sql, true};
+static const struct command cmd_cache = {&cache_spec, run_cache, true};
 REGISTER_COMMAND(cmd_wire);
 REGISTER_COMMAND(cmd_sql);
 REGISTER_COMMAND(cmd_cache);

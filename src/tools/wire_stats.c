@@ -37,7 +37,7 @@ static unsigned hash(const char *s)
 }
 
 static struct wire_stat *find(struct wire_stats *s, enum wire_proto proto, const char *cmd,
-			       const char *text)
+			      const char *text)
 {
 	unsigned b = (hash(cmd) + hash(text)) % BUCKETS;
 	struct node *n;
@@ -67,7 +67,7 @@ static bool is_error(const struct wire_op *op)
 void wire_stats__add(struct wire_stats *s, const struct wire_op *op)
 {
 	char text[WIRE_TEXT_MAX] = "";
-	struct hist_view view = { HIST_LOG2, 0, 1, NULL, 64, "usecs" };
+	struct hist_view view = {HIST_LOG2, 0, 1, NULL, 64, "usecs"};
 	uint64_t ns = op->end_ns - op->start_ns;
 	struct wire_stat *st;
 
@@ -114,15 +114,15 @@ const struct wire_stat *const *wire_stats__sorted(struct wire_stats *s, int *n)
 }
 
 static const struct out_col text_cols[] = {
-	{ "proto", "PROTO", -8 },      { "cmd", "CMD", -17 },	   { "count", "COUNT", 7 },
-	{ "errors", "ERRS", 5 },       { "rows", "ROWS", 7 },	   { "hit_pct", "HIT%", 6 },
-	{ "avg_ms", "AVG(ms)", 9 },    { "p50_ms", "P50(ms)", 9 }, { "p99_ms", "P99(ms)", 9 },
-	{ "max_ms", "MAX(ms)", 9 },    { "text", "TEXT", 0 },
+    {"proto", "PROTO", -8},   {"cmd", "CMD", -17},	{"count", "COUNT", 7},
+    {"errors", "ERRS", 5},    {"rows", "ROWS", 7},	{"hit_pct", "HIT%", 6},
+    {"avg_ms", "AVG(ms)", 9}, {"p50_ms", "P50(ms)", 9}, {"p99_ms", "P99(ms)", 9},
+    {"max_ms", "MAX(ms)", 9}, {"text", "TEXT", 0},
 };
 static const struct out_col json_cols[] = {
-	{ "proto", "", 0 },  { "cmd", "", 0 },	  { "count", "", 0 },  { "errors", "", 0 },
-	{ "rows", "", 0 },   { "hits", "", 0 },	  { "misses", "", 0 }, { "avg_ms", "", 0 },
-	{ "max_ms", "", 0 }, { "text", "", 0 },	  { "latency", "", 0 },
+    {"proto", "", 0},  {"cmd", "", 0},	{"count", "", 0},   {"errors", "", 0},
+    {"rows", "", 0},   {"hits", "", 0}, {"misses", "", 0},  {"avg_ms", "", 0},
+    {"max_ms", "", 0}, {"text", "", 0}, {"latency", "", 0},
 };
 
 static void print_text_row(struct out *o, const struct wire_stat *st, const struct hist_view *h,
@@ -177,7 +177,7 @@ void wire_stats__print(struct wire_stats *s, FILE *f, enum out_format format, in
 	rows = wire_stats__sorted(s, &n);
 	out__header(o);
 	for (int i = 0; i < n; i++) {
-		struct hist_view h = { HIST_LOG2, 0, 1, rows[i]->slots, 64, "usecs" };
+		struct hist_view h = {HIST_LOG2, 0, 1, rows[i]->slots, 64, "usecs"};
 
 		out__row_begin(o);
 		if (json)

@@ -33,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (pos + 2 <= size) {
 		uint8_t control = data[pos], len = data[pos + 1];
 		size_t n = len < size - pos - 2 ? len : size - pos - 2;
-		struct wire_chunk ch = { control & 1 ? WIRE_RESP : WIRE_REQ, data + pos + 2, n,
-					 n + (control >> 1), ts += 10 };
+		struct wire_chunk ch = {control & 1 ? WIRE_RESP : WIRE_REQ, data + pos + 2, n,
+					n + (control >> 1), ts += 10};
 
 		mysql_conn__feed(c, &ch, check, NULL);
 		pos += 2 + n;

@@ -26,7 +26,7 @@ static int query(MYSQL *db, const char *sql)
 static int prepared(MYSQL *db, const char *sql, int value)
 {
 	MYSQL_STMT *st = mysql_stmt_init(db);
-	MYSQL_BIND param = { 0 };
+	MYSQL_BIND param = {0};
 	int rows = 0;
 
 	if (!st || mysql_stmt_prepare(st, sql, strlen(sql)))

@@ -26,7 +26,7 @@ static void collect(void *ctx, const struct wire_op *op)
 static void feed_n(struct memcache_conn *c, enum wire_dir dir, const char *s, size_t captured,
 		   size_t len, uint64_t ts)
 {
-	struct wire_chunk ch = { dir, (const uint8_t *)s, captured, len, ts };
+	struct wire_chunk ch = {dir, (const uint8_t *)s, captured, len, ts};
 
 	memcache_conn__feed(c, &ch, collect, NULL);
 }
@@ -180,11 +180,14 @@ static void test_detect(void **state)
 	const char *http = "GET / HTTP/1.1\r\n", *bin = "\x80\x01";
 
 	(void)state;
-	assert_int_equal(memcache_detect((const uint8_t *)get, strlen(get), true), WIRE_ROLE_CLIENT);
-	assert_int_equal(memcache_detect((const uint8_t *)get, strlen(get), false), WIRE_ROLE_SERVER);
+	assert_int_equal(memcache_detect((const uint8_t *)get, strlen(get), true),
+			 WIRE_ROLE_CLIENT);
+	assert_int_equal(memcache_detect((const uint8_t *)get, strlen(get), false),
+			 WIRE_ROLE_SERVER);
 	assert_int_equal(memcache_detect((const uint8_t *)value, strlen(value), false),
 			 WIRE_ROLE_CLIENT);
-	assert_int_equal(memcache_detect((const uint8_t *)http, strlen(http), true), WIRE_ROLE_NONE);
+	assert_int_equal(memcache_detect((const uint8_t *)http, strlen(http), true),
+			 WIRE_ROLE_NONE);
 	assert_int_equal(memcache_detect((const uint8_t *)bin, 2, true), WIRE_ROLE_NONE);
 	assert_int_equal(memcache_detect((const uint8_t *)"get foo", 7, true), WIRE_ROLE_NONE);
 }
@@ -192,12 +195,12 @@ static void test_detect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_multiget_hits_misses, setup),
-		cmocka_unit_test_setup(test_storage_and_keyed, setup),
-		cmocka_unit_test_setup(test_pipelined, setup),
-		cmocka_unit_test_setup(test_meta, setup),
-		cmocka_unit_test_setup(test_truncated_value, setup),
-		cmocka_unit_test_setup(test_detect, setup),
+	    cmocka_unit_test_setup(test_multiget_hits_misses, setup),
+	    cmocka_unit_test_setup(test_storage_and_keyed, setup),
+	    cmocka_unit_test_setup(test_pipelined, setup),
+	    cmocka_unit_test_setup(test_meta, setup),
+	    cmocka_unit_test_setup(test_truncated_value, setup),
+	    cmocka_unit_test_setup(test_detect, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

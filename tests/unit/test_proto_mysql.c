@@ -47,13 +47,13 @@ static void cmd(struct buf *s, uint8_t command, const char *text)
 	pkt(s, 0, body, strlen(text) + 1);
 }
 
-static const uint8_t eof_pkt[] = { 0xfe, 0, 0, 0x02, 0 };
-static const uint8_t coldef[] = { 3, 'd', 'e', 'f', 0, 0, 0, 1, 'a', 1, 'a', 0x0c };
+static const uint8_t eof_pkt[] = {0xfe, 0, 0, 0x02, 0};
+static const uint8_t coldef[] = {3, 'd', 'e', 'f', 0, 0, 0, 1, 'a', 1, 'a', 0x0c};
 
 /* count rows of one text column each, classic EOFs */
 static void result_set(struct buf *s, int rows)
 {
-	uint8_t seq = 1, one = 1, row[] = { 1, 'x' };
+	uint8_t seq = 1, one = 1, row[] = {1, 'x'};
 
 	pkt(s, seq++, &one, 1);
 	pkt(s, seq++, coldef, sizeof(coldef));
@@ -65,16 +65,15 @@ static void result_set(struct buf *s, int rows)
 
 static void feed(struct mysql_conn *c, enum wire_dir dir, const struct buf *s, uint64_t ts)
 {
-	struct wire_chunk ch = { dir, s->b, s->n, s->n, ts };
+	struct wire_chunk ch = {dir, s->b, s->n, s->n, ts};
 
 	mysql_conn__feed(c, &ch, collect, NULL);
 }
 
-static void feed_bytewise(struct mysql_conn *c, enum wire_dir dir, const struct buf *s,
-			  uint64_t ts)
+static void feed_bytewise(struct mysql_conn *c, enum wire_dir dir, const struct buf *s, uint64_t ts)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		struct wire_chunk ch = { dir, s->b + i, 1, 1, ts };
+		struct wire_chunk ch = {dir, s->b + i, 1, 1, ts};
 
 		mysql_conn__feed(c, &ch, collect, NULL);
 	}
@@ -91,7 +90,7 @@ static int setup(void **state)
 static void test_query_rows(void **state)
 {
 	struct mysql_conn *c = mysql_conn__new(false);
-	struct buf req = { .n = 0 }, resp = { .n = 0 };
+	struct buf req = {.n = 0}, resp = {.n = 0};
 
 	(void)state;
 	cmd(&req, 0x03, "SELECT a FROM t");
@@ -117,8 +116,8 @@ static void test_query_rows(void **state)
 static void test_ok_and_err(void **state)
 {
 	struct mysql_conn *c = mysql_conn__new(false);
-	struct buf req = { .n = 0 }, ok = { .n = 0 }, req2 = { .n = 0 }, err = { .n = 0 };
-	const uint8_t ok_body[] = { 0x00, 3, 0, 0x02, 0, 0, 0 };
+	struct buf req = {.n = 0}, ok = {.n = 0}, req2 = {.n = 0}, err = {.n = 0};
+	const uint8_t ok_body[] = {0x00, 3, 0, 0x02, 0, 0, 0};
 	const char err_body[] = "\xff\x7a\x04#42S02Table 'x.t' doesn't exist";
 
 	(void)state;
@@ -141,11 +140,11 @@ static void test_ok_and_err(void **state)
 static void test_prepare_execute(void **state)
 {
 	struct mysql_conn *c = mysql_conn__new(false);
-	struct buf prep = { .n = 0 }, prep_resp = { .n = 0 }, exec = { .n = 0 }, rows = { .n = 0 };
+	struct buf prep = {.n = 0}, prep_resp = {.n = 0}, exec = {.n = 0}, rows = {.n = 0};
 	/* stmt id 7, 1 column, 1 parameter */
-	const uint8_t prep_ok[] = { 0x00, 7, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0 };
-	const uint8_t exec_body[] = { 0x17, 7, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 0, 2, 0, 0, 0 };
-	const uint8_t bin_row[] = { 0x00, 0x00, 1, 'b' }, one = 1;
+	const uint8_t prep_ok[] = {0x00, 7, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0};
+	const uint8_t exec_body[] = {0x17, 7, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 0, 2, 0, 0, 0};
+	const uint8_t bin_row[] = {0x00, 0x00, 1, 'b'}, one = 1;
 
 	(void)state;
 	cmd(&prep, 0x16, "SELECT name FROM t WHERE id = ?");
@@ -180,10 +179,13 @@ static void test_prepare_execute(void **state)
 static void test_handshake_never_kept(void **state)
 {
 	struct mysql_conn *c = mysql_conn__new(true);
-	struct buf greet = { .n = 0 }, hs = { .n = 0 }, ok = { .n = 0 }, req = { .n = 0 };
-	const char greeting[] = "\x0a" "10.11.6-MariaDB\0" "\x01\0\0\0" "abcdefgh\0";
-	uint8_t hs_body[128] = { 0x0d, 0xa6, 0xff, 0x01 }; /* caps: no DEPRECATE_EOF */
-	const uint8_t ok_body[] = { 0x00, 0, 0, 0x02, 0, 0, 0 };
+	struct buf greet = {.n = 0}, hs = {.n = 0}, ok = {.n = 0}, req = {.n = 0};
+	const char greeting[] = "\x0a"
+				"10.11.6-MariaDB\0"
+				"\x01\0\0\0"
+				"abcdefgh\0";
+	uint8_t hs_body[128] = {0x0d, 0xa6, 0xff, 0x01}; /* caps: no DEPRECATE_EOF */
+	const uint8_t ok_body[] = {0x00, 0, 0, 0x02, 0, 0, 0};
 	size_t n = 32;
 
 	(void)state;
@@ -217,7 +219,7 @@ static void test_handshake_never_kept(void **state)
 static void test_truncated_capture(void **state)
 {
 	struct mysql_conn *c = mysql_conn__new(false);
-	struct buf req = { .n = 0 }, resp = { .n = 0 }, req2 = { .n = 0 };
+	struct buf req = {.n = 0}, resp = {.n = 0}, req2 = {.n = 0};
 	uint8_t big_row[300];
 	uint8_t one = 1;
 
@@ -236,17 +238,17 @@ static void test_truncated_capture(void **state)
 	pkt(&resp, 5, eof_pkt, sizeof(eof_pkt));
 	feed(c, WIRE_REQ, &req, 1);
 	/* chunk 1 ends 10 bytes into the row and misses the rest of it */
-	struct wire_chunk ch = { WIRE_RESP, resp.b, row_start + 10, row_end, 2 };
+	struct wire_chunk ch = {WIRE_RESP, resp.b, row_start + 10, row_end, 2};
 	mysql_conn__feed(c, &ch, collect, NULL);
-	struct wire_chunk tail = { WIRE_RESP, resp.b + row_end, resp.n - row_end,
-				   resp.n - row_end, 3 };
+	struct wire_chunk tail = {WIRE_RESP, resp.b + row_end, resp.n - row_end, resp.n - row_end,
+				  3};
 	mysql_conn__feed(c, &tail, collect, NULL);
 	assert_int_equal(nops, 1);
 	assert_int_equal(ops[0].rows, 1);
 	assert_false(ops[0].incomplete);
 	/* now a chunk whose missing bytes cover packet headers */
 	feed(c, WIRE_REQ, &req, 4);
-	struct wire_chunk lossy = { WIRE_RESP, resp.b, row_start + 2, resp.n, 5 };
+	struct wire_chunk lossy = {WIRE_RESP, resp.b, row_start + 2, resp.n, 5};
 	mysql_conn__feed(c, &lossy, collect, NULL);
 	assert_int_equal(nops, 1);
 	cmd(&req2, 0x03, "SELECT 2");
@@ -255,7 +257,7 @@ static void test_truncated_capture(void **state)
 	assert_true(ops[1].incomplete);
 	assert_int_equal(ops[1].end_ns, 5);
 	/* and the stream is back in sync for the next response */
-	struct buf resp2 = { .n = 0 };
+	struct buf resp2 = {.n = 0};
 	result_set(&resp2, 2);
 	feed(c, WIRE_RESP, &resp2, 7);
 	assert_int_equal(nops, 3);
@@ -269,10 +271,10 @@ static void test_truncated_capture(void **state)
 static void test_deprecate_eof_and_multi(void **state)
 {
 	struct mysql_conn *c = mysql_conn__new(false);
-	struct buf req = { .n = 0 }, resp = { .n = 0 };
-	const uint8_t ok_more[] = { 0xfe, 0, 0, 0x0a, 0, 0, 0, 0, 0, 0 };
-	const uint8_t ok_last[] = { 0xfe, 0, 0, 0x02, 0, 0, 0, 0, 0, 0 };
-	uint8_t one = 1, row[] = { 1, 'x' };
+	struct buf req = {.n = 0}, resp = {.n = 0};
+	const uint8_t ok_more[] = {0xfe, 0, 0, 0x0a, 0, 0, 0, 0, 0, 0};
+	const uint8_t ok_last[] = {0xfe, 0, 0, 0x02, 0, 0, 0, 0, 0, 0};
+	uint8_t one = 1, row[] = {1, 'x'};
 
 	(void)state;
 	cmd(&req, 0x03, "CALL p()");
@@ -294,8 +296,11 @@ static void test_deprecate_eof_and_multi(void **state)
 
 static void test_detect(void **state)
 {
-	struct buf greet = { .n = 0 }, q = { .n = 0 };
-	const char greeting[] = "\x0a" "10.11.6-MariaDB\0" "\x01\0\0\0" "abcdefgh\0";
+	struct buf greet = {.n = 0}, q = {.n = 0};
+	const char greeting[] = "\x0a"
+				"10.11.6-MariaDB\0"
+				"\x01\0\0\0"
+				"abcdefgh\0";
 	const uint8_t text[] = "get foo\r\n";
 	bool fresh;
 
@@ -315,13 +320,13 @@ static void test_detect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_query_rows, setup),
-		cmocka_unit_test_setup(test_ok_and_err, setup),
-		cmocka_unit_test_setup(test_prepare_execute, setup),
-		cmocka_unit_test_setup(test_handshake_never_kept, setup),
-		cmocka_unit_test_setup(test_truncated_capture, setup),
-		cmocka_unit_test_setup(test_deprecate_eof_and_multi, setup),
-		cmocka_unit_test_setup(test_detect, setup),
+	    cmocka_unit_test_setup(test_query_rows, setup),
+	    cmocka_unit_test_setup(test_ok_and_err, setup),
+	    cmocka_unit_test_setup(test_prepare_execute, setup),
+	    cmocka_unit_test_setup(test_handshake_never_kept, setup),
+	    cmocka_unit_test_setup(test_truncated_capture, setup),
+	    cmocka_unit_test_setup(test_deprecate_eof_and_multi, setup),
+	    cmocka_unit_test_setup(test_detect, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,9 +51,11 @@ static void test_redact_bounded(void **state)
 static void test_normalize(void **state)
 {
 	(void)state;
-	check_norm("SELECT  *\n FROM t WHERE id IN (1, 2,3) ;", "SELECT * FROM t WHERE id IN (?, ...)");
+	check_norm("SELECT  *\n FROM t WHERE id IN (1, 2,3) ;",
+		   "SELECT * FROM t WHERE id IN (?, ...)");
 	check_norm("SELECT * FROM t WHERE id IN (7)", "SELECT * FROM t WHERE id IN (?)");
-	check_norm("INSERT INTO t VALUES (1, 'a'), (2, 'b')", "INSERT INTO t VALUES (?, ...), (?, ...)");
+	check_norm("INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+		   "INSERT INTO t VALUES (?, ...), (?, ...)");
 	check_norm("SELECT SLEEP(0.2)", "SELECT SLEEP(?)");
 	check_norm("SELECT name FROM t WHERE id = ?", "SELECT name FROM t WHERE id = ?");
 }
@@ -61,9 +63,9 @@ static void test_normalize(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_redact),
-		cmocka_unit_test(test_redact_bounded),
-		cmocka_unit_test(test_normalize),
+	    cmocka_unit_test(test_redact),
+	    cmocka_unit_test(test_redact_bounded),
+	    cmocka_unit_test(test_normalize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

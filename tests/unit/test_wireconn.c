@@ -30,8 +30,12 @@ static void collect(void *ctx, const struct wire_conninfo *conn, const struct wi
 static void io(struct wireconn *t, uint64_t sock, uint16_t lport, uint16_t rport, bool is_write,
 	       const char *data, size_t len, uint64_t ts)
 {
-	struct wire_io w = { .is_write = is_write, .data = (const uint8_t *)data, .captured = len,
-			     .len = len, .start_ns = ts, .end_ns = ts + 1 };
+	struct wire_io w = {.is_write = is_write,
+			    .data = (const uint8_t *)data,
+			    .captured = len,
+			    .len = len,
+			    .start_ns = ts,
+			    .end_ns = ts + 1};
 
 	w.conn.pid = 42;
 	w.conn.sock = sock;
@@ -48,8 +52,8 @@ static int setup(void **state)
 	return 0;
 }
 
-static const struct wireconn_opts all = { (1u << WIRE_PROTO_MYSQL) | (1u << WIRE_PROTO_MEMCACHE),
-					  3306, 11211 };
+static const struct wireconn_opts all = {(1u << WIRE_PROTO_MYSQL) | (1u << WIRE_PROTO_MEMCACHE),
+					 3306, 11211};
 
 static void test_content_client_and_server(void **state)
 {
@@ -68,7 +72,7 @@ static void test_content_client_and_server(void **state)
 	assert_int_equal(ops[0].proto, WIRE_PROTO_MEMCACHE);
 	assert_int_equal(ops[0].misses, 1);
 	assert_int_equal(ops[0].start_ns, 100); /* client: from the write's entry */
-	assert_int_equal(ops[0].end_ns, 301);   /* to the read's exit */
+	assert_int_equal(ops[0].end_ns, 301);	/* to the read's exit */
 	assert_string_equal(conns[0].peer, "127.0.0.1:5555");
 	assert_int_equal(ops[1].proto, WIRE_PROTO_MYSQL);
 	assert_string_equal(ops[1].text, "SELECT 1");
@@ -78,7 +82,7 @@ static void test_content_client_and_server(void **state)
 
 static void test_ports_and_unknown(void **state)
 {
-	struct wireconn_opts mysql_only = { 1u << WIRE_PROTO_MYSQL, 3306, 0 };
+	struct wireconn_opts mysql_only = {1u << WIRE_PROTO_MYSQL, 3306, 0};
 	struct wireconn *t = wireconn__new(&mysql_only, collect, NULL);
 	unsigned followed, ignored;
 
@@ -120,8 +124,11 @@ static void test_socket_reused(void **state)
 
 static struct wire_op sql_op(const char *text, uint64_t ns, uint32_t error, int64_t rows)
 {
-	struct wire_op op = { .proto = WIRE_PROTO_MYSQL, .start_ns = 1000, .rows = rows,
-			      .affected = -1, .error = error };
+	struct wire_op op = {.proto = WIRE_PROTO_MYSQL,
+			     .start_ns = 1000,
+			     .rows = rows,
+			     .affected = -1,
+			     .error = error};
 
 	op.end_ns = 1000 + ns;
 	snprintf(op.cmd, sizeof(op.cmd), "COM_QUERY");
@@ -135,8 +142,13 @@ static void test_stats(void **state)
 	struct wire_op a = sql_op("SELECT * FROM t WHERE id = 1", 2000000, 0, 1);
 	struct wire_op b = sql_op("SELECT * FROM t WHERE id = 22", 4000000, 0, 2);
 	struct wire_op c = sql_op("SELECT * FROM nope", 1000, 1146, -1);
-	struct wire_op g = { .proto = WIRE_PROTO_MEMCACHE, .start_ns = 0, .end_ns = 5000,
-			     .keys = 3, .hits = 2, .misses = 1, .cmd = "get" };
+	struct wire_op g = {.proto = WIRE_PROTO_MEMCACHE,
+			    .start_ns = 0,
+			    .end_ns = 5000,
+			    .keys = 3,
+			    .hits = 2,
+			    .misses = 1,
+			    .cmd = "get"};
 	const struct wire_stat *const *rows;
 	int n;
 
@@ -165,10 +177,10 @@ static void test_stats(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_content_client_and_server, setup),
-		cmocka_unit_test_setup(test_ports_and_unknown, setup),
-		cmocka_unit_test_setup(test_socket_reused, setup),
-		cmocka_unit_test_setup(test_stats, setup),
+	    cmocka_unit_test_setup(test_content_client_and_server, setup),
+	    cmocka_unit_test_setup(test_ports_and_unknown, setup),
+	    cmocka_unit_test_setup(test_socket_reused, setup),
+	    cmocka_unit_test_setup(test_stats, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
