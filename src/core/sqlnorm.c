@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 struct sink {
 	char *out;
@@ -126,6 +127,13 @@ static size_t placeholder_list_end(const char *text, size_t i)
 	}
 }
 
+/* Just wrote "IN (": a one-element list groups with longer ones. */
+static bool in_list(const struct sink *s)
+{
+	return s->used >= 4 && !strncasecmp(s->out + s->used - 4, "IN (", 4) &&
+	       (s->used == 4 || !ident_char(s->out[s->used - 5]));
+}
+
 void sql_normalize(const char *sql, char *out, size_t out_size)
 {
 	char redacted[4096];
@@ -139,11 +147,14 @@ void sql_normalize(const char *sql, char *out, size_t out_size)
 		size_t list_end;
 
 		if (isspace((unsigned char)ch)) {
-			if (s.used && s.out[s.used - 1] != ' ')
+			if (s.used && s.out[s.used - 1] != ' ' && s.out[s.used - 1] != '(')
 				put(&s, ' ');
 			continue;
 		}
-		if (ch == '?' && (list_end = placeholder_list_end(redacted, i))) {
+		if (ch == ')' && s.used && s.out[s.used - 1] == ' ')
+			s.used--;
+		if (ch == '?' && ((list_end = placeholder_list_end(redacted, i)) ||
+				  (in_list(&s) && (list_end = i + 1)))) {
 			for (const char *d = "?, ..."; *d; d++)
 				put(&s, *d);
 			i = list_end - 1;

@@ -5,8 +5,8 @@
  * t1) and comments stay. A scanner, not a parser: it never fails, and an
  * unterminated string is replaced to the end. Normalizing also collapses
  * runs of white space, drops a trailing ';' and folds a list of
- * placeholders "(?, ?, ?)" into "(?, ...)", so statements that differ only
- * in their values or list lengths share one group. */
+ * placeholders "(?, ?, ?)", and "IN (?)", into "(?, ...)", so statements
+ * that differ only in their values or list lengths share one group. */
 #ifndef BPFSCOPE_SQLNORM_H
 #define BPFSCOPE_SQLNORM_H
 

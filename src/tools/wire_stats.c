@@ -125,6 +125,14 @@ static const struct out_col json_cols[] = {
     {"max_ms", "", 0}, {"text", "", 0}, {"latency", "", 0},
 };
 
+/* The log2 estimate, kept within the largest latency seen. */
+static double percentile_ms(const struct wire_stat *st, const struct hist_view *h, double p)
+{
+	double ms = hist_percentile(h, p) / 1e3, max_ms = st->max_ns / 1e6;
+
+	return ms > max_ms ? max_ms : ms;
+}
+
 static void print_text_row(struct out *o, const struct wire_stat *st, const struct hist_view *h,
 			   int text_len)
 {
@@ -141,8 +149,8 @@ static void print_text_row(struct out *o, const struct wire_stat *st, const stru
 	else
 		out__str(o, "-");
 	out__double(o, st->total_ns / 1e6 / st->count, 3);
-	out__double(o, hist_percentile(h, 50) / 1e3, 3);
-	out__double(o, hist_percentile(h, 99) / 1e3, 3);
+	out__double(o, percentile_ms(st, h, 50), 3);
+	out__double(o, percentile_ms(st, h, 99), 3);
 	out__double(o, st->max_ns / 1e6, 3);
 	snprintf(text, sizeof(text), "%.*s", text_len, st->text);
 	out__str(o, text);

@@ -53,7 +53,9 @@ static void test_normalize(void **state)
 	(void)state;
 	check_norm("SELECT  *\n FROM t WHERE id IN (1, 2,3) ;",
 		   "SELECT * FROM t WHERE id IN (?, ...)");
-	check_norm("SELECT * FROM t WHERE id IN (7)", "SELECT * FROM t WHERE id IN (?)");
+	check_norm("SELECT * FROM t WHERE id IN (7)", "SELECT * FROM t WHERE id IN (?, ...)");
+	check_norm("SELECT * FROM t WHERE id in ( 7 )", "SELECT * FROM t WHERE id in (?, ...)");
+	check_norm("SELECT JOIN (7)", "SELECT JOIN (?)");
 	check_norm("INSERT INTO t VALUES (1, 'a'), (2, 'b')",
 		   "INSERT INTO t VALUES (?, ...), (?, ...)");
 	check_norm("SELECT SLEEP(0.2)", "SELECT SLEEP(?)");
