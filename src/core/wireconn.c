@@ -126,6 +126,7 @@ static struct conn *conn_get(struct wireconn *t, const struct wire_conninfo *inf
 		t->count++;
 	}
 	c->last_used = ++t->clock;
+	c->info.tid = info->tid;
 	return c;
 }
 

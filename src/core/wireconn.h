@@ -28,6 +28,7 @@
 
 struct wire_conninfo {
 	uint32_t pid;
+	uint32_t tid; /* the thread of the latest chunk: the one that completed the op */
 	uint64_t sock; /* kernel socket address: identity while it lives */
 	uint64_t cgroup_id;
 	char comm[16];

@@ -238,6 +238,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 	if (size < sizeof(*e) || size < sizeof(*e) + e->data_len)
 		return 0;
 	io.conn.pid = e->pid;
+	io.conn.tid = e->tid;
 	io.conn.sock = e->sock;
 	io.conn.cgroup_id = e->cgroup_id;
 	memcpy(io.conn.comm, e->comm, sizeof(io.conn.comm));
