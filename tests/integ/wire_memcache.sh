@@ -6,7 +6,7 @@
 # an unknown protocol on the same server is ignored.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 16
+plan 17
 
 memcached_start || { diag "memcached did not start"; exit 1; }
 
@@ -85,6 +85,16 @@ ok $? "--stats: get once, 50% hits"
 awk '$1 == "memcache" && $2 == "mg" { found = ($3 == 3 && $6 == "33.3") } END { exit !found }' "$TMP/s.out" ||
 	{ show "$TMP/s.out"; false; }
 ok $? "--stats: mg three times, 33.3% hits"
+
+# --- the server side: memcached itself traced, requests are what it reads
+start_gated mcs "$TARGETS/mc_client" "$MC_PORT" 3 1
+start_bpfscope srv cache -o json -p "$MC_PID" || exit 1
+release_gated mcs "$GATED_PID"
+wait_for "$TMP/srv.out" '"quit"' 100
+stop_bpfscope
+J=$TMP/srv.out
+q "any(.[]; .cmd == \"get\" and .text == \"key:0 key:1 key:2\" and .result.hits == 3 and .pid == $MC_PID and .latency_ms > 0)"
+ok $? "traced server: memcached's own view of the multi-get"
 
 # --- an unknown protocol to the same server: ignored
 cat >"$TMP/other.py" <<'PY'
