@@ -6,7 +6,9 @@
  * array, or msghdr) per thread; exit, when bytes moved and the fd is a TCP
  * or Unix stream socket, copies the first capture_bytes of what moved into
  * one ring-buffer record with the socket's identity and addresses. Other
- * fds (files, pipes, UDP) cost a lookup and nothing more. */
+ * fds (files, pipes, UDP) cost a lookup and nothing more. close() of a
+ * stream socket and the exit of a process send a record without data, so
+ * user space can forget their connections. */
 #include "bpf/common.bpf.h"
 #include "bpf/fdpath.bpf.h"
 #include "bpf/tcpsock.bpf.h"
@@ -43,6 +45,14 @@ struct {
 	__type(key, __u32);
 	__type(value, char[SCRATCH_SIZE]);
 } scratch SEC(".maps");
+
+/* Processes that moved bytes on a stream socket: only their exit matters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} socket_procs SEC(".maps");
 
 static __always_inline int io_enter(long fd, long buf, long iovcnt, enum io_kind kind,
 				    bool is_write)
@@ -177,6 +187,7 @@ static __always_inline void io_exit(long ret)
 	else
 		sock_addrs_read(sk, &e->addrs);
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
+	bpf_map_update_elem(&socket_procs, &e->pid, &(__u8){ 1 }, BPF_ANY);
 	/* n <= WIRE_DATA_MAX already; the mask lets the verifier see it */
 	event_output(e, sizeof(*e) + (n & (2 * WIRE_DATA_MAX - 1)));
 out:
@@ -204,3 +215,42 @@ WIRE_SYSCALL(readv, IO_IOV, 0)
 WIRE_SYSCALL(writev, IO_IOV, 1)
 WIRE_SYSCALL(recvmsg, IO_MSG, 0)
 WIRE_SYSCALL(sendmsg, IO_MSG, 1)
+
+/* A record without data that tells user space to forget connections. */
+static __always_inline void lifecycle_event(__u64 sk, __u32 flags)
+{
+	struct wire_event e = {};
+	__u64 id = bpf_get_current_pid_tgid();
+
+	e.start_ns = e.end_ns = bpf_ktime_get_ns();
+	e.sock = sk;
+	e.pid = id >> 32;
+	e.tid = (__u32)id;
+	e.flags = flags;
+	bpf_get_current_comm(&e.comm, sizeof(e.comm));
+	event_output(&e, sizeof(e));
+}
+
+SEC("tp/syscalls/sys_enter_close")
+int close_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct sock *sk;
+
+	if (!filter_current() || !(sk = stream_sock(ctx->args[0])))
+		return 0;
+	lifecycle_event((__u64)sk, WIRE_F_CLOSE);
+	return 0;
+}
+
+SEC("tp/sched/sched_process_exit")
+int process_exit(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (BPF_CORE_READ(task, signal, live.counter) != 0 ||
+	    bpf_map_delete_elem(&socket_procs, &tgid))
+		return 0;
+	lifecycle_event(0, WIRE_F_EXIT);
+	return 0;
+}

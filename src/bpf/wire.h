@@ -19,6 +19,8 @@
 enum wire_flags {
 	WIRE_F_WRITE = 1,
 	WIRE_F_AUTH_DROPPED = 2, /* captured bytes cut to WIRE_AUTH_KEEP */
+	WIRE_F_CLOSE = 4,	 /* no data: the process closed the socket */
+	WIRE_F_EXIT = 8,	 /* no data: the process exited (its last thread) */
 };
 
 struct wire_event {

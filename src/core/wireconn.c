@@ -85,6 +85,8 @@ static void unlink_conn(struct wireconn *t, struct conn *victim)
 	}
 }
 
+static void forget(struct wireconn *t, struct conn *c);
+
 static void evict_oldest(struct wireconn *t)
 {
 	struct conn *oldest = NULL;
@@ -95,9 +97,7 @@ static void evict_oldest(struct wireconn *t)
 				oldest = c;
 	if (!oldest)
 		return;
-	conn_flush(t, oldest);
-	unlink_conn(t, oldest);
-	conn_free(oldest);
+	forget(t, oldest);
 }
 
 static struct conn *conn_get(struct wireconn *t, const struct wire_conninfo *info)
@@ -109,9 +109,7 @@ static struct conn *conn_get(struct wireconn *t, const struct wire_conninfo *inf
 		if (c->info.pid == info->pid && c->info.sock == info->sock)
 			break;
 	if (c && (strcmp(c->info.peer, info->peer) || c->info.lport != info->lport)) {
-		conn_flush(t, c); /* socket memory reused by a new connection */
-		unlink_conn(t, c);
-		conn_free(c);
+		forget(t, c); /* socket memory reused by a new connection */
 		c = NULL;
 	}
 	if (!c) {
@@ -190,6 +188,35 @@ void wireconn__feed(struct wireconn *t, const struct wire_io *io)
 		mysql_conn__feed(c->mysql, &ch, deliver, t);
 	else
 		memcache_conn__feed(c->memcache, &ch, deliver, t);
+}
+
+static void forget(struct wireconn *t, struct conn *c)
+{
+	conn_flush(t, c);
+	unlink_conn(t, c);
+	conn_free(c);
+}
+
+void wireconn__close(struct wireconn *t, uint32_t pid, uint64_t sock)
+{
+	for (struct conn *c = t->buckets[bucket(pid, sock)]; c; c = c->next)
+		if (c->info.pid == pid && c->info.sock == sock) {
+			forget(t, c);
+			return;
+		}
+}
+
+void wireconn__exit(struct wireconn *t, uint32_t pid)
+{
+	for (unsigned b = 0; b < BUCKETS; b++) {
+		struct conn *c = t->buckets[b], *next;
+
+		for (; c; c = next) {
+			next = c->next;
+			if (c->info.pid == pid)
+				forget(t, c);
+		}
+	}
 }
 
 void wireconn__flush(struct wireconn *t)

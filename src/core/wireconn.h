@@ -13,8 +13,9 @@
  * (the kernel reused the socket's memory).
  *
  * Completed operations go to the callback with the connection they
- * belong to. The table is bounded: past WIRECONN_MAX connections the least
- * recently used one is flushed and forgotten. */
+ * belong to. A connection is forgotten when its process closes it or
+ * exits; the table is bounded all the same: past WIRECONN_MAX connections
+ * the least recently used one is flushed and forgotten. */
 #ifndef BPFSCOPE_WIRECONN_H
 #define BPFSCOPE_WIRECONN_H
 
@@ -28,7 +29,7 @@
 
 struct wire_conninfo {
 	uint32_t pid;
-	uint32_t tid; /* the thread of the latest chunk: the one that completed the op */
+	uint32_t tid;  /* the thread of the latest chunk: the one that completed the op */
 	uint64_t sock; /* kernel socket address: identity while it lives */
 	uint64_t cgroup_id;
 	char comm[16];
@@ -57,6 +58,10 @@ struct wireconn;
 
 struct wireconn *wireconn__new(const struct wireconn_opts *opts, wireconn_op_fn fn, void *ctx);
 void wireconn__feed(struct wireconn *t, const struct wire_io *io);
+/* The process closed the socket / exited: ends what is in flight (marked
+ * incomplete) and forgets the connection(s). */
+void wireconn__close(struct wireconn *t, uint32_t pid, uint64_t sock);
+void wireconn__exit(struct wireconn *t, uint32_t pid);
 /* Ends every operation still in flight (marked incomplete). */
 void wireconn__flush(struct wireconn *t);
 /* Connections with a protocol / ignored ones. */

@@ -237,6 +237,14 @@ static int on_event(void *ctx, const void *data, size_t size)
 
 	if (size < sizeof(*e) || size < sizeof(*e) + e->data_len)
 		return 0;
+	if (e->flags & WIRE_F_CLOSE) {
+		wireconn__close(r->conns, e->pid, e->sock);
+		return 0;
+	}
+	if (e->flags & WIRE_F_EXIT) {
+		wireconn__exit(r->conns, e->pid);
+		return 0;
+	}
 	io.conn.pid = e->pid;
 	io.conn.tid = e->tid;
 	io.conn.sock = e->sock;

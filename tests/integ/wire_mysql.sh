@@ -6,7 +6,7 @@
 # --redact, --stats; non-socket I/O ignored; bad input.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 25
+plan 26
 
 if ! mariadb_start; then
 	diag "MariaDB did not start"
@@ -57,6 +57,8 @@ ok $? "the connection phase is one AUTH row without text"
 ok $? "neither the password nor the user name appears"
 grep -q ' [1-9][0-9]* client auth packets cut to their header in the kernel' "$TMP/c.err"
 ok $? "the handshake response was cut to its header in the kernel"
+grep -q ' 0 connections followed' "$TMP/c.err"
+ok $? "the connection was forgotten when the client closed it"
 
 # --- the mariadb CLI, through `sql` with --redact
 start_gated cli sh -c "read x; exec $DB_CLI -e \"SELECT 'topsecret_$$' AS s, 4242 AS n; SELECT * FROM bpfscope.nope_$$\" bpfscope"

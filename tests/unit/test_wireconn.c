@@ -122,6 +122,30 @@ static void test_socket_reused(void **state)
 	wireconn__free(t);
 }
 
+/* close() and exit end what is in flight and forget the connections. */
+static void test_close_and_exit(void **state)
+{
+	struct wireconn *t = wireconn__new(&all, collect, NULL);
+	unsigned followed, ignored;
+
+	(void)state;
+	io(t, 1, 40000, 11211, true, "get a\r\n", 7, 1);
+	io(t, 2, 40001, 11211, true, "get b\r\n", 7, 2);
+	io(t, 3, 40002, 11211, true, "get c\r\n", 7, 3);
+	wireconn__close(t, 42, 2);
+	assert_int_equal(nops, 1);
+	assert_string_equal(ops[0].text, "b");
+	assert_true(ops[0].incomplete);
+	wireconn__close(t, 42, 99); /* unknown: nothing happens */
+	wireconn__counts(t, &followed, &ignored);
+	assert_int_equal(followed, 2);
+	wireconn__exit(t, 42);
+	assert_int_equal(nops, 3);
+	wireconn__counts(t, &followed, &ignored);
+	assert_int_equal(followed, 0);
+	wireconn__free(t);
+}
+
 static struct wire_op sql_op(const char *text, uint64_t ns, uint32_t error, int64_t rows)
 {
 	struct wire_op op = {.proto = WIRE_PROTO_MYSQL,
@@ -180,6 +204,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_content_client_and_server, setup),
 	    cmocka_unit_test_setup(test_ports_and_unknown, setup),
 	    cmocka_unit_test_setup(test_socket_reused, setup),
+	    cmocka_unit_test_setup(test_close_and_exit, setup),
 	    cmocka_unit_test_setup(test_stats, setup),
 	};
 
