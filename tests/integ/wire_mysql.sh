@@ -6,7 +6,7 @@
 # --redact, --stats; non-socket I/O ignored; bad input.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 26
+plan 27
 
 if ! mariadb_start; then
 	diag "MariaDB did not start"
@@ -106,14 +106,17 @@ q '.text == "SELECT SLEEP(?)" and .count == 1 and .avg_ms >= 45'
 ok $? "--stats: SELECT SLEEP(?) once, >= 45 ms"
 
 # --- the server side: mariadbd traced, requests are what it reads
-start_gated srv sh -c "read x; exec $DB_CLI -e 'SELECT SLEEP(0.1) AS server_side_$$'"
-start_bpfscope srv sql -o json -p "$DB_PID" || exit 1
+start_gated srv sh -c "read x; exec $DB_CLI -e 'SELECT 1 AS fast_$$; SELECT SLEEP(0.1) AS server_side_$$'"
+start_bpfscope srv sql --min-ms 50 -o json -p "$DB_PID" || exit 1
 release_gated srv "$GATED_PID"
-wait_for "$TMP/srv.out" '"COM_QUIT"' 100
+wait_for "$TMP/srv.out" 'server_side' 100
+sleep 0.2
 stop_bpfscope
 J=$TMP/srv.out
 q ".text == \"SELECT SLEEP(0.1) AS server_side_$$\" and .result.rows == 1 and .pid == $DB_PID and .latency_ms >= 95"
 ok $? "traced server: mariadbd's own view of the statement and its latency"
+[ "$(jq -s length "$J")" -eq 1 ]
+ok $? "--min-ms 50: only the slow statement"
 
 # --- bytes that look like the protocols, written to files and pipes only
 start_gated nosock sh -c "read x; printf 'get k\r\n' >'$TMP/f'; cat '$TMP/f'; printf '\011\000\000\000\003SELECT 1' >'$TMP/g'; cat '$TMP/g' >/dev/null"
