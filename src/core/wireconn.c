@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include "bpf/wire.h"
+#include "core/inet.h"
 #include "core/proto_memcache.h"
 #include "core/proto_mysql.h"
 
@@ -249,4 +253,49 @@ void wireconn__free(struct wireconn *t)
 			conn_free(c);
 		}
 	free(t);
+}
+
+static void peer_of(const struct wire_event *e, char *buf, size_t len)
+{
+	char addr[INET_ADDR_LEN];
+
+	if (e->addrs.family == WIRE_AF_UNIX) {
+		snprintf(buf, len, "unix");
+		return;
+	}
+	inet_addr_str(e->addrs.family, e->addrs.daddr, addr, sizeof(addr));
+	snprintf(buf, len, e->addrs.family == TCPSOCK_AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
+		 e->addrs.dport);
+}
+
+void wireconn__feed_event(struct wireconn *t, const struct wire_event *e, size_t size)
+{
+	struct wire_io io = {0};
+
+	if (size < sizeof(*e) || size < sizeof(*e) + e->data_len)
+		return;
+	if (e->flags & WIRE_F_CLOSE) {
+		wireconn__close(t, e->pid, e->sock);
+		return;
+	}
+	if (e->flags & WIRE_F_EXIT) {
+		wireconn__exit(t, e->pid);
+		return;
+	}
+	io.conn.pid = e->pid;
+	io.conn.tid = e->tid;
+	io.conn.sock = e->sock;
+	io.conn.cgroup_id = e->cgroup_id;
+	memcpy(io.conn.comm, e->comm, sizeof(io.conn.comm));
+	io.conn.comm[sizeof(io.conn.comm) - 1] = 0;
+	peer_of(e, io.conn.peer, sizeof(io.conn.peer));
+	io.conn.lport = e->addrs.sport;
+	io.conn.rport = e->addrs.dport;
+	io.is_write = e->flags & WIRE_F_WRITE;
+	io.data = (const uint8_t *)e->data;
+	io.captured = e->data_len;
+	io.len = e->len;
+	io.start_ns = e->start_ns;
+	io.end_ns = e->end_ns;
+	wireconn__feed(t, &io);
 }

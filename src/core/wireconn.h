@@ -58,6 +58,12 @@ struct wireconn;
 
 struct wireconn *wireconn__new(const struct wireconn_opts *opts, wireconn_op_fn fn, void *ctx);
 void wireconn__feed(struct wireconn *t, const struct wire_io *io);
+struct wire_event;
+
+/* One record of bpf/wire.bpf.h (data, close or exit), size as received:
+ * fills the connection fields, then feeds, closes or forgets. */
+void wireconn__feed_event(struct wireconn *t, const struct wire_event *e, size_t size);
+
 /* The process closed the socket / exited: ends what is in flight (marked
  * incomplete) and forgets the connection(s). */
 void wireconn__close(struct wireconn *t, uint32_t pid, uint64_t sock);

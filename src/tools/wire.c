@@ -17,7 +17,6 @@
 #include "core/clock.h"
 #include "core/cmd.h"
 #include "core/container.h"
-#include "core/inet.h"
 #include "core/log.h"
 #include "core/output.h"
 #include "core/session.h"
@@ -216,52 +215,14 @@ static void on_op(void *ctx, const struct wire_conninfo *conn, const struct wire
 	out__row_end(r->out);
 }
 
-static void peer_of(const struct wire_event *e, char *buf, size_t len)
-{
-	char addr[INET_ADDR_LEN];
-
-	if (e->addrs.family == WIRE_AF_UNIX) {
-		snprintf(buf, len, "unix");
-		return;
-	}
-	inet_addr_str(e->addrs.family, e->addrs.daddr, addr, sizeof(addr));
-	snprintf(buf, len, e->addrs.family == TCPSOCK_AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
-		 e->addrs.dport);
-}
-
 static int on_event(void *ctx, const void *data, size_t size)
 {
 	const struct wire_event *e = data;
 	struct wire_run *r = ctx;
-	struct wire_io io = {0};
 
-	if (size < sizeof(*e) || size < sizeof(*e) + e->data_len)
-		return 0;
-	if (e->flags & WIRE_F_CLOSE) {
-		wireconn__close(r->conns, e->pid, e->sock);
-		return 0;
-	}
-	if (e->flags & WIRE_F_EXIT) {
-		wireconn__exit(r->conns, e->pid);
-		return 0;
-	}
-	io.conn.pid = e->pid;
-	io.conn.tid = e->tid;
-	io.conn.sock = e->sock;
-	io.conn.cgroup_id = e->cgroup_id;
-	memcpy(io.conn.comm, e->comm, sizeof(io.conn.comm));
-	io.conn.comm[sizeof(io.conn.comm) - 1] = 0;
-	peer_of(e, io.conn.peer, sizeof(io.conn.peer));
-	io.conn.lport = e->addrs.sport;
-	io.conn.rport = e->addrs.dport;
-	io.is_write = e->flags & WIRE_F_WRITE;
-	r->auth_cut += !!(e->flags & WIRE_F_AUTH_DROPPED);
-	io.data = (const uint8_t *)e->data;
-	io.captured = e->data_len;
-	io.len = e->len;
-	io.start_ns = e->start_ns;
-	io.end_ns = e->end_ns;
-	wireconn__feed(r->conns, &io);
+	if (size >= sizeof(*e) && (e->flags & WIRE_F_AUTH_DROPPED))
+		r->auth_cut++;
+	wireconn__feed_event(r->conns, e, size);
 	fflush(stdout);
 	return 0;
 }

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "bpf/wire.h"
 #include "core/wireconn.h"
 #include "tools/wire_stats.h"
 
@@ -146,6 +149,64 @@ static void test_close_and_exit(void **state)
 	wireconn__free(t);
 }
 
+/* A record as bpf/wire.bpf.h sends it. */
+static struct wire_event *event(uint64_t sock, unsigned family, uint32_t flags, const char *data,
+				size_t *size)
+{
+	size_t n = data ? strlen(data) : 0;
+	struct wire_event *e = calloc(1, sizeof(*e) + n);
+
+	e->pid = 42;
+	e->sock = sock;
+	e->flags = flags;
+	e->len = e->data_len = n;
+	e->start_ns = 10;
+	e->end_ns = 20;
+	e->addrs.family = family;
+	e->addrs.dport = 11211;
+	e->addrs.sport = 50000;
+	if (family == TCPSOCK_AF_INET)
+		memcpy(e->addrs.daddr, "\x7f\0\0\x01", 4);
+	else if (family == TCPSOCK_AF_INET6)
+		e->addrs.daddr[15] = 1;
+	memcpy(e->data, data ? data : "", n);
+	*size = sizeof(*e) + n;
+	return e;
+}
+
+static void feed_event(struct wireconn *t, uint64_t sock, unsigned family, uint32_t flags,
+		       const char *data)
+{
+	size_t size;
+	struct wire_event *e = event(sock, family, flags, data, &size);
+
+	wireconn__feed_event(t, e, size);
+	wireconn__feed_event(t, e, size - 1); /* short records are ignored */
+	free(e);
+}
+
+static void test_events(void **state)
+{
+	struct wireconn *t = wireconn__new(&all, collect, NULL);
+
+	(void)state;
+	feed_event(t, 1, TCPSOCK_AF_INET, WIRE_F_WRITE, "get a\r\n");
+	feed_event(t, 1, TCPSOCK_AF_INET, 0, "END\r\n");
+	feed_event(t, 2, TCPSOCK_AF_INET6, WIRE_F_WRITE, "get b\r\n");
+	feed_event(t, 3, WIRE_AF_UNIX, WIRE_F_WRITE, "get c\r\n");
+	assert_int_equal(nops, 1);
+	assert_string_equal(conns[0].peer, "127.0.0.1:11211");
+	assert_int_equal(ops[0].start_ns, 10);
+	assert_int_equal(ops[0].end_ns, 20);
+	feed_event(t, 2, 0, WIRE_F_CLOSE, NULL);
+	assert_int_equal(nops, 2);
+	assert_string_equal(conns[1].peer, "[::1]:11211");
+	feed_event(t, 0, 0, WIRE_F_EXIT, NULL);
+	assert_int_equal(nops, 3);
+	assert_string_equal(conns[2].peer, "unix");
+	wireconn__free(t);
+}
+
 static struct wire_op sql_op(const char *text, uint64_t ns, uint32_t error, int64_t rows)
 {
 	struct wire_op op = {.proto = WIRE_PROTO_MYSQL,
@@ -205,6 +266,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_ports_and_unknown, setup),
 	    cmocka_unit_test_setup(test_socket_reused, setup),
 	    cmocka_unit_test_setup(test_close_and_exit, setup),
+	    cmocka_unit_test_setup(test_events, setup),
 	    cmocka_unit_test_setup(test_stats, setup),
 	};
 
