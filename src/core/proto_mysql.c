@@ -240,6 +240,10 @@ static void command_packet(struct mysql_conn *c, const uint8_t *b, uint32_t n, u
 		c->phase = PH_AUTH;
 		break;
 	}
+	if (b[0] == COM_STMT_FETCH) { /* rows of an open cursor, no column definitions */
+		c->resp = RS_ROWS;
+		c->op.rows = 0;
+	}
 	if (b[0] == COM_QUIT || b[0] == COM_STMT_CLOSE || b[0] == COM_STMT_SEND_LONG_DATA) {
 		c->op.no_response = true;
 		op_emit(c, ts, fn, ctx);

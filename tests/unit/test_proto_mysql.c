@@ -171,6 +171,28 @@ static void test_prepare_execute(void **state)
 	assert_int_equal(ops[1].stmt_id, 7);
 	assert_string_equal(ops[1].text, "SELECT name FROM t WHERE id = ?");
 	assert_int_equal(ops[1].rows, 1);
+	/* a cursor: the execute ends with its column definitions, fetches
+	 * return rows without them */
+	struct buf cursor = {.n = 0}, fetch = {.n = 0}, fetched = {.n = 0};
+	const uint8_t eof_cursor[] = {0xfe, 0, 0, 0x42, 0};
+	const uint8_t fetch_body[] = {0x1c, 7, 0, 0, 0, 2, 0, 0, 0};
+	pkt(&cursor, 1, &one, 1);
+	pkt(&cursor, 2, coldef, sizeof(coldef));
+	pkt(&cursor, 3, eof_cursor, sizeof(eof_cursor));
+	pkt(&fetch, 0, fetch_body, sizeof(fetch_body));
+	pkt(&fetched, 1, bin_row, sizeof(bin_row));
+	pkt(&fetched, 2, bin_row, sizeof(bin_row));
+	pkt(&fetched, 3, eof_pkt, sizeof(eof_pkt));
+	feed(c, WIRE_REQ, &exec, 5);
+	feed(c, WIRE_RESP, &cursor, 6);
+	assert_int_equal(nops, 3);
+	assert_int_equal(ops[2].rows, 0);
+	feed(c, WIRE_REQ, &fetch, 7);
+	feed(c, WIRE_RESP, &fetched, 8);
+	assert_int_equal(nops, 4);
+	assert_string_equal(ops[3].cmd, "COM_STMT_FETCH");
+	assert_string_equal(ops[3].text, "SELECT name FROM t WHERE id = ?");
+	assert_int_equal(ops[3].rows, 2);
 	mysql_conn__free(c);
 }
 
