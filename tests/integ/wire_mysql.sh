@@ -6,7 +6,7 @@
 # --redact, --stats; non-socket I/O ignored; bad input.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 27
+plan 28
 
 if ! mariadb_start; then
 	diag "MariaDB did not start"
@@ -40,6 +40,9 @@ q ".cmd == \"COM_STMT_EXECUTE\" and .text == \"SELECT name FROM $table WHERE id 
 ok $? "COM_STMT_EXECUTE mapped back to its statement text: 1 row"
 q ".cmd == \"COM_STMT_EXECUTE\" and .text == \"SELECT name FROM $table WHERE id > ?\" and .result.rows == 3"
 ok $? "the second prepared statement: 3 rows"
+fetched=$(jq -s "map(select(.cmd == \"COM_STMT_FETCH\" and .text == \"SELECT id FROM $table WHERE id >= ?\") | .result.rows) | add" "$J")
+[ "$fetched" = 3 ] && grep -q 'cursor 3' "$TMP/dbc.stdout"
+ok $? "server-side cursor: COM_STMT_FETCH rows mapped to the statement add up to 3 (got $fetched)"
 q '.text == "SELECT * FROM no_such_table_wire" and .result.error == 1146 and (.result.message | test("doesn.t exist"))'
 ok $? "missing table: error 1146 with its message"
 sleep_ms=$(jq -r 'select(.text == "SELECT SLEEP(0.2)") | .latency_ms' "$J")

@@ -1,10 +1,12 @@
 /* A libmariadb client for the wire tests: against a MariaDB on
  * 127.0.0.1:PORT, waits for a line on stdin, then runs known statements:
  * text queries (create, insert 3 rows, select 3 rows), two prepared
- * statements executed (1 row, 3 rows), a query on a missing table (error
+ * statements executed (1 row, 3 rows), one read through a server-side
+ * cursor two rows per fetch (3 rows), a query on a missing table (error
  * 1146), SELECT SLEEP(0.2) and SELECT 1.
  *   db_client PORT USER PASSWORD TABLE */
 #include <mysql.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,19 +24,24 @@ static int query(MYSQL *db, const char *sql)
 }
 
 /* Prepares sql with one integer parameter, executes it with value and
- * fetches every row; returns the rows or -1. */
-static int prepared(MYSQL *db, const char *sql, int value)
+ * fetches every row (through a read-only cursor, two rows per fetch, when
+ * asked); returns the rows or -1. */
+static int prepared(MYSQL *db, const char *sql, int value, bool cursor)
 {
 	MYSQL_STMT *st = mysql_stmt_init(db);
 	MYSQL_BIND param = {0};
+	unsigned long type = CURSOR_TYPE_READ_ONLY, prefetch = 2;
 	int rows = 0;
 
 	if (!st || mysql_stmt_prepare(st, sql, strlen(sql)))
 		return -1;
+	if (cursor && (mysql_stmt_attr_set(st, STMT_ATTR_CURSOR_TYPE, &type) ||
+		       mysql_stmt_attr_set(st, STMT_ATTR_PREFETCH_ROWS, &prefetch)))
+		return -1;
 	param.buffer_type = MYSQL_TYPE_LONG;
 	param.buffer = &value;
 	if (mysql_stmt_bind_param(st, &param) || mysql_stmt_execute(st) ||
-	    mysql_stmt_store_result(st))
+	    (!cursor && mysql_stmt_store_result(st)))
 		return -1;
 	while (mysql_stmt_fetch(st) == 0)
 		rows++;
@@ -68,9 +75,11 @@ int main(int argc, char **argv)
 	if (query(db, sql))
 		return 6;
 	snprintf(sql, sizeof(sql), "SELECT name FROM %s WHERE id = ?", table);
-	printf("prepared1 %d\n", prepared(db, sql, 2));
+	printf("prepared1 %d\n", prepared(db, sql, 2, false));
 	snprintf(sql, sizeof(sql), "SELECT name FROM %s WHERE id > ?", table);
-	printf("prepared2 %d\n", prepared(db, sql, 0));
+	printf("prepared2 %d\n", prepared(db, sql, 0, false));
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE id >= ?", table);
+	printf("cursor %d\n", prepared(db, sql, 1, true));
 	printf("missing %d\n", query(db, "SELECT * FROM no_such_table_wire"));
 	query(db, "SELECT SLEEP(0.2)");
 	query(db, "SELECT 1");
