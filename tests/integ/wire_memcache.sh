@@ -31,10 +31,11 @@ q 'all(.[] | select(.result.no_response | not); .latency_ms > 0)'
 ok $? "latencies positive"
 
 # --- Python: text and meta protocol, hits and misses
+# (it connects before it waits: a connection older than the tracing)
 cat >"$TMP/mc.py" <<'PY'
 import socket, sys
-sys.stdin.readline()
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+sys.stdin.readline()
 t = sys.argv[2].encode()
 def ask(req, until):
     s.sendall(req)

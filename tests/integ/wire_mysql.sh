@@ -6,7 +6,7 @@
 # --redact, --stats; non-socket I/O ignored; bad input.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 28
+plan 29
 
 if ! mariadb_start; then
 	diag "MariaDB did not start"
@@ -62,6 +62,23 @@ grep -q ' [1-9][0-9]* client auth packets cut to their header in the kernel' "$T
 ok $? "the handshake response was cut to its header in the kernel"
 grep -q ' 0 connections followed' "$TMP/c.err"
 ok $? "the connection was forgotten when the client closed it"
+
+# --- a connection made before the tracing started: found by its content
+start_gated early "$TARGETS/db_client" "$DB_PORT" "$user" "$pass" "e_$table" early
+client=$GATED_PID
+for _ in $(seq 1 100); do # connected: the socket to the server exists
+	grep -q " 0100007F:$(printf %04X "$DB_PORT") 01 " /proc/$client/net/tcp 2>/dev/null && break
+	sleep 0.05
+done
+start_bpfscope e sql -o json -p "$client" || exit 1
+release_gated early "$client"
+wait_for "$TMP/e.out" '"COM_QUIT"' 100
+stop_bpfscope
+J=$TMP/e.out
+q ".cmd == \"COM_QUERY\" and .text == \"SELECT id, name FROM e_$table ORDER BY id\" and .result.rows == 3" &&
+	q ".cmd == \"COM_STMT_EXECUTE\" and .text == \"SELECT name FROM e_$table WHERE id > ?\" and .result.rows == 3" &&
+	! q '.cmd == "AUTH"'
+ok $? "joined mid-connection: statements, prepared texts and rows, no AUTH row"
 
 # --- the mariadb CLI, through `sql` with --redact
 start_gated cli sh -c "read x; exec $DB_CLI -e \"SELECT 'topsecret_$$' AS s, 4242 AS n; SELECT * FROM bpfscope.nope_$$\" bpfscope"

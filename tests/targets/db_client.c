@@ -3,8 +3,9 @@
  * text queries (create, insert 3 rows, select 3 rows), two prepared
  * statements executed (1 row, 3 rows), one read through a server-side
  * cursor two rows per fetch (3 rows), a query on a missing table (error
- * 1146), SELECT SLEEP(0.2) and SELECT 1.
- *   db_client PORT USER PASSWORD TABLE */
+ * 1146), SELECT SLEEP(0.2) and SELECT 1. With "early" it connects before
+ * waiting (a connection that predates the tracing).
+ *   db_client PORT USER PASSWORD TABLE [early] */
 #include <mysql.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -55,15 +56,19 @@ int main(int argc, char **argv)
 	MYSQL *db = mysql_init(NULL);
 	const char *table = argc > 4 ? argv[4] : "wire_t";
 
+	bool early = argc > 5 && !strcmp(argv[5], "early");
+
 	if (argc < 5 || !db)
 		return 2;
-	if (!fgets(go, sizeof(go), stdin))
+	if (!early && !fgets(go, sizeof(go), stdin))
 		return 1;
 	if (!mysql_real_connect(db, "127.0.0.1", argv[2], argv[3], "bpfscope", atoi(argv[1]), NULL,
 				0)) {
 		fprintf(stderr, "connect: %s\n", mysql_error(db));
 		return 3;
 	}
+	if (early && !fgets(go, sizeof(go), stdin))
+		return 1;
 	snprintf(sql, sizeof(sql), "CREATE TABLE %s (id INT PRIMARY KEY, name VARCHAR(32))", table);
 	if (query(db, sql))
 		return 4;
