@@ -110,6 +110,15 @@ static void test_pipelined(void **state)
 	assert_int_equal(ops[1].misses, 1);
 	assert_string_equal(ops[1].text, "b");
 	assert_string_equal(ops[2].status, "TOUCHED");
+	/* gat: the expiry comes before the keys; gets: VALUE lines with a cas */
+	feed(c, WIRE_REQ, "gat 60 k1 k2\r\ngets k3\r\n", 3);
+	feed(c, WIRE_RESP, "VALUE k2 0 1\r\nx\r\nEND\r\nVALUE k3 0 2 99\r\nyy\r\nEND\r\n", 4);
+	assert_int_equal(nops, 5);
+	assert_string_equal(ops[3].text, "k1 k2");
+	assert_int_equal(ops[3].hits, 1);
+	assert_int_equal(ops[3].misses, 1);
+	assert_string_equal(ops[4].cmd, "gets");
+	assert_int_equal(ops[4].hits, 1);
 	memcache_conn__free(c);
 }
 
@@ -141,6 +150,16 @@ static void test_meta(void **state)
 	assert_string_equal(ops[4].text, "quiet");
 	assert_int_equal(ops[4].misses, 1);
 	assert_string_equal(ops[5].cmd, "mn");
+	/* meta arithmetic: hit with the value, miss */
+	feed(c, WIRE_REQ, "ma counter v\r\n", 11);
+	feed(c, WIRE_RESP, "VA 2\r\n12\r\n", 12);
+	feed(c, WIRE_REQ, "ma nothing\r\n", 13);
+	feed(c, WIRE_RESP, "NF\r\n", 14);
+	assert_int_equal(nops, 8);
+	assert_string_equal(ops[6].cmd, "ma");
+	assert_int_equal(ops[6].hits, 1);
+	assert_int_equal(ops[6].end_ns, 12);
+	assert_int_equal(ops[7].misses, 1);
 	memcache_conn__free(c);
 }
 
