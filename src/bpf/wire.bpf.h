@@ -198,10 +198,17 @@ out:
 	thread_args_drop(&io_starts);
 }
 
-#define WIRE_SYSCALL(name, kind, is_write)                                                         \
+#define MSG_PEEK 2
+
+/* flags_arg: the argument holding recv flags (-1: none). A MSG_PEEK read
+ * leaves the bytes to be read again: skipped, or the parser would see them
+ * twice. */
+#define WIRE_SYSCALL(name, kind, is_write, flags_arg)                                              \
 	SEC("tp/syscalls/sys_enter_" #name)                                                        \
 	int name##_enter(struct trace_event_raw_sys_enter *ctx)                                    \
 	{                                                                                          \
+		if (flags_arg >= 0 && (ctx->args[flags_arg & 7] & MSG_PEEK))                       \
+			return 0;                                                                  \
 		return io_enter(ctx->args[0], ctx->args[1], ctx->args[2], kind, is_write);         \
 	}                                                                                          \
 	SEC("tp/syscalls/sys_exit_" #name)                                                         \
@@ -211,14 +218,14 @@ out:
 		return 0;                                                                          \
 	}
 
-WIRE_SYSCALL(read, IO_BUF, 0)
-WIRE_SYSCALL(write, IO_BUF, 1)
-WIRE_SYSCALL(recvfrom, IO_BUF, 0)
-WIRE_SYSCALL(sendto, IO_BUF, 1)
-WIRE_SYSCALL(readv, IO_IOV, 0)
-WIRE_SYSCALL(writev, IO_IOV, 1)
-WIRE_SYSCALL(recvmsg, IO_MSG, 0)
-WIRE_SYSCALL(sendmsg, IO_MSG, 1)
+WIRE_SYSCALL(read, IO_BUF, 0, -1)
+WIRE_SYSCALL(write, IO_BUF, 1, -1)
+WIRE_SYSCALL(recvfrom, IO_BUF, 0, 3)
+WIRE_SYSCALL(sendto, IO_BUF, 1, -1)
+WIRE_SYSCALL(readv, IO_IOV, 0, -1)
+WIRE_SYSCALL(writev, IO_IOV, 1, -1)
+WIRE_SYSCALL(recvmsg, IO_MSG, 0, 2)
+WIRE_SYSCALL(sendmsg, IO_MSG, 1, -1)
 
 /* A record without data that tells user space to forget connections. */
 static __always_inline void lifecycle_event(__u64 sk, __u32 flags)
