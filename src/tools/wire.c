@@ -130,6 +130,8 @@ static void result_text(const struct wire_op *op, char *buf, size_t len)
 		snprintf(buf, len, "rows=%lld%s", (long long)op->rows, mark);
 	else if (op->proto == WIRE_PROTO_MYSQL && op->affected >= 0)
 		snprintf(buf, len, "affected=%lld", (long long)op->affected);
+	else if (!strcmp(op->cmd, "COM_STMT_PREPARE") && op->stmt_id)
+		snprintf(buf, len, "stmt=%u%s", op->stmt_id, mark);
 	else if (op->keys && (op->hits || op->misses))
 		snprintf(buf, len, "hit=%u miss=%u%s", op->hits, op->misses, mark);
 	else
