@@ -15,10 +15,14 @@
  * (calls left by longjmp or a C++ exception: counted as stale) until it
  * finds the entry of exactly this frame (its sp + 8 == sp at return). A
  * return from a frame deeper than any recorded entry (attached mid-call,
- * sampled out) is counted as unpaired and leaves the stack alone. */
+ * sampled out) is counted as unpaired and leaves the stack alone, unless
+ * its entry was sampled out (bpf/sampleret.bpf.h). Triggers (bpf/trigger.bpf.h)
+ * count hits and gate which events run. */
 #include "bpf/common.bpf.h"
 #include "bpf/hist.bpf.h"
 #include "bpf/probe.h"
+#include "bpf/sampleret.bpf.h"
+#include "bpf/trigger.bpf.h"
 #include <bpf/usdt.bpf.h>
 
 #define ARG_MASK (PROBE_RECORD - 1)
@@ -502,6 +506,8 @@ static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *
 {
 	struct loop_ctx lc = { ctx, vm, cfg, probe, false };
 
+	if (!trigger_open(probe))
+		return;
 	vm->sp = 0;
 	vm->agg_value = 0;
 	__builtin_memset(&vm->key, 0, sizeof(vm->key));
@@ -510,6 +516,8 @@ static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *
 		pstat(probe, PSTAT_FILTERED);
 		return;
 	}
+	if (!trigger_take(probe))
+		return;
 	pstat(probe, PSTAT_EMITTED);
 	if (cfg->output == OUTPUT_EVENT)
 		emit_event(vm, cfg, probe);
@@ -524,6 +532,7 @@ static __always_inline struct probe_cfg *probe_begin(__u32 probe, struct vm **vm
 	if (!cfg || paused || !filter_current())
 		return NULL;
 	pstat(probe, PSTAT_HITS);
+	trigger_hit(probe);
 	if (cfg->kind != PROBE_URETPROBE && sampled_out(probe, cfg))
 		return NULL;
 	*vm = vm_get();
@@ -561,8 +570,10 @@ static __always_inline void pair_push(struct vm *vm, struct probe_cfg *cfg, __u3
 	struct pair_key pk;
 	__u32 *d = bpf_map_lookup_elem(&depths, &dk), depth = d ? *d : 0;
 
-	if (sampled_out(probe, cfg))
+	if (sampled_out(probe, cfg)) {
+		sampled_entry(probe);
 		return;
+	}
 	val.sp = PT_REGS_SP(&vm->regs);
 	depth = drop_dead_frames(&dk, depth, val.sp, probe);
 	if (depth >= PROBE_MAX_DEPTH) {
@@ -611,7 +622,7 @@ static __always_inline bool pair_pop(struct vm *vm, __u32 probe)
 	}
 	if (d)
 		bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY);
-	pstat(probe, PSTAT_UNPAIRED);
+	pstat(probe, sampled_return(probe) ? PSTAT_SAMPLED_RET : PSTAT_UNPAIRED);
 	return false;
 }
 

@@ -155,6 +155,7 @@ static int find_vaddr(const struct probe_ast *ast, struct elf_syms *es, struct r
 		return -1;
 	}
 	*vaddr = ss.found->addr;
+	out->func_size = ss.found->size;
 	snprintf(out->symbol, sizeof(out->symbol), "%s", ss.found->name);
 	out->cxx = !strncmp(ss.found->raw_name, "_Z", 2);
 	return 0;

@@ -30,6 +30,9 @@ struct resolved {
 	struct tp_format tp;     /* t: */
 	char types_hint[PATH_MAX + 512];
 	bool cxx;                /* u/r: the function has a C++ (mangled) name */
+	uint64_t func_size;      /* u/r by name: the symbol's size (0: unknown) */
+	uint32_t relocated;      /* u: bytes the entry probe moved (probe/site.h), 0: none */
+	char site_note[256];     /* why it moved or not (-v) */
 };
 
 /* Fills *out for a probe; on error writes one line into err, returns < 0. */

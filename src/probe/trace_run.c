@@ -62,10 +62,13 @@ int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_o
 		p->ast = tr->script->probes[i];
 		default_action(p->ast);
 		if (probe_resolve(p->ast, ropts, &p->res, err, sizeof(err)) ||
-		    probe_compile(p->ast, &p->res.target, tr->strsize, &p->cp, err, sizeof(err))) {
+		    probe_compile(p->ast, &p->res.target, tr->strsize, &p->cp, err, sizeof(err)) ||
+		    probe_site_prepare(p->ast, &p->res, &p->cp, &tr->site, err, sizeof(err))) {
 			log_error("%s", err);
 			return -EINVAL;
 		}
+		if (p->res.site_note[0])
+			log_info("%s", p->res.site_note);
 		p->cp.cfg.sample_every = tr->sample_every;
 		if (p->ast->kind == TARGET_URETPROBE && p->res.cxx)
 			log_warn("%s: a C++ exception thrown through a function with a return probe "
@@ -408,7 +411,8 @@ static void print_accounting(struct trace_run *tr)
 {
 	static const char *const names[PSTAT__COUNT] = { "hits",  "sampled out", "filtered",
 							 "emitted", "dropped", "stale",
-							 "unpaired", "read errors" };
+							 "unpaired", "read errors",
+							 "sampled-out returns" };
 
 	for (int i = 0; i < tr->nprobes; i++) {
 		fprintf(stderr, "bpfscope: %s:", tr->probes[i].ast->text);

@@ -9,6 +9,7 @@
 #include "probe/ast.h"
 #include "probe/compile.h"
 #include "probe/resolve.h"
+#include "probe/site.h"
 
 struct bpf_link;
 struct probe_bpf;
@@ -26,6 +27,7 @@ struct trace_run {
 	int sample_every;
 	int strsize;
 	double duty_on, duty_period;
+	struct site_opts site;      /* --force, --no-relocate */
 	struct script *script;
 	struct traced_probe *probes;
 	int nprobes;

@@ -26,6 +26,7 @@
 
 static const char *script_file, *debug_dir, *types_path, *duty_spec;
 static int sample_every = 1, strsize = 64;
+static bool force_site, no_relocate;
 
 static const struct opt_def options[] = {
 	{ "file", 'f', OPT_STRING, &script_file, "FILE", "read probes from FILE ('#' comments)" },
@@ -36,6 +37,10 @@ static const struct opt_def options[] = {
 	{ "strsize", 0, OPT_INT, &strsize, "BYTES", "bytes kept of each string (default 64)", 1, 256 },
 	{ "debug-dir", 0, OPT_STRING, &debug_dir, "DIR", "also look for debug files in DIR" },
 	{ "types", 0, OPT_STRING, &types_path, "FILE", "type pack from 'bpfscope types build'" },
+	{ "no-relocate", 0, OPT_FLAG, &no_relocate, NULL, "keep entry probes on a single-stepped "
+	  "first instruction (default: move them to the first emulated one, -v says where)" },
+	{ "force", 0, OPT_FLAG, &force_site, NULL, "probe sites the kernel mis-emulates (AVX "
+	  "instructions it skips): changes what the program computes" },
 	{ 0 },
 };
 
@@ -110,7 +115,8 @@ static int parse_duty(double *on, double *period)
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct trace_run tr = { .opts = opts, .sample_every = sample_every, .strsize = strsize };
+	struct trace_run tr = { .opts = opts, .sample_every = sample_every, .strsize = strsize,
+				.site = { force_site, no_relocate } };
 	struct resolve_opts ropts = { opts->pid, debug_dir, types_path };
 	char *text;
 	int err;
