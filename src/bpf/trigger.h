@@ -14,7 +14,7 @@
 #define TRIGGER_NOTICE_PROBE 0xfffffff0u /* struct trigger_notice in the events ring */
 
 enum trigger_state { TRIG_ARMED, TRIG_FIRED };
-enum trigger_what { TRIG_NOTICE_FIRED = 1, TRIG_NOTICE_REARMED, TRIG_NOTICE_EXHAUSTED };
+enum trigger_what { TRIG_NOTICE_FIRED = 1, TRIG_NOTICE_REARMED };
 
 struct trigger {
 	/* configuration (user space) */

@@ -27,6 +27,19 @@
 static const char *script_file, *debug_dir, *types_path, *duty_spec;
 static int sample_every = 1, strsize = 64;
 static bool force_site, no_relocate;
+static char *trigger_args[TRIGGER_MAX];
+static int ntrigger_args;
+
+static int parse_trigger(const char *arg, void *dest)
+{
+	(void)dest;
+	if (ntrigger_args >= TRIGGER_MAX) {
+		log_error("--trigger: at most %d triggers", TRIGGER_MAX);
+		return -1;
+	}
+	trigger_args[ntrigger_args] = strdup(arg);
+	return trigger_args[ntrigger_args++] ? 0 : -1;
+}
 
 static const struct opt_def options[] = {
 	{ "file", 'f', OPT_STRING, &script_file, "FILE", "read probes from FILE ('#' comments)" },
@@ -37,6 +50,9 @@ static const struct opt_def options[] = {
 	{ "strsize", 0, OPT_INT, &strsize, "BYTES", "bytes kept of each string (default 64)", 1, 256 },
 	{ "debug-dir", 0, OPT_STRING, &debug_dir, "DIR", "also look for debug files in DIR" },
 	{ "types", 0, OPT_STRING, &types_path, "FILE", "type pack from 'bpfscope types build'" },
+	{ "trigger", 0, OPT_CUSTOM, NULL, "CLAUSE", "'rate(p0) > 6000 -> capture(p1, 10) rearm < "
+	  "5000': p1 runs only for 10 events each time p0's calls/s exceed 6000 (repeatable)",
+	  0, 0, parse_trigger },
 	{ "no-relocate", 0, OPT_FLAG, &no_relocate, NULL, "keep entry probes on a single-stepped "
 	  "first instruction (default: move them to the first emulated one, -v says where)" },
 	{ "force", 0, OPT_FLAG, &force_site, NULL, "probe sites the kernel mis-emulates (AVX "
@@ -127,10 +143,11 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		log_error("no probe given (see 'bpfscope trace --help')");
 		return 2;
 	}
+	memcpy(tr.trigger_texts, trigger_args, sizeof(trigger_args));
+	tr.ntrigger_texts = ntrigger_args;
+	ntrigger_args = 0; /* owned by tr now */
 	text = script_text(argc, argv);
-	if (!text)
-		return 2;
-	err = trace_prepare(&tr, text, &ropts);
+	err = text ? trace_prepare(&tr, text, &ropts) : -EINVAL;
 	free(text);
 	if (!err)
 		err = trace_execute(&tr);
