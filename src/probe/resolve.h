@@ -41,6 +41,10 @@ int probe_resolve(const struct probe_ast *ast, const struct resolve_opts *opts,
 /* Frees the type databases opened for all probes (they are shared). */
 void probe_resolve_cleanup(void);
 
+/* ELF virtual addresses -> uprobe file offsets through the executable
+ * PT_LOAD segments; UINT64_MAX for an address outside them. 0 or -errno. */
+int probe_file_offsets(const char *path, const uint64_t *vaddrs, size_t n, uint64_t *offs);
+
 /* Levenshtein distance, bounded: used for "did you mean" suggestions. */
 unsigned edit_distance(const char *a, const char *b, unsigned max);
 
