@@ -146,7 +146,8 @@ int probe_site_prepare(const struct probe_ast *ast, struct resolved *res, struct
 		return 0; /* the attach will say what is wrong */
 	}
 	uprobe_site_classify(code, (size_t)n, &site);
-	if (strstr(site.mnemonic, "(mis-emulated)") && !opts->force) {
+	if (strstr(site.mnemonic, " (mis-emulated)") && !opts->force) {
+		*strstr(site.mnemonic, " (mis-emulated)") = 0;
 		snprintf(err, errlen, "%s: the kernel would skip the first instruction (%s) instead "
 			 "of running it, changing what the program computes; --force to probe anyway",
 			 ast->text, site.mnemonic);

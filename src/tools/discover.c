@@ -236,6 +236,8 @@ static int attach_multi(struct discover *d)
  * is counted and skipped, not fatal. */
 static int attach_each(struct discover *d)
 {
+	int pid = d->pid ? d->pid : -1; /* libbpf: 0 is this process */
+
 	d->links = calloc(2 * d->nprobed, sizeof(*d->links));
 	if (!d->links)
 		return -ENOMEM;
@@ -243,12 +245,12 @@ static int attach_each(struct discover *d)
 		struct disc_func *f = d->probed[i];
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = i | (f->timed ? DISCOVER_TIMED : 0));
 
-		d->links[2 * i] = bpf_program__attach_uprobe_opts(d->skel->progs.disc_entry, d->pid,
+		d->links[2 * i] = bpf_program__attach_uprobe_opts(d->skel->progs.disc_entry, pid,
 								  d->path, f->offset, &uo);
 		if (d->links[2 * i] && f->timed) {
 			uo.retprobe = true;
 			d->links[2 * i + 1] = bpf_program__attach_uprobe_opts(
-				d->skel->progs.disc_return, d->pid, d->path, f->offset, &uo);
+				d->skel->progs.disc_return, pid, d->path, f->offset, &uo);
 		}
 		if (!d->links[2 * i] || (f->timed && !d->links[2 * i + 1])) {
 			f->skip = "attach failed";
@@ -438,7 +440,7 @@ static void print_summary(struct discover *d)
 		if (k < nseen)
 			count[k]++;
 	}
-	fprintf(stderr, "bpfscope: %zu of %zu functions in %s probed via %s in %.1f ms",
+	fprintf(stderr, "bpfscope: %zu of %zu functions in %s probed via %s in %.2f ms",
 		d->nprobed - d->attach_failed, d->n, d->path,
 		d->multi ? "uprobe_multi" : "per-function uprobes", d->attach_ms);
 	if (want_time)
