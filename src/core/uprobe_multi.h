@@ -18,7 +18,7 @@
 #include <sys/types.h>
 
 #define UPROBE_MULTI_ATTACH_TYPE 48 /* BPF_TRACE_UPROBE_MULTI */
-#define UPROBE_MULTI_RETURN 1       /* BPF_F_UPROBE_MULTI_RETURN */
+#define UPROBE_MULTI_RETURN	 1  /* BPF_F_UPROBE_MULTI_RETURN */
 
 /* The uprobe_multi part of union bpf_attr's link_create, absent from older
  * uapi headers. */

@@ -14,14 +14,14 @@
 #include "core/uprobe_site.h"
 
 #define MAX_SLOTS 16
-#define REG_RSP 4
-#define NONE (-1)
+#define REG_RSP	  4
+#define NONE	  (-1)
 
 /* System V argument registers: rdi, rsi, rdx, rcx, r8, r9. */
-static const unsigned arg_regs[PROLOGUE_ARGS] = { 7, 6, 2, 1, 8, 9 };
+static const unsigned arg_regs[PROLOGUE_ARGS] = {7, 6, 2, 1, 8, 9};
 
-static const char *const names64[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-					 "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15" };
+static const char *const names64[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+					"r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
 
 struct slot {
 	int32_t off; /* relative to the entry %rsp */
@@ -40,10 +40,10 @@ struct operands {
 	unsigned len;
 	uint8_t rex;
 	bool opsize16;
-	unsigned nopc;   /* 1, or 2 for 0f xx */
-	uint8_t opc;     /* the last opcode byte */
+	unsigned nopc;	       /* 1, or 2 for 0f xx */
+	uint8_t opc;	       /* the last opcode byte */
 	unsigned mod, reg, rm; /* reg and rm with the REX bits */
-	bool mem_sp;     /* memory operand is disp(%rsp) with no index */
+	bool mem_sp;	       /* memory operand is disp(%rsp) with no index */
 	int32_t disp;
 	const uint8_t *end; /* first byte after the instruction (immediates end here) */
 };
@@ -95,7 +95,8 @@ static bool operands(const uint8_t *code, unsigned len, struct operands *o)
 		if (at >= len)
 			return false;
 		sib = code[at++];
-		o->mem_sp = (sib & 7) == 4 && !(o->rex & 1) && ((sib >> 3) & 7) == 4 && !(o->rex & 2);
+		o->mem_sp =
+		    (sib & 7) == 4 && !(o->rex & 1) && ((sib >> 3) & 7) == 4 && !(o->rex & 2);
 	}
 	if (o->mod == 1 && at + 1 <= len)
 		o->disp = sfield(code + at, 1);
@@ -119,7 +120,7 @@ static void slot_store(struct state *s, int32_t off, unsigned size, int arg)
 		if (s->slots[i].off < off + (int32_t)size && off < s->slots[i].off + 8)
 			s->slots[i--] = s->slots[--s->nslots];
 	if (size == 8 && arg != NONE && s->nslots < MAX_SLOTS)
-		s->slots[s->nslots++] = (struct slot){ off, arg };
+		s->slots[s->nslots++] = (struct slot){off, arg};
 }
 
 /* A store to the memory operand: only into the function's own frame
@@ -207,7 +208,7 @@ static bool model_alu(struct state *s, const struct operands *o, char *why, size
 	}
 	if (is_cmp)
 		return true; /* flags only */
-	if (kind >= 2) /* r/m -> reg */
+	if (kind >= 2)	     /* r/m -> reg */
 		return set_reg(s, o->reg, NONE, why, len);
 	if (o->mod == 3)
 		return set_reg(s, o->rm, NONE, why, len);
@@ -222,8 +223,8 @@ static bool model_group(struct state *s, const struct operands *o, char *why, si
 
 	if ((o->opc == 0x81 || o->opc == 0x83) && o->mod == 3 && o->rm == REG_RSP)
 		return model_rsp_imm(s, o, why, len);
-	if ((o->opc >= 0x80 && o->opc <= 0x83 && ext == 7) || ((o->opc == 0xf6 || o->opc == 0xf7) &&
-								 ext < 2))
+	if ((o->opc >= 0x80 && o->opc <= 0x83 && ext == 7) ||
+	    ((o->opc == 0xf6 || o->opc == 0xf7) && ext < 2))
 		return true; /* cmp, test: flags only */
 	if ((o->opc == 0xf6 || o->opc == 0xf7) && ext >= 4) {
 		snprintf(why, len, "a multiply or divide (%%rdx:%%rax)");
@@ -302,8 +303,8 @@ static int64_t branch_target(const uint8_t *code, size_t off, unsigned len)
 	const uint8_t *p = code + off;
 	unsigned at = 0;
 
-	while (at < len && (p[at] == 0x66 || p[at] == 0xf2 || p[at] == 0xf3 || p[at] == 0x2e ||
-			    p[at] == 0x3e))
+	while (at < len &&
+	       (p[at] == 0x66 || p[at] == 0xf2 || p[at] == 0xf3 || p[at] == 0x2e || p[at] == 0x3e))
 		at++;
 	if (at >= len)
 		return -1;
@@ -325,14 +326,16 @@ static bool jumps_into(const uint8_t *code, size_t len, uint32_t site, char *why
 
 		uprobe_site_classify(code + off, len - off, &u);
 		if (!u.insn_len) {
-			snprintf(why, wlen, "cannot decode the function at +0x%zx to check that no jump "
-				 "lands in the prologue", off);
+			snprintf(why, wlen,
+				 "cannot decode the function at +0x%zx to check that no jump "
+				 "lands in the prologue",
+				 off);
 			return true;
 		}
 		t = branch_target(code, off, u.insn_len);
 		if (t > 0 && t <= (int64_t)site) {
-			snprintf(why, wlen, "a jump at +0x%zx lands inside the prologue (+0x%llx)", off,
-				 (long long)t);
+			snprintf(why, wlen, "a jump at +0x%zx lands inside the prologue (+0x%llx)",
+				 off, (long long)t);
 			return true;
 		}
 		off += u.insn_len;
@@ -347,21 +350,21 @@ static void locate_args(const struct state *s, struct prologue_plan *plan)
 
 		l->kind = ARGLOC_LOST;
 		if (s->reg[arg_regs[a]] == a) { /* prefer the ABI register itself */
-			*l = (struct arg_loc){ ARGLOC_REG, arg_regs[a], 0 };
+			*l = (struct arg_loc){ARGLOC_REG, arg_regs[a], 0};
 			continue;
 		}
 		for (unsigned r = 0; r < 16 && l->kind == ARGLOC_LOST; r++)
 			if (s->reg[r] == a)
-				*l = (struct arg_loc){ ARGLOC_REG, r, 0 };
+				*l = (struct arg_loc){ARGLOC_REG, r, 0};
 		for (int i = 0; i < s->nslots && l->kind == ARGLOC_LOST; i++)
 			if (s->slots[i].arg == a)
-				*l = (struct arg_loc){ ARGLOC_STACK, 0, s->slots[i].off + s->delta };
+				*l = (struct arg_loc){ARGLOC_STACK, 0, s->slots[i].off + s->delta};
 	}
 }
 
 void prologue_analyze(const uint8_t *code, size_t len, struct prologue_plan *plan)
 {
-	struct state s = { .nslots = 0 };
+	struct state s = {.nslots = 0};
 	size_t off = 0, used = 0;
 	char why[120];
 
@@ -376,7 +379,8 @@ void prologue_analyze(const uint8_t *code, size_t len, struct prologue_plan *pla
 		uprobe_site_classify(code + off, len - off, &u);
 		if (u.kind == SITE_EMULATED && !strstr(u.mnemonic, "mis-emulated")) {
 			if (off == 0) {
-				snprintf(plan->why, sizeof(plan->why), "the first instruction is emulated");
+				snprintf(plan->why, sizeof(plan->why),
+					 "the first instruction is emulated");
 				return;
 			}
 			if (jumps_into(code, len, (uint32_t)off, plan->why, sizeof(plan->why)))
@@ -394,24 +398,28 @@ void prologue_analyze(const uint8_t *code, size_t len, struct prologue_plan *pla
 			return;
 		}
 		if (!model(&s, code + off, u.insn_len, why, sizeof(why))) {
-			snprintf(plan->why, sizeof(plan->why), "+0x%zx: %s is %s", off, u.mnemonic, why);
+			snprintf(plan->why, sizeof(plan->why), "+0x%zx: %s is %s", off, u.mnemonic,
+				 why);
 			return;
 		}
-		used += (size_t)snprintf(plan->why + used, used < sizeof(plan->why) ? sizeof(plan->why) - used : 0,
+		used += (size_t)snprintf(plan->why + used,
+					 used < sizeof(plan->why) ? sizeof(plan->why) - used : 0,
 					 "%s%s", used ? "; " : "", u.mnemonic);
 		if (used >= sizeof(plan->why))
 			used = sizeof(plan->why);
 		off += u.insn_len;
 	}
-	snprintf(plan->why, sizeof(plan->why), "no emulated instruction in the first %u of the "
-		 "straight-line prologue", PROLOGUE_MAX_INSNS);
+	snprintf(plan->why, sizeof(plan->why),
+		 "no emulated instruction in the first %u of the "
+		 "straight-line prologue",
+		 PROLOGUE_MAX_INSNS);
 }
 
 int prologue_pt_regs_offset(unsigned reg)
 {
 	/* struct pt_regs (x86-64): r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx
 	 * rdx rsi rdi orig_rax rip cs eflags rsp ss, 8 bytes each */
-	static const int slot[16] = { 10, 11, 12, 5, 19, 4, 13, 14, 9, 8, 7, 6, 3, 2, 1, 0 };
+	static const int slot[16] = {10, 11, 12, 5, 19, 4, 13, 14, 9, 8, 7, 6, 3, 2, 1, 0};
 
 	return reg < 16 ? slot[reg] * 8 : -1;
 }

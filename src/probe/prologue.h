@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROLOGUE_ARGS 6      /* integer argument registers of the System V ABI */
+#define PROLOGUE_ARGS	   6  /* integer argument registers of the System V ABI */
 #define PROLOGUE_MAX_INSNS 16 /* instructions skipped at most */
 
 enum arg_loc_kind { ARGLOC_REG, ARGLOC_STACK, ARGLOC_LOST };
@@ -35,17 +35,17 @@ enum arg_loc_kind { ARGLOC_REG, ARGLOC_STACK, ARGLOC_LOST };
 /* Where the entry value of an argument register is at the new site. */
 struct arg_loc {
 	enum arg_loc_kind kind;
-	unsigned reg;   /* ARGLOC_REG: x86 register number (0 rax .. 7 rdi, 8 r8 .. 15 r15) */
+	unsigned reg;	/* ARGLOC_REG: x86 register number (0 rax .. 7 rdi, 8 r8 .. 15 r15) */
 	int32_t sp_off; /* ARGLOC_STACK: 8 bytes at %rsp + sp_off */
 };
 
 struct prologue_plan {
-	bool relocated;          /* false: keep the original site (why says why) */
-	uint32_t offset;         /* bytes from the function start to the new site */
-	int32_t sp_delta;        /* entry %rsp minus %rsp at the new site */
-	unsigned nskipped;       /* instructions stepped over */
+	bool relocated;	   /* false: keep the original site (why says why) */
+	uint32_t offset;   /* bytes from the function start to the new site */
+	int32_t sp_delta;  /* entry %rsp minus %rsp at the new site */
+	unsigned nskipped; /* instructions stepped over */
 	struct arg_loc args[PROLOGUE_ARGS];
-	char why[200];           /* refused: the reason; relocated: what was skipped */
+	char why[200]; /* refused: the reason; relocated: what was skipped */
 };
 
 /* Analyzes the function whose bytes are code[0..len) (len: its symbol size,

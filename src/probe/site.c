@@ -12,26 +12,26 @@
 #include "core/uprobe_site.h"
 
 #define MAX_FUNC_BYTES 65536 /* longer functions: only this much is checked */
-#define RSP_OFFSET 152       /* struct pt_regs: sp */
+#define RSP_OFFSET     152   /* struct pt_regs: sp */
 
 /* The operations replacing one argument read; 0 when it is not recoverable. */
 static int arg_ops(const struct prologue_plan *plan, unsigned arg, struct probe_op out[3])
 {
 	if (arg >= PROLOGUE_ARGS) { /* on the stack above the return address */
-		out[0] = (struct probe_op){ POP_REG, 0, RSP_OFFSET, 0, 0 };
-		out[1] = (struct probe_op){ POP_ADD_IMM, 0, 0, 0, plan->sp_delta + 8 * (arg - 5) };
-		out[2] = (struct probe_op){ POP_DEREF, 0, 0, 8, 0 };
+		out[0] = (struct probe_op){POP_REG, 0, RSP_OFFSET, 0, 0};
+		out[1] = (struct probe_op){POP_ADD_IMM, 0, 0, 0, plan->sp_delta + 8 * (arg - 5)};
+		out[2] = (struct probe_op){POP_DEREF, 0, 0, 8, 0};
 		return 3;
 	}
 	switch (plan->args[arg].kind) {
 	case ARGLOC_REG:
-		out[0] = (struct probe_op){ POP_REG, 0,
-					    (__u16)prologue_pt_regs_offset(plan->args[arg].reg), 0, 0 };
+		out[0] = (struct probe_op){
+		    POP_REG, 0, (__u16)prologue_pt_regs_offset(plan->args[arg].reg), 0, 0};
 		return 1;
 	case ARGLOC_STACK:
-		out[0] = (struct probe_op){ POP_REG, 0, RSP_OFFSET, 0, 0 };
-		out[1] = (struct probe_op){ POP_ADD_IMM, 0, 0, 0, plan->args[arg].sp_off };
-		out[2] = (struct probe_op){ POP_DEREF, 0, 0, 8, 0 };
+		out[0] = (struct probe_op){POP_REG, 0, RSP_OFFSET, 0, 0};
+		out[1] = (struct probe_op){POP_ADD_IMM, 0, 0, 0, plan->args[arg].sp_off};
+		out[2] = (struct probe_op){POP_DEREF, 0, 0, 8, 0};
 		return 3;
 	default: return 0;
 	}
@@ -49,8 +49,10 @@ int probe_ops_relocate(struct probe_cfg *cfg, const struct prologue_plan *plan, 
 		if (cfg->ops[i].code == POP_ARG) {
 			k = arg_ops(plan, cfg->ops[i].a, repl);
 			if (!k) {
-				snprintf(why, len, "arg%u is overwritten before the first emulated "
-					 "instruction", cfg->ops[i].a);
+				snprintf(why, len,
+					 "arg%u is overwritten before the first emulated "
+					 "instruction",
+					 cfg->ops[i].a);
 				return -1;
 			}
 		} else {
@@ -109,7 +111,8 @@ static void relocate(const struct probe_ast *ast, struct resolved *res, struct c
 	prologue_analyze(code, n, &plan);
 	if (!plan.relocated) {
 		snprintf(res->site_note, sizeof(res->site_note),
-			 "%s: first instruction single-stepped; not moved: %s", ast->text, plan.why);
+			 "%s: first instruction single-stepped; not moved: %s", ast->text,
+			 plan.why);
 		return;
 	}
 	if (probe_ops_relocate(&cp->cfg, &plan, why, sizeof(why))) {
@@ -120,9 +123,8 @@ static void relocate(const struct probe_ast *ast, struct resolved *res, struct c
 	describe_args(&plan, args, sizeof(args));
 	res->relocated = plan.offset;
 	res->file_offset += plan.offset;
-	snprintf(res->site_note, sizeof(res->site_note),
-		 "%s: moved +0x%x past %s (sp-%d):%s", ast->text, plan.offset, plan.why,
-		 plan.sp_delta, args);
+	snprintf(res->site_note, sizeof(res->site_note), "%s: moved +0x%x past %s (sp-%d):%s",
+		 ast->text, plan.offset, plan.why, plan.sp_delta, args);
 }
 
 int probe_site_prepare(const struct probe_ast *ast, struct resolved *res, struct compiled_probe *cp,
@@ -148,9 +150,11 @@ int probe_site_prepare(const struct probe_ast *ast, struct resolved *res, struct
 	uprobe_site_classify(code, (size_t)n, &site);
 	if (strstr(site.mnemonic, " (mis-emulated)") && !opts->force) {
 		*strstr(site.mnemonic, " (mis-emulated)") = 0;
-		snprintf(err, errlen, "%s: the kernel would skip the first instruction (%s) instead "
-			 "of running it, changing what the program computes; --force to probe anyway",
-			 ast->text, site.mnemonic);
+		snprintf(
+		    err, errlen,
+		    "%s: the kernel would skip the first instruction (%s) instead "
+		    "of running it, changing what the program computes; --force to probe anyway",
+		    ast->text, site.mnemonic);
 		free(code);
 		return -1;
 	}

@@ -15,7 +15,7 @@
 #include "probe/resolve.h"
 
 struct site_opts {
-	bool force;       /* --force: probe mis-emulated sites anyway */
+	bool force;	  /* --force: probe mis-emulated sites anyway */
 	bool no_relocate; /* --no-relocate */
 };
 

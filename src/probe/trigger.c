@@ -39,7 +39,8 @@ static bool accept(struct cursor *c, const char *s)
 	size_t n = strlen(s);
 
 	skip_space(c);
-	if (strncmp(c->p, s, n) || (isalpha((unsigned char)s[n - 1]) && isalnum((unsigned char)c->p[n])))
+	if (strncmp(c->p, s, n) ||
+	    (isalpha((unsigned char)s[n - 1]) && isalnum((unsigned char)c->p[n])))
 		return false;
 	c->p += n;
 	return true;
@@ -80,7 +81,8 @@ static bool probe_ref(struct cursor *c, int nprobes, __u32 *probe)
 	if (n >= nprobes) {
 		char what[64];
 
-		snprintf(what, sizeof(what), "a probe p0..p%d (there are %d)", nprobes - 1, nprobes);
+		snprintf(what, sizeof(what), "a probe p0..p%d (there are %d)", nprobes - 1,
+			 nprobes);
 		return fail(c, what);
 	}
 	c->p = end;
@@ -135,7 +137,7 @@ static bool tail(struct cursor *c, struct trigger *t)
 int trigger_parse(const char *text, int nprobes, struct trigger_clause *out, char *err,
 		  size_t errlen)
 {
-	struct cursor c = { text, text, err, errlen, false };
+	struct cursor c = {text, text, err, errlen, false};
 	struct trigger *t = &out->cfg;
 	double v;
 
@@ -183,7 +185,7 @@ int trigger_extract_lines(char *script, char **lines, int max, int *n)
 	return 0;
 }
 
-static const char *const what_names[] = { "", "fired", "re-armed" };
+static const char *const what_names[] = {"", "fired", "re-armed"};
 
 void trigger_print_notice(FILE *out, bool json, const struct trigger_clause *c,
 			  const struct trigger_notice *n)
@@ -205,9 +207,11 @@ void trigger_print_notice(FILE *out, bool json, const struct trigger_clause *c,
 	}
 	clock_format_time(clock_mono_to_wall(n->ts_ns), when, sizeof(when));
 	if (n->what == TRIG_NOTICE_FIRED)
-		fprintf(out, "%s trigger %u fired: rate(p%u) %llu/s > %llu: capturing %lld events of p%u\n",
-			when, n->trigger, t->source, (unsigned long long)n->rate,
-			(unsigned long long)t->high, (long long)t->captures, t->target);
+		fprintf(
+		    out,
+		    "%s trigger %u fired: rate(p%u) %llu/s > %llu: capturing %lld events of p%u\n",
+		    when, n->trigger, t->source, (unsigned long long)n->rate,
+		    (unsigned long long)t->high, (long long)t->captures, t->target);
 	else
 		fprintf(out, "%s trigger %u %s: rate(p%u) %llu/s < %llu\n", when, n->trigger, what,
 			t->source, (unsigned long long)n->rate, (unsigned long long)t->low);
@@ -216,9 +220,10 @@ void trigger_print_notice(FILE *out, bool json, const struct trigger_clause *c,
 void trigger_print_accounting(FILE *out, int index, const struct trigger_clause *c,
 			      const struct trigger *s)
 {
-	fprintf(out, "bpfscope: trigger %d '%s': fired %llu, re-armed %llu, %llu events captured, "
-		"%llu hits of p%u outside captures, last rate %llu/s\n", index, c->text,
-		(unsigned long long)s->fires, (unsigned long long)s->rearms,
+	fprintf(out,
+		"bpfscope: trigger %d '%s': fired %llu, re-armed %llu, %llu events captured, "
+		"%llu hits of p%u outside captures, last rate %llu/s\n",
+		index, c->text, (unsigned long long)s->fires, (unsigned long long)s->rearms,
 		(unsigned long long)s->captured, (unsigned long long)s->gated, c->cfg.target,
 		(unsigned long long)s->last_rate);
 }

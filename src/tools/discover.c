@@ -38,32 +38,32 @@ static int limit = 1000, top = 25;
 static bool want_time, per_function;
 
 static const struct opt_def options[] = {
-	{ "within", 0, OPT_STRING, &within, "ROOT", "count only calls made while ROOT ([BINARY:]"
-	  "FUNCTION) is on the thread's stack, and report calls per ROOT invocation" },
-	{ "limit", 0, OPT_INT, &limit, "N", "probe at most N functions (default 1000)", 1,
-	  DISCOVER_MAX_FUNCS },
-	{ "time", 0, OPT_FLAG, &want_time, NULL, "also probe returns to measure total time "
-	  "(costs more per call)" },
-	{ "top", 0, OPT_INT, &top, "N", "print the N first functions (default 25, 0: all)", 0,
-	  1e9 },
-	{ "sort", 0, OPT_STRING, &sort_by, "KEY", "rank by calls (default) or time" },
-	{ "per-function", 0, OPT_FLAG, &per_function, NULL, "one uprobe per function even where "
-	  "uprobe_multi works" },
-	{ "debug-dir", 0, OPT_STRING, &debug_dir, "DIR", "also look for debug files in DIR" },
-	{ 0 },
+    {"within", 0, OPT_STRING, &within, "ROOT",
+     "count only calls made while ROOT ([BINARY:]FUNCTION) is on the thread's stack, and "
+     "report calls per ROOT invocation"},
+    {"limit", 0, OPT_INT, &limit, "N", "probe at most N functions (default 1000)", 1,
+     DISCOVER_MAX_FUNCS},
+    {"time", 0, OPT_FLAG, &want_time, NULL,
+     "also probe returns to measure total time (costs more per call)"},
+    {"top", 0, OPT_INT, &top, "N", "print the N first functions (default 25, 0: all)", 0, 1e9},
+    {"sort", 0, OPT_STRING, &sort_by, "KEY", "rank by calls (default) or time"},
+    {"per-function", 0, OPT_FLAG, &per_function, NULL,
+     "one uprobe per function even where uprobe_multi works"},
+    {"debug-dir", 0, OPT_STRING, &debug_dir, "DIR", "also look for debug files in DIR"},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "discover",
-	.summary = "rank the functions of a binary or library by calls and time",
-	.args = "BINARY|LIB [GLOB]",
-	.details = "Attaches counting probes to every function matching GLOB (default '*') for\n"
-		   "-d seconds (default 5), then ranks them. Example:\n"
-		   "  bpfscope discover libmemcached -p PID --within 'app:handle_request' -d 10\n"
-		   "See docs/discover.md.",
-	.opts = options,
-	.common = COMMON_PID | COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 2,
+    .name = "discover",
+    .summary = "rank the functions of a binary or library by calls and time",
+    .args = "BINARY|LIB [GLOB]",
+    .details = "Attaches counting probes to every function matching GLOB (default '*') for\n"
+	       "-d seconds (default 5), then ranks them. Example:\n"
+	       "  bpfscope discover libmemcached -p PID --within 'app:handle_request' -d 10\n"
+	       "See docs/discover.md.",
+    .opts = options,
+    .common = COMMON_PID | COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 2,
 };
 
 struct discover {
@@ -97,7 +97,7 @@ static void collect(const struct sym *s, void *ctx)
 		d->f = grown;
 		d->cap = cap;
 	}
-	d->f[d->n++] = (struct disc_func){ s->name, s->raw_name, s->addr, s->size };
+	d->f[d->n++] = (struct disc_func){s->name, s->raw_name, s->addr, s->size};
 }
 
 /* Sites and file offsets of every candidate. */
@@ -178,7 +178,8 @@ static int candidates(struct discover *d, const char *target, const char *glob)
 	}
 	d->es = elf_syms__open(d->path, debug_dir);
 	if (!d->es) {
-		log_error("%s: %s", d->path, errno == ENOEXEC ? "not an ELF binary" : strerror(errno));
+		log_error("%s: %s", d->path,
+			  errno == ENOEXEC ? "not an ELF binary" : strerror(errno));
 		return -EINVAL;
 	}
 	elf_syms__glob(d->es, glob, collect, d);
@@ -211,9 +212,9 @@ static int attach_multi(struct discover *d)
 			offs[i] = d->probed[i]->offset;
 			cookies[i] = i | (d->probed[i]->timed ? DISCOVER_TIMED : 0);
 		}
-		err = d->multi_fds[0] = uprobe_multi_attach(
-			bpf_program__fd(d->skel->progs.disc_entry_multi), d->path, offs, cookies,
-			d->nprobed, d->pid, false);
+		err = d->multi_fds[0] =
+		    uprobe_multi_attach(bpf_program__fd(d->skel->progs.disc_entry_multi), d->path,
+					offs, cookies, d->nprobed, d->pid, false);
 		/* returns: the timed subset, packed */
 		for (size_t i = 0; err >= 0 && i < d->nprobed; i++)
 			if (d->probed[i]->timed) {
@@ -221,9 +222,9 @@ static int attach_multi(struct discover *d)
 				cookies[nret++] = cookies[i];
 			}
 		if (err >= 0 && nret)
-			err = d->multi_fds[1] = uprobe_multi_attach(
-				bpf_program__fd(d->skel->progs.disc_return_multi), d->path, offs,
-				cookies, nret, d->pid, true);
+			err = d->multi_fds[1] =
+			    uprobe_multi_attach(bpf_program__fd(d->skel->progs.disc_return_multi),
+						d->path, offs, cookies, nret, d->pid, true);
 	}
 	free(offs);
 	free(cookies);
@@ -250,7 +251,7 @@ static int attach_each(struct discover *d)
 		if (d->links[2 * i] && f->timed) {
 			uo.retprobe = true;
 			d->links[2 * i + 1] = bpf_program__attach_uprobe_opts(
-				d->skel->progs.disc_return, pid, d->path, f->offset, &uo);
+			    d->skel->progs.disc_return, pid, d->path, f->offset, &uo);
 		}
 		if (!d->links[2 * i] || (f->timed && !d->links[2 * i + 1])) {
 			f->skip = "attach failed";
@@ -270,12 +271,13 @@ static int attach(void *ctx)
 		LIBBPF_OPTS(bpf_uprobe_opts, ro);
 
 		d->skel->links.disc_root_entry = bpf_program__attach_uprobe_opts(
-			d->skel->progs.disc_root_entry, pid, d->root_path, d->root_offset, &ro);
+		    d->skel->progs.disc_root_entry, pid, d->root_path, d->root_offset, &ro);
 		ro.retprobe = true;
 		d->skel->links.disc_root_return = bpf_program__attach_uprobe_opts(
-			d->skel->progs.disc_root_return, pid, d->root_path, d->root_offset, &ro);
+		    d->skel->progs.disc_root_return, pid, d->root_path, d->root_offset, &ro);
 		if (!d->skel->links.disc_root_entry || !d->skel->links.disc_root_return) {
-			log_error("--within: cannot attach to %s: %s", d->root_name, strerror(errno));
+			log_error("--within: cannot attach to %s: %s", d->root_name,
+				  strerror(errno));
 			return -errno;
 		}
 	}
@@ -404,14 +406,14 @@ static void print_ranking(struct discover *d, const struct common_opts *opts)
 
 	if (!rows)
 		return;
-	cols[ncols++] = (struct out_col){ "calls", "CALLS", 10 };
+	cols[ncols++] = (struct out_col){"calls", "CALLS", 10};
 	if (within)
-		cols[ncols++] = (struct out_col){ "per_root", "PER_ROOT", 9 };
+		cols[ncols++] = (struct out_col){"per_root", "PER_ROOT", 9};
 	if (want_time) {
-		cols[ncols++] = (struct out_col){ "total_ms", "TOTAL_MS", 11 };
-		cols[ncols++] = (struct out_col){ "avg_us", "AVG_US", 9 };
+		cols[ncols++] = (struct out_col){"total_ms", "TOTAL_MS", 11};
+		cols[ncols++] = (struct out_col){"avg_us", "AVG_US", 9};
 	}
-	cols[ncols++] = (struct out_col){ "function", "  FUNCTION", -30 };
+	cols[ncols++] = (struct out_col){"function", "  FUNCTION", -30};
 	qsort(rows, d->nprobed, sizeof(*rows), strcmp(sort_by, "time") ? by_calls : by_time);
 	o = out__new(stdout, opts->format, cols, ncols);
 	out__header(o);
@@ -425,7 +427,7 @@ static void print_ranking(struct discover *d, const struct common_opts *opts)
 static void print_summary(struct discover *d)
 {
 	const char *seen[16];
-	size_t count[16] = { 0 }, nseen = 0, timed = 0;
+	size_t count[16] = {0}, nseen = 0, timed = 0;
 
 	for (size_t i = 0; i < d->n; i++) {
 		size_t k = 0;
@@ -449,20 +451,23 @@ static void print_summary(struct discover *d)
 	for (size_t k = 0; k < nseen; k++)
 		fprintf(stderr, "bpfscope:   skipped %zu: %s\n", count[k], seen[k]);
 	if (within)
-		fprintf(stderr, "bpfscope: %llu invocations of %s; %llu calls outside it not counted\n",
+		fprintf(stderr,
+			"bpfscope: %llu invocations of %s; %llu calls outside it not counted\n",
 			(unsigned long long)counter(d, DISC_ROOT_CALLS), d->root_name,
 			(unsigned long long)counter(d, DISC_OUTSIDE));
 	if (want_time)
-		fprintf(stderr, "bpfscope: %llu stale frames, %llu unpaired returns, %llu calls too "
-			"deep to time\n", (unsigned long long)counter(d, DISC_STALE),
+		fprintf(stderr,
+			"bpfscope: %llu stale frames, %llu unpaired returns, %llu calls too "
+			"deep to time\n",
+			(unsigned long long)counter(d, DISC_STALE),
 			(unsigned long long)counter(d, DISC_UNPAIRED),
 			(unsigned long long)counter(d, DISC_DEEP));
 }
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct discover d = { .pid = opts->pid, .multi_fds = { -1, -1 } };
-	struct session s = { 0 };
+	struct discover d = {.pid = opts->pid, .multi_fds = {-1, -1}};
+	struct session s = {0};
 	int err;
 
 	if (argc < 1) {
@@ -496,5 +501,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return err == -EINVAL ? 2 : err ? 1 : 0;
 }
 
-static const struct command cmd_discover = { &spec, run, true };
+static const struct command cmd_discover = {&spec, run, true};
 REGISTER_COMMAND(cmd_discover);

@@ -17,10 +17,11 @@ const char *disc_return_unsafe(const char *raw)
 {
 	/* compared without leading underscores: _setjmp, __sigsetjmp, __longjmp_chk */
 	static const char *const twice_or_never[] = {
-		"setjmp", "sigsetjmp", "longjmp", "siglongjmp", "longjmp_chk", "vfork", "clone",
-		"clone3", "getcontext", "setcontext", "swapcontext", "makecontext", "exit", "Exit",
-		"abort", "assert_fail", "pthread_exit", "cxa_throw", "cxa_rethrow", "fortify_fail",
-		"stack_chk_fail",
+	    "setjmp",	      "sigsetjmp",    "longjmp",   "siglongjmp",  "longjmp_chk",
+	    "vfork",	      "clone",	      "clone3",	   "getcontext",  "setcontext",
+	    "swapcontext",    "makecontext",  "exit",	   "Exit",	  "abort",
+	    "assert_fail",    "pthread_exit", "cxa_throw", "cxa_rethrow", "fortify_fail",
+	    "stack_chk_fail",
 	};
 	const char *bare = raw;
 
@@ -55,8 +56,7 @@ static const char *entry_unsafe(const struct disc_func *f, uint64_t last, uint64
 	return NULL;
 }
 
-size_t disc_select(struct disc_func *f, size_t n, size_t limit, bool want_time,
-		   uint64_t root_vaddr)
+size_t disc_select(struct disc_func *f, size_t n, size_t limit, bool want_time, uint64_t root_vaddr)
 {
 	uint64_t last = UINT64_MAX;
 	size_t kept = 0;

@@ -11,13 +11,13 @@
 #include "core/uprobe_site.h"
 
 struct disc_func {
-	const char *name;   /* demangled when C++ */
-	const char *raw;    /* as in the symbol table */
+	const char *name; /* demangled when C++ */
+	const char *raw;  /* as in the symbol table */
 	uint64_t vaddr, size;
-	uint64_t offset;    /* uprobe file offset, UINT64_MAX: outside executable segments */
+	uint64_t offset; /* uprobe file offset, UINT64_MAX: outside executable segments */
 	struct uprobe_site site;
-	const char *skip;   /* NULL: probed; else why not */
-	bool timed;         /* its return is probed too (--time) */
+	const char *skip; /* NULL: probed; else why not */
+	bool timed;	  /* its return is probed too (--time) */
 };
 
 /* Sorts by address, marks what cannot be probed safely (no size, aliases,

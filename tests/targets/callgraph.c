@@ -28,7 +28,7 @@ __attribute__((noinline)) void leaf_b(int i)
 
 __attribute__((noinline)) void leaf_c(void)
 {
-	struct timespec ts = { 0, 200000 }; /* 0.2 ms: the slow one */
+	struct timespec ts = {0, 200000}; /* 0.2 ms: the slow one */
 
 	nanosleep(&ts, NULL);
 }

@@ -10,10 +10,10 @@
 
 static struct disc_func fn(const char *name, uint64_t vaddr, uint64_t size, const char *insn)
 {
-	struct disc_func f = { name, name, vaddr, size, vaddr };
+	struct disc_func f = {name, name, vaddr, size, vaddr};
 	/* push %rbp, or the given bytes' classification */
-	static const uint8_t push[] = { 0x55 }, vzeroupper[] = { 0xc5, 0xf8, 0x77 },
-			     int3[] = { 0xcc }, vex_bad[] = { 0xc4 };
+	static const uint8_t push[] = {0x55}, vzeroupper[] = {0xc5, 0xf8, 0x77}, int3[] = {0xcc},
+			     vex_bad[] = {0xc4};
 
 	if (!insn || !strcmp(insn, "push"))
 		uprobe_site_classify(push, sizeof(push), &f.site);
@@ -38,11 +38,11 @@ static const struct disc_func *named(const struct disc_func *f, size_t n, const 
 static void test_skips(void **state)
 {
 	struct disc_func f[] = {
-		fn("b_alias", 0x1000, 16, NULL), fn("a_first", 0x1000, 16, NULL),
-		fn("nosize", 0x1100, 0, NULL),   fn("avx", 0x1200, 16, "vzeroupper"),
-		fn("trap", 0x1300, 16, "int3"),  fn("garbage", 0x1400, 16, "bad"),
-		fn("root", 0x1500, 16, NULL),    fn("outside", 0x1600, 16, NULL),
-		fn("fine", 0x1700, 16, NULL),
+	    fn("b_alias", 0x1000, 16, NULL), fn("a_first", 0x1000, 16, NULL),
+	    fn("nosize", 0x1100, 0, NULL),   fn("avx", 0x1200, 16, "vzeroupper"),
+	    fn("trap", 0x1300, 16, "int3"),  fn("garbage", 0x1400, 16, "bad"),
+	    fn("root", 0x1500, 16, NULL),    fn("outside", 0x1600, 16, NULL),
+	    fn("fine", 0x1700, 16, NULL),
 	};
 	size_t n = sizeof(f) / sizeof(f[0]);
 
@@ -52,7 +52,8 @@ static void test_skips(void **state)
 	assert_null(named(f, n, "a_first")->skip); /* sorted by address, then name */
 	assert_string_equal(named(f, n, "b_alias")->skip, "alias of another symbol");
 	assert_string_equal(named(f, n, "nosize")->skip, "no size (not a function body)");
-	assert_string_equal(named(f, n, "avx")->skip, "first instruction mis-emulated by the kernel");
+	assert_string_equal(named(f, n, "avx")->skip,
+			    "first instruction mis-emulated by the kernel");
 	assert_string_equal(named(f, n, "trap")->skip,
 			    "first instruction refused by the kernel's uprobe code");
 	assert_string_equal(named(f, n, "garbage")->skip, "first instruction not decoded");
@@ -65,7 +66,7 @@ static void test_skips(void **state)
 static void test_alias_of_skipped(void **state)
 {
 	/* the first symbol at an address has no size: its sized alias is kept */
-	struct disc_func f[] = { fn("a_nosize", 0x1000, 0, NULL), fn("b_real", 0x1000, 16, NULL) };
+	struct disc_func f[] = {fn("a_nosize", 0x1000, 0, NULL), fn("b_real", 0x1000, 16, NULL)};
 
 	(void)state;
 	assert_int_equal(disc_select(f, 2, 100, false, 0), 1);
@@ -75,9 +76,9 @@ static void test_alias_of_skipped(void **state)
 static void test_limit_and_returns(void **state)
 {
 	struct disc_func f[] = {
-		fn("f1", 0x1000, 8, NULL), fn("_ZN3srv6handleEv", 0x1010, 8, NULL),
-		fn("_setjmp", 0x1020, 8, NULL), fn("memcached_clone", 0x1030, 8, NULL),
-		fn("f5", 0x1040, 8, NULL),
+	    fn("f1", 0x1000, 8, NULL),	    fn("_ZN3srv6handleEv", 0x1010, 8, NULL),
+	    fn("_setjmp", 0x1020, 8, NULL), fn("memcached_clone", 0x1030, 8, NULL),
+	    fn("f5", 0x1040, 8, NULL),
 	};
 
 	(void)state;
@@ -96,9 +97,9 @@ static void test_limit_and_returns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_skips),
-		cmocka_unit_test(test_alias_of_skipped),
-		cmocka_unit_test(test_limit_and_returns),
+	    cmocka_unit_test(test_skips),
+	    cmocka_unit_test(test_alias_of_skipped),
+	    cmocka_unit_test(test_limit_and_returns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,7 +48,8 @@ static void assert_reg(const struct prologue_plan *p, int arg, unsigned reg)
 static void assert_refused(const struct prologue_plan *p, const char *why)
 {
 	if (p->relocated || !strstr(p->why, why))
-		fail_msg("relocated %d why '%s', want refusal with '%s'", p->relocated, p->why, why);
+		fail_msg("relocated %d why '%s', want refusal with '%s'", p->relocated, p->why,
+			 why);
 }
 
 static void test_endbr_push(void **state)
@@ -136,14 +137,14 @@ static void test_ops_rewrite(void **state)
 {
 	struct prologue_plan p = analyze("4883ec18 48897c2408 31ff 4853 55 c3");
 	struct prologue_plan lost = analyze("4088f8 31ff 53 c3");
-	struct probe_cfg cfg = { .nops = 4 };
+	struct probe_cfg cfg = {.nops = 4};
 	char why[160];
 
 	(void)state;
-	cfg.ops[0] = (struct probe_op){ POP_ARG, 0, 0, 0, 0 };
-	cfg.ops[1] = (struct probe_op){ POP_ARG, 0, 1, 0, 0 };
-	cfg.ops[2] = (struct probe_op){ POP_ADDX, 0, 0, 0, 0 };
-	cfg.ops[3] = (struct probe_op){ POP_ARG, 0, 6, 0, 0 };
+	cfg.ops[0] = (struct probe_op){POP_ARG, 0, 0, 0, 0};
+	cfg.ops[1] = (struct probe_op){POP_ARG, 0, 1, 0, 0};
+	cfg.ops[2] = (struct probe_op){POP_ADDX, 0, 0, 0, 0};
+	cfg.ops[3] = (struct probe_op){POP_ARG, 0, 6, 0, 0};
 	assert_int_equal(probe_ops_relocate(&cfg, &p, why, sizeof(why)), 0);
 	assert_int_equal(cfg.nops, 8);
 	/* arg0: 0x10(%rsp) */
@@ -162,7 +163,7 @@ static void test_ops_rewrite(void **state)
 	assert_int_equal(cfg.ops[6].imm, 0x28);
 
 	cfg.nops = 1;
-	cfg.ops[0] = (struct probe_op){ POP_ARG, 0, 0, 0, 0 };
+	cfg.ops[0] = (struct probe_op){POP_ARG, 0, 0, 0, 0};
 	assert_int_equal(probe_ops_relocate(&cfg, &lost, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "arg0 is overwritten"));
 	assert_int_equal(cfg.ops[0].code, POP_ARG); /* unchanged */
@@ -185,9 +186,9 @@ static void test_pt_regs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_endbr_push),    cmocka_unit_test(test_register_moves),
-		cmocka_unit_test(test_stack_tracking), cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_ops_rewrite),   cmocka_unit_test(test_pt_regs),
+	    cmocka_unit_test(test_endbr_push),	   cmocka_unit_test(test_register_moves),
+	    cmocka_unit_test(test_stack_tracking), cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_ops_rewrite),	   cmocka_unit_test(test_pt_regs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,9 @@ static void test_full_clause(void **state)
 
 	(void)state;
 	assert_int_equal(trigger_parse("trigger rate(p2, 250ms) > 6000 -> capture(p1, 10) "
-				       "rearm < 5000 limit 3", 3, &c, err, sizeof(err)), 0);
+				       "rearm < 5000 limit 3",
+				       3, &c, err, sizeof(err)),
+			 0);
 	assert_int_equal(c.cfg.source, 2);
 	assert_int_equal(c.cfg.target, 1);
 	assert_int_equal(c.cfg.window_ns, 250000000);
@@ -37,8 +39,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.cfg.window_ns, 100000000);
 	assert_int_equal(c.cfg.low, 100); /* no hysteresis unless asked */
 	assert_int_equal(c.cfg.max_fires, 0);
-	assert_int_equal(trigger_parse("rate(p0, 2s) > 1 -> capture(p0, 1)", 1, &c, err,
-				       sizeof(err)), 0);
+	assert_int_equal(
+	    trigger_parse("rate(p0, 2s) > 1 -> capture(p0, 1)", 1, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.cfg.window_ns, 2000000000ULL);
 }
 
@@ -85,10 +87,10 @@ static void test_extract_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_clause),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_extract_lines),
+	    cmocka_unit_test(test_full_clause),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_extract_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
