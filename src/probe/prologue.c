@@ -39,7 +39,7 @@ struct state {
 struct operands {
 	unsigned len;
 	uint8_t rex;
-	bool opsize16;
+	bool opsize16, rep;
 	unsigned nopc;	       /* 1, or 2 for 0f xx */
 	uint8_t opc;	       /* the last opcode byte */
 	unsigned mod, reg, rm; /* reg and rm with the REX bits */
@@ -67,8 +67,13 @@ static bool operands(const uint8_t *code, unsigned len, struct operands *o)
 	memset(o, 0, sizeof(*o));
 	o->len = len;
 	o->end = code + len;
-	while (at < len && (code[at] == 0x66 || code[at] == 0xf2 || code[at] == 0xf3)) {
+	/* operand size, rep, and segment prefixes: %fs/%gs loads (the stack
+	 * protector's canary, thread-locals) read memory, they never write it */
+	while (at < len && (code[at] == 0x66 || code[at] == 0xf2 || code[at] == 0xf3 ||
+			    code[at] == 0x64 || code[at] == 0x65 || code[at] == 0x2e ||
+			    code[at] == 0x3e || code[at] == 0x26 || code[at] == 0x36)) {
 		o->opsize16 |= code[at] == 0x66;
+		o->rep |= code[at] == 0xf3;
 		at++;
 	}
 	if (at < len && (code[at] & 0xf0) == 0x40)
@@ -239,6 +244,25 @@ static bool model_group(struct state *s, const struct operands *o, char *why, si
 	return store(s, o, size, NONE, why, len);
 }
 
+/* SSE moves and zeroing: they write XMM registers, which hold no integer
+ * argument, or memory (stores: the frame rule), or a general register
+ * (movd/movq xmm -> r/m, 66 0f 7e). */
+static bool model_sse(struct state *s, const struct operands *o, char *why, size_t len)
+{
+	uint8_t op = o->opc;
+
+	if (op == 0x10 || op == 0x28 || op == 0x6f || op == 0xef || op == 0x57 || op == 0x6e ||
+	    (op == 0x7e && o->rep) || op == 0x12 || op == 0x16)
+		return true; /* loads into and operations on XMM registers */
+	if (op == 0x7e)	     /* movd/movq xmm -> r/m */
+		return o->mod == 3 ? set_reg(s, o->rm, NONE, why, len)
+				   : store(s, o, (o->rex & 8) ? 8 : 4, NONE, why, len);
+	if (op == 0x11 || op == 0x29 || op == 0x7f || op == 0xd6 || op == 0x13 || op == 0x17)
+		return o->mod == 3 || store(s, o, 16, NONE, why, len);
+	snprintf(why, len, "an instruction the relocation does not model");
+	return false;
+}
+
 static bool model_two_byte(struct state *s, const struct operands *o, char *why, size_t len)
 {
 	uint8_t op = o->opc;
@@ -253,8 +277,7 @@ static bool model_two_byte(struct state *s, const struct operands *o, char *why,
 			return set_reg(s, o->rm, NONE, why, len);
 		return store(s, o, 1, NONE, why, len);
 	}
-	snprintf(why, len, "an instruction the relocation does not model");
-	return false;
+	return model_sse(s, o, why, len);
 }
 
 /* A single-stepped instruction's effect on the state; false (with why) when
@@ -277,8 +300,10 @@ static bool model(struct state *s, const uint8_t *code, unsigned len, char *why,
 		return model_mov(s, &o, why, wlen);
 	if (op == 0x63 || op == 0x8d) /* movslq, lea */
 		return set_reg(s, o.reg, NONE, why, wlen);
-	if (op == 0x84 || op == 0x85 || op == 0x90)
-		return true; /* test, nop forms */
+	if (op == 0x84 || op == 0x85 || op == 0x90 || op == 0xa8 || op == 0xa9)
+		return true;	      /* test, nop forms */
+	if (op == 0x98 || op == 0x99) /* cltq/cqto: %rax, or %rdx from %rax */
+		return set_reg(s, op == 0x98 ? 0 : 2, NONE, why, wlen);
 	if (op >= 0xb8 && op <= 0xbf)
 		return set_reg(s, (op & 7) | ((o.rex & 1) ? 8 : 0), NONE, why, wlen);
 	if (op >= 0xb0 && op <= 0xb7)

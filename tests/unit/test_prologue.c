@@ -108,6 +108,27 @@ static void test_stack_tracking(void **state)
 	assert_int_equal(q.args[1].sp_off, 0);
 }
 
+static void test_loads_and_sse(void **state)
+{
+	/* sub $0x18,%rsp; mov %fs:0x28,%rax (stack protector); movaps %xmm0,(%rsp);
+	 * pxor %xmm0,%xmm0; cltq; push %rbx */
+	struct prologue_plan p =
+	    analyze("4883ec18 64488b042528000000 0f290424 660fefc0 4898 53 c3");
+	/* movd %xmm0,%edi overwrites arg0's register */
+	struct prologue_plan q = analyze("660f7ec7 53 c3");
+	/* movups %xmm0,(%rdi): a store through a pointer */
+	struct prologue_plan r = analyze("0f1107 53 c3");
+
+	(void)state;
+	assert_true(p.relocated);
+	assert_int_equal(p.offset, 0x17);
+	assert_int_equal(p.sp_delta, 0x18);
+	assert_reg(&p, 0, RDI);
+	assert_true(q.relocated);
+	assert_int_equal(q.args[0].kind, ARGLOC_LOST);
+	assert_refused(&r, "store outside the stack frame");
+}
+
 static void test_refusals(void **state)
 {
 	struct prologue_plan p;
@@ -187,8 +208,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_endbr_push),	   cmocka_unit_test(test_register_moves),
-	    cmocka_unit_test(test_stack_tracking), cmocka_unit_test(test_refusals),
-	    cmocka_unit_test(test_ops_rewrite),	   cmocka_unit_test(test_pt_regs),
+	    cmocka_unit_test(test_stack_tracking), cmocka_unit_test(test_loads_and_sse),
+	    cmocka_unit_test(test_refusals),	   cmocka_unit_test(test_ops_rewrite),
+	    cmocka_unit_test(test_pt_regs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
