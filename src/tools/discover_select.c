@@ -4,12 +4,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+static size_t underscores(const char *name)
+{
+	size_t n = 0;
+
+	while (name[n] == '_')
+		n++;
+	return n;
+}
+
+/* By address; among aliases the public-looking name first (fewest leading
+ * underscores, then shortest): "nanosleep" before "__GI___nanosleep". */
 static int by_vaddr(const void *a, const void *b)
 {
 	const struct disc_func *x = a, *y = b;
+	size_t ux = underscores(x->raw), uy = underscores(y->raw);
+	size_t lx = strlen(x->raw), ly = strlen(y->raw);
 
 	if (x->vaddr != y->vaddr)
 		return x->vaddr < y->vaddr ? -1 : 1;
+	if (ux != uy)
+		return ux < uy ? -1 : 1;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
 	return strcmp(x->raw, y->raw);
 }
 

@@ -20,7 +20,8 @@ struct disc_func {
 	bool timed;	  /* its return is probed too (--time) */
 };
 
-/* Sorts by address, marks what cannot be probed safely (no size, aliases,
+/* Sorts by address (the public-looking name first among aliases: it is the
+ * one kept), marks what cannot be probed safely (no size, aliases,
  * the root function, sites the kernel refuses or mis-emulates, outside the
  * executable segments), then keeps the first limit of the rest (skip
  * "--limit"); with want_time, marks which returns are probed. Returns how

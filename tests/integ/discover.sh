@@ -6,7 +6,7 @@
 # memcached (tests/targets/mc_client).
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 12
+plan 13
 
 T="$TARGETS/callgraph"
 # disc NAME REQUESTS ARGS...: discover -o json on callgraph serving REQUESTS
@@ -47,6 +47,13 @@ disc each 30 "$T" 'leaf_*' --per-function
 [ "$(calls each leaf_a)/$(calls each leaf_b)/$(calls each leaf_c)" = "180/60/45" ] &&
 	grep -q "3 of 3 functions .* probed via per-function uprobes" "$TMP/each.err"
 ok $? "--per-function (the fallback) counts the same"
+
+# a root in another binary: libc's nanosleep inside callgraph's requests
+# (leaf_c, every second request) but not in housekeeping
+disc libc 40 libc '*nanosleep*' --within "$T:handle_request"
+[ "$(calls libc nanosleep)/$(calls libc nanosleep per_root)" = "20/0.5" ] &&
+	grep -q "40 invocations of handle_request; 80 calls outside it not counted" "$TMP/libc.err"
+ok $? "--within BINARY:FUNCTION roots a library's calls in the program's requests (got $(calls libc nanosleep))" || show "$TMP/libc.err"
 
 bad_input "a glob matching nothing" "no function matches 'nosuch_\*'" discover "$T" 'nosuch_*'
 bad_input "an unknown root" "--within: no function 'nosuch'" discover "$T" --within nosuch

@@ -63,6 +63,18 @@ static void test_skips(void **state)
 	assert_false(named(f, n, "fine")->timed); /* no --time: entries only */
 }
 
+static void test_public_alias_kept(void **state)
+{
+	struct disc_func f[] = {fn("__GI___nanosleep", 0x1000, 16, NULL),
+				fn("__nanosleep", 0x1000, 16, NULL),
+				fn("nanosleep", 0x1000, 16, NULL)};
+
+	(void)state;
+	assert_int_equal(disc_select(f, 3, 100, false, 0), 1);
+	assert_null(named(f, 3, "nanosleep")->skip);
+	assert_non_null(named(f, 3, "__nanosleep")->skip);
+}
+
 static void test_alias_of_skipped(void **state)
 {
 	/* the first symbol at an address has no size: its sized alias is kept */
@@ -99,6 +111,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_skips),
 	    cmocka_unit_test(test_alias_of_skipped),
+	    cmocka_unit_test(test_public_alias_kept),
 	    cmocka_unit_test(test_limit_and_returns),
 	};
 
