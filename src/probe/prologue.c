@@ -435,8 +435,7 @@ void prologue_analyze(const uint8_t *code, size_t len, struct prologue_plan *pla
 		off += u.insn_len;
 	}
 	snprintf(plan->why, sizeof(plan->why),
-		 "no emulated instruction in the first %u of the "
-		 "straight-line prologue",
+		 "no emulated instruction in the first %d of the straight-line prologue",
 		 PROLOGUE_MAX_INSNS);
 }
 

@@ -40,7 +40,7 @@ static int arg_ops(const struct prologue_plan *plan, unsigned arg, struct probe_
 int probe_ops_relocate(struct probe_cfg *cfg, const struct prologue_plan *plan, char *why,
 		       size_t len)
 {
-	struct probe_op ops[PROBE_MAX_OPS], repl[3];
+	struct probe_op ops[PROBE_MAX_OPS] = {0}, repl[3];
 	__u32 n = 0;
 
 	for (__u32 i = 0; i < cfg->nops; i++) {
