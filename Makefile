@@ -191,6 +191,7 @@ $(BUILD)/bench/bare_uprobe: bench/bare_uprobe.c $(BUILD)/bench/bare_uprobe.skel.
 
 bench: $(BUILD)/bpfscope $(BENCH_BINS)
 	@BUILD=$(BUILD) bench/run.sh
+	@BUILD=$(BUILD) bench/stream.sh
 
 clean:
 	rm -rf build build-asan

@@ -419,7 +419,8 @@ static __always_inline bool exec_op(void *ctx, struct vm *vm, struct probe_cfg *
 	return true;
 }
 
-static __always_inline void aggregate(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
+/* Returns false when the value was lost (map full, counted as a drop). */
+static __always_inline bool aggregate(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
 {
 	struct probe_agg_value *v;
 	__u64 value = vm->agg_value;
@@ -432,7 +433,7 @@ static __always_inline void aggregate(struct vm *vm, struct probe_cfg *cfg, __u3
 		v = bpf_map_lookup_elem(&aggs, &vm->key);
 		if (!v) {
 			pstat(probe, PSTAT_DROPS); /* map full: counted */
-			return;
+			return false;
 		}
 	}
 	v->count++;
@@ -445,12 +446,14 @@ static __always_inline void aggregate(struct vm *vm, struct probe_cfg *cfg, __u3
 		if (slot > 63)
 			slot = 63;
 	} else {
-		return;
+		return true;
 	}
 	v->slots[slot & 63]++;
+	return true;
 }
 
-static __always_inline void emit_event(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
+/* Returns false when the ring buffer was full (counted as a drop). */
+static __always_inline bool emit_event(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
 {
 	struct probe_event *h = (struct probe_event *)vm->record;
 	__u64 id = bpf_get_current_pid_tgid();
@@ -470,9 +473,10 @@ static __always_inline void emit_event(struct vm *vm, struct probe_cfg *cfg, __u
 	if (bpf_ringbuf_output(&events, vm->record, size, wakeup_flags())) {
 		pstat(probe, PSTAT_DROPS);
 		stat_inc(STAT_DROPS);
-	} else {
-		stat_inc(STAT_EVENTS);
+		return false;
 	}
+	stat_inc(STAT_EVENTS);
+	return true;
 }
 
 struct loop_ctx {
@@ -518,11 +522,10 @@ static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *
 	}
 	if (!trigger_take(probe))
 		return;
-	pstat(probe, PSTAT_EMITTED);
-	if (cfg->output == OUTPUT_EVENT)
-		emit_event(vm, cfg, probe);
-	else
-		aggregate(vm, cfg, probe);
+	/* hits = sampled out + filtered + emitted + dropped (+ hits a trigger
+	 * gated, counted on the trigger), exactly */
+	if (cfg->output == OUTPUT_EVENT ? emit_event(vm, cfg, probe) : aggregate(vm, cfg, probe))
+		pstat(probe, PSTAT_EMITTED);
 }
 
 static __always_inline struct probe_cfg *probe_begin(__u32 probe, struct vm **vm)
