@@ -135,6 +135,9 @@ int probe_site_prepare(const struct probe_ast *ast, struct resolved *res, struct
 	uint8_t *code;
 	ssize_t n;
 
+#ifndef __x86_64__
+	return 0; /* the classification and the prologue model are x86-64's */
+#endif
 	if (ast->kind != TARGET_UPROBE && ast->kind != TARGET_URETPROBE)
 		return 0;
 	if (want > MAX_FUNC_BYTES)
