@@ -154,6 +154,12 @@ static int resolve_root(struct discover *d)
 		log_error("--within: no function '%s' in %s", d->root_name, d->root_path);
 		err = -EINVAL;
 	} else {
+		if (!strncmp(s->raw_name, "_Z", 2))
+			log_warn(
+			    "--within %s: a C++ exception thrown through it terminates the program "
+			    "(its return is probed; the uretprobe trampoline has no unwind "
+			    "information)",
+			    d->root_name);
 		err = probe_file_offsets(d->root_path, &s->addr, 1, &d->root_offset);
 		if (!err && d->root_offset == UINT64_MAX)
 			err = -ENOEXEC;
