@@ -163,7 +163,7 @@ demo: deps
 	@BUILD=$(BUILD) scripts/demo.sh
 
 kernel-test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bpfscope
+	@$(MAKE) --no-print-directory $(BUILD)/bpfscope $(BUILD)/targets/trace_target
 	@BUILD=$(BUILD) scripts/kernel-test.sh
 
 lint: deps

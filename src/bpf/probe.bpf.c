@@ -295,11 +295,16 @@ static __always_inline void op_bytes(struct vm *vm, const struct probe_op *op, _
 				     __u32 probe)
 {
 	void *src = (void *)pop(vm);
-	__u32 max = copy_max(op);
+	__u64 max = copy_max(op); /* 64-bit: no truncation hides the bound */
 	long err;
 
 	if (len < max)
 		max = len;
+	/* an explicit bound the verifier of 6.1 can see (it loses the one
+	 * of the min with the 64-bit length) */
+	barrier_var(max);
+	if (max > PROBE_RECORD)
+		max = PROBE_RECORD;
 	if (!max)
 		return;
 	err = (op->c & 1) ? bpf_probe_read_kernel(copy_dst(vm, op), max, src)
@@ -360,7 +365,12 @@ static __always_inline __u64 op_push(void *ctx, struct vm *vm, const struct prob
 			pstat(probe, PSTAT_ERRORS);
 		return v;
 	case POP_TP_FIELD: return tp_field(vm, op->a, op->b, op->c);
-	case POP_TP_DATALOC: return (__u64)ctx + (tp_field(vm, op->a, 4, 0) & 0xffff);
+	case POP_TP_DATALOC:
+		v = tp_field(vm, op->a, 4, 0);
+		/* keeps the mask: without it 6.1's verifier loses the bounds of
+		 * the u16 built from two bytes and rejects the ctx arithmetic */
+		barrier_var(v);
+		return (__u64)ctx + (v & 0xffff);
 	case POP_TP_ADDR: return (__u64)ctx + op->a;
 	case POP_IMM: return op->imm;
 	case POP_PID: return bpf_get_current_pid_tgid() >> 32;

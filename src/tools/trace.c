@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/cmd.h"
 #include "core/evloop.h"
+#include "core/features.h"
 #include "core/follow.h"
 #include "core/log.h"
 #include "core/session.h"
@@ -215,6 +216,12 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	if (!argc && !script_file) {
 		log_error("no probe given (see 'bpfscope trace --help')");
 		return 2;
+	}
+	/* the interpreter steps with bpf_loop, probe ids come from attach cookies */
+	if (!feature_has(FEAT_BPF_LOOP) || !feature_has(FEAT_BPF_COOKIE)) {
+		log_error("needs bpf_loop (Linux 5.17+) and BPF cookies (5.15+); this kernel lacks %s",
+			  feature_has(FEAT_BPF_COOKIE) ? "bpf_loop" : "BPF cookies");
+		return 1;
 	}
 	if (follow && !opts->pid) {
 		log_error("--follow needs -p PID (without -p every process of a binary is traced already)");
