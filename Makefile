@@ -140,7 +140,8 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CORE    := src/core/tpformat.c src/core/elfnotes.c src/core/uprobe_site.c src/core/tracefs.c \
 		src/core/log.c src/probe/parse.c src/probe/compile.c src/core/typedb.c src/core/typepack.c \
-		src/core/syms.c src/core/proto_mysql.c src/core/proto_memcache.c src/core/wireop.c src/core/sqlnorm.c
+		src/core/syms.c src/core/proto_mysql.c src/core/proto_memcache.c src/core/wireop.c src/core/sqlnorm.c \
+		src/probe/prologue.c
 FUZZ_SECONDS ?= 20
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE)

@@ -16,11 +16,14 @@
  * stale) until it finds the entry of exactly this frame (its sp + 8 == sp at
  * return) and this probe; two return probes on one function leave sibling
  * frames at the same position. A return from a frame deeper than any
- * recorded entry (attached mid-call, sampled out) is counted as unpaired and
- * leaves the stack alone. */
+ * recorded entry (attached mid-call) is counted as unpaired and leaves the
+ * stack alone, unless its entry was sampled out (bpf/sampleret.bpf.h).
+ * Triggers (bpf/trigger.bpf.h) count hits and gate which events run. */
 #include "bpf/common.bpf.h"
 #include "bpf/hist.bpf.h"
 #include "bpf/probe.h"
+#include "bpf/sampleret.bpf.h"
+#include "bpf/trigger.bpf.h"
 #include <bpf/usdt.bpf.h>
 
 #define ARG_MASK (PROBE_RECORD - 1)
@@ -511,6 +514,8 @@ static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *
 {
 	struct loop_ctx lc = { ctx, vm, cfg, probe, false };
 
+	if (!trigger_open(probe))
+		return;
 	vm->sp = 0;
 	vm->agg_value = 0;
 	__builtin_memset(&vm->key, 0, sizeof(vm->key));
@@ -519,7 +524,10 @@ static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *
 		pstat(probe, PSTAT_FILTERED);
 		return;
 	}
-	/* hits = sampled out + filtered + emitted + dropped, exactly */
+	if (!trigger_take(probe))
+		return;
+	/* hits = sampled out + filtered + emitted + dropped (+ hits a trigger
+	 * gated, counted on the trigger), exactly */
 	if (cfg->output == OUTPUT_EVENT ? emit_event(vm, cfg, probe) : aggregate(vm, cfg, probe))
 		pstat(probe, PSTAT_EMITTED);
 }
@@ -531,6 +539,7 @@ static __always_inline struct probe_cfg *probe_begin(__u32 probe, struct vm **vm
 	if (!cfg || paused || !filter_current())
 		return NULL;
 	pstat(probe, PSTAT_HITS);
+	trigger_hit(probe);
 	if (cfg->kind != PROBE_URETPROBE && sampled_out(probe, cfg))
 		return NULL;
 	*vm = vm_get();
@@ -572,8 +581,10 @@ static __always_inline void pair_push(struct pt_regs *ctx, struct probe_cfg *cfg
 	__u64 sp = PT_REGS_SP(ctx);
 	__u32 depth;
 
-	if (sampled_out(probe, cfg))
+	if (sampled_out(probe, cfg)) {
+		sampled_entry(probe);
 		return;
+	}
 	st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st) {
@@ -641,7 +652,7 @@ static __always_inline bool pair_pop(struct vm *vm, __u32 probe)
 	}
 	if (st)
 		st->depth = depth;
-	pstat(probe, PSTAT_UNPAIRED);
+	pstat(probe, sampled_return(probe) ? PSTAT_SAMPLED_RET : PSTAT_UNPAIRED);
 	return false;
 }
 

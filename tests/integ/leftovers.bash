@@ -16,6 +16,7 @@ LEFTOVER_COMMANDS=(
 	"gethostlatency|" "memleak|-p @PID@" "netpath|"
 	"trace|r:@TARGET@:cache_fetch { hist(duration) }"
 	"trace|u:@TARGET@:cache_fetch { print(arg1) }"
+	"discover|-p @PID@ -d 600 --time --within process_request @TARGET@"
 )
 
 _fd_ids() { # pid kind: prog_id / link_id values from the fdinfo of pid
