@@ -10,7 +10,9 @@
  *   opcode handlers (labels inside execute_ex, located by user space from
  *   the handler table): at DO_UCALL/DO_FCALL/DO_FCALL_BY_NAME the caller's
  *   frame is in %r14 (the VM's global register) and EX(call) is the
- *   callee; at RETURN the returning frame is in %r14. execute_ex's entry
+ *   callee; at RETURN the returning frame is in %r14, at HANDLE_EXCEPTION the frame
+ *   an exception has reached (the calls above it were unwound without a
+ *   RETURN). execute_ex's entry
  *   catches frames entered from C (callbacks, zend_call_function).
  *
  * Both are attached; the executor programs skip processes whose
@@ -43,13 +45,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct req_state);
 } requests SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct php_glob);
-} glob_scratch SEC(".maps");
 
 static __always_inline __u64 rd64(__u64 addr)
 {
@@ -182,13 +177,13 @@ static __always_inline void emit_entry(__u64 ex, __u8 mech)
 	event_submit(e);
 }
 
-static __always_inline void emit_return(__u64 ex, __u8 mech)
+static __always_inline void emit_return(__u64 ex, __u8 mech, __u8 kind)
 {
 	struct php_hdr *h = event_reserve(sizeof(*h));
 
 	if (!h)
 		return;
-	hdr_fill(h, PHP_EV_RETURN, mech, ex);
+	hdr_fill(h, kind, mech, ex);
 	event_submit(h);
 }
 
@@ -227,7 +222,15 @@ int php_return(struct pt_regs *ctx)
 		return 0;
 	func = rd64(ex + layout.ex_func);
 	if (rd64(func + layout.fn_name)) /* not the main script or an include */
-		emit_return(ex, PHP_MECH_UPROBE);
+		emit_return(ex, PHP_MECH_UPROBE, PHP_EV_RETURN);
+	return 0;
+}
+
+SEC("uprobe")
+int php_unwind(struct pt_regs *ctx)
+{
+	if (executor_active(ctx))
+		emit_return(ctx->r14, PHP_MECH_UPROBE, PHP_EV_UNWIND);
 	return 0;
 }
 
@@ -245,7 +248,7 @@ SEC("usdt")
 int php_usdt_return(struct pt_regs *ctx)
 {
 	if (filter_current() && request_allows())
-		emit_return(0, PHP_MECH_USDT);
+		emit_return(0, PHP_MECH_USDT, PHP_EV_RETURN);
 	return 0;
 }
 
@@ -254,14 +257,16 @@ static int glob_cb(__u32 index, void *ctx)
 	return php_glob_step(ctx);
 }
 
+/* g lives on the stack (bpf_loop wants it there); s has n bytes. */
 static __always_inline bool glob_match(struct php_glob *g, const volatile char *pat,
-				       const char *s)
+				       const char *s, __u32 n)
 {
 	if (!pat[0])
 		return true;
 	for (int i = 0; i < PHP_PAT_LEN; i++)
 		g->pat[i] = pat[i];
-	__builtin_memcpy(g->s, s, sizeof(g->s));
+	for (int i = 0; i < PHP_URI_LEN; i++)
+		g->s[i] = i < n ? s[i] : 0;
 	g->p = g->i = g->star_p = g->star_i = g->has_star = 0;
 	g->result = 0;
 	bpf_loop(PHP_GLOB_STEPS, glob_cb, g, 0);
@@ -272,15 +277,14 @@ static __always_inline bool glob_match(struct php_glob *g, const volatile char *
 SEC("usdt")
 int php_req_start(struct pt_regs *ctx)
 {
-	__u32 zero = 0, tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct req_state st = {};
 	struct php_req_event *e;
-	struct php_glob *g;
+	struct php_glob g;
 	long file = 0, uri = 0, method = 0;
 
 	if (!filter_current())
 		return 0;
-	g = bpf_map_lookup_elem(&glob_scratch, &zero);
 	e = event_reserve(sizeof(*e));
 	if (!e)
 		return 0;
@@ -297,15 +301,14 @@ int php_req_start(struct pt_regs *ctx)
 	if (method)
 		bpf_probe_read_user_str(e->method, sizeof(e->method), (void *)method);
 	st.matched = 1;
-	if (has_filter && g) {
-		/* CLI requests have no URI: the script path stands for it */
-		st.matched = glob_match(g, uri_pat, e->uri[0] ? e->uri : e->file);
-		if (st.matched) {
-			char m[PHP_URI_LEN] = {};
-
-			__builtin_memcpy(m, e->method, sizeof(e->method));
-			st.matched = glob_match(g, method_pat, m);
-		}
+	if (has_filter) {
+		/* CLI requests have no URI ("-"): the script path stands for it */
+		if (e->uri[0] && !(e->uri[0] == '-' && !e->uri[1]))
+			st.matched = glob_match(&g, uri_pat, e->uri, sizeof(e->uri));
+		else
+			st.matched = glob_match(&g, uri_pat, e->file, sizeof(e->file));
+		if (st.matched)
+			st.matched = glob_match(&g, method_pat, e->method, sizeof(e->method));
 	}
 	e->h.matched = st.matched;
 	bpf_map_update_elem(&requests, &tid, &st, BPF_ANY);

@@ -67,10 +67,12 @@ enum php_site {
 	PHP_SITE_USDT_RETURN = 5,
 	PHP_SITE_REQ_START = 6,
 	PHP_SITE_REQ_END = 7,
+	PHP_SITE_UNWIND = 8, /* HANDLE_EXCEPTION: %r14 = the frame the exception is in */
 };
 #define PHP_COOKIE(site, vaddr) (((__u64)(site) << 56) | ((vaddr) & 0xffffffffffffULL))
 
-enum php_event_kind { PHP_EV_ENTRY = 1, PHP_EV_RETURN, PHP_EV_REQ_START, PHP_EV_REQ_END };
+/* UNWIND: an exception reached frame; the calls above it are gone. */
+enum php_event_kind { PHP_EV_ENTRY = 1, PHP_EV_RETURN, PHP_EV_REQ_START, PHP_EV_REQ_END, PHP_EV_UNWIND };
 enum php_mech { PHP_MECH_UPROBE = 1, PHP_MECH_USDT = 2 };
 
 struct php_arg {

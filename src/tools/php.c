@@ -83,6 +83,7 @@ struct php_run {
 	char path[4096];
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
+	bool usdt, executor; /* which mechanisms to attach */
 	struct out *out;
 	struct flame *flame;
 	struct php_thread *threads[MAX_THREADS];
@@ -189,6 +190,15 @@ static int attach_usdt(struct php_run *r, struct bpf_program *prog, int site, co
 			name);
 }
 
+/* Every uprobe detach waits for a grace period under a kernel-wide lock
+ * (~0.1 s each here, threads do not help), so attach only what is needed. */
+static void detach_all(struct php_run *r)
+{
+	for (int i = 0; i < r->nlinks; i++)
+		bpf_link__destroy(r->links[i]);
+	r->nlinks = 0;
+}
+
 static int attach_all(void *ctx)
 {
 	struct php_run *r = ctx;
@@ -203,16 +213,20 @@ static int attach_all(void *ctx)
 	err = attach_usdt(r, s->progs.php_req_start, PHP_SITE_REQ_START, "request__startup",
 			  notes, nnotes) ?:
 	      attach_usdt(r, s->progs.php_req_end, PHP_SITE_REQ_END, "request__shutdown", notes,
-			  nnotes) ?:
-	      attach_usdt(r, s->progs.php_usdt_entry, PHP_SITE_USDT_ENTRY, "function__entry",
-			  notes, nnotes) ?:
-	      attach_usdt(r, s->progs.php_usdt_return, PHP_SITE_USDT_RETURN, "function__return",
-			  notes, nnotes) ?:
-	      attach_uprobe(r, s->progs.php_execute, PHP_SITE_EXECUTE, r->bin.execute_ex);
-	for (int i = 0; !err && i < r->bin.ncall; i++)
+			  nnotes);
+	if (!err && r->usdt)
+		err = attach_usdt(r, s->progs.php_usdt_entry, PHP_SITE_USDT_ENTRY,
+				  "function__entry", notes, nnotes) ?:
+		      attach_usdt(r, s->progs.php_usdt_return, PHP_SITE_USDT_RETURN,
+				  "function__return", notes, nnotes);
+	if (!err && r->executor)
+		err = attach_uprobe(r, s->progs.php_execute, PHP_SITE_EXECUTE, r->bin.execute_ex);
+	for (int i = 0; !err && r->executor && i < r->bin.ncall; i++)
 		err = attach_uprobe(r, s->progs.php_call, PHP_SITE_CALL, r->bin.call_sites[i]);
-	for (int i = 0; !err && i < r->bin.nreturn; i++)
+	for (int i = 0; !err && r->executor && i < r->bin.nreturn; i++)
 		err = attach_uprobe(r, s->progs.php_return, PHP_SITE_RETURN, r->bin.return_sites[i]);
+	if (!err && r->executor)
+		err = attach_uprobe(r, s->progs.php_unwind, PHP_SITE_UNWIND, r->bin.unwind_site);
 	free(notes);
 	return err;
 }
@@ -257,15 +271,12 @@ static void print_tree(struct php_run *r, struct php_thread *t, uint64_t end_ns)
 	t->tree = NULL;
 }
 
-static void print_row(struct php_run *r, const struct php_stack *s, int depth, uint64_t dur_ns,
-		      bool unwound)
+static void print_row(struct php_run *r, const struct php_stack *s, int depth, uint64_t dur_ns)
 {
 	const struct php_frame *f = &s->f[depth];
-	char call[sizeof(f->call) + 16];
 
 	if (tree_mode || dur_ns < min_us * 1e3)
 		return;
-	snprintf(call, sizeof(call), "%s%s", f->call, unwound ? " [unwound]" : "");
 	out__row_begin(r->out);
 	out__time(r->out, clock_mono_to_wall(f->start_ns));
 	out__u64(r->out, s->pid);
@@ -274,12 +285,15 @@ static void print_row(struct php_run *r, const struct php_stack *s, int depth, u
 	out__double(r->out, dur_ns / 1e3, 1);
 	out__str(r->out, f->mech == PHP_MECH_USDT ? "usdt" : "uprobe");
 	out__str(r->out, f->where);
-	out__str(r->out, call);
+	out__str(r->out, f->call);
 	out__row_end(r->out);
 }
 
-/* Closes frames depth-1 .. idx: the ones above idx were unwound. */
-static void finish_calls(struct php_run *r, struct php_thread *t, int idx, uint64_t end_ns)
+/* Closes frames depth-1 .. idx. The ones above idx ended without a return
+ * of their own (left by an exception, or a generator suspended), and so
+ * does idx itself when unwound. */
+static void finish_calls(struct php_run *r, struct php_thread *t, int idx, uint64_t end_ns,
+			 bool unwound)
 {
 	struct php_stack *s = &t->stack;
 	const char *names[PHP_STACK_MAX];
@@ -289,13 +303,13 @@ static void finish_calls(struct php_run *r, struct php_thread *t, int idx, uint6
 	for (int d = s->depth - 1; d >= idx; d--) {
 		uint64_t dur = end_ns > s->f[d].start_ns ? end_ns - s->f[d].start_ns : 0;
 
-		print_row(r, s, d, dur, d != idx);
+		print_row(r, s, d, dur);
 		if (!t->tree)
 			t->tree = php_tree__new();
 		if (t->tree)
 			php_tree__add(t->tree, names, d + 1, dur);
 		r->calls++;
-		r->unwound += d != idx;
+		r->unwound += d != idx || unwound;
 	}
 	s->depth = idx;
 }
@@ -323,7 +337,7 @@ static void on_request(struct php_run *r, struct php_thread *t, const struct php
 	t->req_start_ns = e->h.ts_ns;
 	r->requests++;
 	r->skipped += !e->h.matched;
-	if (e->uri[0])
+	if (e->uri[0] && strcmp(e->uri, "-")) /* PHP's USDT writes "-" for none */
 		snprintf(t->req, sizeof(t->req), "%.*s %.*s (%.*s)", PHP_METHOD_LEN, e->method,
 			 PHP_URI_LEN, e->uri, PHP_FILE_LEN, e->file);
 	else
@@ -349,7 +363,12 @@ static int on_event(void *ctx, const void *data, size_t size)
 		if (idx < 0)
 			r->unpaired++;
 		else
-			finish_calls(r, t, idx, h->ts_ns);
+			finish_calls(r, t, idx, h->ts_ns, false);
+		break;
+	case PHP_EV_UNWIND:
+		idx = php_stack_match(&t->stack, h->frame);
+		if (idx >= 0 && idx + 1 < t->stack.depth)
+			finish_calls(r, t, idx + 1, h->ts_ns, true);
 		break;
 	case PHP_EV_REQ_START:
 		if (size >= sizeof(struct php_req_event))
@@ -385,13 +404,18 @@ static int set_rodata(struct php_run *r)
 	return 0;
 }
 
-static void say_mechanism(const struct php_run *r)
+/* With -p the process's environment decides; without, both are attached
+ * and the kernel side picks per process (php.bpf.c). */
+static void choose_mechanism(struct php_run *r)
 {
+	bool dtrace = r->opts->pid && dtrace_env(r->opts->pid);
+
+	r->usdt = !r->opts->pid || dtrace;
+	r->executor = !r->opts->pid || !dtrace;
 	if (r->opts->pid)
 		log_warn("PHP %s in %s, pid %d: %s", r->bin.version, r->path, r->opts->pid,
-			 dtrace_env(r->opts->pid)
-				 ? "USE_ZEND_DTRACE=1, tracing through the USDT probes"
-				 : "tracing through uprobes on the VM's call/return handlers");
+			 dtrace ? "USE_ZEND_DTRACE=1, tracing through the USDT probes"
+				: "tracing through uprobes on the VM's call/return handlers");
 	else
 		log_warn("PHP %s in %s: USDT probes in processes with USE_ZEND_DTRACE=1, VM "
 			 "handler uprobes in the others", r->bin.version, r->path);
@@ -421,7 +445,7 @@ static void finish(struct php_run *r)
 		if (f)
 			fclose(f);
 	}
-	fprintf(stderr, "php: %llu calls (%llu unwound by exceptions), %llu returns without entry, "
+	fprintf(stderr, "php: %llu calls (%llu left without a return), %llu returns without entry, "
 			"%llu requests (%llu filtered out), %llu calls beyond depth %d\n",
 		(unsigned long long)r->calls, (unsigned long long)r->unwound,
 		(unsigned long long)r->unpaired, (unsigned long long)r->requests,
@@ -442,7 +466,7 @@ static int trace(struct php_run *r)
 	if (err)
 		return err;
 	uprobe_manual(r->skel->obj);
-	say_mechanism(r);
+	choose_mechanism(r);
 	err = session_start_attach(&s, r->skel->skeleton, r->opts, attach_all, r);
 	if (!err) {
 		r->out = out__new(stdout, r->opts->format, columns, sizeof(columns) / sizeof(columns[0]));
@@ -453,9 +477,7 @@ static int trace(struct php_run *r)
 			out__header(r->out);
 		err = session_run(&s, NULL, NULL);
 	}
-	for (int i = 0; i < r->nlinks; i++)
-		bpf_link__destroy(r->links[i]);
-	r->nlinks = 0;
+	detach_all(r);
 	if (!err)
 		finish(r);
 	session_end(&s);
@@ -475,8 +497,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		r->flame = flame__new();
 	if (!err)
 		err = trace(r);
-	for (int i = 0; i < r->nlinks; i++)
-		bpf_link__destroy(r->links[i]);
+	detach_all(r);
 	out__free(r->out);
 	flame__free(r->flame);
 	php_bpf__destroy(r->skel);

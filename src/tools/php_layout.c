@@ -15,7 +15,8 @@
 /* PHP 8.2 NTS x86-64, from /usr/include/php/20220829 (php8.2-dev); checked
  * field by field with offsetof by tests/unit/test_php.c. Handler indices are
  * the spec numbers of DO_UCALL/DO_FCALL/DO_FCALL_BY_NAME and
- * RETURN/RETURN_BY_REF/GENERATOR_RETURN (with their OBSERVER variants) in
+ * RETURN/RETURN_BY_REF/GENERATOR_RETURN (with their OBSERVER variants) and
+ * HANDLE_EXCEPTION in
  * Zend/zend_vm_handlers.h; 3451 = its last index + 1 + the trailing NULL. */
 const struct php_build php_builds[] = {
 	{
@@ -35,6 +36,7 @@ const struct php_build php_builds[] = {
 		.return_handlers = { 1350, 1351, 1352, 1353, 1354, 1355, 1358, 1359,
 				     1983, 1984, 1985, 1986, 1987, 1988, 1991, 1992,
 				     2368, 2369, 2370, 2371, 2372, 2373, 2376, 2377 },
+		.unwind_handler = 2318,
 	},
 };
 const size_t php_nbuilds = sizeof(php_builds) / sizeof(php_builds[0]);
@@ -223,6 +225,8 @@ static int find_sites(Elf *elf, struct php_binary *pb, uint64_t exec_size)
 		if (b->return_handlers[i])
 			err = add_site(pb->return_sites, &pb->nreturn,
 				       r[t + b->return_handlers[i]].target);
+	if (!err)
+		pb->unwind_site = r[t + b->unwind_handler].target;
 	free(r);
 	return err;
 }

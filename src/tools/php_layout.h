@@ -36,6 +36,7 @@ struct php_build {
 	/* spec indices (zend_vm_handlers.h) of the call and return handlers */
 	unsigned call_handlers[12];
 	unsigned return_handlers[24];
+	unsigned unwind_handler; /* HANDLE_EXCEPTION: %r14 = the frame handling it */
 };
 
 /* What was found in one binary. */
@@ -47,6 +48,7 @@ struct php_binary {
 	uint64_t execute_ex, eg, dtrace_enabled; /* ELF virtual addresses */
 	uint64_t call_sites[PHP_SITES_MAX], return_sites[PHP_SITES_MAX];
 	int ncall, nreturn;
+	uint64_t unwind_site;
 	struct {
 		uint64_t vaddr, filesz, offset;
 	} load[8]; /* PT_LOAD segments, to turn addresses into file offsets */

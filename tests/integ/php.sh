@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# php: function calls of a real php8.2-cli script, through both mechanisms
+# (VM handler uprobes, and the USDT probes with USE_ZEND_DTRACE=1), the
+# --uri request filter with --tree and --flame, and bad input.
+source "$(dirname "$0")/lib.bash"
+plan 22
+
+PHP=/usr/bin/php8.2
+SCRIPT="$(dirname "$0")/../targets/php/calls.php"
+if [ ! -x "$PHP" ]; then
+	for i in $(seq 1 22); do echo "ok $i # skip php8.2-cli not installed"; done
+	exit 0
+fi
+
+# calls.php waits for $TMP/go-NAME so bpfscope can attach to it first.
+run_traced() { # NAME [env...]: trace one run of calls.php with -p, JSON out
+	local name=$1 pid
+	shift
+	env "$@" "$PHP" "$SCRIPT" "$TMP/go-$name" >"$TMP/$name.php.out" 2>&1 &
+	pid=$!
+	_pids+=("$pid")
+	for _ in $(seq 1 100); do # until env has exec'd php
+		[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$PHP")" ] && break
+		sleep 0.02
+	done
+	start_bpfscope "$name" php -o json -p "$pid" || return 1
+	touch "$TMP/go-$name"
+	for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	wait_for "$TMP/$name.out" '"guarded()"'
+	stop_bpfscope
+}
+
+calls() { jq -r "$2" "$TMP/$1.out" | sort; }
+
+for mode in uprobe usdt; do
+	if [ $mode = usdt ]; then run_traced $mode USE_ZEND_DTRACE=1; else run_traced $mode; fi
+	grep -q "tracing through" "$TMP/$mode.err" && grep -q "$([ $mode = usdt ] && echo USDT || echo uprobes)" "$TMP/$mode.err"
+	ok $? "$mode: the mechanism is chosen from the process's environment"
+	[ "$(jq -r 'select(.call | startswith("fib(")) | .via' "$TMP/$mode.out" | grep -c "^$mode$")" -eq 177 ]
+	ok $? "$mode: fib(10) made exactly 177 fib calls, all via $mode"
+	[ "$(jq -r 'select(.call == "fib(10)") | .depth' "$TMP/$mode.out")" = 0 ] &&
+		[ "$(jq -r 'select(.call == "fib(0)") | .depth' "$TMP/$mode.out" | sort -n | tail -1)" = 9 ]
+	ok $? "$mode: fib(10) at depth 0, deepest fib(0) at depth 9"
+	rec=$(jq -c 'select(.call | startswith("Shop::price"))' "$TMP/$mode.out")
+	[ "$(jq -r .call <<<"$rec")" = 'Shop::price("sku-\"42\"", 3, 2.25, true, array(3), null)' ] &&
+		[[ "$(jq -r .location <<<"$rec")" == */calls.php:13 ]]
+	ok $? "$mode: method with string/int/float/bool/array/null arguments, file:line (got $rec)"
+	[ "$(calls $mode 'select(.depth == 0 and (.call | startswith("fib") | not)) | .call' | tr '\n' ' ')" = \
+		'Shop::price("sku-\"42\"", 3, 2.25, true, array(3), null) Shop::tax(7.5) guarded() twice(1) twice(2) ' ]
+	ok $? "$mode: static method, callbacks from array_map, the exception path"
+	[ "$(jq -r 'select(.call == "fail(\"boom\")") | .depth' "$TMP/$mode.out")" = 1 ]
+	ok $? "$mode: fail() nested under guarded()"
+	big=$(jq -r 'select(.call == "fib(10)") | .dur_us' "$TMP/$mode.out")
+	small=$(jq -r 'select(.call == "fib(9)") | .dur_us' "$TMP/$mode.out")
+	awk -v b="$big" -v s="$small" 'BEGIN { exit !(s > 0 && b > s) }'
+	ok $? "$mode: durations positive, fib(10) ($big us) longer than its child fib(9) ($small us)"
+	[ "$(jq -r .pid "$TMP/$mode.out" | sort -u)" = "$(jq -r .pid "$TMP/$mode.out" | head -1)" ]
+	ok $? "$mode: -p: one process only"
+done
+diff <(calls uprobe '"\(.depth) \(.call) \(.location)"') <(calls usdt '"\(.depth) \(.call) \(.location)"') >"$TMP/diff"
+ok $? "both mechanisms report the same calls, depths and locations"
+show "$TMP/diff" 10
+
+# Request filter (CLI: the script path), call tree and flame graph; no -p,
+# so other php8.2 processes on the machine may run too: only the scripts
+# named here are asserted on.
+cp "$SCRIPT" "$TMP/slow-$$.php"
+cp "$SCRIPT" "$TMP/fast-$$.php"
+start_bpfscope tree php --tree --uri "*/slow-$$.php" --flame "$TMP/php.folded" "$PHP" || exit 1
+"$PHP" "$TMP/fast-$$.php" >/dev/null
+USE_ZEND_DTRACE=1 "$PHP" "$TMP/slow-$$.php" >/dev/null
+"$PHP" "$TMP/slow-$$.php" >/dev/null
+stop_bpfscope
+[ "$(grep -c "^request .*slow-$$.php" "$TMP/tree.out")" -eq 2 ] && ! grep -q "fast-$$" "$TMP/tree.out"
+ok $? "--uri: both runs of slow-$$.php traced, fast-$$.php not"
+grep -Eq "filtered out" "$TMP/tree.err" && ! grep -Eq "\(0 filtered out\)" "$TMP/tree.err"
+ok $? "--uri: the skipped request is counted"
+awk '/^request .*slow/ { n++; next } n == 1 && $4 == "fib" { sum += $3 } END { exit sum != 177 }' "$TMP/tree.out"
+ok $? "--tree: fib calls summed over tree levels = 177"
+awk '/^request .*slow/ { n++; next } n == 1 && $4 == "guarded" { g = $1 } n == 1 && $4 == "fail" { f = $1; self = $2 } END { exit !(g > 0 && g >= f && f > 0) }' "$TMP/tree.out"
+ok $? "--tree: guarded's total includes its child fail"
+grep -q '^guarded;fail [0-9]' "$TMP/php.folded" && grep -q '^fib;fib;fib [0-9]' "$TMP/php.folded"
+ok $? "--flame: folded PHP frames"
+show "$TMP/tree.out" 20
+
+# Bad input
+bad_input "a process that is not PHP" "process $$ .* is not PHP" php -p $$
+cp "$PHP" "$TMP/php9"
+sed -i 's|X-Powered-By: PHP/8\.2\.|X-Powered-By: PHP/8.9.|' "$TMP/php9"
+bad_input "a PHP binary of an unknown version" "unsupported PHP 8\.9\." php "$TMP/php9"
+bad_input "a file that is not PHP" "is not PHP" php /bin/true
+bad_input "a binary that does not exist" "cannot find" php /nonexistent-$$
+bad_input "no target" "give a PHP binary" php
+done_testing
