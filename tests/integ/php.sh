@@ -3,12 +3,12 @@
 # (VM handler uprobes, and the USDT probes with USE_ZEND_DTRACE=1), the
 # --uri request filter with --tree and --flame, and bad input.
 source "$(dirname "$0")/lib.bash"
-plan 22
+plan 30
 
 PHP=/usr/bin/php8.2
 SCRIPT="$(dirname "$0")/../targets/php/calls.php"
 if [ ! -x "$PHP" ]; then
-	for i in $(seq 1 22); do echo "ok $i # skip php8.2-cli not installed"; done
+	for i in $(seq 1 30); do echo "ok $i # skip php8.2-cli not installed"; done
 	exit 0
 fi
 
@@ -82,6 +82,50 @@ ok $? "--tree: guarded's total includes its child fail"
 grep -q '^guarded;fail [0-9]' "$TMP/php.folded" && grep -q '^fib;fib;fib [0-9]' "$TMP/php.folded"
 ok $? "--flame: folded PHP frames"
 show "$TMP/tree.out" 20
+
+# php-fpm: a private pool on a unix socket, one worker, driven by a tiny
+# FastCGI client; the filter sees the path PHP reports (SCRIPT_NAME).
+FPM=/usr/sbin/php-fpm8.2
+chmod 755 "$TMP"
+cp "$SCRIPT" "$TMP/app.php"
+chmod 644 "$TMP/app.php"
+cat >"$TMP/fpm.conf" <<EOF
+[global]
+pid = $TMP/fpm.pid
+error_log = $TMP/fpm.log
+daemonize = no
+[bpfscope$$]
+user = nobody
+group = nogroup
+listen = $TMP/fpm.sock
+listen.mode = 0666
+pm = static
+pm.max_children = 1
+EOF
+"$FPM" -R -F -y "$TMP/fpm.conf" >/dev/null 2>&1 &
+fpm=$!
+_pids+=("$fpm")
+worker=
+for _ in $(seq 1 100); do
+	worker=$(pgrep -P "$fpm" | head -1)
+	[ -n "$worker" ] && [ -S "$TMP/fpm.sock" ] && break
+	sleep 0.05
+done
+_pids+=("$worker")
+start_bpfscope fpm php --tree --uri '/slow*' --method GET -p "$worker" || exit 1
+"$TARGETS/fcgi_get" "$TMP/fpm.sock" "$TMP/app.php" GET "/slow/app.php?id=7" >"$TMP/r1"
+"$TARGETS/fcgi_get" "$TMP/fpm.sock" "$TMP/app.php" POST "/slow/app.php" >"$TMP/r2"
+"$TARGETS/fcgi_get" "$TMP/fpm.sock" "$TMP/app.php" GET "/fast/app.php" >"$TMP/r3"
+stop_bpfscope
+kill -TERM "$fpm" 2>/dev/null
+[ "$(grep -c '^request ' "$TMP/fpm.out")" -eq 1 ] && grep -q "^request pid $worker .*: GET /slow/app.php ($TMP/app.php)" "$TMP/fpm.out"
+ok $? "php-fpm: --uri/--method keep GET /slow/app.php only"
+grep -q "3 requests (2 filtered out)" "$TMP/fpm.err"
+ok $? "php-fpm: the POST and the other URI are counted as filtered"
+awk '$4 == "fib" { sum += $3 } END { exit sum != 177 }' "$TMP/fpm.out"
+ok $? "php-fpm: the request's call tree has the 177 fib calls"
+show "$TMP/fpm.out" 8
+show "$TMP/fpm.err" 4
 
 # Bad input
 bad_input "a process that is not PHP" "process $$ .* is not PHP" php -p $$
