@@ -19,12 +19,14 @@
 #include "core/clock.h"
 #include "core/cmd.h"
 #include "core/elfnotes.h"
+#include "core/features.h"
 #include "core/flamegraph.h"
 #include "core/libpath.h"
 #include "core/log.h"
 #include "core/output.h"
 #include "core/session.h"
 #include "core/uprobe.h"
+#include "core/uprobe_multi.h"
 #include "php.skel.h"
 #include "tools/php_calls.h"
 #include "tools/php_layout.h"
@@ -84,12 +86,42 @@ struct php_run {
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
 	bool usdt, executor; /* which mechanisms to attach */
+	bool multi;	     /* executor sites as uprobe_multi links */
+	int multi_fds[4];
+	int nmulti;
 	struct out *out;
 	struct flame *flame;
 	struct php_thread *threads[MAX_THREADS];
 	int nthreads;
 	uint64_t calls, unwound, unpaired, requests, skipped, too_deep;
 };
+
+/* mod_php: libphp8.2.so (or libphp.so) mapped by the process, as a path
+ * through /proc/PID/root so other mount namespaces work. */
+static int find_libphp(int pid, char *out, size_t len)
+{
+	char maps[64], line[4400];
+	FILE *f;
+	int err = -ENOENT;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "r");
+	if (!f)
+		return -ESRCH;
+	while (err && fgets(line, sizeof(line), f)) {
+		char *path = strchr(line, '/'), *base;
+
+		if (!path)
+			continue;
+		path[strcspn(path, "\n")] = 0;
+		base = strrchr(path, '/') + 1;
+		if (!strncmp(base, "libphp", 6) && strstr(base, ".so") &&
+		    (size_t)snprintf(out, len, "/proc/%d/root%s", pid, path) < len)
+			err = 0;
+	}
+	fclose(f);
+	return err;
+}
 
 /* The binary to probe: the argument, else libphp or the executable of -p. */
 static int find_binary(struct php_run *r, const char *arg)
@@ -109,7 +141,7 @@ static int find_binary(struct php_run *r, const char *arg)
 		log_error("give a PHP binary (php8.2, php-fpm8.2, libphp8.2.so) or -p PID");
 		return -EINVAL;
 	}
-	if (!libpath_resolve("libphp", pid, r->path, sizeof(r->path)))
+	if (!find_libphp(pid, r->path, sizeof(r->path)))
 		return php_binary_open(r->path, NULL, &r->bin); /* mod_php */
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
 	n = readlink(exe, r->path, sizeof(r->path) - 1);
@@ -167,6 +199,53 @@ static int attach_uprobe(struct php_run *r, struct bpf_program *prog, int site, 
 			"a VM handler uprobe");
 }
 
+/* All sites of one executor program as one uprobe_multi link. */
+static int attach_multi(struct php_run *r, struct bpf_program *prog, int site,
+			const uint64_t *vaddrs, int n)
+{
+	uint64_t offs[PHP_SITES_MAX], cookies[PHP_SITES_MAX];
+	int fd;
+
+	for (int i = 0; i < n; i++) {
+		cookies[i] = PHP_COOKIE(site, vaddrs[i]);
+		if (php_binary_offset(&r->bin, vaddrs[i], &offs[i])) {
+			log_error("%s: address 0x%llx outside the file", r->path,
+				  (unsigned long long)vaddrs[i]);
+			return -ERANGE;
+		}
+	}
+	fd = uprobe_multi_attach(prog, r->path, offs, cookies, n, r->opts->pid, false);
+	if (fd < 0) {
+		log_error("cannot attach VM handler uprobes to %s: %s", r->path, strerror(-fd));
+		return fd;
+	}
+	r->multi_fds[r->nmulti++] = fd;
+	return 0;
+}
+
+static int attach_executor(struct php_run *r)
+{
+	struct php_bpf *s = r->skel;
+	const struct php_binary *b = &r->bin;
+	int err;
+
+	log_info("%d VM handler sites (%d call, %d return) as %s", b->ncall + b->nreturn + 2,
+		 b->ncall, b->nreturn, r->multi ? "4 uprobe_multi links" : "single uprobes");
+	if (r->multi)
+		return attach_multi(r, s->progs.php_execute, PHP_SITE_EXECUTE, &b->execute_ex, 1) ?:
+		       attach_multi(r, s->progs.php_unwind, PHP_SITE_UNWIND, &b->unwind_site, 1) ?:
+		       attach_multi(r, s->progs.php_call, PHP_SITE_CALL, b->call_sites, b->ncall) ?:
+		       attach_multi(r, s->progs.php_return, PHP_SITE_RETURN, b->return_sites,
+				    b->nreturn);
+	err = attach_uprobe(r, s->progs.php_execute, PHP_SITE_EXECUTE, b->execute_ex) ?:
+	      attach_uprobe(r, s->progs.php_unwind, PHP_SITE_UNWIND, b->unwind_site);
+	for (int i = 0; !err && i < b->ncall; i++)
+		err = attach_uprobe(r, s->progs.php_call, PHP_SITE_CALL, b->call_sites[i]);
+	for (int i = 0; !err && i < b->nreturn; i++)
+		err = attach_uprobe(r, s->progs.php_return, PHP_SITE_RETURN, b->return_sites[i]);
+	return err;
+}
+
 /* The USDT site of php:name; the cookie carries its address (for the load
  * bias), so the probe must have exactly one site. */
 static int attach_usdt(struct php_run *r, struct bpf_program *prog, int site, const char *name,
@@ -190,13 +269,18 @@ static int attach_usdt(struct php_run *r, struct bpf_program *prog, int site, co
 			name);
 }
 
-/* Every uprobe detach waits for a grace period under a kernel-wide lock
- * (~0.1 s each here, threads do not help), so attach only what is needed. */
+/* Every perf-event uprobe detach waits for a grace period under a
+ * kernel-wide lock (~0.1 s each here), so the executor sites go into
+ * uprobe_multi links where the kernel has them, and -p attaches only the
+ * mechanism the process uses. */
 static void detach_all(struct php_run *r)
 {
 	for (int i = 0; i < r->nlinks; i++)
 		bpf_link__destroy(r->links[i]);
 	r->nlinks = 0;
+	for (int i = 0; i < r->nmulti; i++)
+		close(r->multi_fds[i]);
+	r->nmulti = 0;
 }
 
 static int attach_all(void *ctx)
@@ -220,13 +304,7 @@ static int attach_all(void *ctx)
 		      attach_usdt(r, s->progs.php_usdt_return, PHP_SITE_USDT_RETURN,
 				  "function__return", notes, nnotes);
 	if (!err && r->executor)
-		err = attach_uprobe(r, s->progs.php_execute, PHP_SITE_EXECUTE, r->bin.execute_ex);
-	for (int i = 0; !err && r->executor && i < r->bin.ncall; i++)
-		err = attach_uprobe(r, s->progs.php_call, PHP_SITE_CALL, r->bin.call_sites[i]);
-	for (int i = 0; !err && r->executor && i < r->bin.nreturn; i++)
-		err = attach_uprobe(r, s->progs.php_return, PHP_SITE_RETURN, r->bin.return_sites[i]);
-	if (!err && r->executor)
-		err = attach_uprobe(r, s->progs.php_unwind, PHP_SITE_UNWIND, r->bin.unwind_site);
+		err = attach_executor(r);
 	free(notes);
 	return err;
 }
@@ -467,6 +545,13 @@ static int trace(struct php_run *r)
 		return err;
 	uprobe_manual(r->skel->obj);
 	choose_mechanism(r);
+	r->multi = r->executor && feature_has(FEAT_UPROBE_MULTI);
+	if (r->multi) {
+		uprobe_multi_prepare(r->skel->progs.php_call);
+		uprobe_multi_prepare(r->skel->progs.php_return);
+		uprobe_multi_prepare(r->skel->progs.php_execute);
+		uprobe_multi_prepare(r->skel->progs.php_unwind);
+	}
 	err = session_start_attach(&s, r->skel->skeleton, r->opts, attach_all, r);
 	if (!err) {
 		r->out = out__new(stdout, r->opts->format, columns, sizeof(columns) / sizeof(columns[0]));

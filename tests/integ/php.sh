@@ -3,19 +3,19 @@
 # (VM handler uprobes, and the USDT probes with USE_ZEND_DTRACE=1), the
 # --uri request filter with --tree and --flame, and bad input.
 source "$(dirname "$0")/lib.bash"
-plan 30
+plan 33
 
 PHP=/usr/bin/php8.2
 SCRIPT="$(dirname "$0")/../targets/php/calls.php"
 if [ ! -x "$PHP" ]; then
-	for i in $(seq 1 30); do echo "ok $i # skip php8.2-cli not installed"; done
+	for i in $(seq 1 33); do echo "ok $i # skip php8.2-cli not installed"; done
 	exit 0
 fi
 
 # calls.php waits for $TMP/go-NAME so bpfscope can attach to it first.
-run_traced() { # NAME [env...]: trace one run of calls.php with -p, JSON out
-	local name=$1 pid
-	shift
+run_traced() { # NAME FLAGS [env...]: trace one run of calls.php with -p, JSON out
+	local name=$1 flags=$2 pid
+	shift 2
 	env "$@" "$PHP" "$SCRIPT" "$TMP/go-$name" >"$TMP/$name.php.out" 2>&1 &
 	pid=$!
 	_pids+=("$pid")
@@ -23,7 +23,7 @@ run_traced() { # NAME [env...]: trace one run of calls.php with -p, JSON out
 		[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$PHP")" ] && break
 		sleep 0.02
 	done
-	start_bpfscope "$name" php -o json -p "$pid" || return 1
+	start_bpfscope "$name" php $flags -o json -p "$pid" || return 1
 	touch "$TMP/go-$name"
 	for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 	wait_for "$TMP/$name.out" '"guarded()"'
@@ -33,7 +33,12 @@ run_traced() { # NAME [env...]: trace one run of calls.php with -p, JSON out
 calls() { jq -r "$2" "$TMP/$1.out" | sort; }
 
 for mode in uprobe usdt; do
-	if [ $mode = usdt ]; then run_traced $mode USE_ZEND_DTRACE=1; else run_traced $mode; fi
+	# the uprobe run also takes the fallback from uprobe_multi to single uprobes
+	if [ $mode = usdt ]; then run_traced $mode "" USE_ZEND_DTRACE=1; else
+		BPFSCOPE_DISABLE_FEATURES=uprobe_multi run_traced $mode -v
+		grep -q "as single uprobes" "$TMP/$mode.err"
+		ok $? "without uprobe_multi the VM handler sites attach as single uprobes"
+	fi
 	grep -q "tracing through" "$TMP/$mode.err" && grep -q "$([ $mode = usdt ] && echo USDT || echo uprobes)" "$TMP/$mode.err"
 	ok $? "$mode: the mechanism is chosen from the process's environment"
 	[ "$(jq -r 'select(.call | startswith("fib(")) | .via' "$TMP/$mode.out" | grep -c "^$mode$")" -eq 177 ]
@@ -126,6 +131,60 @@ awk '$4 == "fib" { sum += $3 } END { exit sum != 177 }' "$TMP/fpm.out"
 ok $? "php-fpm: the request's call tree has the 177 fib calls"
 show "$TMP/fpm.out" 8
 show "$TMP/fpm.err" 4
+
+# mod_php: a private apache2 -X (one process) on a 127.0.0.1 port serving
+# calls.php; -p finds libphp8.2.so in its maps.
+if [ -r /usr/lib/apache2/modules/libphp8.2.so ] && [ -x /usr/sbin/apache2 ]; then
+	port=$((20000 + $$ % 20000))
+	mkdir -p "$TMP/www/slow"
+	cp "$SCRIPT" "$TMP/www/slow/app.php"
+	chmod -R a+rX "$TMP/www"
+	cat >"$TMP/httpd.conf" <<EOF
+ServerRoot /etc/apache2
+ServerName localhost
+PidFile $TMP/httpd.pid
+ErrorLog $TMP/httpd.log
+Mutex file:$TMP default
+DefaultRuntimeDir $TMP
+Listen 127.0.0.1:$port
+LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule php_module /usr/lib/apache2/modules/libphp8.2.so
+User nobody
+Group nogroup
+DocumentRoot $TMP/www
+<Directory $TMP/www>
+  Require all granted
+</Directory>
+<FilesMatch "\.php$">
+  SetHandler application/x-httpd-php
+</FilesMatch>
+EOF
+	/usr/sbin/apache2 -X -f "$TMP/httpd.conf" &
+	httpd=$!
+	_pids+=("$httpd")
+	http_get() { # PATH: one HTTP/1.0 request through bash's /dev/tcp
+		exec 5<>"/dev/tcp/127.0.0.1/$port" || return 1
+		printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$1" >&5
+		timeout 5 cat <&5 >/dev/null
+		exec 5<&-
+	}
+	for _ in $(seq 1 100); do grep -q libphp "/proc/$httpd/maps" 2>/dev/null && (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+	start_bpfscope modphp php --tree --uri '/slow/*' -p "$httpd" || exit 1
+	http_get "/slow/app.php?id=1"
+	http_get "/index.php"
+	stop_bpfscope
+	grep -q "libphp8.2.so, pid $httpd: tracing through uprobes" "$TMP/modphp.err" &&
+		[ "$(grep -c '^request ' "$TMP/modphp.out")" -eq 1 ] &&
+		grep -q "^request pid $httpd .*: GET /slow/app.php ($TMP/www/slow/app.php)" "$TMP/modphp.out"
+	ok $? "mod_php: libphp8.2.so found in apache2's maps, only /slow/* traced"
+	awk '$4 == "fib" { sum += $3 } END { exit sum != 177 }' "$TMP/modphp.out"
+	ok $? "mod_php: the request's call tree has the 177 fib calls"
+	show "$TMP/modphp.err" 4
+else
+	ok 0 "# skip libapache2-mod-php8.2 not installed"
+	ok 0 "# skip libapache2-mod-php8.2 not installed"
+fi
 
 # Bad input
 bad_input "a process that is not PHP" "process $$ .* is not PHP" php -p $$
