@@ -138,21 +138,24 @@ static __always_inline void read_arg(struct php_arg *a, __u64 zv)
 }
 
 /* Reports the entry of the call whose frame is ex, if it is a named user
- * function (not the main script or an include). */
-static __always_inline void emit_entry(__u64 ex, __u8 mech)
+ * function (not the main script or an include); returns whether it is. */
+static __always_inline bool emit_entry(__u64 ex, __u8 mech)
 {
-	__u64 func = rd64(ex + layout.ex_func), name, scope;
+	__u64 func, name, scope;
 	struct php_call_event *e;
 	__u32 nargs, declared;
 
+	if (!ex) /* execute_ex(NULL) initialises the VM */
+		return false;
+	func = rd64(ex + layout.ex_func);
 	if (!func || rd8(func + layout.fn_type) != layout.user_function)
-		return;
+		return false;
 	name = rd64(func + layout.fn_name);
 	if (!name)
-		return;
+		return false;
 	e = event_reserve(sizeof(*e));
 	if (!e)
-		return;
+		return true;
 	hdr_fill(&e->h, PHP_EV_ENTRY, mech, ex);
 	e->h.line = rd32(func + layout.op_line_start);
 	read_zstr(e->func, sizeof(e->func), name);
@@ -175,6 +178,7 @@ static __always_inline void emit_entry(__u64 ex, __u8 mech)
 		read_arg(&e->args[i], ex + layout.ex_args + 16 * i);
 	}
 	event_submit(e);
+	return true;
 }
 
 static __always_inline void emit_return(__u64 ex, __u8 mech, __u8 kind)
@@ -234,20 +238,84 @@ int php_unwind(struct pt_regs *ctx)
 	return 0;
 }
 
+/* USDT function__return names no frame, and function__entry also fires for
+ * the main script and includes ("main"), which are not reported: each
+ * thread keeps one bit per open USDT call, set when its entry was reported,
+ * so only those returns are. Deeper than the bits reach, returns are sent
+ * and user space ignores the ones it cannot pair. */
+#define USDT_BITS 512
+
+struct usdt_stack {
+	__u32 depth;
+	__u32 pad;
+	__u64 bits[USDT_BITS / 64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct usdt_stack);
+} usdt_stacks SEC(".maps");
+
+/* The word of bit d; the barrier keeps the compiler from dropping the mask
+ * the verifier needs after it proved d < USDT_BITS itself. */
+static __always_inline __u32 bit_word(__u32 d)
+{
+	__u32 w = d / 64;
+
+	asm volatile("" : "+r"(w));
+	return w & (USDT_BITS / 64 - 1);
+}
+
+static __always_inline struct usdt_stack *usdt_stack_of(__u32 tid)
+{
+	struct usdt_stack *st = bpf_map_lookup_elem(&usdt_stacks, &tid), zero = {};
+
+	if (st)
+		return st;
+	bpf_map_update_elem(&usdt_stacks, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&usdt_stacks, &tid);
+}
+
 SEC("usdt")
 int php_usdt_entry(struct pt_regs *ctx)
 {
 	__u64 bias = site_bias(ctx, bpf_usdt_cookie(ctx));
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct usdt_stack *st;
+	bool reported = false;
+	__u32 d;
 
 	if (filter_current() && request_allows())
-		emit_entry(rd64(bias + eg_vaddr + layout.eg_current_ex), PHP_MECH_USDT);
+		reported = emit_entry(rd64(bias + eg_vaddr + layout.eg_current_ex), PHP_MECH_USDT);
+	st = usdt_stack_of(tid);
+	if (!st)
+		return 0;
+	d = st->depth++;
+	if (d < USDT_BITS) {
+		if (reported)
+			st->bits[bit_word(d)] |= 1ULL << (d % 64);
+		else
+			st->bits[bit_word(d)] &= ~(1ULL << (d % 64));
+	}
 	return 0;
 }
 
 SEC("usdt")
 int php_usdt_return(struct pt_regs *ctx)
 {
-	if (filter_current() && request_allows())
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct usdt_stack *st = bpf_map_lookup_elem(&usdt_stacks, &tid);
+	bool reported = true;
+	__u32 d;
+
+	if (st && st->depth) {
+		d = --st->depth;
+		if (d < USDT_BITS)
+			reported = st->bits[bit_word(d)] >> (d % 64) & 1;
+	}
+	if (reported && filter_current() && request_allows())
 		emit_return(0, PHP_MECH_USDT, PHP_EV_RETURN);
 	return 0;
 }

@@ -3,12 +3,12 @@
 # (VM handler uprobes, and the USDT probes with USE_ZEND_DTRACE=1), the
 # --uri request filter with --tree and --flame, and bad input.
 source "$(dirname "$0")/lib.bash"
-plan 33
+plan 35
 
 PHP=/usr/bin/php8.2
 SCRIPT="$(dirname "$0")/../targets/php/calls.php"
 if [ ! -x "$PHP" ]; then
-	for i in $(seq 1 33); do echo "ok $i # skip php8.2-cli not installed"; done
+	for i in $(seq 1 35); do echo "ok $i # skip php8.2-cli not installed"; done
 	exit 0
 fi
 
@@ -61,6 +61,8 @@ for mode in uprobe usdt; do
 	ok $? "$mode: durations positive, fib(10) ($big us) longer than its child fib(9) ($small us)"
 	[ "$(jq -r .pid "$TMP/$mode.out" | sort -u)" = "$(jq -r .pid "$TMP/$mode.out" | head -1)" ]
 	ok $? "$mode: -p: one process only"
+	grep -q "^php: 183 calls .* 0 returns without entry" "$TMP/$mode.err" && grep -q " 0 dropped .* 0 read errors" "$TMP/$mode.err"
+	ok $? "$mode: accounting: 183 calls, every return paired, nothing dropped, no read error"
 done
 diff <(calls uprobe '"\(.depth) \(.call) \(.location)"') <(calls usdt '"\(.depth) \(.call) \(.location)"') >"$TMP/diff"
 ok $? "both mechanisms report the same calls, depths and locations"
