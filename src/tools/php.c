@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "bpf/php.h"
 #include "core/clock.h"
@@ -94,6 +95,7 @@ struct php_run {
 	struct php_thread *threads[MAX_THREADS];
 	int nthreads;
 	uint64_t calls, unwound, unpaired, requests, skipped, too_deep;
+	uint64_t last_ns; /* newest event: the end of requests still open at exit */
 };
 
 /* mod_php: libphp8.2.so (or libphp.so) mapped by the process, as a path
@@ -151,7 +153,12 @@ static int find_binary(struct php_run *r, const char *arg)
 	}
 	r->path[n] = 0;
 	snprintf(label, sizeof(label), "process %d (%s)", pid, r->path);
-	snprintf(r->path, sizeof(r->path), "/proc/%d/exe", pid);
+	/* through its root: the process may live in another mount namespace */
+	snprintf(exe, sizeof(exe), "/proc/%d/root", pid);
+	if (strlen(exe) + n >= sizeof(r->path))
+		return -ENAMETOOLONG;
+	memmove(r->path + strlen(exe), r->path, n + 1);
+	memcpy(r->path, exe, strlen(exe));
 	return php_binary_open(r->path, label, &r->bin);
 }
 
@@ -332,7 +339,19 @@ static void print_tree(struct php_run *r, struct php_thread *t, uint64_t end_ns)
 {
 	if (!t->tree || php_tree__empty(t->tree))
 		return;
-	if (tree_mode) {
+	if (tree_mode && out__format(r->out) == OUT_JSON) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "pid", json_object_new_int64(t->stack.pid));
+		json_object_object_add(o, "tid", json_object_new_int64(t->stack.tid));
+		json_object_object_add(o, "request",
+				       t->in_request ? json_object_new_string(t->req) : NULL);
+		if (t->in_request)
+			json_object_object_add(o, "dur_us", json_object_new_int64(
+								   (end_ns - t->req_start_ns) / 1000));
+		json_object_object_add(o, "tree", php_tree__json(t->tree));
+		out_json_line(stdout, o);
+	} else if (tree_mode) {
 		if (t->in_request)
 			printf("request pid %u tid %u: %s  %.3f ms\n", t->stack.pid, t->stack.tid,
 			       t->req, (end_ns - t->req_start_ns) / 1e6);
@@ -431,6 +450,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 
 	if (size < sizeof(*h) || !(t = thread_of(r, h->pid, h->tid)))
 		return 0;
+	r->last_ns = h->ts_ns > r->last_ns ? h->ts_ns : r->last_ns;
 	switch (h->kind) {
 	case PHP_EV_ENTRY:
 		if (size >= sizeof(struct php_call_event))
@@ -505,7 +525,7 @@ static void finish(struct php_run *r)
 		struct php_thread *t = r->threads[i];
 
 		if (t->matched)
-			print_tree(r, t, 0);
+			print_tree(r, t, r->last_ns);
 		php_tree__free(t->tree);
 		free(t);
 	}

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "core/flamegraph.h"
 #include "tools/php_calls.h"
 
@@ -200,6 +202,29 @@ static void print_node(const struct tree_node *n, int depth, FILE *out)
 		n->count, 2 * depth, "", n->name);
 	for (size_t i = 0; i < n->nkids; i++)
 		print_node(&n->kids[i], depth + 1, out);
+}
+
+static struct json_object *node_json(const struct tree_node *n)
+{
+	struct json_object *o = json_object_new_object(), *kids = json_object_new_array();
+
+	json_object_object_add(o, "function", json_object_new_string(n->name));
+	json_object_object_add(o, "calls", json_object_new_int64(n->count));
+	json_object_object_add(o, "total_us", json_object_new_int64(n->total_ns / 1000));
+	json_object_object_add(o, "self_us", json_object_new_int64(self_ns(n) / 1000));
+	for (size_t i = 0; i < n->nkids; i++)
+		json_object_array_add(kids, node_json(&n->kids[i]));
+	json_object_object_add(o, "children", kids);
+	return o;
+}
+
+struct json_object *php_tree__json(const struct php_tree *t)
+{
+	struct json_object *roots = json_object_new_array();
+
+	for (size_t i = 0; i < t->root.nkids; i++)
+		json_object_array_add(roots, node_json(&t->root.kids[i]));
+	return roots;
 }
 
 void php_tree__print(const struct php_tree *t, FILE *out)

@@ -20,6 +20,7 @@
 #include "bpf/php.h"
 
 struct flame;
+struct json_object;
 
 void php_arg_format(const struct php_arg *a, char *buf, size_t len);
 /* "Class::func(arg, ...)" (", ..." when more were passed than captured). */
@@ -58,6 +59,9 @@ struct php_tree *php_tree__new(void);
 int php_tree__add(struct php_tree *t, const char *const *names, int n, uint64_t dur_ns);
 /* Indented tree: TOTAL_US SELF_US CALLS NAME, children in first-call order. */
 void php_tree__print(const struct php_tree *t, FILE *out);
+/* The same as a JSON array of {function, calls, total_us, self_us,
+ * children}. */
+struct json_object *php_tree__json(const struct php_tree *t);
 /* Self times (us) of every path, prefixed with root (may be NULL). */
 int php_tree__flame(const struct php_tree *t, const char *root, struct flame *f);
 bool php_tree__empty(const struct php_tree *t);

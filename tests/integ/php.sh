@@ -172,16 +172,16 @@ EOF
 		exec 5<&-
 	}
 	for _ in $(seq 1 100); do grep -q libphp "/proc/$httpd/maps" 2>/dev/null && (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-	start_bpfscope modphp php --tree --uri '/slow/*' -p "$httpd" || exit 1
+	start_bpfscope modphp php --tree -o json --uri '/slow/*' -p "$httpd" || exit 1
 	http_get "/slow/app.php?id=1"
 	http_get "/index.php"
 	stop_bpfscope
 	grep -q "libphp8.2.so, pid $httpd: tracing through uprobes" "$TMP/modphp.err" &&
-		[ "$(grep -c '^request ' "$TMP/modphp.out")" -eq 1 ] &&
-		grep -q "^request pid $httpd .*: GET /slow/app.php ($TMP/www/slow/app.php)" "$TMP/modphp.out"
+		[ "$(jq -r .request "$TMP/modphp.out")" = "GET /slow/app.php ($TMP/www/slow/app.php)" ]
 	ok $? "mod_php: libphp8.2.so found in apache2's maps, only /slow/* traced"
-	awk '$4 == "fib" { sum += $3 } END { exit sum != 177 }' "$TMP/modphp.out"
-	ok $? "mod_php: the request's call tree has the 177 fib calls"
+	[ "$(jq '[.tree | .. | objects | select(.function == "fib") | .calls] | add' "$TMP/modphp.out")" = 177 ] &&
+		[ "$(jq '.tree[] | select(.function == "guarded") | .children[0].function' "$TMP/modphp.out")" = '"fail"' ]
+	ok $? "mod_php: JSON call tree: 177 fib calls, fail under guarded"
 	show "$TMP/modphp.err" 4
 else
 	ok 0 "# skip libapache2-mod-php8.2 not installed"

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "bpf/php.h"
 #include "core/flamegraph.h"
 #include "tools/php_calls.h"
@@ -170,6 +172,7 @@ static void test_tree(void **state)
 	char *folded = NULL;
 	size_t flen = 0;
 	FILE *fout = open_memstream(&folded, &flen);
+	struct json_object *json;
 
 	(void)state;
 	assert_true(php_tree__empty(t));
@@ -186,6 +189,14 @@ static void test_tree(void **state)
 				 "         4.0          3.0       2    a\n"
 				 "         1.0          1.0       1      a\n"
 				 "         2.0          2.0       1    b\n");
+	json = php_tree__json(t);
+	assert_string_equal(
+		json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN),
+		"[{\"function\":\"main\",\"calls\":1,\"total_us\":10,\"self_us\":4,\"children\":["
+		"{\"function\":\"a\",\"calls\":2,\"total_us\":4,\"self_us\":3,\"children\":["
+		"{\"function\":\"a\",\"calls\":1,\"total_us\":1,\"self_us\":1,\"children\":[]}]},"
+		"{\"function\":\"b\",\"calls\":1,\"total_us\":2,\"self_us\":2,\"children\":[]}]}]");
+	json_object_put(json);
 	assert_int_equal(php_tree__flame(t, "req", f), 0);
 	flame__write_folded(f, fout);
 	fclose(fout);
