@@ -563,6 +563,9 @@ static int trace(struct php_run *r)
 	err = set_rodata(r);
 	if (err)
 		return err;
+	/* a call event is ~560 bytes and a busy PHP makes tens of thousands a
+	 * second: 8 MiB hold ~15,000 between two drains */
+	bpf_map__set_max_entries(r->skel->maps.events, 8 << 20);
 	uprobe_manual(r->skel->obj);
 	choose_mechanism(r);
 	r->multi = r->executor && feature_has(FEAT_UPROBE_MULTI);
