@@ -510,13 +510,16 @@ static void choose_mechanism(struct php_run *r)
 
 	r->usdt = !r->opts->pid || dtrace;
 	r->executor = !r->opts->pid || !dtrace;
+	/* not a warning: which mechanism runs is part of the answer */
 	if (r->opts->pid)
-		log_warn("PHP %s in %s, pid %d: %s", r->bin.version, r->path, r->opts->pid,
-			 dtrace ? "USE_ZEND_DTRACE=1, tracing through the USDT probes"
-				: "tracing through uprobes on the VM's call/return handlers");
+		fprintf(stderr, "bpfscope php: PHP %s in %s, pid %d: %s\n", r->bin.version, r->path,
+			r->opts->pid,
+			dtrace ? "USE_ZEND_DTRACE=1, tracing through the USDT probes"
+			       : "tracing through uprobes on the VM's call/return handlers");
 	else
-		log_warn("PHP %s in %s: USDT probes in processes with USE_ZEND_DTRACE=1, VM "
-			 "handler uprobes in the others", r->bin.version, r->path);
+		fprintf(stderr, "bpfscope php: PHP %s in %s: USDT probes in processes with "
+				"USE_ZEND_DTRACE=1, VM handler uprobes in the others\n",
+			r->bin.version, r->path);
 }
 
 static void finish(struct php_run *r)
