@@ -94,7 +94,7 @@ struct php_run {
 	struct flame *flame;
 	struct php_thread *threads[MAX_THREADS];
 	int nthreads;
-	uint64_t calls, unwound, unpaired, requests, skipped, too_deep;
+	uint64_t calls, unwound, unpaired, requests, skipped, too_deep, no_slot;
 	uint64_t last_ns; /* newest event: the end of requests still open at exit */
 };
 
@@ -323,16 +323,30 @@ static struct php_thread *thread_of(struct php_run *r, uint32_t pid, uint32_t ti
 	for (int i = 0; i < r->nthreads; i++)
 		if (r->threads[i]->stack.tid == tid)
 			return r->threads[i];
-	if (r->nthreads == MAX_THREADS)
+	t = r->nthreads < MAX_THREADS ? calloc(1, sizeof(*t)) : NULL;
+	if (!t) {
+		r->no_slot++;
 		return NULL;
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
+	}
 	t->stack.pid = pid;
 	t->stack.tid = tid;
 	t->matched = true;
 	r->threads[r->nthreads++] = t;
 	return t;
+}
+
+/* A thread's state ends with its request (php-fpm recycles workers, so
+ * threads come and go); threads outside requests keep theirs until exit. */
+static void thread_free(struct php_run *r, struct php_thread *t)
+{
+	for (int i = 0; i < r->nthreads; i++)
+		if (r->threads[i] == t) {
+			r->threads[i] = r->threads[--r->nthreads];
+			break;
+		}
+	php_tree__free(t->tree);
+	php_stack_free(&t->stack);
+	free(t);
 }
 
 static void print_tree(struct php_run *r, struct php_thread *t, uint64_t end_ns)
@@ -475,8 +489,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 	case PHP_EV_REQ_END:
 		if (t->matched)
 			print_tree(r, t, h->ts_ns);
-		t->in_request = false;
-		t->stack.depth = 0; /* generators left suspended, calls before attach */
+		thread_free(r, t); /* and with it generators left suspended */
 		break;
 	}
 	return 0;
@@ -524,13 +537,12 @@ static void choose_mechanism(struct php_run *r)
 
 static void finish(struct php_run *r)
 {
-	for (int i = 0; i < r->nthreads; i++) {
-		struct php_thread *t = r->threads[i];
+	while (r->nthreads) {
+		struct php_thread *t = r->threads[r->nthreads - 1];
 
 		if (t->matched)
 			print_tree(r, t, r->last_ns);
-		php_tree__free(t->tree);
-		free(t);
+		thread_free(r, t);
 	}
 	if (r->flame && flame_path) {
 		FILE *f = fopen(flame_path, "w");
@@ -547,10 +559,12 @@ static void finish(struct php_run *r)
 			fclose(f);
 	}
 	fprintf(stderr, "php: %llu calls (%llu left without a return), %llu returns without entry, "
-			"%llu requests (%llu filtered out), %llu calls beyond depth %d\n",
+			"%llu requests (%llu filtered out), %llu calls beyond depth %d, %llu events "
+			"past %d threads\n",
 		(unsigned long long)r->calls, (unsigned long long)r->unwound,
 		(unsigned long long)r->unpaired, (unsigned long long)r->requests,
-		(unsigned long long)r->skipped, (unsigned long long)r->too_deep, PHP_STACK_MAX);
+		(unsigned long long)r->skipped, (unsigned long long)r->too_deep, PHP_STACK_MAX,
+		(unsigned long long)r->no_slot, MAX_THREADS);
 }
 
 static int trace(struct php_run *r)
@@ -608,6 +622,8 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		r->flame = flame__new();
 	if (!err)
 		err = trace(r);
+	while (r->nthreads) /* after an error: finish() did not run */
+		thread_free(r, r->threads[0]);
 	detach_all(r);
 	out__free(r->out);
 	flame__free(r->flame);

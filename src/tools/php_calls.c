@@ -111,9 +111,16 @@ struct php_frame *php_stack_push(struct php_stack *s, uint64_t frame, uint64_t s
 {
 	struct php_frame *f;
 
-	if (s->depth >= PHP_STACK_MAX) {
-		s->lost++;
-		return NULL;
+	if (s->depth == s->cap) {
+		int cap = s->cap ? 2 * s->cap : 16;
+		struct php_frame *grown = cap <= PHP_STACK_MAX ? realloc(s->f, cap * sizeof(*f)) : NULL;
+
+		if (!grown) {
+			s->lost++;
+			return NULL;
+		}
+		s->f = grown;
+		s->cap = cap;
 	}
 	f = &s->f[s->depth++];
 	memset(f, 0, sizeof(*f));
@@ -130,6 +137,13 @@ int php_stack_match(const struct php_stack *s, uint64_t frame)
 		if (s->f[i].frame == frame)
 			return i;
 	return -1;
+}
+
+void php_stack_free(struct php_stack *s)
+{
+	free(s->f);
+	s->f = NULL;
+	s->depth = s->cap = 0;
 }
 
 struct tree_node {

@@ -38,11 +38,12 @@ struct php_frame {
 	char where[PHP_FILE_LEN + 16];
 };
 
+/* Frames grow on demand (a frame is ~800 bytes, most stacks are shallow). */
 struct php_stack {
 	uint32_t pid, tid;
-	int depth;
-	uint64_t lost; /* entries beyond PHP_STACK_MAX */
-	struct php_frame f[PHP_STACK_MAX];
+	int depth, cap;
+	uint64_t lost; /* entries beyond PHP_STACK_MAX or without memory */
+	struct php_frame *f;
 };
 
 /* Pushes a call; returns the new frame or NULL when the stack is full. */
@@ -51,6 +52,7 @@ struct php_frame *php_stack_push(struct php_stack *s, uint64_t frame, uint64_t s
  * the nearest match from the top; -1 when the call is not on the stack
  * (it began before tracing started). */
 int php_stack_match(const struct php_stack *s, uint64_t frame);
+void php_stack_free(struct php_stack *s);
 
 struct php_tree;
 

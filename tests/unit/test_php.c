@@ -154,9 +154,13 @@ static void test_stack_pairing(void **state)
 	s->depth = 1;
 	assert_non_null(php_stack_push(s, 0x100, 4));
 	assert_int_equal(php_stack_match(s, 0x100), 1);
-	s->depth = PHP_STACK_MAX;
+	while (s->depth < PHP_STACK_MAX)
+		assert_non_null(php_stack_push(s, 0x1000 + s->depth, 6));
+	assert_int_equal(s->f[PHP_STACK_MAX - 1].frame, 0x1000 + PHP_STACK_MAX - 1);
+	assert_int_equal(s->f[1].frame, 0x100); /* kept across growth */
 	assert_null(php_stack_push(s, 0x1, 5));
 	assert_int_equal(s->lost, 1);
+	php_stack_free(s);
 	free(s);
 }
 
