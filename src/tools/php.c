@@ -69,6 +69,7 @@ static const struct out_col columns[] = {
 };
 
 #define MAX_LINKS (2 * PHP_SITES_MAX + 8)
+#define APACHE_MODULES "/usr/lib/apache2/modules" /* Debian's */
 #define MAX_THREADS 1024
 
 struct php_thread {
@@ -133,7 +134,12 @@ static int find_binary(struct php_run *r, const char *arg)
 	ssize_t n;
 
 	if (arg) {
-		if (libpath_resolve(arg, pid, r->path, sizeof(r->path))) {
+		/* mod_php lives in Apache's module directory, not the linker's */
+		if (libpath_resolve(arg, pid, r->path, sizeof(r->path)) &&
+		    (strchr(arg, '/') || strncmp(arg, "libphp", 6) ||
+		     (size_t)snprintf(r->path, sizeof(r->path), "%s/%s", APACHE_MODULES, arg) >=
+			     sizeof(r->path) ||
+		     access(r->path, R_OK))) {
 			log_error("cannot find %s", arg);
 			return -ENOENT;
 		}

@@ -3,12 +3,12 @@
 # (VM handler uprobes, and the USDT probes with USE_ZEND_DTRACE=1), the
 # --uri request filter with --tree and --flame, and bad input.
 source "$(dirname "$0")/lib.bash"
-plan 35
+plan 36
 
 PHP=/usr/bin/php8.2
 SCRIPT="$(dirname "$0")/../targets/php/calls.php"
 if [ ! -x "$PHP" ]; then
-	for i in $(seq 1 35); do echo "ok $i # skip php8.2-cli not installed"; done
+	for i in $(seq 1 36); do echo "ok $i # skip php8.2-cli not installed"; done
 	exit 0
 fi
 
@@ -183,7 +183,11 @@ EOF
 		[ "$(jq '.tree[] | select(.function == "guarded") | .children[0].function' "$TMP/modphp.out")" = '"fail"' ]
 	ok $? "mod_php: JSON call tree: 177 fib calls, fail under guarded"
 	show "$TMP/modphp.err" 4
+	"$BPFSCOPE" php libphp8.2.so -d 0.1 >/dev/null 2>"$TMP/short.err" &&
+		grep -q "in /usr/lib/apache2/modules/libphp8.2.so:" "$TMP/short.err"
+	ok $? "mod_php: the short name libphp8.2.so is found in Apache's module directory"
 else
+	ok 0 "# skip libapache2-mod-php8.2 not installed"
 	ok 0 "# skip libapache2-mod-php8.2 not installed"
 	ok 0 "# skip libapache2-mod-php8.2 not installed"
 fi
