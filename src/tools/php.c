@@ -578,6 +578,12 @@ static int trace(struct php_run *r)
 	struct session s = { 0 };
 	int err;
 
+	if (!feature_has(FEAT_BPF_COOKIE)) {
+		/* each probe site tells its program its address through the cookie */
+		log_error("needs BPF cookies (Linux 5.15 or later): %s",
+			  feature_detail(FEAT_BPF_COOKIE));
+		return -ENOTSUP;
+	}
 	r->skel = php_bpf__open();
 	if (!r->skel) {
 		log_error("cannot open BPF object");

@@ -3,12 +3,12 @@
 # (VM handler uprobes, and the USDT probes with USE_ZEND_DTRACE=1), the
 # --uri request filter with --tree and --flame, and bad input.
 source "$(dirname "$0")/lib.bash"
-plan 36
+plan 37
 
 PHP=/usr/bin/php8.2
 SCRIPT="$(dirname "$0")/../targets/php/calls.php"
 if [ ! -x "$PHP" ]; then
-	for i in $(seq 1 36); do echo "ok $i # skip php8.2-cli not installed"; done
+	for i in $(seq 1 37); do echo "ok $i # skip php8.2-cli not installed"; done
 	exit 0
 fi
 
@@ -200,4 +200,5 @@ bad_input "a PHP binary of an unknown version" "unsupported PHP 8\.9\." php "$TM
 bad_input "a file that is not PHP" "is not PHP" php /bin/true
 bad_input "a binary that does not exist" "cannot find" php /nonexistent-$$
 bad_input "no target" "give a PHP binary" php
+BPFSCOPE_DISABLE_FEATURES=bpf_cookie bad_input "a kernel without BPF cookies" "needs BPF cookies" php "$PHP"
 done_testing
