@@ -3,12 +3,12 @@
 # (VM handler uprobes, and the USDT probes with USE_ZEND_DTRACE=1), the
 # --uri request filter with --tree and --flame, and bad input.
 source "$(dirname "$0")/lib.bash"
-plan 37
+plan 38
 
 PHP=/usr/bin/php8.2
 SCRIPT="$(dirname "$0")/../targets/php/calls.php"
 if [ ! -x "$PHP" ]; then
-	for i in $(seq 1 37); do echo "ok $i # skip php8.2-cli not installed"; done
+	for i in $(seq 1 38); do echo "ok $i # skip php8.2-cli not installed"; done
 	exit 0
 fi
 
@@ -162,16 +162,23 @@ DocumentRoot $TMP/www
   SetHandler application/x-httpd-php
 </FilesMatch>
 EOF
-	/usr/sbin/apache2 -X -f "$TMP/httpd.conf" &
-	httpd=$!
-	_pids+=("$httpd")
+	start_httpd() { # [env...]: a fresh apache2 -X, its pid in $httpd
+		env "$@" /usr/sbin/apache2 -X -f "$TMP/httpd.conf" &
+		httpd=$!
+		_pids+=("$httpd")
+		for _ in $(seq 1 100); do
+			grep -q libphp "/proc/$httpd/maps" 2>/dev/null &&
+				(echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+			sleep 0.05
+		done
+	}
+	start_httpd
 	http_get() { # PATH: one HTTP/1.0 request through bash's /dev/tcp
 		exec 5<>"/dev/tcp/127.0.0.1/$port" || return 1
 		printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$1" >&5
 		timeout 5 cat <&5 >/dev/null
 		exec 5<&-
 	}
-	for _ in $(seq 1 100); do grep -q libphp "/proc/$httpd/maps" 2>/dev/null && (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 	start_bpfscope modphp php --tree -o json --uri '/slow/*' -p "$httpd" || exit 1
 	http_get "/slow/app.php?id=1"
 	http_get "/index.php"
@@ -183,13 +190,22 @@ EOF
 		[ "$(jq '.tree[] | select(.function == "guarded") | .children[0].function' "$TMP/modphp.out")" = '"fail"' ]
 	ok $? "mod_php: JSON call tree: 177 fib calls, fail under guarded"
 	show "$TMP/modphp.err" 4
+	kill "$httpd"
+	wait "$httpd" 2>/dev/null
+	start_httpd USE_ZEND_DTRACE=1
+	start_bpfscope modusdt php -o json -p "$httpd" || exit 1
+	http_get "/slow/app.php"
+	stop_bpfscope
+	kill "$httpd"
+	[ "$(jq -r 'select(.via == "usdt") | .call' "$TMP/modusdt.out" | grep -c '^fib(')" -eq 177 ] &&
+		[ "$(jq -r 'select(.call | startswith("Shop::price")) | .call' "$TMP/modusdt.out")" = 'Shop::price("sku-\"42\"", 3, 2.25, true, array(3), null)' ]
+	ok $? "mod_php with USE_ZEND_DTRACE=1: the USDT probes of libphp8.2.so, 177 fib calls, arguments"
+	show "$TMP/modusdt.err" 4
 	"$BPFSCOPE" php libphp8.2.so -d 0.1 >/dev/null 2>"$TMP/short.err" &&
 		grep -q "in /usr/lib/apache2/modules/libphp8.2.so:" "$TMP/short.err"
 	ok $? "mod_php: the short name libphp8.2.so is found in Apache's module directory"
 else
-	ok 0 "# skip libapache2-mod-php8.2 not installed"
-	ok 0 "# skip libapache2-mod-php8.2 not installed"
-	ok 0 "# skip libapache2-mod-php8.2 not installed"
+	for _ in 1 2 3 4; do ok 0 "# skip libapache2-mod-php8.2 not installed"; done
 fi
 
 # Bad input
