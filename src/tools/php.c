@@ -126,6 +126,24 @@ static int find_libphp(int pid, char *out, size_t len)
 	return err;
 }
 
+/* php-fpm names its processes "php-fpm: master process (CONF)" and
+ * "php-fpm: pool NAME"; only the pool workers run PHP. */
+static bool fpm_master(int pid)
+{
+	static const char master[] = "php-fpm: master process";
+	char path[64], cmd[sizeof(master)] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(cmd, sizeof(cmd), f))
+		cmd[0] = 0;
+	fclose(f);
+	return !strcmp(cmd, master);
+}
+
 /* The binary to probe: the argument, else libphp or the executable of -p. */
 static int find_binary(struct php_run *r, const char *arg)
 {
@@ -165,6 +183,11 @@ static int find_binary(struct php_run *r, const char *arg)
 		return -ENAMETOOLONG;
 	memmove(r->path + strlen(exe), r->path, n + 1);
 	memcpy(r->path, exe, strlen(exe));
+	if (fpm_master(pid)) {
+		log_error("process %d is the php-fpm master, which runs no PHP: give a worker "
+			  "(pgrep -P %d) or the binary without -p", pid, pid);
+		return -EINVAL;
+	}
 	return php_binary_open(r->path, label, &r->bin);
 }
 

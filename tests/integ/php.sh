@@ -3,12 +3,12 @@
 # (VM handler uprobes, and the USDT probes with USE_ZEND_DTRACE=1), the
 # --uri request filter with --tree and --flame, and bad input.
 source "$(dirname "$0")/lib.bash"
-plan 38
+plan 39
 
 PHP=/usr/bin/php8.2
 SCRIPT="$(dirname "$0")/../targets/php/calls.php"
 if [ ! -x "$PHP" ]; then
-	for i in $(seq 1 38); do echo "ok $i # skip php8.2-cli not installed"; done
+	for i in $(seq 1 39); do echo "ok $i # skip php8.2-cli not installed"; done
 	exit 0
 fi
 
@@ -119,6 +119,7 @@ for _ in $(seq 1 100); do
 	sleep 0.05
 done
 _pids+=("$worker")
+bad_input "php-fpm: -p of the master is refused" "is the php-fpm master" php -p "$fpm"
 start_bpfscope fpm php --tree --uri '/slow*' --method GET -p "$worker" || exit 1
 "$TARGETS/fcgi_get" "$TMP/fpm.sock" "$TMP/app.php" GET "/slow/app.php?id=7" >"$TMP/r1"
 "$TARGETS/fcgi_get" "$TMP/fpm.sock" "$TMP/app.php" POST "/slow/app.php" >"$TMP/r2"
