@@ -74,6 +74,8 @@ int main(void)
 	FIELD("obj_ce", offsetof(zend_object, ce));
 	FIELD("eg_current_ex", offsetof(zend_executor_globals, current_execute_data));
 	FIELD("user_function", ZEND_USER_FUNCTION);
+	FIELD("fn_flags", offsetof(zend_function, common.fn_flags));
+	FIELD("acc_static", ZEND_ACC_STATIC);
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
 		last = handlers[i].index > last ? handlers[i].index : last;
 	FIELD("handlers", last + 1);

@@ -161,8 +161,11 @@ static __always_inline bool emit_entry(__u64 ex, __u8 mech)
 	read_zstr(e->func, sizeof(e->func), name);
 	scope = rd64(func + layout.fn_scope);
 	e->cls[0] = 0;
-	if (scope)
+	e->is_static = 0;
+	if (scope) {
 		read_zstr(e->cls, sizeof(e->cls), rd64(scope + layout.ce_name));
+		e->is_static = !!(rd32(func + layout.fn_flags) & layout.acc_static);
+	}
 	read_zstr(e->file, sizeof(e->file), rd64(func + layout.op_filename));
 	nargs = rd32(ex + layout.ex_num_args);
 	declared = rd32(func + layout.fn_num_args);

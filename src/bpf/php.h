@@ -37,6 +37,8 @@ struct php_layout {
 	__u32 obj_ce;	   /* zend_object.ce */
 	__u32 eg_current_ex; /* zend_executor_globals.current_execute_data */
 	__u32 user_function; /* ZEND_USER_FUNCTION */
+	__u32 fn_flags;	     /* zend_function.common.fn_flags */
+	__u32 acc_static;    /* ZEND_ACC_STATIC */
 	__u32 pad;
 };
 
@@ -99,7 +101,8 @@ struct php_call_event {
 	struct php_hdr h;
 	__u8 nargs;	/* arguments captured */
 	__u8 nargs_all; /* arguments passed */
-	__u8 pad[6];
+	__u8 is_static; /* a static method: Class::f, else Class->f */
+	__u8 pad[5];
 	char func[PHP_NAME_LEN];
 	char cls[PHP_NAME_LEN];
 	char file[PHP_FILE_LEN];

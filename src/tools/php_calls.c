@@ -82,8 +82,9 @@ void php_arg_format(const struct php_arg *a, char *buf, size_t len)
 
 void php_name_format(const struct php_call_event *e, char *buf, size_t len)
 {
-	if (e->cls[0])
-		snprintf(buf, len, "%.*s::%.*s", PHP_NAME_LEN, e->cls, PHP_NAME_LEN, e->func);
+	if (e->cls[0]) /* as PHP's backtraces write methods */
+		snprintf(buf, len, "%.*s%s%.*s", PHP_NAME_LEN, e->cls, e->is_static ? "::" : "->",
+			 PHP_NAME_LEN, e->func);
 	else
 		snprintf(buf, len, "%.*s", PHP_NAME_LEN, e->func);
 }

@@ -23,9 +23,10 @@ struct flame;
 struct json_object;
 
 void php_arg_format(const struct php_arg *a, char *buf, size_t len);
-/* "Class::func(arg, ...)" (", ..." when more were passed than captured). */
+/* "Class->method(arg, ...)", "Class::static_method(...)", "func(...)"
+ * (", ..." when more were passed than captured). */
 void php_call_format(const struct php_call_event *e, char *buf, size_t len);
-/* "Class::func" */
+/* "Class->method", "Class::static_method", "func" */
 void php_name_format(const struct php_call_event *e, char *buf, size_t len);
 
 #define PHP_STACK_MAX 512

@@ -29,6 +29,7 @@ const struct php_build php_builds[] = {
 			.op_filename = 152, .op_line_start = 160, .ce_name = 8,
 			.str_len = 16, .str_val = 24, .zv_type = 8, .arr_count = 28,
 			.ref_val = 8, .obj_ce = 16, .eg_current_ex = 488, .user_function = 2,
+			.fn_flags = 4, .acc_static = 16,
 		},
 		.handlers = 3451,
 		.call_handlers = { 2191, 2192, 2193, 2194, 1345, 1346, 1347, 1348, 2195, 2196,

@@ -46,12 +46,12 @@ for mode in uprobe usdt; do
 	[ "$(jq -r 'select(.call == "fib(10)") | .depth' "$TMP/$mode.out")" = 0 ] &&
 		[ "$(jq -r 'select(.call == "fib(0)") | .depth' "$TMP/$mode.out" | sort -n | tail -1)" = 9 ]
 	ok $? "$mode: fib(10) at depth 0, deepest fib(0) at depth 9"
-	rec=$(jq -c 'select(.call | startswith("Shop::price"))' "$TMP/$mode.out")
-	[ "$(jq -r .call <<<"$rec")" = 'Shop::price("sku-\"42\"", 3, 2.25, true, array(3), null)' ] &&
+	rec=$(jq -c 'select(.call | startswith("Shop->price"))' "$TMP/$mode.out")
+	[ "$(jq -r .call <<<"$rec")" = 'Shop->price("sku-\"42\"", 3, 2.25, true, array(3), null)' ] &&
 		[[ "$(jq -r .location <<<"$rec")" == */calls.php:13 ]]
 	ok $? "$mode: method with string/int/float/bool/array/null arguments, file:line (got $rec)"
 	[ "$(calls $mode 'select(.depth == 0 and (.call | startswith("fib") | not)) | .call' | tr '\n' ' ')" = \
-		'Shop::price("sku-\"42\"", 3, 2.25, true, array(3), null) Shop::tax(7.5) guarded() twice(1) twice(2) ' ]
+		'Shop->price("sku-\"42\"", 3, 2.25, true, array(3), null) Shop::tax(7.5) guarded() twice(1) twice(2) ' ]
 	ok $? "$mode: static method, callbacks from array_map, the exception path"
 	[ "$(jq -r 'select(.call == "fail(\"boom\")") | .depth' "$TMP/$mode.out")" = 1 ]
 	ok $? "$mode: fail() nested under guarded()"
@@ -199,7 +199,7 @@ EOF
 	stop_bpfscope
 	kill "$httpd"
 	[ "$(jq -r 'select(.via == "usdt") | .call' "$TMP/modusdt.out" | grep -c '^fib(')" -eq 177 ] &&
-		[ "$(jq -r 'select(.call | startswith("Shop::price")) | .call' "$TMP/modusdt.out")" = 'Shop::price("sku-\"42\"", 3, 2.25, true, array(3), null)' ]
+		[ "$(jq -r 'select(.call | startswith("Shop->price")) | .call' "$TMP/modusdt.out")" = 'Shop->price("sku-\"42\"", 3, 2.25, true, array(3), null)' ]
 	ok $? "mod_php with USE_ZEND_DTRACE=1: the USDT probes of libphp8.2.so, 177 fib calls, arguments"
 	show "$TMP/modusdt.err" 4
 	"$BPFSCOPE" php libphp8.2.so -d 0.1 >/dev/null 2>"$TMP/short.err" &&

@@ -84,7 +84,10 @@ static void test_call_format(void **state)
 	e.args[0] = str_arg("x", 1);
 	e.args[1] = (struct php_arg){ .type = PHP_IS_LONG, .value = 3 };
 	php_call_format(&e, buf, sizeof(buf));
-	assert_string_equal(buf, "Shop::price(\"x\", 3)");
+	assert_string_equal(buf, "Shop->price(\"x\", 3)");
+	php_name_format(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "Shop->price");
+	e.is_static = 1;
 	php_name_format(&e, buf, sizeof(buf));
 	assert_string_equal(buf, "Shop::price");
 	e.cls[0] = 0;
@@ -318,6 +321,8 @@ static void test_layout_matches_headers(void **state)
 	SAME(obj_ce);
 	SAME(eg_current_ex);
 	SAME(user_function);
+	SAME(fn_flags);
+	SAME(acc_static);
 #undef SAME
 	assert_int_equal(b->handlers, gen_value(out, "handlers"));
 	assert_int_equal(b->unwind_handler, gen_value(out, "unwind_handler"));
