@@ -51,8 +51,8 @@ for mode in uprobe usdt; do
 		[[ "$(jq -r .location <<<"$rec")" == */calls.php:13 ]]
 	ok $? "$mode: method with string/int/float/bool/array/null arguments, file:line (got $rec)"
 	[ "$(calls $mode 'select(.depth == 0 and (.call | startswith("fib") | not)) | .call' | tr '\n' ' ')" = \
-		'Shop->price("sku-\"42\"", 3, 2.25, true, array(3), null) Shop::tax(7.5) guarded() twice(1) twice(2) ' ]
-	ok $? "$mode: static method, callbacks from array_map, the exception path"
+		'Shop->price("sku-\"42\"", 3, 2.25, true, array(3), null) Shop::tax(7.5) guarded() refs(41, object(Shop), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...") twice(1) twice(2) ' ]
+	ok $? "$mode: static method, callbacks from array_map, the exception path, by-reference/object/long string arguments"
 	[ "$(jq -r 'select(.call == "fail(\"boom\")") | .depth' "$TMP/$mode.out")" = 1 ]
 	ok $? "$mode: fail() nested under guarded()"
 	big=$(jq -r 'select(.call == "fib(10)") | .dur_us' "$TMP/$mode.out")
@@ -61,8 +61,8 @@ for mode in uprobe usdt; do
 	ok $? "$mode: durations positive, fib(10) ($big us) longer than its child fib(9) ($small us)"
 	[ "$(jq -r .pid "$TMP/$mode.out" | sort -u)" = "$(jq -r .pid "$TMP/$mode.out" | head -1)" ]
 	ok $? "$mode: -p: one process only"
-	grep -q "^php: 183 calls .* 0 returns without entry" "$TMP/$mode.err" && grep -q " 0 dropped .* 0 read errors" "$TMP/$mode.err"
-	ok $? "$mode: accounting: 183 calls, every return paired, nothing dropped, no read error"
+	grep -q "^php: 184 calls .* 0 returns without entry" "$TMP/$mode.err" && grep -q " 0 dropped .* 0 read errors" "$TMP/$mode.err"
+	ok $? "$mode: accounting: 184 calls, every return paired, nothing dropped, no read error"
 done
 diff <(calls uprobe '"\(.depth) \(.call) \(.location)"') <(calls usdt '"\(.depth) \(.call) \(.location)"') >"$TMP/diff"
 ok $? "both mechanisms report the same calls, depths and locations"
