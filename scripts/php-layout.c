@@ -25,8 +25,8 @@ struct handler {
 	const char *name;
 };
 
-#define HANDLER(n, name) { n, #name },
-static const struct handler handlers[] = { VM_HANDLERS(HANDLER) };
+#define HANDLER(n, name) {n, #name},
+static const struct handler handlers[] = {VM_HANDLERS(HANDLER)};
 
 /* Indices of every handler whose name starts with one of the prefixes. */
 static void print_handlers(const char *label, const char *const *prefixes, int n)
@@ -46,11 +46,11 @@ static void print_handlers(const char *label, const char *const *prefixes, int n
 
 int main(void)
 {
-	static const char *const calls[] = { "ZEND_DO_UCALL_SPEC", "ZEND_DO_FCALL_SPEC",
-					     "ZEND_DO_FCALL_BY_NAME_SPEC" };
-	static const char *const returns[] = { "ZEND_RETURN_SPEC", "ZEND_RETURN_BY_REF_SPEC",
-					       "ZEND_GENERATOR_RETURN_SPEC" };
-	static const char *const unwind[] = { "ZEND_HANDLE_EXCEPTION_SPEC" };
+	static const char *const calls[] = {"ZEND_DO_UCALL_SPEC", "ZEND_DO_FCALL_SPEC",
+					    "ZEND_DO_FCALL_BY_NAME_SPEC"};
+	static const char *const returns[] = {"ZEND_RETURN_SPEC", "ZEND_RETURN_BY_REF_SPEC",
+					      "ZEND_GENERATOR_RETURN_SPEC"};
+	static const char *const unwind[] = {"ZEND_HANDLE_EXCEPTION_SPEC"};
 	unsigned last = 0;
 
 	printf("version %s\n", PHP_VERSION);

@@ -133,7 +133,8 @@ static __always_inline void read_arg(struct php_arg *a, __u64 zv)
 	} else if (type == PHP_IS_ARRAY) {
 		a->len = rd32(value + layout.arr_count);
 	} else if (type == PHP_IS_OBJECT) {
-		read_zstr(a->str, sizeof(a->str), rd64(rd64(value + layout.obj_ce) + layout.ce_name));
+		read_zstr(a->str, sizeof(a->str),
+			  rd64(rd64(value + layout.obj_ce) + layout.ce_name));
 	}
 }
 
@@ -329,8 +330,8 @@ static int glob_cb(__u32 index, void *ctx)
 }
 
 /* g lives on the stack (bpf_loop wants it there); s has n bytes. */
-static __always_inline bool glob_match(struct php_glob *g, const volatile char *pat,
-				       const char *s, __u32 n)
+static __always_inline bool glob_match(struct php_glob *g, const volatile char *pat, const char *s,
+				       __u32 n)
 {
 	if (!pat[0])
 		return true;

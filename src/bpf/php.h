@@ -8,13 +8,13 @@
 
 #include "bpf/common.h"
 
-#define PHP_NAME_LEN 48	 /* function and class names */
-#define PHP_FILE_LEN 128 /* script paths */
-#define PHP_URI_LEN 128	 /* request URI (or CLI script path) as seen by the filter */
+#define PHP_NAME_LEN   48  /* function and class names */
+#define PHP_FILE_LEN   128 /* script paths */
+#define PHP_URI_LEN    128 /* request URI (or CLI script path) as seen by the filter */
 #define PHP_METHOD_LEN 16
-#define PHP_PAT_LEN 64 /* --uri / --method patterns */
-#define PHP_ARG_STR 32 /* bytes of a string argument kept */
-#define PHP_MAX_ARGS 6
+#define PHP_PAT_LEN    64 /* --uri / --method patterns */
+#define PHP_ARG_STR    32 /* bytes of a string argument kept */
+#define PHP_MAX_ARGS   6
 
 /* Zend engine offsets (bytes) for one PHP version/build. */
 struct php_layout {
@@ -28,13 +28,13 @@ struct php_layout {
 	__u32 fn_num_args; /* zend_function.common.num_args */
 	__u32 op_filename; /* zend_function.op_array.filename */
 	__u32 op_line_start;
-	__u32 ce_name;	   /* zend_class_entry.name */
-	__u32 str_len;	   /* zend_string.len */
-	__u32 str_val;	   /* zend_string.val */
-	__u32 zv_type;	   /* zval.u1.type_info (low byte is the type) */
-	__u32 arr_count;   /* zend_array.nNumOfElements */
-	__u32 ref_val;	   /* zend_reference.val */
-	__u32 obj_ce;	   /* zend_object.ce */
+	__u32 ce_name;	     /* zend_class_entry.name */
+	__u32 str_len;	     /* zend_string.len */
+	__u32 str_val;	     /* zend_string.val */
+	__u32 zv_type;	     /* zval.u1.type_info (low byte is the type) */
+	__u32 arr_count;     /* zend_array.nNumOfElements */
+	__u32 ref_val;	     /* zend_reference.val */
+	__u32 obj_ce;	     /* zend_object.ce */
 	__u32 eg_current_ex; /* zend_executor_globals.current_execute_data */
 	__u32 user_function; /* ZEND_USER_FUNCTION */
 	__u32 fn_flags;	     /* zend_function.common.fn_flags */
@@ -62,8 +62,9 @@ enum php_zval_type {
  * computes the load bias of the binary in the traced process. USDT
  * attachments carry the same encoding in their USDT cookie. */
 enum php_site {
-	PHP_SITE_CALL = 1,   /* DO_UCALL/DO_FCALL/DO_FCALL_BY_NAME: %r14 = caller, EX(call) = callee */
-	PHP_SITE_RETURN = 2, /* RETURN/RETURN_BY_REF/GENERATOR_RETURN: %r14 = returning frame */
+	PHP_SITE_CALL =
+	    1, /* DO_UCALL/DO_FCALL/DO_FCALL_BY_NAME: %r14 = caller, EX(call) = callee */
+	PHP_SITE_RETURN = 2,  /* RETURN/RETURN_BY_REF/GENERATOR_RETURN: %r14 = returning frame */
 	PHP_SITE_EXECUTE = 3, /* execute_ex entry: %rdi = the frame */
 	PHP_SITE_USDT_ENTRY = 4,
 	PHP_SITE_USDT_RETURN = 5,
@@ -71,17 +72,23 @@ enum php_site {
 	PHP_SITE_REQ_END = 7,
 	PHP_SITE_UNWIND = 8, /* HANDLE_EXCEPTION: %r14 = the frame the exception is in */
 };
-#define PHP_COOKIE(site, vaddr) (((__u64)(site) << 56) | ((vaddr) & 0xffffffffffffULL))
+#define PHP_COOKIE(site, vaddr) (((__u64)(site) << 56) | ((vaddr)&0xffffffffffffULL))
 
 /* UNWIND: an exception reached frame; the calls above it are gone. */
-enum php_event_kind { PHP_EV_ENTRY = 1, PHP_EV_RETURN, PHP_EV_REQ_START, PHP_EV_REQ_END, PHP_EV_UNWIND };
+enum php_event_kind {
+	PHP_EV_ENTRY = 1,
+	PHP_EV_RETURN,
+	PHP_EV_REQ_START,
+	PHP_EV_REQ_END,
+	PHP_EV_UNWIND
+};
 enum php_mech { PHP_MECH_UPROBE = 1, PHP_MECH_USDT = 2 };
 
 struct php_arg {
 	__u8 type; /* enum php_zval_type, after one dereference */
 	__u8 pad[3];
-	__u32 len;	/* string length or array element count */
-	__u64 value;	/* long, double bits */
+	__u32 len;	       /* string length or array element count */
+	__u64 value;	       /* long, double bits */
 	char str[PHP_ARG_STR]; /* string bytes or object class name */
 };
 
@@ -94,7 +101,7 @@ struct php_hdr {
 	__u8 mech;    /* enum php_mech */
 	__u8 matched; /* REQ_START: the request passed --uri/--method */
 	__u8 pad;
-	__u32 line;   /* ENTRY: first line of the function */
+	__u32 line; /* ENTRY: first line of the function */
 };
 
 struct php_call_event {

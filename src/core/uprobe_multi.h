@@ -21,7 +21,7 @@
 struct bpf_program;
 
 #define UPROBE_MULTI_ATTACH_TYPE 48 /* BPF_TRACE_UPROBE_MULTI */
-#define UPROBE_MULTI_RETURN 1u	    /* BPF_F_UPROBE_MULTI_RETURN */
+#define UPROBE_MULTI_RETURN	 1u /* BPF_F_UPROBE_MULTI_RETURN */
 
 /* The link_create part of union bpf_attr for uprobe_multi (uapi 6.6). */
 struct uprobe_multi_attr {

@@ -37,40 +37,39 @@ static bool tree_mode;
 static double min_us;
 
 static const struct opt_def options[] = {
-	{ "uri", 0, OPT_STRING, &uri_glob, "GLOB",
-	  "only requests whose URI matches (CLI: the script path); '*' and '?' wildcards" },
-	{ "method", 0, OPT_STRING, &method_glob, "GLOB", "only requests with this HTTP method" },
-	{ "tree", 't', OPT_FLAG, &tree_mode, NULL,
-	  "print a call tree per request (total/self time) instead of one row per call" },
-	{ "flame", 0, OPT_STRING, &flame_path, "FILE",
-	  "write a flame graph of PHP frames weighted by self time (.svg, else folded)" },
-	{ "min-us", 0, OPT_DOUBLE, &min_us, "US", "rows only for calls at least this long",
-	  0, 1e12 },
-	{ 0 },
+    {"uri", 0, OPT_STRING, &uri_glob, "GLOB",
+     "only requests whose URI matches (CLI: the script path); '*' and '?' wildcards"},
+    {"method", 0, OPT_STRING, &method_glob, "GLOB", "only requests with this HTTP method"},
+    {"tree", 't', OPT_FLAG, &tree_mode, NULL,
+     "print a call tree per request (total/self time) instead of one row per call"},
+    {"flame", 0, OPT_STRING, &flame_path, "FILE",
+     "write a flame graph of PHP frames weighted by self time (.svg, else folded)"},
+    {"min-us", 0, OPT_DOUBLE, &min_us, "US", "rows only for calls at least this long", 0, 1e12},
+    {0},
 };
 
 static const struct cmd_spec spec = {
-	.name = "php",
-	.summary = "trace PHP function calls with arguments, per-request call trees",
-	.args = "[BINARY]",
-	.details = "BINARY is php, php-fpm or libphp (path or short name); with -p it is found in "
-		   "the process. Processes started with USE_ZEND_DTRACE=1 are traced through the "
-		   "PHP USDT probes, all others through uprobes on the Zend VM's call and return "
-		   "handlers. Knows PHP 8.2 (NTS, x86-64).",
-	.opts = options,
-	.common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
-	.max_args = 1,
+    .name = "php",
+    .summary = "trace PHP function calls with arguments, per-request call trees",
+    .args = "[BINARY]",
+    .details = "BINARY is php, php-fpm or libphp (path or short name); with -p it is found in "
+	       "the process. Processes started with USE_ZEND_DTRACE=1 are traced through the "
+	       "PHP USDT probes, all others through uprobes on the Zend VM's call and return "
+	       "handlers. Knows PHP 8.2 (NTS, x86-64).",
+    .opts = options,
+    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+    .max_args = 1,
 };
 
 static const struct out_col columns[] = {
-	{ "time", "TIME", -15 }, { "pid", "PID", 7 },	    { "tid", "TID", 7 },
-	{ "depth", "DEPTH", 5 }, { "dur_us", "DUR_US", 10 }, { "via", "VIA", -6 },
-	{ "location", "LOCATION", -28 }, { "call", "CALL", 0 },
+    {"time", "TIME", -15},	   {"pid", "PID", 7},	     {"tid", "TID", 7},
+    {"depth", "DEPTH", 5},	   {"dur_us", "DUR_US", 10}, {"via", "VIA", -6},
+    {"location", "LOCATION", -28}, {"call", "CALL", 0},
 };
 
-#define MAX_LINKS (2 * PHP_SITES_MAX + 8)
+#define MAX_LINKS      (2 * PHP_SITES_MAX + 8)
 #define APACHE_MODULES "/usr/lib/apache2/modules" /* Debian's */
-#define MAX_THREADS 1024
+#define MAX_THREADS    1024
 
 struct php_thread {
 	struct php_stack stack;
@@ -156,7 +155,7 @@ static int find_binary(struct php_run *r, const char *arg)
 		if (libpath_resolve(arg, pid, r->path, sizeof(r->path)) &&
 		    (strchr(arg, '/') || strncmp(arg, "libphp", 6) ||
 		     (size_t)snprintf(r->path, sizeof(r->path), "%s/%s", APACHE_MODULES, arg) >=
-			     sizeof(r->path) ||
+			 sizeof(r->path) ||
 		     access(r->path, R_OK))) {
 			log_error("cannot find %s", arg);
 			return -ENOENT;
@@ -185,7 +184,8 @@ static int find_binary(struct php_run *r, const char *arg)
 	memcpy(r->path, exe, strlen(exe));
 	if (fpm_master(pid)) {
 		log_error("process %d is the php-fpm master, which runs no PHP: give a worker "
-			  "(pgrep -P %d) or the binary without -p", pid, pid);
+			  "(pgrep -P %d) or the binary without -p",
+			  pid, pid);
 		return -EINVAL;
 	}
 	return php_binary_open(r->path, label, &r->bin);
@@ -227,12 +227,13 @@ static int attach_uprobe(struct php_run *r, struct bpf_program *prog, int site, 
 	uint64_t off;
 
 	if (php_binary_offset(&r->bin, vaddr, &off)) {
-		log_error("%s: address 0x%llx outside the file", r->path, (unsigned long long)vaddr);
+		log_error("%s: address 0x%llx outside the file", r->path,
+			  (unsigned long long)vaddr);
 		return -ERANGE;
 	}
-	return add_link(r, bpf_program__attach_uprobe_opts(prog, r->opts->pid ?: -1, r->path, off,
-							   &uo),
-			"a VM handler uprobe");
+	return add_link(
+	    r, bpf_program__attach_uprobe_opts(prog, r->opts->pid ?: -1, r->path, off, &uo),
+	    "a VM handler uprobe");
 }
 
 /* All sites of one executor program as one uprobe_multi link. */
@@ -273,8 +274,8 @@ static int attach_executor(struct php_run *r)
 		       attach_multi(r, s->progs.php_call, PHP_SITE_CALL, b->call_sites, b->ncall) ?:
 		       attach_multi(r, s->progs.php_return, PHP_SITE_RETURN, b->return_sites,
 				    b->nreturn);
-	err = attach_uprobe(r, s->progs.php_execute, PHP_SITE_EXECUTE, b->execute_ex) ?:
-	      attach_uprobe(r, s->progs.php_unwind, PHP_SITE_UNWIND, b->unwind_site);
+	err = attach_uprobe(r, s->progs.php_execute, PHP_SITE_EXECUTE, b->execute_ex)
+		  ?: attach_uprobe(r, s->progs.php_unwind, PHP_SITE_UNWIND, b->unwind_site);
 	for (int i = 0; !err && i < b->ncall; i++)
 		err = attach_uprobe(r, s->progs.php_call, PHP_SITE_CALL, b->call_sites[i]);
 	for (int i = 0; !err && i < b->nreturn; i++)
@@ -300,9 +301,8 @@ static int attach_usdt(struct php_run *r, struct bpf_program *prog, int site, co
 		return -ENOTSUP;
 	}
 	LIBBPF_OPTS(bpf_usdt_opts, so, .usdt_cookie = PHP_COOKIE(site, found->pc));
-	return add_link(r, bpf_program__attach_usdt(prog, r->opts->pid ?: -1, r->path, "php", name,
-						    &so),
-			name);
+	return add_link(
+	    r, bpf_program__attach_usdt(prog, r->opts->pid ?: -1, r->path, "php", name, &so), name);
 }
 
 /* Every perf-event uprobe detach waits for a grace period under a
@@ -330,15 +330,15 @@ static int attach_all(void *ctx)
 		log_error("%s: cannot read its USDT notes: %s", r->path, strerror(-nnotes));
 		return nnotes;
 	}
-	err = attach_usdt(r, s->progs.php_req_start, PHP_SITE_REQ_START, "request__startup",
-			  notes, nnotes) ?:
-	      attach_usdt(r, s->progs.php_req_end, PHP_SITE_REQ_END, "request__shutdown", notes,
-			  nnotes);
+	err = attach_usdt(r, s->progs.php_req_start, PHP_SITE_REQ_START, "request__startup", notes,
+			  nnotes)
+		  ?: attach_usdt(r, s->progs.php_req_end, PHP_SITE_REQ_END, "request__shutdown",
+				 notes, nnotes);
 	if (!err && r->usdt)
 		err = attach_usdt(r, s->progs.php_usdt_entry, PHP_SITE_USDT_ENTRY,
-				  "function__entry", notes, nnotes) ?:
-		      attach_usdt(r, s->progs.php_usdt_return, PHP_SITE_USDT_RETURN,
-				  "function__return", notes, nnotes);
+				  "function__entry", notes, nnotes)
+			  ?: attach_usdt(r, s->progs.php_usdt_return, PHP_SITE_USDT_RETURN,
+					 "function__return", notes, nnotes);
 	if (!err && r->executor)
 		err = attach_executor(r);
 	free(notes);
@@ -390,8 +390,8 @@ static void print_tree(struct php_run *r, struct php_thread *t, uint64_t end_ns)
 		json_object_object_add(o, "request",
 				       t->in_request ? json_object_new_string(t->req) : NULL);
 		if (t->in_request)
-			json_object_object_add(o, "dur_us", json_object_new_int64(
-								   (end_ns - t->req_start_ns) / 1000));
+			json_object_object_add(
+			    o, "dur_us", json_object_new_int64((end_ns - t->req_start_ns) / 1000));
 		json_object_object_add(o, "tree", php_tree__json(t->tree));
 		out_json_line(stdout, o);
 	} else if (tree_mode) {
@@ -559,8 +559,9 @@ static void choose_mechanism(struct php_run *r)
 			dtrace ? "USE_ZEND_DTRACE=1, tracing through the USDT probes"
 			       : "tracing through uprobes on the VM's call/return handlers");
 	else
-		fprintf(stderr, "bpfscope php: PHP %s in %s: USDT probes in processes with "
-				"USE_ZEND_DTRACE=1, VM handler uprobes in the others\n",
+		fprintf(stderr,
+			"bpfscope php: PHP %s in %s: USDT probes in processes with "
+			"USE_ZEND_DTRACE=1, VM handler uprobes in the others\n",
 			r->bin.version, r->path);
 }
 
@@ -576,7 +577,7 @@ static void finish(struct php_run *r)
 	if (r->flame && flame_path) {
 		FILE *f = fopen(flame_path, "w");
 		size_t n = strlen(flame_path);
-		struct flame_svg_opts so = { .title = "PHP calls (self time)", .unit = "us" };
+		struct flame_svg_opts so = {.title = "PHP calls (self time)", .unit = "us"};
 
 		if (!f)
 			log_error("cannot write %s: %s", flame_path, strerror(errno));
@@ -587,9 +588,10 @@ static void finish(struct php_run *r)
 		if (f)
 			fclose(f);
 	}
-	fprintf(stderr, "php: %llu calls (%llu left without a return), %llu returns without entry, "
-			"%llu requests (%llu filtered out), %llu calls beyond depth %d, %llu events "
-			"past %d threads\n",
+	fprintf(stderr,
+		"php: %llu calls (%llu left without a return), %llu returns without entry, "
+		"%llu requests (%llu filtered out), %llu calls beyond depth %d, %llu events "
+		"past %d threads\n",
 		(unsigned long long)r->calls, (unsigned long long)r->unwound,
 		(unsigned long long)r->unpaired, (unsigned long long)r->requests,
 		(unsigned long long)r->skipped, (unsigned long long)r->too_deep, PHP_STACK_MAX,
@@ -598,7 +600,7 @@ static void finish(struct php_run *r)
 
 static int trace(struct php_run *r)
 {
-	struct session s = { 0 };
+	struct session s = {0};
 	int err;
 
 	if (!feature_has(FEAT_BPF_COOKIE)) {
@@ -629,7 +631,8 @@ static int trace(struct php_run *r)
 	}
 	err = session_start_attach(&s, r->skel->skeleton, r->opts, attach_all, r);
 	if (!err) {
-		r->out = out__new(stdout, r->opts->format, columns, sizeof(columns) / sizeof(columns[0]));
+		r->out = out__new(stdout, r->opts->format, columns,
+				  sizeof(columns) / sizeof(columns[0]));
 		err = session_events(&s, on_event, r);
 	}
 	if (!err) {
@@ -667,5 +670,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-static const struct command cmd_php = { &spec, run, true };
+static const struct command cmd_php = {&spec, run, true};
 REGISTER_COMMAND(cmd_php);

@@ -42,41 +42,22 @@ void php_arg_format(const struct php_arg *a, char *buf, size_t len)
 	double d;
 
 	switch (a->type) {
-	case PHP_IS_UNDEF:
-		snprintf(buf, len, "undef");
-		break;
-	case PHP_IS_NULL:
-		snprintf(buf, len, "null");
-		break;
-	case PHP_IS_FALSE:
-		snprintf(buf, len, "false");
-		break;
-	case PHP_IS_TRUE:
-		snprintf(buf, len, "true");
-		break;
-	case PHP_IS_LONG:
-		snprintf(buf, len, "%" PRId64, (int64_t)a->value);
-		break;
+	case PHP_IS_UNDEF: snprintf(buf, len, "undef"); break;
+	case PHP_IS_NULL: snprintf(buf, len, "null"); break;
+	case PHP_IS_FALSE: snprintf(buf, len, "false"); break;
+	case PHP_IS_TRUE: snprintf(buf, len, "true"); break;
+	case PHP_IS_LONG: snprintf(buf, len, "%" PRId64, (int64_t)a->value); break;
 	case PHP_IS_DOUBLE:
 		memcpy(&d, &a->value, sizeof(d));
 		/* like PHP's precision=14 echo, but always recognisable as a float */
-		snprintf(buf, len, "%.14G%s", d, isfinite(d) && d == floor(d) && fabs(d) < 1e15 ? ".0" : "");
+		snprintf(buf, len, "%.14G%s", d,
+			 isfinite(d) && d == floor(d) && fabs(d) < 1e15 ? ".0" : "");
 		break;
-	case PHP_IS_STRING:
-		format_string(a, buf, len);
-		break;
-	case PHP_IS_ARRAY:
-		snprintf(buf, len, "array(%u)", a->len);
-		break;
-	case PHP_IS_OBJECT:
-		snprintf(buf, len, "object(%.*s)", (int)sizeof(a->str), a->str);
-		break;
-	case PHP_IS_RESOURCE:
-		snprintf(buf, len, "resource");
-		break;
-	default:
-		snprintf(buf, len, "?type%u", a->type);
-		break;
+	case PHP_IS_STRING: format_string(a, buf, len); break;
+	case PHP_IS_ARRAY: snprintf(buf, len, "array(%u)", a->len); break;
+	case PHP_IS_OBJECT: snprintf(buf, len, "object(%.*s)", (int)sizeof(a->str), a->str); break;
+	case PHP_IS_RESOURCE: snprintf(buf, len, "resource"); break;
+	default: snprintf(buf, len, "?type%u", a->type); break;
 	}
 }
 
@@ -114,7 +95,8 @@ struct php_frame *php_stack_push(struct php_stack *s, uint64_t frame, uint64_t s
 
 	if (s->depth == s->cap) {
 		int cap = s->cap ? 2 * s->cap : 16;
-		struct php_frame *grown = cap <= PHP_STACK_MAX ? realloc(s->f, cap * sizeof(*f)) : NULL;
+		struct php_frame *grown =
+		    cap <= PHP_STACK_MAX ? realloc(s->f, cap * sizeof(*f)) : NULL;
 
 		if (!grown) {
 			s->lost++;

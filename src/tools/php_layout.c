@@ -19,26 +19,40 @@
  * HANDLE_EXCEPTION in
  * Zend/zend_vm_handlers.h; 3451 = its last index + 1 + the trailing NULL. */
 const struct php_build php_builds[] = {
-	{
-		.series = "8.2",
-		.api = 20220829,
-		.threads = "NTS",
-		.layout = {
-			.ex_call = 8, .ex_func = 24, .ex_num_args = 44, .ex_args = 80,
-			.fn_type = 0, .fn_name = 8, .fn_scope = 16, .fn_num_args = 32,
-			.op_filename = 152, .op_line_start = 160, .ce_name = 8,
-			.str_len = 16, .str_val = 24, .zv_type = 8, .arr_count = 28,
-			.ref_val = 8, .obj_ce = 16, .eg_current_ex = 488, .user_function = 2,
-			.fn_flags = 4, .acc_static = 16,
-		},
-		.handlers = 3451,
-		.call_handlers = { 2191, 2192, 2193, 2194, 1345, 1346, 1347, 1348, 2195, 2196,
-				   2197, 2198 },
-		.return_handlers = { 1350, 1351, 1352, 1353, 1354, 1355, 1358, 1359,
-				     1983, 1984, 1985, 1986, 1987, 1988, 1991, 1992,
-				     2368, 2369, 2370, 2371, 2372, 2373, 2376, 2377 },
-		.unwind_handler = 2318,
-	},
+    {
+	.series = "8.2",
+	.api = 20220829,
+	.threads = "NTS",
+	.layout =
+	    {
+		.ex_call = 8,
+		.ex_func = 24,
+		.ex_num_args = 44,
+		.ex_args = 80,
+		.fn_type = 0,
+		.fn_name = 8,
+		.fn_scope = 16,
+		.fn_num_args = 32,
+		.op_filename = 152,
+		.op_line_start = 160,
+		.ce_name = 8,
+		.str_len = 16,
+		.str_val = 24,
+		.zv_type = 8,
+		.arr_count = 28,
+		.ref_val = 8,
+		.obj_ce = 16,
+		.eg_current_ex = 488,
+		.user_function = 2,
+		.fn_flags = 4,
+		.acc_static = 16,
+	    },
+	.handlers = 3451,
+	.call_handlers = {2191, 2192, 2193, 2194, 1345, 1346, 1347, 1348, 2195, 2196, 2197, 2198},
+	.return_handlers = {1350, 1351, 1352, 1353, 1354, 1355, 1358, 1359, 1983, 1984, 1985, 1986,
+			    1987, 1988, 1991, 1992, 2368, 2369, 2370, 2371, 2372, 2373, 2376, 2377},
+	.unwind_handler = 2318,
+    },
 };
 const size_t php_nbuilds = sizeof(php_builds) / sizeof(php_builds[0]);
 
@@ -165,15 +179,17 @@ static size_t relative_relocs(Elf *elf, struct reloc **out)
 	size_t n = 0, count = data && shdr.sh_entsize ? shdr.sh_size / shdr.sh_entsize : 0;
 	struct reloc *r = calloc(count ? count : 1, sizeof(*r));
 
-	for (size_t i = 0; r && i < count; i++) {
+	*out = r;
+	if (!r)
+		return 0;
+	for (size_t i = 0; i < count; i++) {
 		GElf_Rela rela;
 
 		if (gelf_getrela(data, i, &rela) && GELF_R_TYPE(rela.r_info) == R_X86_64_RELATIVE)
-			r[n++] = (struct reloc){ rela.r_offset, (uint64_t)rela.r_addend };
+			r[n++] = (struct reloc){rela.r_offset, (uint64_t)rela.r_addend};
 	}
 	qsort(r, n, sizeof(*r), reloc_cmp);
-	*out = r;
-	return r ? n : 0;
+	return n;
 }
 
 /* The label table: the run of consecutive relocations, exactly `handlers`
@@ -221,7 +237,8 @@ static int find_sites(Elf *elf, struct php_binary *pb, uint64_t exec_size)
 
 	for (size_t i = 0; !err && i < sizeof(b->call_handlers) / sizeof(unsigned); i++)
 		if (b->call_handlers[i])
-			err = add_site(pb->call_sites, &pb->ncall, r[t + b->call_handlers[i]].target);
+			err =
+			    add_site(pb->call_sites, &pb->ncall, r[t + b->call_handlers[i]].target);
 	for (size_t i = 0; !err && i < sizeof(b->return_handlers) / sizeof(unsigned); i++)
 		if (b->return_handlers[i])
 			err = add_site(pb->return_sites, &pb->nreturn,
@@ -289,7 +306,8 @@ static int analyse(Elf *elf, const char *path, struct php_binary *pb)
 	find_symbols(elf, pb, &exec_size);
 	if (!pb->execute_ex || !pb->eg || !pb->dtrace_enabled) {
 		log_error("%s: PHP %s without the exported execute_ex/executor_globals/"
-			  "zend_dtrace_enabled", path, pb->version);
+			  "zend_dtrace_enabled",
+			  path, pb->version);
 		return -ENOTSUP;
 	}
 	if (find_sites(elf, pb, exec_size)) {

@@ -28,11 +28,11 @@
 
 /* One PHP build the tool knows. */
 struct php_build {
-	const char *series;   /* "8.2": major.minor of the version string */
-	unsigned api;	      /* ZEND_MODULE_API_NO */
-	const char *threads;  /* "NTS" */
+	const char *series;  /* "8.2": major.minor of the version string */
+	unsigned api;	     /* ZEND_MODULE_API_NO */
+	const char *threads; /* "NTS" */
 	struct php_layout layout;
-	unsigned handlers;    /* entries of the hybrid VM's label table */
+	unsigned handlers; /* entries of the hybrid VM's label table */
 	/* spec indices (zend_vm_handlers.h) of the call and return handlers */
 	unsigned call_handlers[12];
 	unsigned return_handlers[24];
@@ -41,7 +41,7 @@ struct php_build {
 
 /* What was found in one binary. */
 struct php_binary {
-	char version[32];    /* "8.2.36" */
+	char version[32]; /* "8.2.36" */
 	unsigned api;
 	char threads[8];
 	const struct php_build *build;

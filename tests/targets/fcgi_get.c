@@ -16,7 +16,7 @@ enum { BEGIN_REQUEST = 1, END_REQUEST = 3, PARAMS = 4, STDIN_ = 5, STDOUT_ = 6, 
 
 static int send_record(int fd, int type, const void *data, uint16_t len)
 {
-	unsigned char hdr[8] = { 1, type, 0, 1, len >> 8, len & 0xff, 0, 0 };
+	unsigned char hdr[8] = {1, type, 0, 1, len >> 8, len & 0xff, 0, 0};
 
 	if (write(fd, hdr, 8) != 8)
 		return -1;
@@ -51,8 +51,8 @@ static int read_full(int fd, unsigned char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
-	static const unsigned char begin[8] = { 0, 1 /* responder */, 0 };
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static const unsigned char begin[8] = {0, 1 /* responder */, 0};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	unsigned char params[4096], hdr[8], body[65536 + 256];
 	const char *query;
 	size_t used = 0;

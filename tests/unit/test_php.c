@@ -29,7 +29,7 @@ static const char *fmt(struct php_arg a)
 
 static struct php_arg str_arg(const char *s, unsigned len)
 {
-	struct php_arg a = { .type = PHP_IS_STRING, .len = len };
+	struct php_arg a = {.type = PHP_IS_STRING, .len = len};
 
 	strncpy(a.str, s, sizeof(a.str));
 	return a;
@@ -38,13 +38,13 @@ static struct php_arg str_arg(const char *s, unsigned len)
 static void test_zval_format(void **state)
 {
 	double d = 2.25, whole = 3.0, neg = -0.5;
-	struct php_arg a = { .type = PHP_IS_DOUBLE };
+	struct php_arg a = {.type = PHP_IS_DOUBLE};
 
 	(void)state;
-	assert_string_equal(fmt((struct php_arg){ .type = PHP_IS_NULL }), "null");
-	assert_string_equal(fmt((struct php_arg){ .type = PHP_IS_TRUE }), "true");
-	assert_string_equal(fmt((struct php_arg){ .type = PHP_IS_FALSE }), "false");
-	assert_string_equal(fmt((struct php_arg){ .type = PHP_IS_LONG, .value = (uint64_t)-42 }),
+	assert_string_equal(fmt((struct php_arg){.type = PHP_IS_NULL}), "null");
+	assert_string_equal(fmt((struct php_arg){.type = PHP_IS_TRUE}), "true");
+	assert_string_equal(fmt((struct php_arg){.type = PHP_IS_FALSE}), "false");
+	assert_string_equal(fmt((struct php_arg){.type = PHP_IS_LONG, .value = (uint64_t)-42}),
 			    "-42");
 	memcpy(&a.value, &d, sizeof(d));
 	assert_string_equal(fmt(a), "2.25");
@@ -52,11 +52,11 @@ static void test_zval_format(void **state)
 	assert_string_equal(fmt(a), "3.0");
 	memcpy(&a.value, &neg, sizeof(d));
 	assert_string_equal(fmt(a), "-0.5");
-	assert_string_equal(fmt((struct php_arg){ .type = PHP_IS_ARRAY, .len = 3 }), "array(3)");
-	a = (struct php_arg){ .type = PHP_IS_OBJECT };
+	assert_string_equal(fmt((struct php_arg){.type = PHP_IS_ARRAY, .len = 3}), "array(3)");
+	a = (struct php_arg){.type = PHP_IS_OBJECT};
 	strcpy(a.str, "Shop");
 	assert_string_equal(fmt(a), "object(Shop)");
-	assert_string_equal(fmt((struct php_arg){ .type = 99 }), "?type99");
+	assert_string_equal(fmt((struct php_arg){.type = 99}), "?type99");
 }
 
 static void test_string_format(void **state)
@@ -75,14 +75,14 @@ static void test_string_format(void **state)
 
 static void test_call_format(void **state)
 {
-	struct php_call_event e = { .nargs = 2, .nargs_all = 2 };
+	struct php_call_event e = {.nargs = 2, .nargs_all = 2};
 	char buf[256];
 
 	(void)state;
 	strcpy(e.func, "price");
 	strcpy(e.cls, "Shop");
 	e.args[0] = str_arg("x", 1);
-	e.args[1] = (struct php_arg){ .type = PHP_IS_LONG, .value = 3 };
+	e.args[1] = (struct php_arg){.type = PHP_IS_LONG, .value = 3};
 	php_call_format(&e, buf, sizeof(buf));
 	assert_string_equal(buf, "Shop->price(\"x\", 3)");
 	php_name_format(&e, buf, sizeof(buf));
@@ -103,7 +103,7 @@ static void test_call_format(void **state)
 
 static int glob(const char *pat, const char *s)
 {
-	struct php_glob g = { 0 };
+	struct php_glob g = {0};
 
 	snprintf(g.pat, sizeof(g.pat), "%s", pat);
 	snprintf(g.s, sizeof(g.s), "%s", s);
@@ -119,13 +119,19 @@ static void test_glob(void **state)
 		const char *pat, *s;
 		int match;
 	} cases[] = {
-		{ "/slow*", "/slow.php?id=1", 1 }, { "/slow*", "/fast.php", 0 },
-		{ "*slow*", "/a/slow/b", 1 },	   { "*.php", "/x/index.php", 1 },
-		{ "*.php", "/x/index.phps", 0 },   { "/a?c", "/abc", 1 },
-		{ "/a?c", "/ac", 0 },		   { "GET", "GET", 1 },
-		{ "GET", "GETX", 0 },		   { "*", "", 1 },
-		{ "**a**", "bab", 1 },		   { "a*b*c", "a-b-b-c", 1 },
-		{ "a*b*c", "a-c-b", 0 },
+	    {"/slow*", "/slow.php?id=1", 1},
+	    {"/slow*", "/fast.php", 0},
+	    {"*slow*", "/a/slow/b", 1},
+	    {"*.php", "/x/index.php", 1},
+	    {"*.php", "/x/index.phps", 0},
+	    {"/a?c", "/abc", 1},
+	    {"/a?c", "/ac", 0},
+	    {"GET", "GET", 1},
+	    {"GET", "GETX", 0},
+	    {"*", "", 1},
+	    {"**a**", "bab", 1},
+	    {"a*b*c", "a-b-b-c", 1},
+	    {"a*b*c", "a-c-b", 0},
 	};
 	char s[PHP_URI_LEN];
 
@@ -148,9 +154,9 @@ static void test_stack_pairing(void **state)
 	assert_non_null(php_stack_push(s, 0x100, 1));
 	assert_non_null(php_stack_push(s, 0x200, 2));
 	assert_non_null(php_stack_push(s, 0x300, 3));
-	assert_int_equal(php_stack_match(s, 0), 2);	/* USDT: innermost */
+	assert_int_equal(php_stack_match(s, 0), 2); /* USDT: innermost */
 	assert_int_equal(php_stack_match(s, 0x300), 2);
-	assert_int_equal(php_stack_match(s, 0x100), 0); /* 0x200, 0x300 unwound */
+	assert_int_equal(php_stack_match(s, 0x100), 0);	 /* 0x200, 0x300 unwound */
 	assert_int_equal(php_stack_match(s, 0x999), -1); /* began before tracing */
 	/* recursion reuses no frame address while the callers are live, but a
 	 * returned frame's address comes back: the nearest match wins */
@@ -170,8 +176,8 @@ static void test_stack_pairing(void **state)
 static void test_tree(void **state)
 {
 	struct php_tree *t = php_tree__new();
-	const char *main_a[] = { "main", "a" }, *main_b[] = { "main", "b" }, *m[] = { "main" };
-	const char *aa[] = { "main", "a", "a" };
+	const char *main_a[] = {"main", "a"}, *main_b[] = {"main", "b"}, *m[] = {"main"};
+	const char *aa[] = {"main", "a", "a"};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
@@ -198,11 +204,11 @@ static void test_tree(void **state)
 				 "         2.0          2.0       1    b\n");
 	json = php_tree__json(t);
 	assert_string_equal(
-		json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN),
-		"[{\"function\":\"main\",\"calls\":1,\"total_us\":10,\"self_us\":4,\"children\":["
-		"{\"function\":\"a\",\"calls\":2,\"total_us\":4,\"self_us\":3,\"children\":["
-		"{\"function\":\"a\",\"calls\":1,\"total_us\":1,\"self_us\":1,\"children\":[]}]},"
-		"{\"function\":\"b\",\"calls\":1,\"total_us\":2,\"self_us\":2,\"children\":[]}]}]");
+	    json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN),
+	    "[{\"function\":\"main\",\"calls\":1,\"total_us\":10,\"self_us\":4,\"children\":["
+	    "{\"function\":\"a\",\"calls\":2,\"total_us\":4,\"self_us\":3,\"children\":["
+	    "{\"function\":\"a\",\"calls\":1,\"total_us\":1,\"self_us\":1,\"children\":[]}]},"
+	    "{\"function\":\"b\",\"calls\":1,\"total_us\":2,\"self_us\":2,\"children\":[]}]}]");
 	json_object_put(json);
 	assert_int_equal(php_tree__flame(t, "req", f), 0);
 	flame__write_folded(f, fout);
@@ -280,9 +286,10 @@ static void check_list(const char *out, const char *name, const unsigned *table,
 
 static void test_layout_matches_headers(void **state)
 {
-	const char *cmd = "cc -D_GNU_SOURCE $(php-config8.2 --includes) scripts/php-layout.c "
-			  "-o /tmp/bpfscope-php-layout-$$ 2>/dev/null && /tmp/bpfscope-php-layout-$$; "
-			  "rc=$?; rm -f /tmp/bpfscope-php-layout-$$; exit $rc";
+	const char *cmd =
+	    "cc -D_GNU_SOURCE $(php-config8.2 --includes) scripts/php-layout.c "
+	    "-o /tmp/bpfscope-php-layout-$$ 2>/dev/null && /tmp/bpfscope-php-layout-$$; "
+	    "rc=$?; rm -f /tmp/bpfscope-php-layout-$$; exit $rc";
 	char out[4096] = "\n";
 	size_t n;
 	FILE *p;
@@ -333,10 +340,10 @@ static void test_layout_matches_headers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_zval_format),	cmocka_unit_test(test_string_format),
-		cmocka_unit_test(test_call_format),	cmocka_unit_test(test_glob),
-		cmocka_unit_test(test_stack_pairing),	cmocka_unit_test(test_tree),
-		cmocka_unit_test(test_version),		cmocka_unit_test(test_layout_matches_headers),
+	    cmocka_unit_test(test_zval_format),	  cmocka_unit_test(test_string_format),
+	    cmocka_unit_test(test_call_format),	  cmocka_unit_test(test_glob),
+	    cmocka_unit_test(test_stack_pairing), cmocka_unit_test(test_tree),
+	    cmocka_unit_test(test_version),	  cmocka_unit_test(test_layout_matches_headers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,7 +26,7 @@ static void test_layout(void **state)
 
 static void test_fill(void **state)
 {
-	uint64_t offs[2] = { 0x10, 0x20 }, cookies[2] = { 1, 2 };
+	uint64_t offs[2] = {0x10, 0x20}, cookies[2] = {1, 2};
 	struct uprobe_multi_attr a;
 
 	(void)state;
@@ -49,8 +49,8 @@ static void test_fill(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout),
-		cmocka_unit_test(test_fill),
+	    cmocka_unit_test(test_layout),
+	    cmocka_unit_test(test_fill),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
