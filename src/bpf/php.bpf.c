@@ -213,6 +213,15 @@ int php_call(struct pt_regs *ctx)
 	return 0;
 }
 
+/* Inside DO_UCALL, past the frame switch (php_fast_site): %r14 = callee. */
+SEC("uprobe")
+int php_callee(struct pt_regs *ctx)
+{
+	if (executor_active(ctx))
+		emit_entry(ctx->r14, PHP_MECH_UPROBE);
+	return 0;
+}
+
 SEC("uprobe")
 int php_execute(struct pt_regs *ctx)
 {

@@ -71,6 +71,7 @@ enum php_site {
 	PHP_SITE_REQ_START = 6,
 	PHP_SITE_REQ_END = 7,
 	PHP_SITE_UNWIND = 8, /* HANDLE_EXCEPTION: %r14 = the frame the exception is in */
+	PHP_SITE_CALLEE = 9, /* inside DO_UCALL, after the switch: %r14 = callee */
 };
 #define PHP_COOKIE(site, vaddr) (((__u64)(site) << 56) | ((vaddr)&0xffffffffffffULL))
 

@@ -88,7 +88,7 @@ struct php_run {
 	int nlinks;
 	bool usdt, executor; /* which mechanisms to attach */
 	bool multi;	     /* executor sites as uprobe_multi links */
-	int multi_fds[4];
+	int multi_fds[5];
 	int nmulti;
 	struct out *out;
 	struct flame *flame;
@@ -143,6 +143,14 @@ static bool fpm_master(int pid)
 	return !strcmp(cmd, master);
 }
 
+static int open_binary(struct php_run *r, const char *label)
+{
+	/* BPFSCOPE_PHP_LABELS=1: probe handler labels only (tests, comparison) */
+	const char *labels = getenv("BPFSCOPE_PHP_LABELS");
+
+	return php_binary_open_opts(r->path, label, labels && atoi(labels), &r->bin);
+}
+
 /* The binary to probe: the argument, else libphp or the executable of -p. */
 static int find_binary(struct php_run *r, const char *arg)
 {
@@ -160,14 +168,14 @@ static int find_binary(struct php_run *r, const char *arg)
 			log_error("cannot find %s", arg);
 			return -ENOENT;
 		}
-		return php_binary_open(r->path, NULL, &r->bin);
+		return open_binary(r, NULL);
 	}
 	if (!pid) {
 		log_error("give a PHP binary (php8.2, php-fpm8.2, libphp8.2.so) or -p PID");
 		return -EINVAL;
 	}
 	if (!find_libphp(pid, r->path, sizeof(r->path)))
-		return php_binary_open(r->path, NULL, &r->bin); /* mod_php */
+		return open_binary(r, NULL); /* mod_php */
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
 	n = readlink(exe, r->path, sizeof(r->path) - 1);
 	if (n < 0) {
@@ -188,7 +196,7 @@ static int find_binary(struct php_run *r, const char *arg)
 			  pid, pid);
 		return -EINVAL;
 	}
-	return php_binary_open(r->path, label, &r->bin);
+	return open_binary(r, label);
 }
 
 /* Does the process run with USE_ZEND_DTRACE=1 (and so the USDT path)? */
@@ -243,6 +251,8 @@ static int attach_multi(struct php_run *r, struct bpf_program *prog, int site,
 	uint64_t offs[PHP_SITES_MAX], cookies[PHP_SITES_MAX];
 	int fd;
 
+	if (n == 0)
+		return 0; /* e.g. no fast call site in this build */
 	for (int i = 0; i < n; i++) {
 		cookies[i] = PHP_COOKIE(site, vaddrs[i]);
 		if (php_binary_offset(&r->bin, vaddrs[i], &offs[i])) {
@@ -266,18 +276,24 @@ static int attach_executor(struct php_run *r)
 	const struct php_binary *b = &r->bin;
 	int err;
 
-	log_info("%d VM handler sites (%d call, %d return) as %s", b->ncall + b->nreturn + 2,
-		 b->ncall, b->nreturn, r->multi ? "4 uprobe_multi links" : "single uprobes");
+	log_info("%d VM handler sites (%d call, %d return), %d of them at branches the kernel "
+		 "emulates, as %s",
+		 b->ncall + b->ncallee + b->nreturn + 2, b->ncall + b->ncallee, b->nreturn,
+		 b->nfast, r->multi ? "uprobe_multi links" : "single uprobes");
 	if (r->multi)
 		return attach_multi(r, s->progs.php_execute, PHP_SITE_EXECUTE, &b->execute_ex, 1) ?:
 		       attach_multi(r, s->progs.php_unwind, PHP_SITE_UNWIND, &b->unwind_site, 1) ?:
 		       attach_multi(r, s->progs.php_call, PHP_SITE_CALL, b->call_sites, b->ncall) ?:
+		       attach_multi(r, s->progs.php_callee, PHP_SITE_CALLEE, b->callee_sites,
+				    b->ncallee) ?:
 		       attach_multi(r, s->progs.php_return, PHP_SITE_RETURN, b->return_sites,
 				    b->nreturn);
 	err = attach_uprobe(r, s->progs.php_execute, PHP_SITE_EXECUTE, b->execute_ex)
 		  ?: attach_uprobe(r, s->progs.php_unwind, PHP_SITE_UNWIND, b->unwind_site);
 	for (int i = 0; !err && i < b->ncall; i++)
 		err = attach_uprobe(r, s->progs.php_call, PHP_SITE_CALL, b->call_sites[i]);
+	for (int i = 0; !err && i < b->ncallee; i++)
+		err = attach_uprobe(r, s->progs.php_callee, PHP_SITE_CALLEE, b->callee_sites[i]);
 	for (int i = 0; !err && i < b->nreturn; i++)
 		err = attach_uprobe(r, s->progs.php_return, PHP_SITE_RETURN, b->return_sites[i]);
 	return err;
@@ -625,6 +641,7 @@ static int trace(struct php_run *r)
 	r->multi = r->executor && feature_has(FEAT_UPROBE_MULTI);
 	if (r->multi) {
 		uprobe_multi_prepare(r->skel->progs.php_call);
+		uprobe_multi_prepare(r->skel->progs.php_callee);
 		uprobe_multi_prepare(r->skel->progs.php_return);
 		uprobe_multi_prepare(r->skel->progs.php_execute);
 		uprobe_multi_prepare(r->skel->progs.php_unwind);

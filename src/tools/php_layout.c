@@ -52,6 +52,23 @@ const struct php_build php_builds[] = {
 	.return_handlers = {1350, 1351, 1352, 1353, 1354, 1355, 1358, 1359, 1983, 1984, 1985, 1986,
 			    1987, 1988, 1991, 1992, 2368, 2369, 2370, 2371, 2372, 2373, 2376, 2377},
 	.unwind_handler = 2318,
+	/* Found with objdump in Debian's 8.2.36 php8.2, php-fpm8.2 and
+	 * libphp8.2.so (identical bytes, no jump or label inside): DO_UCALL
+	 * switches %r14 to the callee before its first branch, RETURN keeps
+	 * the returning frame in %r14. */
+	.fast =
+	    {
+		{2191, 57, PHP_SITE_CALLEE,
+		 "498b46084c8b50184d893e488b503049895608448b482c4c897030498b52584989c648c7"
+		 "40080000000048c74010000000004989d745394a200f82"},
+		{2192, 60, PHP_SITE_CALLEE,
+		 "498b46084c8b50184d893e488b503049895608496357104c897030498b4a584c01f248c7"
+		 "400800000000448b482c4989c6488950104989cf45394a200f82"},
+		{1350, 14, PHP_SITE_RETURN, "49634708498b4e104c01f84885c974"},
+		{1352, 14, PHP_SITE_RETURN, "49634708498b56104c01f04885d20f84"},
+		{1354, 14, PHP_SITE_RETURN, "49634708498b56104c01f04885d20f84"},
+		{1358, 16, PHP_SITE_RETURN, "49635f08498b6e104c01f38b430885c00f84"},
+	    },
     },
 };
 const size_t php_nbuilds = sizeof(php_builds) / sizeof(php_builds[0]);
@@ -216,6 +233,36 @@ static long find_label_table(const struct reloc *r, size_t n, uint64_t lo, uint6
 	return -1;
 }
 
+/* Does the file hold exactly `code` (hex) at vaddr? */
+static bool code_matches(Elf *elf, const struct php_binary *pb, uint64_t vaddr, const char *code)
+{
+	size_t size = 0, n = strlen(code) / 2;
+	const unsigned char *file = (const unsigned char *)elf_rawfile(elf, &size);
+	uint64_t off;
+
+	if (!file || php_binary_offset(pb, vaddr, &off) || off + n > size)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned byte;
+
+		if (sscanf(code + 2 * i, "%2x", &byte) != 1 || file[off + i] != byte)
+			return false;
+	}
+	return true;
+}
+
+/* The verified fast site of a handler whose label is at `label`, or NULL. */
+static const struct php_fast_site *fast_site(Elf *elf, const struct php_binary *pb,
+					     unsigned handler, uint64_t label)
+{
+	const struct php_build *b = pb->build;
+
+	for (int i = 0; i < PHP_FAST_MAX && b->fast[i].code; i++)
+		if (b->fast[i].handler == handler && code_matches(elf, pb, label, b->fast[i].code))
+			return &b->fast[i];
+	return NULL;
+}
+
 static int add_site(uint64_t *sites, int *n, uint64_t addr)
 {
 	for (int i = 0; i < *n; i++)
@@ -227,7 +274,22 @@ static int add_site(uint64_t *sites, int *n, uint64_t addr)
 	return 0;
 }
 
-static int find_sites(Elf *elf, struct php_binary *pb, uint64_t exec_size)
+/* Adds the probe site of handler h: its fast site when verified, else its
+ * label into sites/n. */
+static int add_handler(Elf *elf, struct php_binary *pb, bool labels_only, unsigned h,
+		       uint64_t label, uint64_t *sites, int *n)
+{
+	const struct php_fast_site *f = labels_only ? NULL : fast_site(elf, pb, h, label);
+
+	if (!f)
+		return add_site(sites, n, label);
+	pb->nfast++;
+	if (f->site == PHP_SITE_CALLEE)
+		return add_site(pb->callee_sites, &pb->ncallee, label + f->offset);
+	return add_site(pb->return_sites, &pb->nreturn, label + f->offset);
+}
+
+static int find_sites(Elf *elf, struct php_binary *pb, uint64_t exec_size, bool labels_only)
 {
 	const struct php_build *b = pb->build;
 	struct reloc *r = NULL;
@@ -237,12 +299,14 @@ static int find_sites(Elf *elf, struct php_binary *pb, uint64_t exec_size)
 
 	for (size_t i = 0; !err && i < sizeof(b->call_handlers) / sizeof(unsigned); i++)
 		if (b->call_handlers[i])
-			err =
-			    add_site(pb->call_sites, &pb->ncall, r[t + b->call_handlers[i]].target);
+			err = add_handler(elf, pb, labels_only, b->call_handlers[i],
+					  r[t + b->call_handlers[i]].target, pb->call_sites,
+					  &pb->ncall);
 	for (size_t i = 0; !err && i < sizeof(b->return_handlers) / sizeof(unsigned); i++)
 		if (b->return_handlers[i])
-			err = add_site(pb->return_sites, &pb->nreturn,
-				       r[t + b->return_handlers[i]].target);
+			err = add_handler(elf, pb, labels_only, b->return_handlers[i],
+					  r[t + b->return_handlers[i]].target, pb->return_sites,
+					  &pb->nreturn);
 	if (!err)
 		pb->unwind_site = r[t + b->unwind_handler].target;
 	free(r);
@@ -287,7 +351,7 @@ int php_binary_offset(const struct php_binary *pb, uint64_t vaddr, uint64_t *off
 	return -ERANGE;
 }
 
-static int analyse(Elf *elf, const char *path, struct php_binary *pb)
+static int analyse(Elf *elf, const char *path, bool labels_only, struct php_binary *pb)
 {
 	uint64_t exec_size = 0;
 
@@ -310,7 +374,7 @@ static int analyse(Elf *elf, const char *path, struct php_binary *pb)
 			  path, pb->version);
 		return -ENOTSUP;
 	}
-	if (find_sites(elf, pb, exec_size)) {
+	if (find_sites(elf, pb, exec_size, labels_only)) {
 		log_error("%s: PHP %s with an unknown VM layout (no %u-entry handler table)", path,
 			  pb->version, pb->build->handlers);
 		return -ENOTSUP;
@@ -319,6 +383,12 @@ static int analyse(Elf *elf, const char *path, struct php_binary *pb)
 }
 
 int php_binary_open(const char *path, const char *label, struct php_binary *out)
+{
+	return php_binary_open_opts(path, label, false, out);
+}
+
+int php_binary_open_opts(const char *path, const char *label, bool labels_only,
+			 struct php_binary *out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 	Elf *elf;
@@ -334,7 +404,7 @@ int php_binary_open(const char *path, const char *label, struct php_binary *out)
 		log_error("%s is not PHP (not an ELF file)", label ? label : path);
 		err = -ENOEXEC;
 	} else {
-		err = analyse(elf, label ? label : path, out);
+		err = analyse(elf, label ? label : path, labels_only, out);
 	}
 	elf_end(elf);
 	close(fd);

@@ -19,12 +19,26 @@
 #ifndef BPFSCOPE_PHP_LAYOUT_H
 #define BPFSCOPE_PHP_LAYOUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "bpf/php.h"
 
 #define PHP_SITES_MAX 32
+#define PHP_FAST_MAX  8
+
+/* A cheaper probe site inside a handler: the kernel single-steps the
+ * handler's first instruction (~10 us a hit here) but emulates a
+ * conditional branch (~0.5 us). The handler reaches its first branch in
+ * straight-line code that no jump enters; the bytes from the label through
+ * the branch's opcode must be exactly `code`, else the label is probed. */
+struct php_fast_site {
+	unsigned handler; /* spec index */
+	unsigned offset;  /* from the label to the branch */
+	int site;	  /* PHP_SITE_CALLEE or PHP_SITE_RETURN: what %r14 holds there */
+	const char *code; /* hex */
+};
 
 /* One PHP build the tool knows. */
 struct php_build {
@@ -37,6 +51,7 @@ struct php_build {
 	unsigned call_handlers[12];
 	unsigned return_handlers[24];
 	unsigned unwind_handler; /* HANDLE_EXCEPTION: %r14 = the frame handling it */
+	struct php_fast_site fast[PHP_FAST_MAX];
 };
 
 /* What was found in one binary. */
@@ -48,6 +63,8 @@ struct php_binary {
 	uint64_t execute_ex, eg, dtrace_enabled; /* ELF virtual addresses */
 	uint64_t call_sites[PHP_SITES_MAX], return_sites[PHP_SITES_MAX];
 	int ncall, nreturn;
+	uint64_t callee_sites[PHP_SITES_MAX]; /* fast call sites (PHP_SITE_CALLEE) */
+	int ncallee, nfast;
 	uint64_t unwind_site;
 	struct {
 		uint64_t vaddr, filesz, offset;
@@ -68,6 +85,9 @@ const struct php_build *php_build_find(const char *version, unsigned api, const 
  * < 0: -ENOENT not readable, -ENOEXEC not PHP, -ENOTSUP unknown version or
  * layout. */
 int php_binary_open(const char *path, const char *label, struct php_binary *out);
+/* The same, probing only handler labels (no php_fast_site) when labels_only. */
+int php_binary_open_opts(const char *path, const char *label, bool labels_only,
+			 struct php_binary *out);
 /* File offset of an ELF virtual address (what uprobes attach to); 0 or -ERANGE. */
 int php_binary_offset(const struct php_binary *pb, uint64_t vaddr, uint64_t *offset);
 

@@ -5,39 +5,17 @@
 source "$(dirname "$0")/lib.bash"
 plan 39
 
-PHP=/usr/bin/php8.2
-SCRIPT="$(dirname "$0")/../targets/php/calls.php"
+source "$(dirname "$0")/php.bash"
 if [ ! -x "$PHP" ]; then
 	for i in $(seq 1 39); do echo "ok $i # skip php8.2-cli not installed"; done
 	exit 0
 fi
 
-# calls.php waits for $TMP/go-NAME so bpfscope can attach to it first.
-run_traced() { # NAME FLAGS [env...]: trace one run of calls.php with -p, JSON out
-	local name=$1 flags=$2 pid
-	shift 2
-	env "$@" "$PHP" "$SCRIPT" "$TMP/go-$name" >"$TMP/$name.php.out" 2>&1 &
-	pid=$!
-	_pids+=("$pid")
-	for _ in $(seq 1 100); do # until env has exec'd php
-		[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$PHP")" ] && break
-		sleep 0.02
-	done
-	start_bpfscope "$name" php $flags -o json -p "$pid" || return 1
-	touch "$TMP/go-$name"
-	for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-	wait_for "$TMP/$name.out" '"guarded()"'
-	stop_bpfscope
-}
-
-calls() { jq -r "$2" "$TMP/$1.out" | sort; }
-
 for mode in uprobe usdt; do
-	# the uprobe run also takes the fallback from uprobe_multi to single uprobes
 	if [ $mode = usdt ]; then run_traced $mode "" USE_ZEND_DTRACE=1; else
-		BPFSCOPE_DISABLE_FEATURES=uprobe_multi run_traced $mode -v
-		grep -q "as single uprobes" "$TMP/$mode.err"
-		ok $? "without uprobe_multi the VM handler sites attach as single uprobes"
+		run_traced $mode -v
+		grep -q "6 of them at branches the kernel emulates, as uprobe_multi links" "$TMP/$mode.err"
+		ok $? "uprobe: DO_UCALL and RETURN probed at their emulated branches, uprobe_multi links"
 	fi
 	grep -q "tracing through" "$TMP/$mode.err" && grep -q "$([ $mode = usdt ] && echo USDT || echo uprobes)" "$TMP/$mode.err"
 	ok $? "$mode: the mechanism is chosen from the process's environment"
@@ -67,6 +45,7 @@ done
 diff <(calls uprobe '"\(.depth) \(.call) \(.location)"') <(calls usdt '"\(.depth) \(.call) \(.location)"') >"$TMP/diff"
 ok $? "both mechanisms report the same calls, depths and locations"
 show "$TMP/diff" 10
+
 
 # Request filter (CLI: the script path), call tree and flame graph; no -p,
 # so other php8.2 processes on the machine may run too: only the scripts

@@ -337,6 +337,39 @@ static void test_layout_matches_headers(void **state)
 	check_list(out, "return_handlers", b->return_handlers, 24);
 }
 
+/* Debian's php8.2 (when installed): the handler table is found, and the
+ * emulated-branch sites replace exactly the DO_UCALL and RETURN labels. */
+static void test_binary_sites(void **state)
+{
+	struct php_binary pb, labels;
+
+	(void)state;
+	if (access("/usr/bin/php8.2", R_OK))
+		skip();
+	assert_int_equal(php_binary_open("/usr/bin/php8.2", NULL, &pb), 0);
+	assert_int_equal(php_binary_open_opts("/usr/bin/php8.2", NULL, true, &labels), 0);
+	assert_memory_equal(pb.version, "8.2.", 4);
+	assert_int_equal(labels.nfast, 0);
+	assert_int_equal(labels.ncallee, 0);
+	assert_int_equal(labels.ncall, 9);    /* 12 handlers, OBSERVER variants share */
+	assert_int_equal(labels.nreturn, 15); /* 24 handlers */
+	if (pb.nfast == 0)
+		skip(); /* another build of 8.2: labels only, by design */
+	assert_int_equal(pb.nfast, 6);
+	assert_int_equal(pb.ncallee, 2);
+	assert_int_equal(pb.ncall, 7);
+	assert_int_equal(pb.nreturn, 15);
+	assert_int_equal(pb.unwind_site, labels.unwind_site);
+	for (int i = 0; i < pb.ncallee; i++) { /* within 64 bytes after some call label */
+		bool near = false;
+
+		for (int j = 0; j < labels.ncall; j++)
+			near |= pb.callee_sites[i] > labels.call_sites[j] &&
+				pb.callee_sites[i] < labels.call_sites[j] + 64;
+		assert_true(near);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +377,7 @@ int main(void)
 	    cmocka_unit_test(test_call_format),	  cmocka_unit_test(test_glob),
 	    cmocka_unit_test(test_stack_pairing), cmocka_unit_test(test_tree),
 	    cmocka_unit_test(test_version),	  cmocka_unit_test(test_layout_matches_headers),
+	    cmocka_unit_test(test_binary_sites),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

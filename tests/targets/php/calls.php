@@ -47,7 +47,7 @@ function refs(&$counter, Shop $shop, string $long)
 }
 
 if (isset($argv[1])) {
-    for ($i = 0; $i < 500 && !file_exists($argv[1]); $i++)
+    for ($i = 0; $i < 3000 && !file_exists($argv[1]); $i++)
         usleep(10000);
 }
 fib(10);
