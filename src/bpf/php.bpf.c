@@ -213,11 +213,20 @@ int php_call(struct pt_regs *ctx)
 	return 0;
 }
 
-/* Inside DO_UCALL, past the frame switch (php_fast_site): %r14 = callee. */
+/* Inside a call handler, at its first branch (php_fast_site): the callee
+ * is in the register the cookie's site names. */
 SEC("uprobe")
 int php_callee(struct pt_regs *ctx)
 {
-	if (executor_active(ctx))
+	__u64 site = bpf_get_attach_cookie(ctx) >> 56;
+
+	if (!executor_active(ctx))
+		return 0;
+	if (site == PHP_SITE_CALLEE_RBX)
+		emit_entry(ctx->bx, PHP_MECH_UPROBE);
+	else if (site == PHP_SITE_CALLEE_R12)
+		emit_entry(ctx->r12, PHP_MECH_UPROBE);
+	else
 		emit_entry(ctx->r14, PHP_MECH_UPROBE);
 	return 0;
 }

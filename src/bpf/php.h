@@ -70,8 +70,10 @@ enum php_site {
 	PHP_SITE_USDT_RETURN = 5,
 	PHP_SITE_REQ_START = 6,
 	PHP_SITE_REQ_END = 7,
-	PHP_SITE_UNWIND = 8, /* HANDLE_EXCEPTION: %r14 = the frame the exception is in */
-	PHP_SITE_CALLEE = 9, /* inside DO_UCALL, after the switch: %r14 = callee */
+	PHP_SITE_UNWIND = 8,	  /* HANDLE_EXCEPTION: %r14 = the frame the exception is in */
+	PHP_SITE_CALLEE = 9,	  /* inside DO_UCALL, after the switch: %r14 = callee */
+	PHP_SITE_CALLEE_RBX = 10, /* inside DO_FCALL(_BY_NAME): %rbx = callee */
+	PHP_SITE_CALLEE_R12 = 11, /* inside DO_FCALL_BY_NAME (RETVAL_USED): %r12 = callee */
 };
 #define PHP_COOKIE(site, vaddr) (((__u64)(site) << 56) | ((vaddr)&0xffffffffffffULL))
 

@@ -244,8 +244,9 @@ static int attach_uprobe(struct php_run *r, struct bpf_program *prog, int site, 
 	    "a VM handler uprobe");
 }
 
-/* All sites of one executor program as one uprobe_multi link. */
-static int attach_multi(struct php_run *r, struct bpf_program *prog, int site,
+/* All sites of one executor program as one uprobe_multi link; kinds (may
+ * be NULL: all `site`) gives each site's kind for its cookie. */
+static int attach_multi(struct php_run *r, struct bpf_program *prog, int site, const int *kinds,
 			const uint64_t *vaddrs, int n)
 {
 	uint64_t offs[PHP_SITES_MAX], cookies[PHP_SITES_MAX];
@@ -254,7 +255,7 @@ static int attach_multi(struct php_run *r, struct bpf_program *prog, int site,
 	if (n == 0)
 		return 0; /* e.g. no fast call site in this build */
 	for (int i = 0; i < n; i++) {
-		cookies[i] = PHP_COOKIE(site, vaddrs[i]);
+		cookies[i] = PHP_COOKIE(kinds ? kinds[i] : site, vaddrs[i]);
 		if (php_binary_offset(&r->bin, vaddrs[i], &offs[i])) {
 			log_error("%s: address 0x%llx outside the file", r->path,
 				  (unsigned long long)vaddrs[i]);
@@ -281,19 +282,19 @@ static int attach_executor(struct php_run *r)
 		 b->ncall + b->ncallee + b->nreturn + 2, b->ncall + b->ncallee, b->nreturn,
 		 b->nfast, r->multi ? "uprobe_multi links" : "single uprobes");
 	if (r->multi)
-		return attach_multi(r, s->progs.php_execute, PHP_SITE_EXECUTE, &b->execute_ex, 1) ?:
-		       attach_multi(r, s->progs.php_unwind, PHP_SITE_UNWIND, &b->unwind_site, 1) ?:
-		       attach_multi(r, s->progs.php_call, PHP_SITE_CALL, b->call_sites, b->ncall) ?:
-		       attach_multi(r, s->progs.php_callee, PHP_SITE_CALLEE, b->callee_sites,
+		return attach_multi(r, s->progs.php_execute, PHP_SITE_EXECUTE, NULL, &b->execute_ex, 1) ?:
+		       attach_multi(r, s->progs.php_unwind, PHP_SITE_UNWIND, NULL, &b->unwind_site, 1) ?:
+		       attach_multi(r, s->progs.php_call, PHP_SITE_CALL, NULL, b->call_sites, b->ncall) ?:
+		       attach_multi(r, s->progs.php_callee, PHP_SITE_CALLEE, b->callee_kind, b->callee_sites,
 				    b->ncallee) ?:
-		       attach_multi(r, s->progs.php_return, PHP_SITE_RETURN, b->return_sites,
+		       attach_multi(r, s->progs.php_return, PHP_SITE_RETURN, NULL, b->return_sites,
 				    b->nreturn);
 	err = attach_uprobe(r, s->progs.php_execute, PHP_SITE_EXECUTE, b->execute_ex)
 		  ?: attach_uprobe(r, s->progs.php_unwind, PHP_SITE_UNWIND, b->unwind_site);
 	for (int i = 0; !err && i < b->ncall; i++)
 		err = attach_uprobe(r, s->progs.php_call, PHP_SITE_CALL, b->call_sites[i]);
 	for (int i = 0; !err && i < b->ncallee; i++)
-		err = attach_uprobe(r, s->progs.php_callee, PHP_SITE_CALLEE, b->callee_sites[i]);
+		err = attach_uprobe(r, s->progs.php_callee, b->callee_kind[i], b->callee_sites[i]);
 	for (int i = 0; !err && i < b->nreturn; i++)
 		err = attach_uprobe(r, s->progs.php_return, PHP_SITE_RETURN, b->return_sites[i]);
 	return err;

@@ -54,8 +54,9 @@ const struct php_build php_builds[] = {
 	.unwind_handler = 2318,
 	/* Found with objdump in Debian's 8.2.36 php8.2, php-fpm8.2 and
 	 * libphp8.2.so (identical bytes, no jump or label inside): DO_UCALL
-	 * switches %r14 to the callee before its first branch, RETURN keeps
-	 * the returning frame in %r14. */
+	 * switches %r14 to the callee before its first branch; DO_FCALL and
+	 * DO_FCALL_BY_NAME hold the callee in %rbx or %r12 at theirs (the
+	 * user-function test); RETURN keeps the returning frame in %r14. */
 	.fast =
 	    {
 		{2191, 57, PHP_SITE_CALLEE,
@@ -64,6 +65,14 @@ const struct php_build php_builds[] = {
 		{2192, 60, PHP_SITE_CALLEE,
 		 "498b46084c8b50184d893e488b503049895608496357104c897030498b4a584c01f248c7"
 		 "400800000000448b482c4989c6488950104989cf45394a200f82"},
+		{2195, 23, PHP_SITE_CALLEE_RBX,
+		 "498b5e08488b6b184d893e488b433049894608807d00020f85"},
+		{2196, 24, PHP_SITE_CALLEE_R12,
+		 "4d8b6608498b5c24184d893e498b44243049894608803b020f85"},
+		{1345, 23, PHP_SITE_CALLEE_RBX,
+		 "498b5e08488b6b184d893e488b433049894608807d00020f85"},
+		{1346, 23, PHP_SITE_CALLEE_RBX,
+		 "498b5e08488b6b184d893e488b433049894608807d00020f85"},
 		{1350, 14, PHP_SITE_RETURN, "49634708498b4e104c01f84885c974"},
 		{1352, 14, PHP_SITE_RETURN, "49634708498b56104c01f04885d20f84"},
 		{1354, 14, PHP_SITE_RETURN, "49634708498b56104c01f04885d20f84"},
@@ -284,9 +293,10 @@ static int add_handler(Elf *elf, struct php_binary *pb, bool labels_only, unsign
 	if (!f)
 		return add_site(sites, n, label);
 	pb->nfast++;
-	if (f->site == PHP_SITE_CALLEE)
-		return add_site(pb->callee_sites, &pb->ncallee, label + f->offset);
-	return add_site(pb->return_sites, &pb->nreturn, label + f->offset);
+	if (f->site == PHP_SITE_RETURN)
+		return add_site(pb->return_sites, &pb->nreturn, label + f->offset);
+	pb->callee_kind[pb->ncallee] = f->site;
+	return add_site(pb->callee_sites, &pb->ncallee, label + f->offset);
 }
 
 static int find_sites(Elf *elf, struct php_binary *pb, uint64_t exec_size, bool labels_only)

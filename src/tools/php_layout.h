@@ -26,7 +26,7 @@
 #include "bpf/php.h"
 
 #define PHP_SITES_MAX 32
-#define PHP_FAST_MAX  8
+#define PHP_FAST_MAX  12
 
 /* A cheaper probe site inside a handler: the kernel single-steps the
  * handler's first instruction (~10 us a hit here) but emulates a
@@ -36,7 +36,7 @@
 struct php_fast_site {
 	unsigned handler; /* spec index */
 	unsigned offset;  /* from the label to the branch */
-	int site;	  /* PHP_SITE_CALLEE or PHP_SITE_RETURN: what %r14 holds there */
+	int site;	  /* PHP_SITE_CALLEE* or PHP_SITE_RETURN: where the frame is there */
 	const char *code; /* hex */
 };
 
@@ -63,7 +63,8 @@ struct php_binary {
 	uint64_t execute_ex, eg, dtrace_enabled; /* ELF virtual addresses */
 	uint64_t call_sites[PHP_SITES_MAX], return_sites[PHP_SITES_MAX];
 	int ncall, nreturn;
-	uint64_t callee_sites[PHP_SITES_MAX]; /* fast call sites (PHP_SITE_CALLEE) */
+	uint64_t callee_sites[PHP_SITES_MAX]; /* fast call sites */
+	int callee_kind[PHP_SITES_MAX];	      /* their PHP_SITE_CALLEE* */
 	int ncallee, nfast;
 	uint64_t unwind_site;
 	struct {

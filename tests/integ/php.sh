@@ -14,8 +14,8 @@ fi
 for mode in uprobe usdt; do
 	if [ $mode = usdt ]; then run_traced $mode "" USE_ZEND_DTRACE=1; else
 		run_traced $mode -v
-		grep -q "6 of them at branches the kernel emulates, as uprobe_multi links" "$TMP/$mode.err"
-		ok $? "uprobe: DO_UCALL and RETURN probed at their emulated branches, uprobe_multi links"
+		grep -q "10 of them at branches the kernel emulates, as uprobe_multi links" "$TMP/$mode.err"
+		ok $? "uprobe: call and RETURN handlers probed at their emulated branches, uprobe_multi links"
 	fi
 	grep -q "tracing through" "$TMP/$mode.err" && grep -q "$([ $mode = usdt ] && echo USDT || echo uprobes)" "$TMP/$mode.err"
 	ok $? "$mode: the mechanism is chosen from the process's environment"

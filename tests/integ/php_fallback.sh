@@ -14,9 +14,9 @@ fi
 
 run_traced fast -v
 BPFSCOPE_DISABLE_FEATURES=uprobe_multi BPFSCOPE_PHP_LABELS=1 run_traced labels -v
-grep -q "6 of them at branches the kernel emulates, as uprobe_multi links" "$TMP/fast.err" &&
+grep -q "10 of them at branches the kernel emulates, as uprobe_multi links" "$TMP/fast.err" &&
 	grep -q "0 of them at branches the kernel emulates, as single uprobes" "$TMP/labels.err"
-ok $? "default: 6 emulated branch sites in uprobe_multi links; fallback: labels, single uprobes"
+ok $? "default: 10 emulated branch sites in uprobe_multi links; fallback: labels, single uprobes"
 [ "$(jq -r 'select(.call | startswith("fib(")) | .via' "$TMP/labels.out" | grep -c '^uprobe$')" -eq 177 ]
 ok $? "fallback: fib(10) made exactly 177 fib calls"
 diff <(calls fast '"\(.depth) \(.call) \(.location)"') <(calls labels '"\(.depth) \(.call) \(.location)"') >"$TMP/diff"
