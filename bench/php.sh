@@ -21,7 +21,7 @@ PHP
 
 run() { # MODE ENV: prints the CPU ms of one run
 	local mode=$1 envv=$2 pid tracer=
-	rm -f "$TMP/go"
+	rm -f "$TMP/go" "$TMP/err" # a stale err would pass the start check below
 	env $envv php8.2 "$TMP/fib.php" "$TMP/go" >"$TMP/out" &
 	pid=$!
 	for _ in $(seq 100); do [ "$(readlink /proc/$pid/exe)" = /usr/bin/php8.2 ] && break; sleep 0.02; done
