@@ -243,31 +243,32 @@ static long find_label_table(const struct reloc *r, size_t n, uint64_t lo, uint6
 }
 
 /* Does the file hold exactly `code` (hex) at vaddr? */
-static bool code_matches(Elf *elf, const struct php_binary *pb, uint64_t vaddr, const char *code)
+static bool code_matches(int fd, const struct php_binary *pb, uint64_t vaddr, const char *code)
 {
-	size_t size = 0, n = strlen(code) / 2;
-	const unsigned char *file = (const unsigned char *)elf_rawfile(elf, &size);
+	unsigned char bytes[128];
+	size_t n = strlen(code) / 2;
 	uint64_t off;
 
-	if (!file || php_binary_offset(pb, vaddr, &off) || off + n > size)
+	if (n > sizeof(bytes) || php_binary_offset(pb, vaddr, &off) ||
+	    pread(fd, bytes, n, off) != (ssize_t)n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned byte;
 
-		if (sscanf(code + 2 * i, "%2x", &byte) != 1 || file[off + i] != byte)
+		if (sscanf(code + 2 * i, "%2x", &byte) != 1 || bytes[i] != byte)
 			return false;
 	}
 	return true;
 }
 
 /* The verified fast site of a handler whose label is at `label`, or NULL. */
-static const struct php_fast_site *fast_site(Elf *elf, const struct php_binary *pb,
-					     unsigned handler, uint64_t label)
+static const struct php_fast_site *fast_site(int fd, const struct php_binary *pb, unsigned handler,
+					     uint64_t label)
 {
 	const struct php_build *b = pb->build;
 
 	for (int i = 0; i < PHP_FAST_MAX && b->fast[i].code; i++)
-		if (b->fast[i].handler == handler && code_matches(elf, pb, label, b->fast[i].code))
+		if (b->fast[i].handler == handler && code_matches(fd, pb, label, b->fast[i].code))
 			return &b->fast[i];
 	return NULL;
 }
@@ -285,10 +286,10 @@ static int add_site(uint64_t *sites, int *n, uint64_t addr)
 
 /* Adds the probe site of handler h: its fast site when verified, else its
  * label into sites/n. */
-static int add_handler(Elf *elf, struct php_binary *pb, bool labels_only, unsigned h,
-		       uint64_t label, uint64_t *sites, int *n)
+static int add_handler(int fd, struct php_binary *pb, bool labels_only, unsigned h, uint64_t label,
+		       uint64_t *sites, int *n)
 {
-	const struct php_fast_site *f = labels_only ? NULL : fast_site(elf, pb, h, label);
+	const struct php_fast_site *f = labels_only ? NULL : fast_site(fd, pb, h, label);
 
 	if (!f)
 		return add_site(sites, n, label);
@@ -299,7 +300,7 @@ static int add_handler(Elf *elf, struct php_binary *pb, bool labels_only, unsign
 	return add_site(pb->callee_sites, &pb->ncallee, label + f->offset);
 }
 
-static int find_sites(Elf *elf, struct php_binary *pb, uint64_t exec_size, bool labels_only)
+static int find_sites(Elf *elf, int fd, struct php_binary *pb, uint64_t exec_size, bool labels_only)
 {
 	const struct php_build *b = pb->build;
 	struct reloc *r = NULL;
@@ -309,12 +310,12 @@ static int find_sites(Elf *elf, struct php_binary *pb, uint64_t exec_size, bool 
 
 	for (size_t i = 0; !err && i < sizeof(b->call_handlers) / sizeof(unsigned); i++)
 		if (b->call_handlers[i])
-			err = add_handler(elf, pb, labels_only, b->call_handlers[i],
+			err = add_handler(fd, pb, labels_only, b->call_handlers[i],
 					  r[t + b->call_handlers[i]].target, pb->call_sites,
 					  &pb->ncall);
 	for (size_t i = 0; !err && i < sizeof(b->return_handlers) / sizeof(unsigned); i++)
 		if (b->return_handlers[i])
-			err = add_handler(elf, pb, labels_only, b->return_handlers[i],
+			err = add_handler(fd, pb, labels_only, b->return_handlers[i],
 					  r[t + b->return_handlers[i]].target, pb->return_sites,
 					  &pb->nreturn);
 	if (!err)
@@ -361,7 +362,7 @@ int php_binary_offset(const struct php_binary *pb, uint64_t vaddr, uint64_t *off
 	return -ERANGE;
 }
 
-static int analyse(Elf *elf, const char *path, bool labels_only, struct php_binary *pb)
+static int analyse(Elf *elf, int fd, const char *path, bool labels_only, struct php_binary *pb)
 {
 	uint64_t exec_size = 0;
 
@@ -384,7 +385,7 @@ static int analyse(Elf *elf, const char *path, bool labels_only, struct php_bina
 			  path, pb->version);
 		return -ENOTSUP;
 	}
-	if (find_sites(elf, pb, exec_size, labels_only)) {
+	if (find_sites(elf, fd, pb, exec_size, labels_only)) {
 		log_error("%s: PHP %s with an unknown VM layout (no %u-entry handler table)", path,
 			  pb->version, pb->build->handlers);
 		return -ENOTSUP;
@@ -414,7 +415,7 @@ int php_binary_open_opts(const char *path, const char *label, bool labels_only,
 		log_error("%s is not PHP (not an ELF file)", label ? label : path);
 		err = -ENOEXEC;
 	} else {
-		err = analyse(elf, label ? label : path, labels_only, out);
+		err = analyse(elf, fd, label ? label : path, labels_only, out);
 	}
 	elf_end(elf);
 	close(fd);
