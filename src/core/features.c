@@ -149,7 +149,7 @@ static bool probe_uprobe_multi(struct feature_state *st)
 	fd = load_prog(BPF_PROG_TYPE_KPROBE, ATTACH_TRACE_UPROBE_MULTI, 0);
 	if (fd < 0)
 		return say(st, false, "load failed: %s", strerror(-fd));
-	link = uprobe_multi_attach(fd, "/", &offset, NULL, 1, 0, false);
+	link = uprobe_multi_attach_fd(fd, "/", &offset, NULL, 1, 0, false);
 	if (link >= 0)
 		close(link);
 	close(fd);

@@ -219,7 +219,7 @@ static int attach_multi(struct discover *d)
 			cookies[i] = i | (d->probed[i]->timed ? DISCOVER_TIMED : 0);
 		}
 		err = d->multi_fds[0] =
-		    uprobe_multi_attach(bpf_program__fd(d->skel->progs.disc_entry_multi), d->path,
+		    uprobe_multi_attach_fd(bpf_program__fd(d->skel->progs.disc_entry_multi), d->path,
 					offs, cookies, d->nprobed, d->pid, false);
 		/* returns: the timed subset, packed */
 		for (size_t i = 0; err >= 0 && i < d->nprobed; i++)
@@ -229,7 +229,7 @@ static int attach_multi(struct discover *d)
 			}
 		if (err >= 0 && nret)
 			err = d->multi_fds[1] =
-			    uprobe_multi_attach(bpf_program__fd(d->skel->progs.disc_return_multi),
+			    uprobe_multi_attach_fd(bpf_program__fd(d->skel->progs.disc_return_multi),
 						d->path, offs, cookies, nret, d->pid, true);
 	}
 	free(offs);
