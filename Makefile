@@ -114,6 +114,7 @@ $(BUILD)/targets/%: tests/targets/%.c
 # Targets that need more than libc (tests/integ/net.sh: NFQUEUE delayer).
 TARGET_LIBS_nfqdelay := -lnetfilter_queue
 TARGET_LIBS_mc_client := -lmemcached
+TARGET_LIBS_db_client := $(shell mariadb_config --include --libs 2>/dev/null)
 
 $(BUILD)/targets/%: tests/targets/%.cc
 	@mkdir -p $(@D)
@@ -139,7 +140,8 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CORE    := src/core/tpformat.c src/core/elfnotes.c src/core/uprobe_site.c src/core/tracefs.c \
 		src/core/log.c src/probe/parse.c src/probe/compile.c src/core/typedb.c src/core/typepack.c \
-		src/core/syms.c
+		src/core/syms.c src/core/proto_mysql.c src/core/proto_memcache.c src/core/wireop.c src/core/sqlnorm.c \
+		src/probe/prologue.c
 FUZZ_SECONDS ?= 20
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE)

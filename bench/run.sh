@@ -12,8 +12,9 @@
 # The traced target runs on CPU 0, the tracer on CPU 1.
 #
 # Parts: 1. per-call cost of a traced function (emulated and single-stepped
-# first instruction); 2. attach time and time to first event; 3. memory
-# (VmHWM, BPF map memlock); 4. binary size and ldd.
+# first instruction; 1b. a single-stepped site with and without entry-probe
+# relocation); 2. attach time and time to first event (2b. discover on
+# 1,000 functions); 3. memory (VmHWM, BPF map memlock); 4. binary size and ldd.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -253,6 +254,51 @@ headline() {
 	done
 }
 
+# ---------------------------------------------------------------- part 1b
+# Entry-probe relocation: work_reloc starts with two single-stepped
+# instructions before an emulated push; the same count() probe where it is
+# (--no-relocate) and moved (the default), interleaved per repetition.
+declare -A RCMD=(
+	[reloc_off]="$BS trace --no-relocate 'u:$CALLEE:work_reloc { count() }'"
+	[reloc_on]="$BS trace 'u:$CALLEE:work_reloc { count() }'"
+)
+reloc_percall() {
+	local rep mode res
+	for rep in $(seq 1 "$REPS"); do
+		for mode in none reloc_off reloc_on; do
+			log "relocation rep $rep/$REPS: $mode"
+			if [ "$mode" != none ]; then
+				eval "tracer_start $mode 'tracing, Ctrl-C' ${RCMD[$mode]}" || return 1
+			fi
+			res=$(taskset -c 0 "$CALLEE" reloc "$SECS") || return 1
+			echo "$mode reloc $rep $res" >>"$TMP/percall"
+			[ "$mode" != none ] && tracer_stop
+		done
+	done
+	grep -h 'bpfscope: u:' "$TMP/reloc_off.err" "$TMP/reloc_on.err" | sed "s|$CALLEE|CALLEE|" >"$TMP/reloc.summary"
+}
+
+reloc_table() {
+	local st
+	st=$(stats "$TMP/percall" 5)
+	echo "| mode | min CPU ns/call | median CPU ns/call | min wall ns/call | median wall ns/call |"
+	echo "| --- | ---: | ---: | ---: | ---: |"
+	for mode in none reloc_off reloc_on; do
+		local label=$mode
+		[ $mode = none ] && label="no probe"
+		[ $mode = reloc_off ] && label="bpfscope trace --no-relocate u: { count() } (probe on the single-stepped mov)"
+		[ $mode = reloc_on ] && label="bpfscope trace u: { count() } (moved to the emulated push %rbx)"
+		echo "| $label | $(awk -v m=$mode '$1 == m && $2 == "reloc" { print $3 " | " $4 }' <<<"$st") | $(stats "$TMP/percall" 4 | awk -v m=$mode '$1 == m && $2 == "reloc" { print $3 " | " $4 }') |"
+	done
+	echo
+	echo "Per-repetition ratio --no-relocate / relocated, min / median: CPU time **$(paired reloc_off reloc_on reloc 5)**,"
+	echo "wall time **$(paired reloc_off reloc_on reloc 4)** (goal of issue 4: at least 5x cheaper)."
+	echo
+	echo '```'
+	cat "$TMP/reloc.summary"
+	echo '```'
+}
+
 # ---------------------------------------------------------------- part 2
 # A target with 1,000 functions, all called about every 2 ms.
 build_many() {
@@ -325,6 +371,43 @@ attach_times() {
 	done
 }
 
+# discover_one METHOD GLOB REP: bpfscope discover on the many target for 1 s:
+# attach time as discover reports it, exec to exit, functions with calls
+discover_one() {
+	local method=$1 glob=$2 rep=$3 t0 t1 extra=
+	[ "$method" = per-function ] && extra=--per-function
+	t0=$(now_ns)
+	timeout 120 taskset -c 1 "$BS" discover $extra -o json --top 0 -d 1 "$TMP/many" "$glob" \
+		>"$TMP/disc.out" 2>"$TMP/disc.err"
+	t1=$(now_ns)
+	local n ms called
+	n=$(sed -n 's/.*: \([0-9]*\) of [0-9]* functions.*/\1/p' "$TMP/disc.err")
+	ms=$(sed -n 's/.* in \([0-9.]*\) ms.*/\1/p' "$TMP/disc.err")
+	called=$(jq -s 'map(select(.calls > 0)) | length' "$TMP/disc.out" 2>/dev/null)
+	echo "$method ${n:-0} $rep ${ms:-failed} $(((t1 - t0) / 1000000)) ${called:-0}" >>"$TMP/discover"
+}
+
+discover_times() {
+	: >"$TMP/discover"
+	for rep in $(seq 1 "$ATTACH_REPS"); do
+		log "discover rep $rep/$ATTACH_REPS: uprobe_multi, 1000 functions"
+		discover_one uprobe_multi 'f*' "$rep"
+	done
+	log "discover: per-function uprobes, 100 functions (once)"
+	discover_one per-function 'f00*' 1
+}
+
+discover_table() {
+	echo "| method | functions | runs | attach (ms) min / median | exec to exit (ms) median | functions seen called |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	for m in uprobe_multi per-function; do
+		awk -v m=$m '$1 == m && $4 != "failed"' "$TMP/discover" >"$TMP/d1"
+		[ -s "$TMP/d1" ] || { echo "| $m | - | 0 | failed | | |"; continue; }
+		col() { awk -v c="$1" '{ print $c }' "$TMP/d1" | sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print v[1] " / " m }'; }
+		echo "| $m | $(awk 'NR == 1 { print $2 }' "$TMP/d1") | $(wc -l <"$TMP/d1") | $(col 4) | $(col 5 | sed 's|.* / ||') | $(awk 'NR == 1 { print $6 }' "$TMP/d1") |"
+	done
+}
+
 # last of all: its exit (detach of 1,000 uprobes) may outlast the run
 attach_1000() {
 	log "attach: bpftrace 1000 (once)"
@@ -392,7 +475,9 @@ START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 START_TIME=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 T0=$(now_ns)
 percall || exit 1
+reloc_percall || exit 1
 attach_times || exit 1
+discover_times
 log "memory"
 MEM=$(memory_table)
 attach_1000
@@ -418,6 +503,11 @@ ELAPSED=$((($(now_ns) - T0) / 1000000000))
 	echo "baseline measured in the same repetition (details and wall-time figures in part 1):"
 	echo
 	headline
+	echo
+	echo "Entry-probe relocation (part 1b), single-stepped work_reloc with \`count()\`: --no-relocate / relocated"
+	echo "per repetition, min / median: CPU **$(paired reloc_off reloc_on reloc 5)**, wall **$(paired reloc_off reloc_on reloc 4)** (goal: >= 5)."
+	echo "\`bpfscope discover\` on 1,000 functions (part 2b): attach through one uprobe_multi link, min / median ms:"
+	echo "**$(awk '$1 == "uprobe_multi" && $4 != "failed" { print $4 }' "$TMP/discover" | sort -g | paste -sd' ' | awk '{ if (!NF) print "failed"; else printf "%s / %s", $1, (NF % 2 ? $((NF + 1) / 2) : ($(NF / 2) + $(NF / 2 + 1)) / 2) }')**."
 	echo
 	echo "## 1. Per-call cost of a traced user function"
 	echo
@@ -448,6 +538,15 @@ ELAPSED=$((($(now_ns) - T0) / 1000000000))
 	percall_table 4
 	percall_raw
 	echo
+	echo "## 1b. Entry-probe relocation"
+	echo
+	echo "Target: \`callee reloc SECS\` calls work_reloc (bench/callee.c: \`mov %rdi,%rax; xor %edi,%edi; push %rbx; ...\`),"
+	echo "whose first instruction the kernel single-steps. Without --no-relocate, \`bpfscope trace\` moves the entry probe to the"
+	echo "push (emulated: one trap instead of two) and reads arg0 from %rax (docs/probe-language.md, \"Entry-probe relocation\")."
+	echo "Modes interleaved in each of the $REPS repetitions, ${SECS} s each; CPU time of the traced thread and wall time:"
+	echo
+	reloc_table
+	echo
 	echo "## 2. Attach time and time to first event"
 	echo
 	echo "Target: a generated program with 1,000 functions f0000..f0999 (\`volatile long x = a; return x + N;\`),"
@@ -464,6 +563,21 @@ ELAPSED=$((($(now_ns) - T0) / 1000000000))
 	echo
 	echo '```'
 	cat "$TMP/attach"
+	echo '```'
+	echo
+	echo "## 2b. bpfscope discover: attach time on 1,000 functions"
+	echo
+	echo "The same 1,000-function target: \`bpfscope discover -d 1 MANY 'f*'\` (uprobe_multi: one link, one system call,"
+	echo "for every function) and, for comparison, \`--per-function\` on 'f00*' (100 functions: one perf-event uprobe each;"
+	echo "detaching those costs the kernel ~0.1 s each, hence only 100). \"attach\" is what discover reports (function probes"
+	echo "only); \"exec to exit\" includes reading the ELF, loading, the 1 s run and detaching."
+	echo
+	discover_table
+	echo
+	echo "Raw (method functions rep attach_ms exec_to_exit_ms functions_called):"
+	echo
+	echo '```'
+	cat "$TMP/discover"
 	echo '```'
 	echo
 	echo "## 3. Memory"

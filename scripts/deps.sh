@@ -20,6 +20,7 @@ PKGS=(
 	# request spans, wire protocols, PHP: a real database, PHP and its extensions
 	mariadb-server mariadb-client libmariadb-dev
 	php8.2-cli php8.2-dev php8.2-mysql php8.2-memcached php8.2-fpm
+	libapache2-mod-php8.2 # tests/integ/php.sh: mod_php in a private apache2 -X
 	# metrics and web UI: HTTP server library, a real Prometheus, a headless browser
 	libmicrohttpd-dev prometheus chromium
 	# robustness: memcheck

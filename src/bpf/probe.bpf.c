@@ -8,17 +8,22 @@
  * tracking every path, and the bounded loop verifies in a few passes.
  *
  * Entry/return pairing: for a return probe the entry handler pushes (time,
- * stack pointer, argument registers) for (thread, probe, depth), first
- * dropping entries at or below its own stack position (their frames are gone:
- * longjmp, exceptions; counted as stale). The return
- * handler pops entries whose stack pointer lies below the returning frame
- * (calls left by longjmp or a C++ exception: counted as stale) until it
- * finds the entry of exactly this frame (its sp + 8 == sp at return). A
- * return from a frame deeper than any recorded entry (attached mid-call,
- * sampled out) is counted as unpaired and leaves the stack alone. */
+ * stack pointer, argument registers, probe) on the thread's stack of open
+ * calls (task-local storage, one stack for all probes since calls nest),
+ * first dropping frames at or below its own stack position (their calls are
+ * gone: longjmp, exceptions; counted as stale). The return handler pops
+ * frames whose stack pointer lies below the returning frame (counted as
+ * stale) until it finds the entry of exactly this frame (its sp + 8 == sp at
+ * return) and this probe; two return probes on one function leave sibling
+ * frames at the same position. A return from a frame deeper than any
+ * recorded entry (attached mid-call) is counted as unpaired and leaves the
+ * stack alone, unless its entry was sampled out (bpf/sampleret.bpf.h).
+ * Triggers (bpf/trigger.bpf.h) count hits and gate which events run. */
 #include "bpf/common.bpf.h"
 #include "bpf/hist.bpf.h"
 #include "bpf/probe.h"
+#include "bpf/sampleret.bpf.h"
+#include "bpf/trigger.bpf.h"
 #include <bpf/usdt.bpf.h>
 
 #define ARG_MASK (PROBE_RECORD - 1)
@@ -81,36 +86,29 @@ struct {
 	__type(value, struct probe_agg_value);
 } aggs SEC(".maps");
 
-struct pair_key {
-	__u32 tid;
-	__u16 probe;
-	__u16 depth;
-};
-
-struct pair_val {
+/* One stack of open calls per thread, shared by all return probes (calls
+ * nest across functions), in task-local storage: no hash update on the hot
+ * path, and it goes away with the thread. */
+struct pair_frame {
+	__u64 sp; /* stack pointer at entry: the return address is at sp */
 	__u64 ts;
-	__u64 sp;
 	__u64 args[PROBE_SAVED_ARGS];
-};
-
-struct depth_key {
-	__u32 tid;
 	__u32 probe;
+	__u32 unused;
+};
+
+struct pair_stack {
+	__u32 depth;
+	__u32 unused;
+	struct pair_frame frames[PROBE_MAX_DEPTH];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct pair_key);
-	__type(value, struct pair_val);
-} pending SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct depth_key);
-	__type(value, __u32);
-} depths SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pair_stack);
+} pair_stacks SEC(".maps");
 
 static const struct probe_agg_value empty_agg = {};
 
@@ -516,6 +514,8 @@ static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *
 {
 	struct loop_ctx lc = { ctx, vm, cfg, probe, false };
 
+	if (!trigger_open(probe))
+		return;
 	vm->sp = 0;
 	vm->agg_value = 0;
 	__builtin_memset(&vm->key, 0, sizeof(vm->key));
@@ -524,7 +524,10 @@ static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *
 		pstat(probe, PSTAT_FILTERED);
 		return;
 	}
-	/* hits = sampled out + filtered + emitted + dropped, exactly */
+	if (!trigger_take(probe))
+		return;
+	/* hits = sampled out + filtered + emitted + dropped (+ hits a trigger
+	 * gated, counted on the trigger), exactly */
 	if (cfg->output == OUTPUT_EVENT ? emit_event(vm, cfg, probe) : aggregate(vm, cfg, probe))
 		pstat(probe, PSTAT_EMITTED);
 }
@@ -536,94 +539,120 @@ static __always_inline struct probe_cfg *probe_begin(__u32 probe, struct vm **vm
 	if (!cfg || paused || !filter_current())
 		return NULL;
 	pstat(probe, PSTAT_HITS);
+	trigger_hit(probe);
 	if (cfg->kind != PROBE_URETPROBE && sampled_out(probe, cfg))
 		return NULL;
 	*vm = vm_get();
 	return *vm ? cfg : NULL;
 }
 
-/* Entries at or below a new call's stack position belong to frames that are
- * gone (longjmp, exceptions): drop them, counted as stale. */
-static __always_inline __u32 drop_dead_frames(struct depth_key *dk, __u32 depth, __u64 sp,
+#define FRAME_MASK (PROBE_MAX_DEPTH - 1)
+
+/* &st->frames[i], masked where the verifier sees it (the compiler would drop
+ * a mask it can prove redundant, and the verifier cannot) */
+static __always_inline struct pair_frame *frame_at(struct pair_stack *st, __u32 i)
+{
+	barrier_var(i);
+	return &st->frames[i & FRAME_MASK];
+}
+
+/* Frames at or below a new call's stack position are gone (longjmp,
+ * exceptions): drop them, counted as stale. A frame at the same position of
+ * another probe is a sibling (two return probes on one function): live. */
+static __always_inline __u32 drop_dead_frames(struct pair_stack *st, __u32 depth, __u64 sp,
 					      __u32 probe)
 {
-	struct pair_key pk = { dk->tid, probe, 0 };
-
 	for (int i = 0; i < PROBE_MAX_DEPTH && depth; i++) {
-		struct pair_val *v;
+		struct pair_frame *f = frame_at(st, depth - 1);
 
-		pk.depth = depth - 1;
-		v = bpf_map_lookup_elem(&pending, &pk);
-		if (v && v->sp > sp)
-			break; /* a live caller frame */
-		if (v)
-			bpf_map_delete_elem(&pending, &pk);
-		pstat(probe, PSTAT_STALE);
+		if (f->sp > sp || (f->sp == sp && f->probe != probe))
+			break;
+		pstat(f->probe, PSTAT_STALE);
 		depth--;
 	}
 	return depth;
 }
 
-/* Entry of a return probe: remember time, frame and arguments. */
-static __always_inline void pair_push(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
+/* Entry of a return probe: push time, frame and argument registers. */
+static __always_inline void pair_push(struct pt_regs *ctx, struct probe_cfg *cfg, __u32 probe)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct depth_key dk = { tid, probe };
-	struct pair_val val = {};
-	struct pair_key pk;
-	__u32 *d = bpf_map_lookup_elem(&depths, &dk), depth = d ? *d : 0;
+	struct pair_stack *st;
+	struct pair_frame *f;
+	__u64 sp = PT_REGS_SP(ctx);
+	__u32 depth;
 
-	if (sampled_out(probe, cfg))
-		return;
-	val.sp = PT_REGS_SP(&vm->regs);
-	depth = drop_dead_frames(&dk, depth, val.sp, probe);
-	if (depth >= PROBE_MAX_DEPTH) {
-		pstat(probe, PSTAT_STALE); /* deeper recursion than tracked: newest entry lost */
+	if (sampled_out(probe, cfg)) {
+		sampled_entry(probe);
 		return;
 	}
-	val.ts = bpf_ktime_get_ns();
-	for (int i = 0; i < PROBE_SAVED_ARGS; i++)
-		val.args[i] = reg_arg(vm, i, probe);
-	pk = (struct pair_key){ tid, probe, depth };
-	bpf_map_update_elem(&pending, &pk, &val, BPF_ANY);
-	depth++;
-	bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY);
+	st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		pstat(probe, PSTAT_DROPS); /* no memory for this thread's stack */
+		return;
+	}
+	depth = drop_dead_frames(st, st->depth, sp, probe);
+	if (depth >= PROBE_MAX_DEPTH) {
+		pstat(probe, PSTAT_STALE); /* deeper than tracked: newest entry lost */
+		st->depth = depth;
+		return;
+	}
+	f = frame_at(st, depth);
+	f->sp = sp;
+	f->probe = probe;
+	f->args[0] = PT_REGS_PARM1(ctx);
+	f->args[1] = PT_REGS_PARM2(ctx);
+	f->args[2] = PT_REGS_PARM3(ctx);
+	f->args[3] = PT_REGS_PARM4(ctx);
+	f->args[4] = PT_REGS_PARM5(ctx);
+	f->args[5] = ARG6(ctx);
+	f->ts = bpf_ktime_get_ns();
+	st->depth = depth + 1;
+}
+
+/* Takes frame f as this call's entry; frame top (a sibling) fills its slot. */
+static __always_inline void pair_take(struct vm *vm, struct pair_frame *f, struct pair_frame *top)
+{
+	vm->duration = bpf_ktime_get_ns() - f->ts;
+	__builtin_memcpy(vm->saved, f->args, sizeof(f->args));
+	if (f != top)
+		*f = *top;
 }
 
 /* Return of a return probe: find this frame's entry (see the top comment). */
 static __always_inline bool pair_pop(struct vm *vm, __u32 probe)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct depth_key dk = { tid, probe };
-	__u32 *d = bpf_map_lookup_elem(&depths, &dk), depth = d ? *d : 0;
+	struct pair_stack *st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0, 0);
 	__u64 frame = PT_REGS_SP(&vm->regs) - 8;
-	struct pair_key pk = { tid, probe, 0 };
+	__u32 depth = st ? st->depth : 0;
 
-	for (int i = 0; i < PROBE_MAX_DEPTH; i++) {
-		struct pair_val *v;
+	for (int i = 0; i < PROBE_MAX_DEPTH && st && depth; i++) {
+		struct pair_frame *top = frame_at(st, depth - 1);
 
-		if (!depth)
-			break;
-		pk.depth = depth - 1;
-		v = bpf_map_lookup_elem(&pending, &pk);
-		if (v && v->sp > frame)
+		if (top->sp > frame)
 			break; /* an outer frame: this call's entry was never seen */
-		depth--;
-		if (!v || v->sp < frame) {
-			pstat(probe, PSTAT_STALE);
-			if (v)
-				bpf_map_delete_elem(&pending, &pk);
+		if (top->sp < frame) {
+			pstat(top->probe, PSTAT_STALE); /* a frame left by longjmp */
+			depth--;
 			continue;
 		}
-		vm->duration = bpf_ktime_get_ns() - v->ts;
-		__builtin_memcpy(vm->saved, v->args, sizeof(v->args));
-		bpf_map_delete_elem(&pending, &pk);
-		bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY);
-		return true;
+		/* this frame: its entry is on top, or below sibling probes' */
+		for (int j = 0; j < 4 && j < depth; j++) {
+			struct pair_frame *f = frame_at(st, depth - 1 - j);
+
+			if (f->sp != frame)
+				break;
+			if (f->probe == probe) {
+				pair_take(vm, f, top);
+				st->depth = depth - 1;
+				return true;
+			}
+		}
+		break;
 	}
-	if (d)
-		bpf_map_update_elem(&depths, &dk, &depth, BPF_ANY);
-	pstat(probe, PSTAT_UNPAIRED);
+	if (st)
+		st->depth = depth;
+	pstat(probe, sampled_return(probe) ? PSTAT_SAMPLED_RET : PSTAT_UNPAIRED);
 	return false;
 }
 
@@ -638,14 +667,15 @@ int probe_entry(struct pt_regs *ctx)
 
 	if (!(cfg = probe_begin(probe, &vm)))
 		return 0;
-	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
-	vm->duration = 0;
 	if (span_entry(ctx, vm, cfg, probe))
 		return 0;
-	if (cfg->kind == PROBE_URETPROBE)
-		pair_push(vm, cfg, probe);
-	else
-		run_ops(ctx, vm, cfg, probe);
+	if (cfg->kind == PROBE_URETPROBE) {
+		pair_push(ctx, cfg, probe); /* reads the registers it keeps itself */
+		return 0;
+	}
+	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
+	vm->duration = 0;
+	run_ops(ctx, vm, cfg, probe);
 	return 0;
 }
 

@@ -115,8 +115,9 @@ enum probe_stat {
 	PSTAT_EMITTED,   /* events written or aggregated (not the dropped ones) */
 	PSTAT_DROPS,     /* ring buffer full / aggregation map full */
 	PSTAT_STALE,     /* entries discarded: returns that never came (longjmp, exceptions) */
-	PSTAT_UNPAIRED,  /* returns without a recorded entry (attached mid-call, sampled out) */
+	PSTAT_UNPAIRED,  /* returns without a recorded entry (attached mid-call) */
 	PSTAT_ERRORS,    /* failed memory reads (value 0 used) */
+	PSTAT_SAMPLED_RET, /* returns whose entry --sample skipped */
 	PSTAT__COUNT
 };
 

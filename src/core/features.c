@@ -19,10 +19,11 @@
 
 #include "core/output.h"
 #include "core/tracefs.h"
+#include "core/uprobe_multi.h"
 
 /* Attach types newer than the uapi headers Debian 12 builds with. */
 #define ATTACH_TRACE_KPROBE_MULTI 42
-#define ATTACH_TRACE_UPROBE_MULTI 48
+#define ATTACH_TRACE_UPROBE_MULTI UPROBE_MULTI_ATTACH_TYPE
 #define HELPER_KTIME_GET_TAI_NS 208
 
 struct feature_state {
@@ -138,38 +139,23 @@ static bool probe_kprobe_multi(struct feature_state *st)
 	return link >= 0 ? say(st, true, "%s", "attached to vfs_read") : false;
 }
 
-/* The uprobe_multi link_create layout, absent from older uapi headers. */
-struct link_create_uprobe_multi {
-	__u32 prog_fd, target_fd, attach_type, flags;
-	__u64 path, offsets, ref_ctr_offsets, cookies;
-	__u32 cnt, umflags, pid;
-};
-
 /* As libbpf does: a uprobe_multi link on "/" fails with EBADF only on
  * kernels that implement it. */
 static bool probe_uprobe_multi(struct feature_state *st)
 {
-	struct link_create_uprobe_multi attr;
-	__u64 offset = 0;
-	int fd, link, err;
+	uint64_t offset = 0;
+	int fd, link;
 
 	fd = load_prog(BPF_PROG_TYPE_KPROBE, ATTACH_TRACE_UPROBE_MULTI, 0);
 	if (fd < 0)
 		return say(st, false, "load failed: %s", strerror(-fd));
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_fd = fd;
-	attr.attach_type = ATTACH_TRACE_UPROBE_MULTI;
-	attr.path = (__u64)(unsigned long)"/";
-	attr.offsets = (__u64)(unsigned long)&offset;
-	attr.cnt = 1;
-	link = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	err = errno;
+	link = uprobe_multi_attach_fd(fd, "/", &offset, NULL, 1, 0, false);
 	if (link >= 0)
 		close(link);
 	close(fd);
-	if (link < 0 && err == EBADF)
+	if (link == -EBADF)
 		return say(st, true, "%s", "link_create understood");
-	return say(st, false, "link_create: %s", strerror(err));
+	return say(st, false, "link_create: %s", strerror(link < 0 ? -link : 0));
 }
 
 static bool probe_helper(struct feature_state *st, enum bpf_prog_type type, int helper,

@@ -48,31 +48,42 @@ unsigned edit_distance(const char *a, const char *b, unsigned max)
 	return row[lb];
 }
 
-/* The PT_LOAD segment holding vaddr gives its file offset. */
-static int vaddr_to_offset(const char *path, uint64_t vaddr, uint64_t *off)
+int probe_file_offsets(const char *path, const uint64_t *vaddrs, size_t n, uint64_t *offs)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOEXEC;
+	size_t nph;
 	Elf *elf;
-	size_t n;
 
 	if (fd < 0)
 		return -errno;
+	for (size_t k = 0; k < n; k++)
+		offs[k] = UINT64_MAX;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (elf && !elf_getphdrnum(elf, &n))
-		for (size_t i = 0; i < n && err; i++) {
+	if (elf && !elf_getphdrnum(elf, &nph)) {
+		err = 0;
+		for (size_t i = 0; i < nph; i++) {
 			GElf_Phdr ph;
 
-			if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
-			    (ph.p_flags & PF_X) && vaddr >= ph.p_vaddr &&
-			    vaddr < ph.p_vaddr + ph.p_memsz) {
-				*off = vaddr - ph.p_vaddr + ph.p_offset;
-				err = 0;
-			}
+			if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+			    !(ph.p_flags & PF_X))
+				continue;
+			for (size_t k = 0; k < n; k++)
+				if (vaddrs[k] >= ph.p_vaddr && vaddrs[k] < ph.p_vaddr + ph.p_memsz)
+					offs[k] = vaddrs[k] - ph.p_vaddr + ph.p_offset;
 		}
+	}
 	elf_end(elf);
 	close(fd);
 	return err;
+}
+
+/* The PT_LOAD segment holding vaddr gives its file offset. */
+static int vaddr_to_offset(const char *path, uint64_t vaddr, uint64_t *off)
+{
+	int err = probe_file_offsets(path, &vaddr, 1, off);
+
+	return err ? err : *off == UINT64_MAX ? -ENOENT : 0;
 }
 
 struct symbol_search {
@@ -155,6 +166,7 @@ static int find_vaddr(const struct probe_ast *ast, struct elf_syms *es, struct r
 		return -1;
 	}
 	*vaddr = ss.found->addr;
+	out->func_size = ss.found->size;
 	snprintf(out->symbol, sizeof(out->symbol), "%s", ss.found->name);
 	out->cxx = !strncmp(ss.found->raw_name, "_Z", 2);
 	return 0;

@@ -250,8 +250,6 @@ static int prepare(struct span_run *sr, int argc, char **argv, const struct span
 		log_error("no probe given: at least one 'root u:BINARY:FUNCTION'");
 		return -EINVAL;
 	}
-	if (trace_kernel_check())
-		return -ENOTSUP;
 	text = trace_script_text(o->script_file, argc, argv);
 	if (!text)
 		return -EINVAL;
@@ -259,6 +257,8 @@ static int prepare(struct span_run *sr, int argc, char **argv, const struct span
 	free(text);
 	if (!err)
 		err = check_probes(sr);
+	if (!err && trace_kernel_check()) /* after the probes' own errors, like trace */
+		err = -ENOTSUP;
 	for (int i = 0; !err && i < sr->tr.nprobes; i++)
 		if (sr->tr.probes[i].ast->role) /* attach entry and return */
 			sr->tr.probes[i].ast->kind = TARGET_URETPROBE;

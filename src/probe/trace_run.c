@@ -84,11 +84,33 @@ int trace_kernel_check(void)
 	return 0;
 }
 
+/* The trigger clauses, once the probes they name are known. */
+static int prepare_triggers(struct trace_run *tr)
+{
+	char err[512];
+
+	for (int i = 0; i < tr->ntrigger_texts; i++)
+		if (trigger_parse(tr->trigger_texts[i], tr->nprobes, &tr->triggers[i], err,
+				  sizeof(err))) {
+			log_error("%s", err);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_opts *ropts)
 {
-	char err[1024];
+	char err[1024], *probes = strdup(text);
 
-	tr->script = probe_parse(text, err, sizeof(err));
+	if (!probes)
+		return -ENOMEM;
+	if (trigger_extract_lines(probes, tr->trigger_texts, TRIGGER_MAX, &tr->ntrigger_texts)) {
+		free(probes);
+		log_error("at most %d triggers", TRIGGER_MAX);
+		return -EINVAL;
+	}
+	tr->script = probe_parse(probes, err, sizeof(err));
+	free(probes);
 	if (!tr->script) {
 		log_error("%s", err);
 		return -EINVAL;
@@ -115,10 +137,13 @@ int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_o
 		if (!p->ast->role)
 			default_action(p->ast);
 		if (probe_resolve(p->ast, ropts, &p->res, err, sizeof(err)) ||
-		    probe_compile(p->ast, &p->res.target, tr->strsize, &p->cp, err, sizeof(err))) {
+		    probe_compile(p->ast, &p->res.target, tr->strsize, &p->cp, err, sizeof(err)) ||
+		    probe_site_prepare(p->ast, &p->res, &p->cp, &tr->site, err, sizeof(err))) {
 			log_error("%s", err);
 			return -EINVAL;
 		}
+		if (p->res.site_note[0])
+			log_info("%s", p->res.site_note);
 		p->cp.cfg.sample_every = tr->sample_every;
 		if (p->ast->kind == TARGET_URETPROBE && p->res.cxx)
 			log_warn("%s: a C++ exception thrown through a function with a return probe "
@@ -126,7 +151,7 @@ int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_o
 				 "information); use it only on functions that cannot throw",
 				 p->ast->text);
 	}
-	return 0;
+	return prepare_triggers(tr);
 }
 
 /* The first probe of a tracepoint event: later ones run through its chain. */
@@ -231,6 +256,14 @@ static int on_event(void *ctx, const void *data, size_t size)
 	struct json_object *obj, *fields;
 	char when[64];
 
+	if (size >= sizeof(struct trigger_notice) && h->probe == TRIGGER_NOTICE_PROBE) {
+		const struct trigger_notice *n = data;
+
+		if (n->trigger < (unsigned)tr->ntrigger_texts)
+			trigger_print_notice(stdout, tr->opts->format == OUT_JSON,
+					     &tr->triggers[n->trigger], n);
+		return 0;
+	}
 	if (size < sizeof(*h) || h->probe >= (unsigned)tr->nprobes)
 		return 0;
 	p = &tr->probes[h->probe];
@@ -463,7 +496,8 @@ static void print_accounting(struct trace_run *tr)
 {
 	static const char *const names[PSTAT__COUNT] = { "hits",  "sampled out", "filtered",
 							 "emitted", "dropped", "stale",
-							 "unpaired", "read errors" };
+							 "unpaired", "read errors",
+							 "sampled-out returns" };
 
 	for (int i = 0; i < tr->nprobes; i++) {
 		fprintf(stderr, "bpfscope: %s:", tr->probes[i].ast->text);
@@ -471,6 +505,13 @@ static void print_accounting(struct trace_run *tr)
 			fprintf(stderr, "%s %llu %s", s ? "," : "",
 				(unsigned long long)pstat_of(tr, i, s), names[s]);
 		fputc('\n', stderr);
+	}
+	for (int i = 0; i < tr->ntrigger_texts; i++) {
+		struct trigger state;
+		__u32 key = i;
+
+		if (!bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.triggers), &key, &state))
+			trigger_print_accounting(stderr, i, &tr->triggers[i], &state);
 	}
 	if (tr->duty_period > 0)
 		fprintf(stderr, "bpfscope: duty cycle %.3g/%.3g s: attached %.1f%% of %.1f s\n",
@@ -508,7 +549,26 @@ static int chain_tracepoints(struct trace_run *tr)
 	return 0;
 }
 
-/* After load, before the "tracing" line: probe operations, then links. */
+/* Trigger clauses into their map, their probes into the masks. */
+static int install_triggers(struct trace_run *tr)
+{
+	int fd = bpf_map__fd(tr->skel->maps.triggers);
+
+	for (int i = 0; i < tr->ntrigger_texts; i++) {
+		const struct trigger *t = &tr->triggers[i].cfg;
+		__u32 key = i;
+
+		if (bpf_map_update_elem(fd, &key, t, BPF_ANY)) {
+			log_error("cannot store trigger %d: %s", i, strerror(errno));
+			return -errno;
+		}
+		tr->skel->bss->trigger_source_mask[t->source] |= 1u << i;
+		tr->skel->bss->trigger_target_mask[t->target] |= 1u << i;
+	}
+	return 0;
+}
+
+/* After load, before the "tracing" line: probe operations, triggers, then links. */
 static int store_and_attach(void *ctx)
 {
 	struct trace_run *tr = ctx;
@@ -524,6 +584,8 @@ static int store_and_attach(void *ctx)
 			return -errno;
 		}
 	}
+	if (install_triggers(tr))
+		return -EINVAL;
 	if (tr->hooks && tr->hooks->before_attach) {
 		int err = tr->hooks->before_attach(tr);
 
@@ -594,6 +656,8 @@ void trace_cleanup(struct trace_run *tr)
 	if (tr->probes)
 		detach_all(tr);
 	free(tr->probes);
+	for (int i = 0; i < tr->ntrigger_texts; i++)
+		free(tr->trigger_texts[i]);
 	script_free(tr->script);
 	probe_bpf__destroy(tr->skel);
 	probe_resolve_cleanup();

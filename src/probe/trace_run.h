@@ -10,6 +10,8 @@
 #include "probe/ast.h"
 #include "probe/compile.h"
 #include "probe/resolve.h"
+#include "probe/site.h"
+#include "probe/trigger.h"
 
 struct bpf_link;
 struct probe_bpf;
@@ -40,6 +42,10 @@ struct trace_run {
 	int sample_every;
 	int strsize;
 	double duty_on, duty_period;
+	struct site_opts site;      /* --force, --no-relocate */
+	char *trigger_texts[TRIGGER_MAX]; /* --trigger and "trigger" lines, malloc'd */
+	int ntrigger_texts;
+	struct trigger_clause triggers[TRIGGER_MAX];
 	struct script *script;
 	struct traced_probe *probes;
 	int nprobes;

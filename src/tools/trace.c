@@ -31,7 +31,20 @@
 
 static const char *script_file, *debug_dir, *types_path, *duty_spec;
 static int sample_every = 1, strsize = 64;
-static bool follow;
+static bool follow, force_site, no_relocate;
+static char *trigger_args[TRIGGER_MAX];
+static int ntrigger_args;
+
+static int parse_trigger(const char *arg, void *dest)
+{
+	(void)dest;
+	if (ntrigger_args >= TRIGGER_MAX) {
+		log_error("--trigger: at most %d triggers", TRIGGER_MAX);
+		return -1;
+	}
+	trigger_args[ntrigger_args] = strdup(arg);
+	return trigger_args[ntrigger_args++] ? 0 : -1;
+}
 
 static const struct opt_def options[] = {
 	{ "file", 'f', OPT_STRING, &script_file, "FILE", "read probes from FILE ('#' comments)" },
@@ -42,6 +55,13 @@ static const struct opt_def options[] = {
 	{ "strsize", 0, OPT_INT, &strsize, "BYTES", "bytes kept of each string (default 64)", 1, 256 },
 	{ "debug-dir", 0, OPT_STRING, &debug_dir, "DIR", "also look for debug files in DIR" },
 	{ "types", 0, OPT_STRING, &types_path, "FILE", "type pack from 'bpfscope types build'" },
+	{ "trigger", 0, OPT_CUSTOM, NULL, "CLAUSE", "'rate(p0) > 6000 -> capture(p1, 10) rearm < "
+	  "5000': p1 runs only for 10 events each time p0's calls/s exceed 6000 (repeatable)",
+	  0, 0, parse_trigger },
+	{ "no-relocate", 0, OPT_FLAG, &no_relocate, NULL, "keep entry probes on a single-stepped "
+	  "first instruction (default: move them to the first emulated one, -v says where)" },
+	{ "force", 0, OPT_FLAG, &force_site, NULL, "probe sites the kernel mis-emulates (AVX "
+	  "instructions it skips): changes what the program computes" },
 	{ "follow", 0, OPT_FLAG, &follow, NULL, "with -p: when the process exits, trace the next process "
 	  "running the same executable (restarts, redeploys)" },
 	{ 0 },
@@ -86,13 +106,22 @@ static int parse_duty(double *on, double *period)
 /* One traced incarnation of the target: resolve, attach, run, report. */
 static int trace_once(const struct common_opts *opts, const char *text)
 {
-	struct trace_run tr = { .opts = opts, .sample_every = sample_every, .strsize = strsize };
+	struct trace_run tr = { .opts = opts, .sample_every = sample_every, .strsize = strsize,
+				.site = { force_site, no_relocate } };
 	struct resolve_opts ropts = { opts->pid, debug_dir, types_path };
-	int err;
+	int err = 0;
 
 	if (parse_duty(&tr.duty_on, &tr.duty_period))
 		return -EINVAL;
-	err = trace_prepare(&tr, text, &ropts);
+	/* each incarnation owns copies: trace_cleanup frees them */
+	for (int i = 0; i < ntrigger_args && !err; i++)
+		if (!(tr.trigger_texts[tr.ntrigger_texts++] = strdup(trigger_args[i])))
+			err = -ENOMEM;
+	if (!err)
+		err = trace_prepare(&tr, text, &ropts);
+	/* after the probes compiled: their errors first */
+	if (!err && trace_kernel_check())
+		err = -ENOTSUP;
 	if (!err)
 		err = trace_execute(&tr);
 	trace_cleanup(&tr);
@@ -157,8 +186,6 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		log_error("no probe given (see 'bpfscope trace --help')");
 		return 2;
 	}
-	if (trace_kernel_check())
-		return 1;
 	if (follow && !opts->pid) {
 		log_error("--follow needs -p PID (without -p every process of a binary is traced already)");
 		return 2;

@@ -13,10 +13,11 @@ LEFTOVER_COMMANDS=(
 	"cpudist|" "runqlat|" "runqlen|" "offcputime|" "profile|" "pagefaults|"
 	"wakeup|-p @PID@" "syscount|" "tcpaccept|" "tcpconnect|" "tcpconnlat|"
 	"tcpdrop|" "tcplife|" "tcpretrans|" "tcpstates|" "tcptop|" "oomkill|"
-	"gethostlatency|" "memleak|-p @PID@" "netpath|"
+	"gethostlatency|" "memleak|-p @PID@" "netpath|" "php|/usr/bin/php8.2"
 	"trace|r:@TARGET@:cache_fetch { hist(duration) }"
 	"trace|u:@TARGET@:cache_fetch { print(arg1) }"
 	"spans|root u:@TARGET@:process_request"
+	"discover|-p @PID@ -d 600 --time --within process_request @TARGET@"
 )
 
 _fd_ids() { # pid kind: prog_id / link_id values from the fdinfo of pid

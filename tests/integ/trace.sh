@@ -2,7 +2,7 @@
 # bpfscope trace against real processes: the eight use cases of the probe
 # language, pairing, sampling, duty cycling, accounting and bad input.
 source "$(dirname "$0")/lib.bash"
-plan 26
+plan 27
 
 T="$TARGETS/trace_target"
 
@@ -127,6 +127,9 @@ ok $? "arguments beyond the six registers come from the stack"
 trace_rounds sample 30 --sample 3 "u:$T:process_request { count() }"
 grep -q '30 hits, 20 sampled out, 0 filtered, 10 emitted' "$TMP/sample.err"
 ok $? "--sample 3: 10 of 30 calls kept, 20 counted as sampled out" || show "$TMP/sample.err"
+trace_rounds rsample 30 --sample 3 "r:$T:process_request { count() }"
+grep -q '30 hits, 20 sampled out, 0 filtered, 10 emitted, 0 dropped, 0 stale, 0 unpaired, 0 read errors, 20 sampled-out returns' "$TMP/rsample.err"
+ok $? "--sample 3 on r: the 20 returns of skipped entries are sampled-out returns, not unpaired" || show "$TMP/rsample.err"
 
 # duty cycle: attached part of the time only (0.05 s of every 0.2 s)
 start_gated duty "$T" wait 1
