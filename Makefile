@@ -114,6 +114,7 @@ $(BUILD)/targets/%: tests/targets/%.c
 # Targets that need more than libc (tests/integ/net.sh: NFQUEUE delayer).
 TARGET_LIBS_nfqdelay := -lnetfilter_queue
 TARGET_LIBS_mc_client := -lmemcached
+TARGET_LIBS_websvc := -lmemcached -lmariadb
 
 $(BUILD)/targets/%: tests/targets/%.cc
 	@mkdir -p $(@D)
