@@ -127,7 +127,7 @@ static int format_request(int i, char *out, size_t len)
 		return snprintf(out, len, "GET /search?q=w%d HTTP/1.1\r\nHost: websvc\r\n\r\n",
 				i % 50);
 	default:
-		return snprintf(out, len, "GET /static/logo%d.png HTTP/1.1\r\nHost: websvc\r\n\r\n",
+		return snprintf(out, len, "GET /static/logo.png?v=%d HTTP/1.1\r\nHost: websvc\r\n\r\n",
 				i % 5);
 	}
 }

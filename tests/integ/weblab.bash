@@ -1,0 +1,96 @@
+# The web service lab of record/report/predict: tests/targets/websvc.c with a
+# private memcached and MariaDB (services.bash), driven by webload, recorded by
+# `bpfscope record`, and an NFQUEUE delayer (nfqdelay) that holds packets to
+# memcached. Used by tests/integ/predict.sh, bench/predict.sh and
+# scripts/demo.sh. Source after lib.bash and services.bash, except
+# weblab_in_netns, which runs before them. Every wait is bounded.
+
+# weblab_in_netns SCRIPT ARGS...: runs SCRIPT again inside a new network
+# namespace with only lo up, so its ports, iptables rules and NFQUEUE
+# numbers are its own, then deletes the namespace and exits with the
+# script's status. Inside (WEBLAB_NS set) it returns at once.
+weblab_in_netns() {
+	[ -n "${WEBLAB_NS:-}" ] && return 0
+	local ns=bpfscope-weblab-$$ rc
+	ip netns add "$ns" || {
+		echo "weblab: cannot create network namespace $ns" >&2
+		exit 1
+	}
+	ip -n "$ns" link set lo up
+	WEBLAB_NS=$ns ip netns exec "$ns" bash "$@"
+	rc=$?
+	ip netns del "$ns"
+	exit $rc
+}
+
+# The probes: handle_request is the root (its path the attribute), the
+# client library calls are its children.
+weblab_probes() {
+	WEB_PROBES=(
+		"root u:$TARGETS/websvc:handle_request { attr(path, str(req->path)) }"
+		"u:libmemcached:memcached_get"
+		"u:libmemcached:memcached_set"
+		"u:libmemcached:memcached_mget"
+		"u:libmariadb:mysql_real_query"
+	)
+}
+
+# weblab_start WORKERS SECONDS: memcached, MariaDB and websvc (WORKERS 0:
+# single process); sets WEB_PORT, WEB_PID. Warms the service up.
+weblab_start() {
+	memcached_start || { diag "memcached did not start"; return 1; }
+	mariadb_start || { diag "MariaDB did not start"; show "$TMP/mariadb/error.log"; return 1; }
+	WEB_PORT=$(_free_port 41000)
+	"$TARGETS/websvc" "$WEB_PORT" "$MC_PORT" "$DB_PORT" "$1" "$2" >"$TMP/websvc.out" 2>&1 &
+	WEB_PID=$!
+	_pids+=("$WEB_PID")
+	wait_for "$TMP/websvc.out" listening 400 || { show "$TMP/websvc.out"; return 1; }
+	"$TARGETS/webload" "$WEB_PORT" 40 2 >/dev/null
+	weblab_probes
+}
+
+# weblab_run NAME REQUESTS CONCURRENCY: records $TMP/NAME.db while webload
+# sends REQUESTS requests; its client-side table goes to $TMP/NAME.load.
+weblab_run() {
+	local name=$1
+	rm -f "$TMP/$name.db"
+	start_bpfscope "$name" record -o "$TMP/$name.db" -c websvc "${WEB_PROBES[@]}" || return 1
+	"$TARGETS/webload" "$WEB_PORT" "$2" "$3" >"$TMP/$name.load"
+	local rc=$?
+	sleep 0.3 # the last spans reach the file
+	stop_bpfscope
+	[ $rc -eq 0 ] || { diag "webload failed:"; show "$TMP/$name.load"; }
+	return $rc
+}
+
+# weblab_delay_on MS: every packet to the memcached port waits MS in
+# nfqdelay (a unique queue number, a rule marked with this shell's pid).
+# weblab_delay_off removes the rule; it runs on exit too.
+weblab_delay_on() {
+	NFQ_NUM=$(($$ % 50000 + 10000))
+	NFQ_RULE=(OUTPUT -o lo -p tcp --dport "$MC_PORT" -m comment --comment "bpfscope-weblab-$$"
+		-j NFQUEUE --queue-num "$NFQ_NUM" --queue-bypass)
+	"$TARGETS/nfqdelay" "$NFQ_NUM" "$1" 120 >"$TMP/nfqdelay.out" 2>&1 &
+	NFQ_PID=$!
+	_pids+=("$NFQ_PID")
+	wait_for "$TMP/nfqdelay.out" ready 100 || { show "$TMP/nfqdelay.out"; return 1; }
+	trap 'weblab_delay_off; cleanup' EXIT
+	iptables -A "${NFQ_RULE[@]}"
+}
+weblab_delay_off() {
+	[ -n "${NFQ_RULE+x}" ] || return 0
+	iptables -D "${NFQ_RULE[@]}" 2>/dev/null
+	unset NFQ_RULE
+	kill "$NFQ_PID" 2>/dev/null
+}
+
+# weblab_compare PREDICT_JSON REPORT_JSON: one line per kind and statistic,
+# "KIND STAT PREDICTED MEASURED BEFORE", milliseconds.
+weblab_compare() {
+	jq -r --slurpfile m "$2" '
+		select(.type == "kind") | . as $p
+		| ($m[] | select(.type == "kind" and .kind == $p.kind) | .duration) as $d
+		| ["mean", "p50", "p90"][] as $s
+		| [$p.kind, $s, $p.after[$s + "_ms"], $d[$s + "_ms"], $p.before[$s + "_ms"]]
+		| @tsv' "$1"
+}
