@@ -40,11 +40,17 @@ weblab_probes() {
 weblab_start() {
 	memcached_start || { diag "memcached did not start"; return 1; }
 	mariadb_start || { diag "MariaDB did not start"; show "$TMP/mariadb/error.log"; return 1; }
-	WEB_PORT=$(_free_port 41000)
-	"$TARGETS/websvc" "$WEB_PORT" "$MC_PORT" "$DB_PORT" "$1" "$2" >"$TMP/websvc.out" 2>&1 &
-	WEB_PID=$!
-	_pids+=("$WEB_PID")
-	wait_for "$TMP/websvc.out" listening 400 || { show "$TMP/websvc.out"; return 1; }
+	local try
+	# below the ephemeral range (32768-60999), where no outgoing socket sits;
+	# another port if one is taken all the same
+	for try in 0 1 2; do
+		WEB_PORT=$(($(_free_port 11000) + try * 3))
+		"$TARGETS/websvc" "$WEB_PORT" "$MC_PORT" "$DB_PORT" "$1" "$2" >"$TMP/websvc.out" 2>&1 &
+		WEB_PID=$!
+		_pids+=("$WEB_PID")
+		wait_for "$TMP/websvc.out" 'listening\|listen:' 400 && grep -q listening "$TMP/websvc.out" && break
+	done
+	grep -q listening "$TMP/websvc.out" || { show "$TMP/websvc.out"; return 1; }
 	"$TARGETS/webload" "$WEB_PORT" 40 2 >/dev/null
 	weblab_probes
 }
