@@ -12,7 +12,7 @@ source "$(dirname "$0")/../tests/integ/weblab.bash"
 weblab_in_netns "$(realpath "$0")" "$@"
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-export BPFSCOPE=$PWD/$BUILD/bpfscope TARGETS=$PWD/$BUILD/targets
+export BPFSCOPE=${BPFSCOPE:-$PWD/$BUILD/bpfscope} TARGETS=$PWD/$BUILD/targets
 source tests/integ/lib.bash
 source tests/integ/services.bash
 DELAY_MS=${1:-5} REQUESTS=${2:-600} CONC=${3:-2}

@@ -8,7 +8,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-export BPFSCOPE=$PWD/$BUILD/bpfscope TARGETS=$PWD/$BUILD/targets
+export BPFSCOPE=${BPFSCOPE:-$PWD/$BUILD/bpfscope} TARGETS=$PWD/$BUILD/targets
 if [ "$(id -u)" -ne 0 ]; then
 	echo "make demo needs root (BPF): try sudo make demo" >&2
 	exit 1

@@ -17,7 +17,11 @@ weblab_in_netns() {
 		exit 1
 	}
 	ip -n "$ns" link set lo up
-	WEBLAB_NS=$ns ip netns exec "$ns" bash "$@"
+	# ip netns exec mounts a fresh /sys in a private mount namespace, without
+	# tracefs: mount it there (only this script's processes see it)
+	WEBLAB_NS=$ns ip netns exec "$ns" bash -c \
+		'mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+		exec bash "$@"' weblab "$@"
 	rc=$?
 	ip netns del "$ns"
 	exit $rc
