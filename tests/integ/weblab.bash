@@ -59,13 +59,14 @@ weblab_start() {
 	weblab_probes
 }
 
-# weblab_run NAME REQUESTS CONCURRENCY: records $TMP/NAME.db while webload
-# sends REQUESTS requests; its client-side table goes to $TMP/NAME.load.
+# weblab_run NAME REQUESTS CONCURRENCY [MIX]: records $TMP/NAME.db while
+# webload sends REQUESTS requests (MIX: webload's H:I:S:T weights); its
+# client-side table goes to $TMP/NAME.load.
 weblab_run() {
 	local name=$1
 	rm -f "$TMP/$name.db"
 	start_bpfscope "$name" record -o "$TMP/$name.db" -c websvc "${WEB_PROBES[@]}" || return 1
-	"$TARGETS/webload" "$WEB_PORT" "$2" "$3" >"$TMP/$name.load"
+	"$TARGETS/webload" "$WEB_PORT" "$2" "$3" ${4:+"$4"} >"$TMP/$name.load"
 	local rc=$?
 	sleep 0.3 # the last spans reach the file
 	stop_bpfscope
