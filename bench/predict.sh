@@ -49,7 +49,7 @@ client() { # KIND STAT: webload's measurement of the delayed run
 	echo "| kind | stat | recorded | predicted | measured | ratio | client |"
 	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 	while IFS=$'\t' read -r kind stat pred meas before; do
-		ratio=$(awk -v p="$pred" -v m="$meas" 'BEGIN { printf "%.3f", m > 0 ? p / m : 0 }')
+		ratio=$(awk -v p="$pred" -v m="$meas" 'BEGIN { printf "%.3f", (m > 0 ? p / m : 0) }')
 		echo "| $kind | $stat | $before | $pred | $meas | $ratio | $(client "$kind" "$stat") |"
 	done <"$TMP/compare.tsv"
 	echo
