@@ -133,7 +133,7 @@ static void print_prediction(const struct reqreport *rr, const double *add_ns,
 			json_object_object_add(o, "kind",
 					       json_object_new_string(all ? "(all)" : sf->kinds[k]));
 			json_object_object_add(o, "round_trips_per_request",
-					       json_object_new_double(rt));
+					       reqreport_num(rt));
 			json_object_object_add(o, "mean_delta_ms", reqreport_ms(a->mean - b->mean));
 			json_object_object_add(o, "before", reqreport_dist_json(b));
 			json_object_object_add(o, "after", reqreport_dist_json(a));
@@ -161,7 +161,7 @@ static struct json_object *rank_json(const struct reqreport *rr, const struct pe
 	json_object_object_add(o, "peer", json_object_new_string(sf->peers[r->peer]));
 	json_object_object_add(o, "add_ms", reqreport_ms(add_ns));
 	json_object_object_add(o, "round_trips_per_request",
-			       json_object_new_double(r->waits_per_req));
+			       reqreport_num(r->waits_per_req));
 	json_object_object_add(o, "mean_delta_ms", reqreport_ms(r->mean_delta_ns));
 	json_object_object_add(o, "p90_delta_ms", reqreport_ms(r->p90_delta_ns));
 	for (size_t i = 0; i < sf->nkinds; i++) {

@@ -72,7 +72,7 @@ struct json_object *reqreport_ms(double ns)
 	return json_object_new_double_s(ns / 1e6, buf);
 }
 
-static struct json_object *ratio_json(double v)
+struct json_object *reqreport_num(double v)
 {
 	char buf[32];
 
@@ -181,7 +181,7 @@ static struct json_object *children_json(const struct reqreport *rr, size_t k)
 		o = json_object_new_object();
 		json_object_object_add(o, "probe", json_object_new_string(sf->probes[p]));
 		json_object_object_add(o, "calls_per_request",
-				       ratio_json((double)c->calls / (double)rr->base[k].count));
+				       reqreport_num((double)c->calls / (double)rr->base[k].count));
 		json_object_object_add(o, "mean_ms", reqreport_ms(c->total_ns / (double)c->calls));
 		json_object_array_add(a, o);
 	}
@@ -220,13 +220,13 @@ static struct json_object *peer_json(const char *peer, const struct peer_sum *s,
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "peer", json_object_new_string(peer));
-	json_object_object_add(o, "calls_per_request", ratio_json((double)s->calls / n));
-	json_object_object_add(o, "round_trips_per_request", ratio_json((double)s->round_trips / n));
-	json_object_object_add(o, "connects_per_request", ratio_json((double)s->connects / n));
-	json_object_object_add(o, "bytes_out_per_request", ratio_json((double)s->bytes_out / n));
-	json_object_object_add(o, "bytes_in_per_request", ratio_json((double)s->bytes_in / n));
+	json_object_object_add(o, "calls_per_request", reqreport_num((double)s->calls / n));
+	json_object_object_add(o, "round_trips_per_request", reqreport_num((double)s->round_trips / n));
+	json_object_object_add(o, "connects_per_request", reqreport_num((double)s->connects / n));
+	json_object_object_add(o, "bytes_out_per_request", reqreport_num((double)s->bytes_out / n));
+	json_object_object_add(o, "bytes_in_per_request", reqreport_num((double)s->bytes_in / n));
 	json_object_object_add(o, "wait_ms_per_request", reqreport_ms(s->wait_ns / n));
-	json_object_object_add(o, "time_share", ratio_json(total_ns > 0 ? s->wait_ns / total_ns : 0));
+	json_object_object_add(o, "time_share", reqreport_num(total_ns > 0 ? s->wait_ns / total_ns : 0));
 	return o;
 }
 

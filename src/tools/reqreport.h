@@ -42,5 +42,7 @@ void reqreport_dist_text(const struct reqreport *rr, const struct dist *d);
 struct json_object *reqreport_dist_json(const struct dist *d);
 /* A JSON number in milliseconds with microsecond precision. */
 struct json_object *reqreport_ms(double ns);
+/* A JSON number with three decimals (counts per request, shares). */
+struct json_object *reqreport_num(double v);
 
 #endif
