@@ -6,8 +6,6 @@
 # (iptables NFQUEUE + nfqdelay, in a private network namespace), recorded
 # again; predicted and measured mean/p50/p90 per request kind must agree.
 source "$(dirname "$0")/weblab.bash"
-# until branch spans is merged there is no record command to validate
-"$BPFSCOPE" record --help >/dev/null 2>&1 || { echo "1..0 # SKIP no bpfscope record yet"; exit 0; }
 weblab_in_netns "$(realpath "$0")" "$@"
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
