@@ -81,7 +81,9 @@ weblab_delay_on() {
 	NFQ_NUM=$(($$ % 50000 + 10000))
 	NFQ_RULE=(OUTPUT -o lo -p tcp --dport "$MC_PORT" -m comment --comment "bpfscope-weblab-$$"
 		-j NFQUEUE --queue-num "$NFQ_NUM" --queue-bypass)
-	"$TARGETS/nfqdelay" "$NFQ_NUM" "$1" 120 >"$TMP/nfqdelay.out" 2>&1 &
+	# real-time priority: on a loaded machine the delayer must not add its own
+	# scheduling delay on top of MS (it sleeps between packets)
+	chrt -f 20 "$TARGETS/nfqdelay" "$NFQ_NUM" "$1" 120 >"$TMP/nfqdelay.out" 2>&1 &
 	NFQ_PID=$!
 	_pids+=("$NFQ_PID")
 	wait_for "$TMP/nfqdelay.out" ready 100 || { show "$TMP/nfqdelay.out"; return 1; }
