@@ -80,6 +80,13 @@ struct json_object *reqreport_num(double v)
 	return json_object_new_double_s(v, buf);
 }
 
+/* Counters worth a line: non-zero, and not the requests --sample left out on
+ * purpose (the sample line says so). */
+static bool loss_shown(const struct sf_loss *l)
+{
+	return l->count && !strstr(l->what, "sampled_out");
+}
+
 static void losses_text(const struct reqreport *rr)
 {
 	const struct spanfile *sf = rr->sf;
@@ -88,7 +95,7 @@ static void losses_text(const struct reqreport *rr)
 	for (size_t i = 0; i < sf->nlosses; i++) {
 		const struct sf_loss *l = &sf->losses[i];
 
-		if (!l->count)
+		if (!loss_shown(l))
 			continue;
 		fprintf(rr->out, "%s%s%s%s %" PRIu64, shown++ ? ", " : "losses: ",
 			l->probe ? l->probe : "", l->probe ? " " : "", l->what, l->count);
@@ -126,7 +133,11 @@ void reqreport_summary(const struct reqreport *rr)
 		json_object_object_add(o, "sample", sf->sample ? json_object_new_string(sf->sample)
 							       : NULL);
 		for (size_t i = 0; i < sf->nlosses; i++) {
-			struct json_object *l = json_object_new_object();
+			struct json_object *l;
+
+			if (!loss_shown(&sf->losses[i]))
+				continue;
+			l = json_object_new_object();
 
 			json_object_object_add(l, "probe", sf->losses[i].probe
 					       ? json_object_new_string(sf->losses[i].probe) : NULL);
