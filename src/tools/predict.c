@@ -92,11 +92,13 @@ static void print_matches(const struct reqreport *rr, const double *add_ns, cons
 		int eq = (int)(strrchr(adds[i].spec, '=') - adds[i].spec);
 
 		for (size_t p = 0; p < sf->npeers; p++)
-			if (add_ns[p] == adds[i].add_ns && netmatch_peer(&adds[i].match, sf->peers[p]))
+			if (add_ns[p] == adds[i].add_ns &&
+			    netmatch_peer(&adds[i].match, sf->peers[p]))
 				json_object_array_add(peers, json_object_new_string(sf->peers[p]));
 		if (rr->format == OUT_JSON) {
 			json_object_object_add(o, "type", json_object_new_string("add"));
-			json_object_object_add(o, "peer", json_object_new_string_len(adds[i].spec, eq));
+			json_object_object_add(o, "peer",
+					       json_object_new_string_len(adds[i].spec, eq));
 			json_object_object_add(o, "add_ms", reqreport_ms(adds[i].add_ns));
 			json_object_object_add(o, "matched", peers);
 			out_json_line(rr->out, o);
@@ -129,11 +131,11 @@ static void print_prediction(const struct reqreport *rr, const double *add_ns,
 		if (rr->format == OUT_JSON) {
 			struct json_object *o = json_object_new_object();
 
-			json_object_object_add(o, "type", json_object_new_string(all ? "all" : "kind"));
-			json_object_object_add(o, "kind",
-					       json_object_new_string(all ? "(all)" : sf->kinds[k]));
-			json_object_object_add(o, "round_trips_per_request",
-					       reqreport_num(rt));
+			json_object_object_add(o, "type",
+					       json_object_new_string(all ? "all" : "kind"));
+			json_object_object_add(
+			    o, "kind", json_object_new_string(all ? "(all)" : sf->kinds[k]));
+			json_object_object_add(o, "round_trips_per_request", reqreport_num(rt));
 			json_object_object_add(o, "mean_delta_ms", reqreport_ms(a->mean - b->mean));
 			json_object_object_add(o, "before", reqreport_dist_json(b));
 			json_object_object_add(o, "after", reqreport_dist_json(a));
@@ -160,8 +162,7 @@ static struct json_object *rank_json(const struct reqreport *rr, const struct pe
 	json_object_object_add(o, "type", json_object_new_string("rank"));
 	json_object_object_add(o, "peer", json_object_new_string(sf->peers[r->peer]));
 	json_object_object_add(o, "add_ms", reqreport_ms(add_ns));
-	json_object_object_add(o, "round_trips_per_request",
-			       reqreport_num(r->waits_per_req));
+	json_object_object_add(o, "round_trips_per_request", reqreport_num(r->waits_per_req));
 	json_object_object_add(o, "mean_delta_ms", reqreport_ms(r->mean_delta_ns));
 	json_object_object_add(o, "p90_delta_ms", reqreport_ms(r->p90_delta_ns));
 	for (size_t i = 0; i < sf->nkinds; i++) {
@@ -205,8 +206,8 @@ static int print_ranking(const struct reqreport *rr, double add_ns)
 		fprintf(rr->out,
 			"\nPeers ranked by the cost of +%.3f ms per round trip, each moved alone\n"
 			"%4s %-24s %7s %-*s %10s %10s\n",
-			add_ns / 1e6, "RANK", "PEER", "RT/REQ", rr->kind_width, "KIND",
-			"+MEAN_MS", "+P90_MS");
+			add_ns / 1e6, "RANK", "PEER", "RT/REQ", rr->kind_width, "KIND", "+MEAN_MS",
+			"+P90_MS");
 	for (size_t i = 0; i < n; i++) {
 		if (rr->format == OUT_JSON)
 			out_json_line(rr->out, rank_json(rr, &ranks[i], add_ns));
@@ -251,7 +252,8 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	int err;
 
 	if (argc != 1 || !nadds) {
-		log_error(argc != 1 ? "needs the record FILE" : "needs at least one --add PEER=+MS");
+		log_error(argc != 1 ? "needs the record FILE"
+				    : "needs at least one --add PEER=+MS");
 		return 2;
 	}
 	if (reqreport_open(&rr, argv[0], &load_opts, opts->format, stdout))

@@ -47,8 +47,7 @@ double predict_use_waits(const struct sf_use *u)
 	return (double)(u->round_trips + u->connects);
 }
 
-double predict_duration(const struct spanfile *sf, const struct sf_request *r,
-			const double *add_ns)
+double predict_duration(const struct spanfile *sf, const struct sf_request *r, const double *add_ns)
 {
 	double d = r->duration_ns;
 

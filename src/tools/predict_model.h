@@ -52,9 +52,9 @@ int predict_dists(const struct spanfile *sf, const double *add_ns, struct dist *
 /* What moving one peer alone (add_ns per round trip) costs. */
 struct peer_rank {
 	size_t peer;
-	double waits_per_req;	  /* round trips + connects per request, all kinds */
-	double mean_delta_ns;	  /* over all requests */
-	double p90_delta_ns;	  /* over all requests */
+	double waits_per_req;	    /* round trips + connects per request, all kinds */
+	double mean_delta_ns;	    /* over all requests */
+	double p90_delta_ns;	    /* over all requests */
 	double *kind_mean_delta_ns; /* [nkinds] */
 	double *kind_p90_delta_ns;  /* [nkinds] */
 };

@@ -97,8 +97,9 @@ static void losses_text(const struct reqreport *rr)
 
 		if (!loss_shown(l))
 			continue;
-		fprintf(rr->out, "%s%s%s%s %" PRIu64, shown++ ? ", " : "losses: ",
-			l->probe ? l->probe : "", l->probe ? " " : "", l->what, l->count);
+		fprintf(rr->out, "%s%s%s%s %" PRIu64,
+			shown++ ? ", " : "losses: ", l->probe ? l->probe : "", l->probe ? " " : "",
+			l->what, l->count);
 	}
 	fprintf(rr->out, "%s\n", shown ? "" : "losses: none recorded");
 }
@@ -128,10 +129,10 @@ void reqreport_summary(const struct reqreport *rr)
 		json_object_object_add(o, "file", json_object_new_string(rr->path));
 		json_object_object_add(o, "requests", json_object_new_uint64(sf->nreqs));
 		json_object_object_add(o, "roots", json_object_new_string(roots));
-		json_object_object_add(o, "group_by", sf->attr ? json_object_new_string(sf->attr)
-							       : NULL);
-		json_object_object_add(o, "sample", sf->sample ? json_object_new_string(sf->sample)
-							       : NULL);
+		json_object_object_add(o, "group_by",
+				       sf->attr ? json_object_new_string(sf->attr) : NULL);
+		json_object_object_add(o, "sample",
+				       sf->sample ? json_object_new_string(sf->sample) : NULL);
 		for (size_t i = 0; i < sf->nlosses; i++) {
 			struct json_object *l;
 
@@ -139,10 +140,14 @@ void reqreport_summary(const struct reqreport *rr)
 				continue;
 			l = json_object_new_object();
 
-			json_object_object_add(l, "probe", sf->losses[i].probe
-					       ? json_object_new_string(sf->losses[i].probe) : NULL);
-			json_object_object_add(l, "what", json_object_new_string(sf->losses[i].what));
-			json_object_object_add(l, "count", json_object_new_uint64(sf->losses[i].count));
+			json_object_object_add(l, "probe",
+					       sf->losses[i].probe
+						   ? json_object_new_string(sf->losses[i].probe)
+						   : NULL);
+			json_object_object_add(l, "what",
+					       json_object_new_string(sf->losses[i].what));
+			json_object_object_add(l, "count",
+					       json_object_new_uint64(sf->losses[i].count));
 			json_object_array_add(losses, l);
 		}
 		json_object_object_add(o, "losses", losses);
@@ -232,12 +237,14 @@ static struct json_object *peer_json(const char *peer, const struct peer_sum *s,
 
 	json_object_object_add(o, "peer", json_object_new_string(peer));
 	json_object_object_add(o, "calls_per_request", reqreport_num((double)s->calls / n));
-	json_object_object_add(o, "round_trips_per_request", reqreport_num((double)s->round_trips / n));
+	json_object_object_add(o, "round_trips_per_request",
+			       reqreport_num((double)s->round_trips / n));
 	json_object_object_add(o, "connects_per_request", reqreport_num((double)s->connects / n));
 	json_object_object_add(o, "bytes_out_per_request", reqreport_num((double)s->bytes_out / n));
 	json_object_object_add(o, "bytes_in_per_request", reqreport_num((double)s->bytes_in / n));
 	json_object_object_add(o, "wait_ms_per_request", reqreport_ms(s->wait_ns / n));
-	json_object_object_add(o, "time_share", reqreport_num(total_ns > 0 ? s->wait_ns / total_ns : 0));
+	json_object_object_add(o, "time_share",
+			       reqreport_num(total_ns > 0 ? s->wait_ns / total_ns : 0));
 	return o;
 }
 
@@ -332,7 +339,8 @@ void reqreport_peers(const struct reqreport *rr)
 
 			if (!s->calls && !s->connects)
 				continue;
-			fprintf(rr->out, "%-*s %-24s %9.2f %7.2f %8.2f %9.0f %9.0f %10.3f %5.1f%%\n",
+			fprintf(rr->out,
+				"%-*s %-24s %9.2f %7.2f %8.2f %9.0f %9.0f %10.3f %5.1f%%\n",
 				rr->kind_width, sf->kinds[k], sf->peers[p], (double)s->calls / n,
 				(double)s->round_trips / n, (double)s->connects / n,
 				(double)s->bytes_out / n, (double)s->bytes_in / n,

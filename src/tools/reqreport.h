@@ -20,10 +20,10 @@ struct reqreport {
 	const char *path;
 	enum out_format format;
 	FILE *out;
-	size_t *order;	  /* kind indexes, most requests first */
+	size_t *order;	   /* kind indexes, most requests first */
 	struct dist *base; /* recorded durations per kind */
 	struct dist base_all;
-	int kind_width;	  /* text: width of the KIND column */
+	int kind_width; /* text: width of the KIND column */
 };
 
 /* Loads the record file at path and prepares the per-kind summaries; 0, or

@@ -17,7 +17,7 @@ struct loader {
 	const struct spanfile_opts *opts;
 	struct spanfile *sf;
 	size_t cap_reqs, cap_uses, cap_kinds, cap_peers;
-	char version[32]; /* meta schema_version */
+	char version[32];	/* meta schema_version */
 	struct sf_request *cur; /* request whose uses are being filled */
 };
 

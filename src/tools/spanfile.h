@@ -58,7 +58,7 @@ struct sf_loss {
 };
 
 struct spanfile {
-	char *attr; /* grouping attribute; NULL when grouped by root probe */
+	char *attr;   /* grouping attribute; NULL when grouped by root probe */
 	char *sample; /* meta 'sample' (1 of N roots kept), NULL if absent */
 	char **kinds;
 	size_t nkinds;
@@ -78,11 +78,13 @@ struct spanfile {
 };
 
 /* The option-table entries of both commands that read record files. */
-#define SPANFILE_OPTIONS(o)                                                                       \
-	{"by", 0, OPT_STRING, &(o).by, "ATTR",                                                    \
-	 "group requests by this root attribute (default: the first one recorded)"},              \
+/* clang-format off */
+#define SPANFILE_OPTIONS(o)                                                                        \
+	{"by", 0, OPT_STRING, &(o).by, "ATTR",                                                     \
+	 "group requests by this root attribute (default: the first one recorded)"},               \
 	{"keep-query", 0, OPT_FLAG, &(o).keep_query, NULL,                                         \
 	 "keep query strings in URL-like attribute values"}
+/* clang-format on */
 
 /* Opens FILE read-only and loads it. On failure prints one error line and
  * returns -1. */

@@ -28,7 +28,7 @@ enum kind { HOME, ITEM, SEARCH, STATIC, NKINDS };
 static const char *const kind_names[NKINDS] = {"home", "item", "search", "static"};
 
 #define MAX_REQUESTS 100000
-#define MAX_CYCLE 64
+#define MAX_CYCLE    64
 
 static int port, nrequests;
 static enum kind cycle[MAX_CYCLE];
@@ -92,7 +92,8 @@ static int read_response(int fd)
 	long body;
 
 	while (!(end = memmem(buf, have, "\r\n\r\n", 4))) {
-		ssize_t n = have < sizeof(buf) - 1 ? read(fd, buf + have, sizeof(buf) - 1 - have) : -1;
+		ssize_t n =
+		    have < sizeof(buf) - 1 ? read(fd, buf + have, sizeof(buf) - 1 - have) : -1;
 
 		if (n <= 0)
 			return -1;
@@ -119,16 +120,16 @@ static int format_request(int i, char *out, size_t len)
 
 	kinds[i] = k;
 	switch (k) {
-	case HOME:
-		return snprintf(out, len, "GET /home HTTP/1.1\r\nHost: websvc\r\n\r\n");
+	case HOME: return snprintf(out, len, "GET /home HTTP/1.1\r\nHost: websvc\r\n\r\n");
 	case ITEM:
-		return snprintf(out, len, "GET /item?id=%d HTTP/1.1\r\nHost: websvc\r\n\r\n", i % 100);
+		return snprintf(out, len, "GET /item?id=%d HTTP/1.1\r\nHost: websvc\r\n\r\n",
+				i % 100);
 	case SEARCH:
 		return snprintf(out, len, "GET /search?q=w%d HTTP/1.1\r\nHost: websvc\r\n\r\n",
 				i % 50);
 	default:
-		return snprintf(out, len, "GET /static/logo.png?v=%d HTTP/1.1\r\nHost: websvc\r\n\r\n",
-				i % 5);
+		return snprintf(
+		    out, len, "GET /static/logo.png?v=%d HTTP/1.1\r\nHost: websvc\r\n\r\n", i % 5);
 	}
 }
 

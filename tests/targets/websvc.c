@@ -39,8 +39,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NITEMS 100
-#define MGET_KEYS 8
+#define NITEMS	    100
+#define MGET_KEYS   8
 #define SEARCH_GETS 10
 
 struct backends {
@@ -49,12 +49,12 @@ struct backends {
 };
 
 struct request {
-	char line[256];	   /* request line, without CRLF */
+	char line[256]; /* request line, without CRLF */
 	char method[8];
-	char path[200];	   /* request target, query string included */
+	char path[200]; /* request target, query string included */
 	int keep_alive;
 	struct backends *be;
-	char body[512];	   /* response body */
+	char body[512]; /* response body */
 	int status;
 };
 
@@ -113,9 +113,9 @@ static int cache_get(struct backends *be, const char *key, char *out, size_t out
 static int cache_set(struct backends *be, const char *key, const char *value)
 {
 	return memcached_set(be->mc, key, strlen(key), value, strlen(value), 0, 0) ==
-			       MEMCACHED_SUCCESS
-		       ? 0
-		       : -1;
+		       MEMCACHED_SUCCESS
+		   ? 0
+		   : -1;
 }
 
 /* One round trip for all keys; returns how many values came back. */
@@ -175,8 +175,8 @@ static void page_home(struct request *req)
 	}
 	got = cache_mget(req->be, keys, MGET_KEYS);
 	db_query(req->be, "SELECT SUM(price) FROM websvc_items", total, sizeof(total));
-	snprintf(req->body, sizeof(req->body), "home: %d/4 cached, %d/%d featured, total %s\n", hits,
-		 got, MGET_KEYS, total);
+	snprintf(req->body, sizeof(req->body), "home: %d/4 cached, %d/%d featured, total %s\n",
+		 hits, got, MGET_KEYS, total);
 }
 
 static void page_item(struct request *req)
@@ -204,8 +204,7 @@ static void page_search(struct request *req)
 		snprintf(key, sizeof(key), "term:%u", (h + (unsigned)i) % NITEMS);
 		hits += cache_get(req->be, key, v, sizeof(v)) == 0;
 	}
-	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM websvc_items WHERE price > %u",
-		 h % 1000);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM websvc_items WHERE price > %u", h % 1000);
 	db_query(req->be, sql, count, sizeof(count));
 	snprintf(sql, sizeof(sql), "SELECT name FROM websvc_items WHERE id = %u", h % NITEMS);
 	db_query(req->be, sql, v, sizeof(v));
@@ -320,8 +319,8 @@ static void fill_backends(void)
 		     NULL, 0))
 		die("mariadb", mysql_error(be.db));
 	for (int i = 0; i < NITEMS; i++) {
-		snprintf(sql, sizeof(sql), "REPLACE INTO websvc_items VALUES (%d, 'item-%d', %d)", i,
-			 i, (i * 37) % 1000);
+		snprintf(sql, sizeof(sql), "REPLACE INTO websvc_items VALUES (%d, 'item-%d', %d)",
+			 i, i, (i * 37) % 1000);
 		if (db_query(&be, sql, NULL, 0))
 			die("mariadb", mysql_error(be.db));
 		snprintf(key, sizeof(key), "item:%d", i);
@@ -331,7 +330,8 @@ static void fill_backends(void)
 			die("memcached", "set failed");
 	}
 	for (int i = 0; i < 4; i++) {
-		static const char *const fixed[] = {"session:1", "user:1", "config:site", "banner:0"};
+		static const char *const fixed[] = {"session:1", "user:1", "config:site",
+						    "banner:0"};
 
 		cache_set(&be, fixed[i], "x");
 	}

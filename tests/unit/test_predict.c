@@ -307,12 +307,14 @@ static void test_rank(void **state)
 	assert_int_equal(n, 2);
 	/* MC: (10 x 5 + 5 x 1 + 1 connect) x 5 ms / 17 requests */
 	assert_string_equal(sf->peers[r[0].peer], MC);
-	assert_true(r[0].mean_delta_ns > 280.0 / 17 * MS - 1 && r[0].mean_delta_ns < 280.0 / 17 * MS + 1);
+	assert_true(r[0].mean_delta_ns > 280.0 / 17 * MS - 1 &&
+		    r[0].mean_delta_ns < 280.0 / 17 * MS + 1);
 	assert_true(r[0].waits_per_req > 56.0 / 17 - 1e-9 && r[0].waits_per_req < 56.0 / 17 + 1e-9);
 	assert_true(r[0].kind_mean_delta_ns[home] == 25 * MS);
 	/* DB: (10 + 5) x 5 ms / 17 */
 	assert_string_equal(sf->peers[r[1].peer], DB);
-	assert_true(r[1].mean_delta_ns > 75.0 / 17 * MS - 1 && r[1].mean_delta_ns < 75.0 / 17 * MS + 1);
+	assert_true(r[1].mean_delta_ns > 75.0 / 17 * MS - 1 &&
+		    r[1].mean_delta_ns < 75.0 / 17 * MS + 1);
 	assert_true(r[1].kind_p90_delta_ns[home] == 5 * MS);
 	predict_rank_free(r, n);
 	spanfile_free(sf);
@@ -330,7 +332,8 @@ static void test_bad_files(void **state)
 	assert_int_equal(spanfile_load(path, &o, &sf), -1);
 	assert_null(sf);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+	assert_int_equal(sqlite3_exec(db,
+				      "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
