@@ -10,16 +10,15 @@
 #include "core/output.h"
 #include "tools/predict_model.h"
 
-static const struct reqreport *sort_ctx;
-
-static int by_count_desc(const void *a, const void *b)
+static int by_count_desc(const void *a, const void *b, void *ctx)
 {
+	const struct reqreport *rr = ctx;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	uint64_t cx = sort_ctx->base[x].count, cy = sort_ctx->base[y].count;
+	uint64_t cx = rr->base[x].count, cy = rr->base[y].count;
 
 	if (cx != cy)
 		return cx < cy ? 1 : -1;
-	return strcmp(sort_ctx->sf->kinds[x], sort_ctx->sf->kinds[y]);
+	return strcmp(rr->sf->kinds[x], rr->sf->kinds[y]);
 }
 
 int reqreport_open(struct reqreport *rr, const char *path, const struct spanfile_opts *o,
@@ -51,8 +50,7 @@ int reqreport_open(struct reqreport *rr, const char *path, const struct spanfile
 		if (len > rr->kind_width)
 			rr->kind_width = len < 48 ? len : 48;
 	}
-	sort_ctx = rr;
-	qsort(rr->order, sf->nkinds, sizeof(*rr->order), by_count_desc);
+	qsort_r(rr->order, sf->nkinds, sizeof(*rr->order), by_count_desc, rr);
 	return 0;
 }
 

@@ -137,17 +137,20 @@ static int check_meta(struct loader *l)
 static int probe_row(struct loader *l, sqlite3_stmt *st)
 {
 	struct spanfile *sf = l->sf;
-	size_t n = sf->nprobes;
+	size_t n = sf->nprobes, cap = n;
+	char *name = col_strdup(st, 1);
+	const unsigned char *role = sqlite3_column_text(st, 2);
 
-	sf->probes = realloc(sf->probes, (n + 1) * sizeof(*sf->probes));
-	sf->probe_ids = realloc(sf->probe_ids, (n + 1) * sizeof(*sf->probe_ids));
-	sf->probe_is_root = realloc(sf->probe_is_root, (n + 1) * sizeof(*sf->probe_is_root));
-	if (!sf->probes || !sf->probe_ids || !sf->probe_is_root)
+	/* the three arrays grow together, one row at a time (few probes) */
+	if (!name || grow(&sf->probes, &cap, n + 1, sizeof(*sf->probes)) ||
+	    (cap = n, grow(&sf->probe_ids, &cap, n + 1, sizeof(*sf->probe_ids))) ||
+	    (cap = n, grow(&sf->probe_is_root, &cap, n + 1, sizeof(*sf->probe_is_root)))) {
+		free(name);
 		return -1;
+	}
+	sf->probes[n] = name;
 	sf->probe_ids[n] = sqlite3_column_int64(st, 0);
-	sf->probe_is_root[n] = !strcmp((const char *)sqlite3_column_text(st, 2), "root");
-	if (!(sf->probes[n] = col_strdup(st, 1)))
-		return -1;
+	sf->probe_is_root[n] = role && !strcmp((const char *)role, "root");
 	sf->nprobes++;
 	return 0;
 }
