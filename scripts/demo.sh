@@ -23,9 +23,9 @@ section "A web service with its cache and database on 127.0.0.1"
 weblab_start 2 55 || exit 1
 echo "websvc :$WEB_PORT (2 workers) -> memcached :$MC_PORT, MariaDB :$DB_PORT"
 
-section "Record 400 requests: the handler is the root span, client library calls its children" \
+section "Record 440 requests: the handler is the root span, client library calls its children" \
 	"bpfscope record -o demo.db -c websvc $(printf "'%s' " "${WEB_PROBES[@]}" | sed "s|$TARGETS/||")"
-weblab_run demo 400 2 || exit 1
+weblab_run demo 440 2 3:4:2:1:1 || exit 1
 sed 's/^/  /' "$TMP/demo.load"
 grep -v 'tracing, Ctrl-C' "$TMP/demo.err"
 

@@ -5,25 +5,27 @@
 # workload with DELAY_MS really added to every packet towards memcached
 # (iptables NFQUEUE + nfqdelay, in a private network namespace), recorded
 # again; predicted and measured mean/p50/p90 per request kind must agree.
+# /login opens a new connection per request: its connect is a round trip too.
 source "$(dirname "$0")/weblab.bash"
 weblab_in_netns "$(realpath "$0")" "$@"
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 14
+plan 16
 
-DELAY_MS=5 REQUESTS=150 CONC=2
+DELAY_MS=5 REQUESTS=165 CONC=2 MIX=3:4:2:1:1
 weblab_start 2 90 || exit 1
 
-weblab_run base "$REQUESTS" "$CONC" || exit 1
+weblab_run base "$REQUESTS" "$CONC" "$MIX" || exit 1
 "$BPFSCOPE" report -o json "$TMP/base.db" >"$TMP/base.json" 2>"$TMP/report.err"
 ok $? "report reads the recording"
 kind() { jq -c --arg k "$2" 'select(.type == "kind" and .kind == $k)' "$TMP/$1.json"; }
 calls() { # FILE KIND PROBE: child calls per request
 	kind "$1" "$2" | jq -r --arg p "$3" '[.children[] | select(.probe == $p) | .calls_per_request] | add // 0'
 }
-rtts() { # FILE KIND: round trips per request to memcached
-	kind "$1" "$2" | jq -r --arg p "127.0.0.1:$MC_PORT" '[.peers[] | select(.peer == $p) | .round_trips_per_request] | add // 0'
+mc() { # FILE KIND FIELD: FIELD per request of the memcached peer
+	kind "$1" "$2" | jq -r --arg p "127.0.0.1:$MC_PORT" --arg f "$3" '[.peers[] | select(.peer == $p) | .[$f]] | add // 0'
 }
+rtts() { mc "$1" "$2" round_trips_per_request; }
 near() { awk -v v="$1" -v want="$2" 'BEGIN { exit !(v >= want - 0.05 && v <= want + 0.05) }'; }
 
 # what websvc does per kind (tests/targets/websvc.c) against what was recorded
@@ -45,6 +47,8 @@ expect "/search: 10 gets, 2 queries per request" \
 	"$(calls base /search memcached_get) $(calls base /search mysql_real_query)" 10 2
 expect "memcached round trips per request: home 5 (the mget is one), item 2, search 10, static 0" \
 	"$(rtts base /home) $(rtts base /item) $(rtts base /search) $(rtts base /static/logo.png)" 5 2 10 0
+expect "/login: a new memcached connection per request, 1 connect and 1 round trip" \
+	"$(mc base /login connects_per_request) $(rtts base /login) $(mc base /home connects_per_request)" 1 1 0
 
 "$BPFSCOPE" predict -o json "$TMP/base.db" --add "127.0.0.1:$MC_PORT=+$DELAY_MS" >"$TMP/predict.json"
 ok $? "predict +$DELAY_MS ms for 127.0.0.1:$MC_PORT"
@@ -53,7 +57,7 @@ top=$(jq -r 'select(.type == "rank") | .peer' "$TMP/predict.json" | head -1)
 ok $? "memcached (more round trips than MariaDB) ranks first (got $top)"
 
 weblab_delay_on "$DELAY_MS" || exit 1
-weblab_run delayed "$REQUESTS" "$CONC" || exit 1
+weblab_run delayed "$REQUESTS" "$CONC" "$MIX" || exit 1
 weblab_delay_off
 "$BPFSCOPE" report -o json "$TMP/delayed.db" >"$TMP/delayed.json"
 ok $? "report reads the delayed recording"
@@ -79,7 +83,7 @@ check_kind() { # KIND: every statistic of KIND within tolerance
 			else if ($4 - $3 > d / 4 || $3 - $4 > d / 4) bad++ }
 		END { exit !(n == 3 && !bad) }' "$TMP/compare.tsv"
 }
-for k in /home /item /search /static/logo.png; do
+for k in /home /item /search /static/logo.png /login; do
 	check_kind "$k"
 	ok $? "$k: predicted mean/p50/p90 agree with the measured ones"
 done

@@ -1,6 +1,6 @@
 /* Load client for tests/targets/websvc.c: sends REQUESTS requests over
  * CONCURRENCY keep-alive connections to 127.0.0.1:PORT, with a fixed mix of
- * request kinds (weights home:item:search:static, default 3:4:2:1), and
+ * request kinds (weights home:item:search:static[:login], default 3:4:2:1:0), and
  * prints what the client measured, per kind:
  *
  *   KIND      COUNT  MEAN_MS   P50_MS   P90_MS
@@ -10,7 +10,7 @@
  *
  * The sequence of kinds and parameters depends only on the request index,
  * so two runs send the same requests. Every socket read has a 10 s timeout.
- *   webload PORT REQUESTS CONCURRENCY [H:I:S:T] */
+ *   webload PORT REQUESTS CONCURRENCY [H:I:S:T[:L]] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum kind { HOME, ITEM, SEARCH, STATIC, NKINDS };
-static const char *const kind_names[NKINDS] = {"home", "item", "search", "static"};
+enum kind { HOME, ITEM, SEARCH, STATIC, LOGIN, NKINDS };
+static const char *const kind_names[NKINDS] = {"home", "item", "search", "static", "login"};
 
 #define MAX_REQUESTS 100000
 #define MAX_CYCLE    64
@@ -49,9 +49,10 @@ static double now_ms(void)
  * item search home item item. */
 static int build_cycle(const char *mix)
 {
-	int w[NKINDS], left[NKINDS];
+	int w[NKINDS] = {0}, left[NKINDS];
+	int given = sscanf(mix, "%d:%d:%d:%d:%d", &w[0], &w[1], &w[2], &w[3], &w[4]);
 
-	if (sscanf(mix, "%d:%d:%d:%d", &w[0], &w[1], &w[2], &w[3]) != 4)
+	if (given != 4 && given != 5)
 		return -1;
 	cycle_len = 0;
 	for (int k = 0; k < NKINDS; k++) {
@@ -127,6 +128,9 @@ static int format_request(int i, char *out, size_t len)
 	case SEARCH:
 		return snprintf(out, len, "GET /search?q=w%d HTTP/1.1\r\nHost: websvc\r\n\r\n",
 				i % 50);
+	case LOGIN:
+		return snprintf(out, len, "GET /login?user=%d HTTP/1.1\r\nHost: websvc\r\n\r\n",
+				i % 10);
 	default:
 		return snprintf(
 		    out, len, "GET /static/logo.png?v=%d HTTP/1.1\r\nHost: websvc\r\n\r\n", i % 5);
@@ -196,7 +200,7 @@ int main(int argc, char **argv)
 	int conc;
 
 	if (argc < 4 || argc > 5) {
-		fprintf(stderr, "usage: webload PORT REQUESTS CONCURRENCY [H:I:S:T]\n");
+		fprintf(stderr, "usage: webload PORT REQUESTS CONCURRENCY [H:I:S:T[:L]]\n");
 		return 2;
 	}
 	port = atoi(argv[1]);
@@ -204,7 +208,7 @@ int main(int argc, char **argv)
 	conc = atoi(argv[3]);
 	if (nrequests < 1 || nrequests > MAX_REQUESTS || conc < 1 || conc > 64 ||
 	    build_cycle(argc == 5 ? argv[4] : "3:4:2:1")) {
-		fprintf(stderr, "webload: REQUESTS 1..%d, CONCURRENCY 1..64, mix H:I:S:T\n",
+		fprintf(stderr, "webload: REQUESTS 1..%d, CONCURRENCY 1..64, mix H:I:S:T[:L]\n",
 			MAX_REQUESTS);
 		return 2;
 	}

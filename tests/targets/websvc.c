@@ -8,9 +8,12 @@
  *   GET /item?id=N       1 memcached_get + 1 memcached_set + 1 query
  *   GET /search?q=WORD  10 memcached_get (sequential) + 2 queries
  *   GET /static/...      none
+ *   GET /login?user=N    1 memcached_get on a new connection (connect, get,
+ *                        close: the "persistent" connection that is not)
  *
- * Memcached round trips per request: home 5, item 2, search 10, static 0;
- * MariaDB round trips: home 1, item 1, search 2, static 0.
+ * Memcached round trips per request: home 5, item 2, search 10, static 0,
+ * login 1 plus its connect; MariaDB round trips: home 1, item 1, search 2,
+ * static 0, login 0.
  *
  * handle_request(struct request *req) is the function to take as the root
  * span: req->line is the request line ("GET /item?id=3 HTTP/1.1"), req->path
@@ -66,13 +69,20 @@ static void die(const char *what, const char *detail)
 	exit(1);
 }
 
-static void backends_open(struct backends *be)
+static memcached_st *cache_open(void)
 {
-	be->mc = memcached_create(NULL);
-	if (!be->mc || memcached_server_add(be->mc, "127.0.0.1", (in_port_t)mc_port))
+	memcached_st *mc = memcached_create(NULL);
+
+	if (!mc || memcached_server_add(mc, "127.0.0.1", (in_port_t)mc_port))
 		die("memcached", "cannot create client");
 	/* small commands leave at once: no Nagle wait behind a delayed ACK */
-	memcached_behavior_set(be->mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+	return mc;
+}
+
+static void backends_open(struct backends *be)
+{
+	be->mc = cache_open(); /* connects on first use, then stays connected */
 	be->db = mysql_init(NULL);
 	if (!be->db || !mysql_real_connect(be->db, "127.0.0.1", "root", "", "bpfscope",
 					   (unsigned)db_port, NULL, 0))
@@ -212,6 +222,19 @@ static void page_search(struct request *req)
 		 hits, SEARCH_GETS, count, v);
 }
 
+/* A session check written the wrong way: a new client (and TCP connection)
+ * per request. */
+static void page_login(struct request *req)
+{
+	struct backends fresh = {.mc = cache_open(), .db = req->be->db};
+	char v[64];
+	int found = cache_get(&fresh, "session:1", v, sizeof(v)) == 0;
+
+	memcached_free(fresh.mc);
+	snprintf(req->body, sizeof(req->body), "login %s: session %s\n",
+		 query_param(req->path, "user"), found ? "found" : "missing");
+}
+
 /* The request handler: the root span of every request. */
 __attribute__((noinline)) int handle_request(struct request *req)
 {
@@ -222,6 +245,8 @@ __attribute__((noinline)) int handle_request(struct request *req)
 		page_item(req);
 	else if (!strncmp(req->path, "/search?", 8))
 		page_search(req);
+	else if (!strncmp(req->path, "/login?", 7))
+		page_login(req);
 	else if (!strncmp(req->path, "/static/", 8))
 		snprintf(req->body, sizeof(req->body), "static %s\n", req->path + 8);
 	else {
