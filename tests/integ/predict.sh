@@ -64,22 +64,29 @@ ok $? "report reads the delayed recording"
 diag "client side, no delay:"; show "$TMP/base.load"
 diag "client side, +$DELAY_MS ms to memcached:"; show "$TMP/delayed.load"
 
-# Tolerance. For kinds with round trips to memcached, predicted/measured
-# within 0.85..1.18: the added latency dominates (10..50 ms against a
-# baseline under 1 ms), and what the model leaves out is per round trip
-# (the delayer's own queueing and wake-up, 0.05-0.3 ms on this shared 2-CPU
-# machine, i.e. 1-6 % of 5 ms) plus run-to-run noise of the baseline and its
-# tail (p90 of ~20-60 requests). For /static (no memcached calls), a ratio
-# of two sub-millisecond numbers says nothing; there the error must stay
-# below a quarter of one added round trip (|measured - predicted| <
-# DELAY_MS / 4): the delay must not leak into requests that never wait for
-# the cache.
+# Tolerance, for kinds that wait for memcached: predicted / measured within
+# [LOW, 1.15], LOW 0.85 for p50, 0.80 for the mean, 0.70 for p90. The added
+# latency dominates (10..50 ms against a baseline under 1.5 ms). What the
+# model leaves out is per round trip and only makes reality slower: the
+# delayer's queueing (0.05-0.3 ms), and waking memcached and the worker
+# after each held packet, which on this shared 2-CPU machine waits for a CPU
+# behind other developers' builds. Under load average 13 during development
+# that kept p50 within 5 %, but took the mean to 0.85 and p90 to 0.75 (tails
+# of 20-60 requests collect those scheduling delays); hence the lower bounds
+# widen with the statistic. Nothing makes reality faster than the model, so
+# the upper bound stays tight: over-counting round trips (e.g. the 8 keys of
+# the mget as 8) would exceed it, and under-counting them (the mget as 0)
+# takes /home's p50 to 0.8, below its bound. For /static (no memcached
+# calls) a ratio of two sub-millisecond numbers says nothing; there the
+# error must stay below a quarter of one added round trip (DELAY_MS / 4):
+# the delay must not leak into requests that never wait for the cache.
 weblab_compare "$TMP/predict.json" "$TMP/delayed.json" >"$TMP/compare.tsv"
 diag "kind stat predicted measured before (ms):"; show "$TMP/compare.tsv"
 check_kind() { # KIND: every statistic of KIND within tolerance
 	awk -F'\t' -v k="$1" -v d="$DELAY_MS" '
 		$1 == k { n++
-			if ($5 + d / 2 < $3) { r = $3 / $4; if (r < 0.85 || r > 1.18) bad++ }
+			low = $2 == "p50" ? 0.85 : $2 == "mean" ? 0.80 : 0.70
+			if ($5 + d / 2 < $3) { r = $3 / $4; if (r < low || r > 1.15) bad++ }
 			else if ($4 - $3 > d / 4 || $3 - $4 > d / 4) bad++ }
 		END { exit !(n == 3 && !bad) }' "$TMP/compare.tsv"
 }
