@@ -83,7 +83,8 @@ static double affected_waits(const struct spanfile *sf, long k, const double *ad
 	return n ? waits / n : 0;
 }
 
-static void print_matches(const struct reqreport *rr, const double *add_ns, const size_t *matched)
+/* Each --add with the recorded peers it took. */
+static void print_matches(const struct reqreport *rr, const long *taken_by)
 {
 	const struct spanfile *sf = rr->sf;
 
@@ -92,65 +93,75 @@ static void print_matches(const struct reqreport *rr, const double *add_ns, cons
 		int eq = (int)(strrchr(adds[i].spec, '=') - adds[i].spec);
 
 		for (size_t p = 0; p < sf->npeers; p++)
-			if (add_ns[p] == adds[i].add_ns &&
-			    netmatch_peer(&adds[i].match, sf->peers[p]))
+			if (taken_by[p] == (long)i)
 				json_object_array_add(peers, json_object_new_string(sf->peers[p]));
-		if (rr->format == OUT_JSON) {
-			json_object_object_add(o, "type", json_object_new_string("add"));
-			json_object_object_add(o, "peer",
-					       json_object_new_string_len(adds[i].spec, eq));
-			json_object_object_add(o, "add_ms", reqreport_ms(adds[i].add_ns));
-			json_object_object_add(o, "matched", peers);
-			out_json_line(rr->out, o);
+		if (rr->format == OUT_TEXT) {
+			fprintf(rr->out, "--add %.*s=+%.3f ms per round trip: %s\n", eq,
+				adds[i].spec, adds[i].add_ns / 1e6,
+				json_object_array_length(peers)
+				    ? json_object_to_json_string_ext(peers, JSON_C_TO_STRING_PLAIN)
+				    : "matches no recorded peer");
+			json_object_put(peers);
+			json_object_put(o);
 			continue;
 		}
-		fprintf(rr->out, "--add %.*s=+%.3f ms per round trip: %s%s\n", eq, adds[i].spec,
-			adds[i].add_ns / 1e6, matched[i] ? "" : "matches no recorded peer",
-			matched[i] ? json_object_to_json_string_ext(peers, JSON_C_TO_STRING_PLAIN)
-				   : "");
-		json_object_put(o);
-		json_object_put(peers);
+		json_object_object_add(o, "type", json_object_new_string("add"));
+		json_object_object_add(o, "peer", json_object_new_string_len(adds[i].spec, eq));
+		json_object_object_add(o, "add_ms", reqreport_ms(adds[i].add_ns));
+		json_object_object_add(o, "matched", peers);
+		out_json_line(rr->out, o);
 	}
+}
+
+static const char all_kinds[] = "(all)"; /* compared by address */
+
+static void prediction_json(const struct reqreport *rr, const char *kind, double waits,
+			    const struct dist *before, const struct dist *after)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "type",
+			       json_object_new_string(kind == all_kinds ? "all" : "kind"));
+	json_object_object_add(o, "kind", json_object_new_string(kind));
+	json_object_object_add(o, "round_trips_per_request", reqreport_num(waits));
+	json_object_object_add(o, "mean_delta_ms", reqreport_ms(after->mean - before->mean));
+	json_object_object_add(o, "before", reqreport_dist_json(before));
+	json_object_object_add(o, "after", reqreport_dist_json(after));
+	out_json_line(rr->out, o);
+}
+
+/* Two rows: the recorded distribution, then the predicted one under it. */
+static void prediction_text(const struct reqreport *rr, const char *kind, double waits,
+			    const struct dist *before, const struct dist *after)
+{
+	fprintf(rr->out, "%-*s %7" PRIu64 " %7.2f %-6s", rr->kind_width, kind, before->count, waits,
+		"before");
+	reqreport_dist_text(rr, before);
+	fprintf(rr->out, "\n%-*s %7s %7s %-6s", rr->kind_width, "", "", "", "after");
+	reqreport_dist_text(rr, after);
+	fputc('\n', rr->out);
 }
 
 static void print_prediction(const struct reqreport *rr, const double *add_ns,
 			     const struct dist *after, const struct dist *after_all)
 {
 	const struct spanfile *sf = rr->sf;
+	bool json = rr->format == OUT_JSON;
 
-	if (rr->format == OUT_TEXT)
+	if (!json)
 		fprintf(rr->out, "\n%-*s %7s %7s %-6s %10s %10s %10s %10s %10s %10s\n",
 			rr->kind_width, "KIND", "COUNT", "RT/REQ", "", "MEAN_MS", "MIN_MS",
 			"P50_MS", "P90_MS", "P99_MS", "MAX_MS");
-	for (size_t i = 0; i <= sf->nkinds; i++) {
-		int all = i == sf->nkinds;
-		size_t k = all ? 0 : rr->order[i];
-		const struct dist *b = all ? &rr->base_all : &rr->base[k];
-		const struct dist *a = all ? after_all : &after[k];
-		double rt = affected_waits(sf, all ? -1 : (long)k, add_ns);
-		if (rr->format == OUT_JSON) {
-			struct json_object *o = json_object_new_object();
+	for (size_t i = 0; i < sf->nkinds; i++) {
+		size_t k = rr->order[i];
+		double waits = affected_waits(sf, (long)k, add_ns);
 
-			json_object_object_add(o, "type",
-					       json_object_new_string(all ? "all" : "kind"));
-			json_object_object_add(
-			    o, "kind", json_object_new_string(all ? "(all)" : sf->kinds[k]));
-			json_object_object_add(o, "round_trips_per_request", reqreport_num(rt));
-			json_object_object_add(o, "mean_delta_ms", reqreport_ms(a->mean - b->mean));
-			json_object_object_add(o, "before", reqreport_dist_json(b));
-			json_object_object_add(o, "after", reqreport_dist_json(a));
-			out_json_line(rr->out, o);
-			continue;
-		}
-		if (all && sf->nkinds == 1)
-			break;
-		fprintf(rr->out, "%-*s %7" PRIu64 " %7.2f %-6s", rr->kind_width,
-			all ? "(all)" : sf->kinds[k], b->count, rt, "before");
-		reqreport_dist_text(rr, b);
-		fprintf(rr->out, "\n%-*s %7s %7s %-6s", rr->kind_width, "", "", "", "after");
-		reqreport_dist_text(rr, a);
-		fputc('\n', rr->out);
+		(json ? prediction_json : prediction_text)(rr, sf->kinds[k], waits, &rr->base[k],
+							   &after[k]);
 	}
+	if (json || sf->nkinds > 1)
+		(json ? prediction_json : prediction_text)(
+		    rr, "(all)", affected_waits(sf, -1, add_ns), &rr->base_all, after_all);
 }
 
 static struct json_object *rank_json(const struct reqreport *rr, const struct peer_rank *r,
@@ -224,18 +235,18 @@ static int predict(const struct reqreport *rr)
 {
 	const struct spanfile *sf = rr->sf;
 	double *add_ns = calloc(sf->npeers + 1, sizeof(*add_ns)), max_add = 0;
-	size_t matched[MAX_ADDS];
+	long *taken_by = calloc(sf->npeers + 1, sizeof(*taken_by));
 	struct dist *after = calloc(sf->nkinds + 1, sizeof(*after)), after_all;
 	int err = -1;
 
-	if (!add_ns || !after)
+	if (!add_ns || !after || !taken_by)
 		goto out;
-	predict_peer_adds(sf, adds, nadds, add_ns, matched);
+	predict_peer_adds(sf, adds, nadds, add_ns, taken_by);
 	for (size_t i = 0; i < nadds; i++)
 		max_add = adds[i].add_ns > max_add ? adds[i].add_ns : max_add;
 	if (predict_dists(sf, add_ns, after, &after_all))
 		goto out;
-	print_matches(rr, add_ns, matched);
+	print_matches(rr, taken_by);
 	print_prediction(rr, add_ns, after, &after_all);
 	err = print_ranking(rr, rank_ms >= 0 ? rank_ms * 1e6 : max_add);
 out:
@@ -243,6 +254,7 @@ out:
 		log_error("out of memory");
 	free(add_ns);
 	free(after);
+	free(taken_by);
 	return err;
 }
 

@@ -26,19 +26,16 @@ int peer_add_parse(const char *arg, struct peer_add *a)
 }
 
 void predict_peer_adds(const struct spanfile *sf, const struct peer_add *adds, size_t nadds,
-		       double *add_ns, size_t *matched)
+		       double *add_ns, long *taken_by)
 {
-	if (matched)
-		memset(matched, 0, nadds * sizeof(*matched));
 	for (size_t p = 0; p < sf->npeers; p++) {
-		add_ns[p] = 0;
-		for (size_t i = 0; i < nadds; i++)
-			if (netmatch_peer(&adds[i].match, sf->peers[p])) {
-				add_ns[p] = adds[i].add_ns;
-				if (matched)
-					matched[i]++;
-				break;
-			}
+		size_t i = 0;
+
+		while (i < nadds && !netmatch_peer(&adds[i].match, sf->peers[p]))
+			i++;
+		add_ns[p] = i < nadds ? adds[i].add_ns : 0;
+		if (taken_by)
+			taken_by[p] = i < nadds ? (long)i : -1;
 	}
 }
 

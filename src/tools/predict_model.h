@@ -33,10 +33,10 @@ struct peer_add {
  * malformed (nothing printed). */
 int peer_add_parse(const char *arg, struct peer_add *a);
 
-/* add_ns[p] for every peer of sf: the first of adds that matches it, else 0.
- * matched[i] (may be NULL) counts the peers adds[i] took. */
+/* add_ns[p] for every peer of sf: the first of adds that matches it, else 0;
+ * taken_by[p] (may be NULL) the index of that add, or -1. */
 void predict_peer_adds(const struct spanfile *sf, const struct peer_add *adds, size_t nadds,
-		       double *add_ns, size_t *matched);
+		       double *add_ns, long *taken_by);
 
 /* Waits for the peer of one use: round trips plus connects. */
 double predict_use_waits(const struct sf_use *u);

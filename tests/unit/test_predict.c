@@ -238,7 +238,7 @@ static void test_predict_cache_peer(void **state)
 	struct peer_add add;
 	struct dist before[3], after[3], all_before, all_after;
 	double add_ns[2];
-	size_t matched;
+	long taken_by[2];
 	long home, item, stat;
 
 	(void)state;
@@ -246,8 +246,9 @@ static void test_predict_cache_peer(void **state)
 	item = kind_index(sf, "GET /item HTTP/1.1");
 	stat = kind_index(sf, "GET /static/a.png HTTP/1.1");
 	assert_int_equal(peer_add_parse(MC "=+5", &add), 0);
-	predict_peer_adds(sf, &add, 1, add_ns, &matched);
-	assert_int_equal(matched, 1);
+	predict_peer_adds(sf, &add, 1, add_ns, taken_by);
+	assert_int_equal(taken_by[spanfile_peer_index(sf, MC)], 0);
+	assert_int_equal(taken_by[spanfile_peer_index(sf, DB)], -1);
 	assert_int_equal(predict_dists(sf, NULL, before, &all_before), 0);
 	assert_int_equal(predict_dists(sf, add_ns, after, &all_after), 0);
 	/* /home 1..10 ms: p50 5.5, p90 9.1; +5 round trips x 5 ms */
@@ -272,15 +273,15 @@ static void test_cidr_first_match_wins(void **state)
 	struct peer_add adds[2];
 	struct dist after[3], all;
 	double add_ns[2];
-	size_t matched[2];
+	long taken_by[2];
 	long home;
 
 	(void)state;
 	assert_int_equal(peer_add_parse(DB "=2", &adds[0]), 0);
 	assert_int_equal(peer_add_parse("127.0.0.0/8=+1", &adds[1]), 0);
-	predict_peer_adds(sf, adds, 2, add_ns, matched);
-	assert_int_equal(matched[0], 1);
-	assert_int_equal(matched[1], 1); /* MC only: DB was taken by the first */
+	predict_peer_adds(sf, adds, 2, add_ns, taken_by);
+	assert_int_equal(taken_by[spanfile_peer_index(sf, DB)], 0);
+	assert_int_equal(taken_by[spanfile_peer_index(sf, MC)], 1); /* DB went to the first */
 	assert_int_equal(predict_dists(sf, add_ns, after, &all), 0);
 	home = kind_index(sf, "GET /home HTTP/1.1");
 	/* 5.5 + 5 x 1 (MC) + 1 x 2 (DB) */
