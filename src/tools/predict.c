@@ -161,7 +161,7 @@ static void print_prediction(const struct reqreport *rr, const double *add_ns,
 	}
 	if (json || sf->nkinds > 1)
 		(json ? prediction_json : prediction_text)(
-		    rr, "(all)", affected_waits(sf, -1, add_ns), &rr->base_all, after_all);
+		    rr, all_kinds, affected_waits(sf, -1, add_ns), &rr->base_all, after_all);
 }
 
 static struct json_object *rank_json(const struct reqreport *rr, const struct peer_rank *r,
