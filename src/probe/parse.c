@@ -512,7 +512,8 @@ static const struct {
 /* attr(NAME, EXPR): a named attribute of a span, kept with its value. */
 static void parse_attr(struct parser *p, struct probe_ast *pa, const char *at)
 {
-	char **names;
+	struct node *value;
+	char **names, *name;
 
 	if (pa->action != ACT_NONE && pa->action != ACT_ATTR) {
 		fail(p, at, "attr(...) cannot be mixed with other actions");
@@ -520,22 +521,26 @@ static void parse_attr(struct parser *p, struct probe_ast *pa, const char *at)
 	}
 	pa->action = ACT_ATTR;
 	next(p);
-	expect(p, '(', "after attr");
-	if (p->failed)
+	if (!expect(p, '(', "after attr"))
 		return;
 	if (p->tok != TOK_IDENT) {
 		fail(p, p->tok_start, "expected an attribute name: attr(NAME, VALUE)");
 		return;
 	}
-	names = realloc(pa->attr_names, sizeof(*names) * (pa->nexprs + 1));
-	if (!names)
-		return;
-	pa->attr_names = names;
-	names[pa->nexprs] = strdup(p->tok_text);
+	name = strdup(p->tok_text);
 	next(p);
-	expect(p, ',', "after the attribute name");
-	if (!p->failed && !push_expr(&pa->exprs, &pa->nexprs, parse_expr(p)))
-		free(names[pa->nexprs]);
+	value = expect(p, ',', "after the attribute name") ? parse_expr(p) : NULL;
+	names = value ? realloc(pa->attr_names, sizeof(*names) * (pa->nexprs + 1)) : NULL;
+	if (names)
+		pa->attr_names = names;
+	if (!name || !names || !push_expr(&pa->exprs, &pa->nexprs, value)) {
+		free(name);
+		node_free(value);
+		if (!p->failed)
+			fail(p, at, "out of memory");
+		return;
+	}
+	names[pa->nexprs - 1] = name;
 	expect(p, ')', "to close attr");
 }
 

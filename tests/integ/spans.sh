@@ -5,18 +5,20 @@
 # 127.0.0.1:PORT, connections opened, accepted and closed per request, and
 # per-root sampling. Every count below is fixed by the target's code.
 source "$(dirname "$0")/lib.bash"
-plan 20
+plan 23
 
 T=$TARGETS/spans_target
 PROBES=("root u:$T:handle_request { attr(path, str(arg0->path)); attr(id, arg0->id) }"
 	"u:$T:cache_get" "u:$T:cache_mget" "u:$T:db_query" "span u:$T:db_exec" "u:$T:serve_one")
 
-# start_target NAME ROUNDS: gated target, sets PID and PORT (its echo server)
+# start_target NAME ARGS...: gated target, sets PID and PORT (its echo server)
 start_target() {
-	start_gated "$1" "$T" "$2"
+	local name=$1
+	shift
+	start_gated "$name" "$T" "$@"
 	PID=$GATED_PID
-	wait_for "$TMP/$1.stdout" '^port ' || diag "target did not start"
-	PORT=$(awk '/^port/ {print $2}' "$TMP/$1.stdout")
+	wait_for "$TMP/$name.stdout" '^port ' || diag "target did not start"
+	PORT=$(awk '/^port/ {print $2}' "$TMP/$name.stdout")
 }
 
 start_target all 5
@@ -71,6 +73,21 @@ ok $? "--sample 3: 7 of 20 requests kept, 13 sampled out (counted)"
 	grep -q "cache_get: 15 hits, 0 sampled out, 0 filtered, [0-9]* emitted" "$TMP/sampled.err" &&
 	! grep -q "cache_get: 15 hits, 0 sampled out, 0 filtered, 15 emitted" "$TMP/sampled.err"
 ok $? "children and peers follow the root's decision (kept /get lines complete, fewer spans emitted)"
+
+# requests that never return: longjmp out of one (stale, found by the next
+# root's entry), a thread exiting inside one (evicted at the end); the
+# last request after them is complete
+start_target chaos 1 0 chaos
+start_bpfscope chaos spans -p "$PID" "${PROBES[0]}" "u:$T:cache_get" || exit 1
+release_gated chaos "$PID"
+wait_for "$TMP/chaos.err" never 6
+stop_bpfscope
+grep -q "5 requests (11 spans); 7 roots seen, 0 sampled out; 1 stale, 1 evicted" "$TMP/chaos.err"
+ok $? "longjmp out of a request: 1 stale; thread exited inside a request: 1 evicted; 5 complete"
+grep -q "handle_request: 7 hits, .* 1 stale, 0 unpaired" "$TMP/chaos.err"
+ok $? "the stale root is counted on its probe"
+[ "$(tail -1 "$TMP/chaos.out" | grep -c "path=/get id=6 | cache_get=3 | 127.0.0.1:$PORT calls=6 rt=3 ")" -eq 1 ]
+ok $? "the request after them is complete and correct"
 
 bad_input "no root span: one error line" "no root span" spans -d 1 "u:$T:cache_get"
 bad_input "span probes are functions" "a span is a function call" spans -d 1 "root u:$T:handle_request" "span t:syscalls:sys_enter_read"

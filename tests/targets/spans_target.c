@@ -15,10 +15,15 @@
  *          (1 round trip), then db_query closes the socket
  *   /serve serve_one() accepts one connection that a helper thread makes
  *          to a second listener, reads its line, answers, closes
- *   spans_target ROUNDS [PAUSE_US]   (PAUSE_US: sleep between requests) */
+ * With "chaos" as third argument, three more requests follow: /longjmp
+ * leaves handle_request through longjmp from inside cache_get (neither
+ * returns), /exit runs in a thread that calls pthread_exit inside
+ * cache_get's caller after one cache_get, and a last normal /get.
+ *   spans_target ROUNDS [PAUSE_US [chaos]]   (PAUSE_US: sleep between requests) */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +36,7 @@ struct request {
 };
 
 static int echo_port, serve_fd, serve_port, cache_fd;
+static jmp_buf bail_out;
 
 static int listen_any(int *port)
 {
@@ -181,12 +187,37 @@ __attribute__((noinline)) int handle_request(struct request *r)
 		done += cache_mget(3);
 	} else if (!strcmp(r->path, "/db")) {
 		done += db_query("select 1;\n");
+	} else if (!strcmp(r->path, "/longjmp")) {
+		done += cache_get("jump");
+		longjmp(bail_out, 1);
+	} else if (!strcmp(r->path, "/exit")) {
+		done += cache_get("exit");
+		pthread_exit(NULL);
 	} else if (!strcmp(r->path, "/serve")) {
 		pthread_create(&t, NULL, serve_client, NULL);
 		done += serve_one();
 		pthread_join(t, NULL);
 	}
 	return done;
+}
+
+static void *exit_request(void *arg)
+{
+	handle_request(arg);
+	return NULL;
+}
+
+/* Requests that never return: longjmp out of one, a thread exiting in one. */
+static void chaos(int id)
+{
+	struct request jump = { "/longjmp", id }, leave = { "/exit", id + 1 }, get = { "/get", id + 2 };
+	pthread_t t;
+
+	if (!setjmp(bail_out))
+		handle_request(&jump);
+	pthread_create(&t, NULL, exit_request, &leave);
+	pthread_join(t, NULL);
+	handle_request(&get);
 }
 
 int main(int argc, char **argv)
@@ -212,6 +243,8 @@ int main(int argc, char **argv)
 			if (pause_us)
 				usleep(pause_us);
 		}
+	if (argc > 3 && !strcmp(argv[3], "chaos"))
+		chaos(id);
 	printf("served %d\n", id);
 	return 0;
 }
