@@ -39,11 +39,23 @@ weblab_probes() {
 	)
 }
 
+# weblab_fail WHAT [FILE]: why the lab failed, on stderr (prove shows it
+# without -v), with the tail of FILE.
+weblab_fail() {
+	echo "weblab: $1" >&2
+	[ -n "${2:-}" ] && tail -n 15 "$2" 2>/dev/null | sed 's/^/weblab:   /' >&2
+	return 1
+}
+
 # weblab_start WORKERS SECONDS: memcached, MariaDB and websvc (WORKERS 0:
 # single process); sets WEB_PORT, WEB_PID. Warms the service up.
 weblab_start() {
-	memcached_start || { diag "memcached did not start"; return 1; }
-	mariadb_start || { diag "MariaDB did not start"; show "$TMP/mariadb/error.log"; return 1; }
+	local t0=$SECONDS
+	memcached_start || { weblab_fail "memcached did not start on port $MC_PORT"; return 1; }
+	mariadb_start || {
+		weblab_fail "MariaDB did not start on port $DB_PORT in $((SECONDS - t0)) s" "$TMP/mariadb/error.log"
+		return 1
+	}
 	local try
 	# below the ephemeral range (32768-60999), where no outgoing socket sits;
 	# another port if one is taken all the same
@@ -54,7 +66,7 @@ weblab_start() {
 		_pids+=("$WEB_PID")
 		wait_for "$TMP/websvc.out" 'listening\|listen:' 400 && grep -q listening "$TMP/websvc.out" && break
 	done
-	grep -q listening "$TMP/websvc.out" || { show "$TMP/websvc.out"; return 1; }
+	grep -q listening "$TMP/websvc.out" || { weblab_fail "websvc did not start" "$TMP/websvc.out"; return 1; }
 	"$TARGETS/webload" "$WEB_PORT" 40 2 >/dev/null
 	weblab_probes
 }
@@ -65,12 +77,13 @@ weblab_start() {
 weblab_run() {
 	local name=$1
 	rm -f "$TMP/$name.db"
-	start_bpfscope "$name" record -o "$TMP/$name.db" -c websvc "${WEB_PROBES[@]}" || return 1
+	start_bpfscope "$name" record -o "$TMP/$name.db" -c websvc "${WEB_PROBES[@]}" ||
+		{ weblab_fail "bpfscope record did not start" "$TMP/$name.err"; return 1; }
 	"$TARGETS/webload" "$WEB_PORT" "$2" "$3" ${4:+"$4"} >"$TMP/$name.load"
 	local rc=$?
 	sleep 0.3 # the last spans reach the file
 	stop_bpfscope
-	[ $rc -eq 0 ] || { diag "webload failed:"; show "$TMP/$name.load"; }
+	[ $rc -eq 0 ] || weblab_fail "webload failed" "$TMP/$name.load"
 	return $rc
 }
 
@@ -86,7 +99,7 @@ weblab_delay_on() {
 	chrt -f 20 "$TARGETS/nfqdelay" "$NFQ_NUM" "$1" 120 >"$TMP/nfqdelay.out" 2>&1 &
 	NFQ_PID=$!
 	_pids+=("$NFQ_PID")
-	wait_for "$TMP/nfqdelay.out" ready 100 || { show "$TMP/nfqdelay.out"; return 1; }
+	wait_for "$TMP/nfqdelay.out" ready 100 || { weblab_fail "nfqdelay did not start" "$TMP/nfqdelay.out"; return 1; }
 	trap 'weblab_delay_off; cleanup' EXIT
 	iptables -A "${NFQ_RULE[@]}"
 }
