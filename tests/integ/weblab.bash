@@ -67,7 +67,7 @@ weblab_start() {
 		wait_for "$TMP/websvc.out" 'listening\|listen:' 400 && grep -q listening "$TMP/websvc.out" && break
 	done
 	grep -q listening "$TMP/websvc.out" || { weblab_fail "websvc did not start" "$TMP/websvc.out"; return 1; }
-	"$TARGETS/webload" "$WEB_PORT" 40 2 >/dev/null
+	"$TARGETS/webload" "$WEB_PORT" 40 1 >/dev/null # one connection: also fine for WORKERS 0
 	weblab_probes
 }
 
