@@ -87,7 +87,7 @@ weblab_start() {
 }
 
 # weblab_run NAME REQUESTS CONCURRENCY [MIX]: records $TMP/NAME.db while
-# webload sends REQUESTS requests (MIX: webload's H:I:S:T weights); its
+# webload sends REQUESTS requests (MIX: webload's H:I:S:T[:L] weights); its
 # client-side table goes to $TMP/NAME.load.
 weblab_run() {
 	local name=$1
