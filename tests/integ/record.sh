@@ -14,7 +14,7 @@ PROBES=("root u:$T:handle_request { attr(path, str(arg0->path)) }"
 start_gated rec "$T" 10
 PID=$GATED_PID
 wait_for "$TMP/rec.stdout" '^port ' || diag "target did not start"
-PORT=$(awk '/^port/ {print $2}' "$TMP/rec.stdout")
+PORT=$(awk '/^port / {print $2}' "$TMP/rec.stdout")
 DB=$TMP/run.db
 start_bpfscope rec record -p "$PID" -o "$DB" "${PROBES[@]}" || exit 1
 release_gated rec "$PID"
@@ -58,7 +58,7 @@ echo go >&"$_gate_kill"
 sleep 2.5 # the writer commits at least every second
 kill -9 "$BPFSCOPE_PID"
 wait "$BPFSCOPE_PID" 2>/dev/null
-kill -9 "$PID" 2>/dev/null
+{ kill -9 "$PID" && wait "$PID"; } 2>/dev/null
 [ "$(sql 'pragma integrity_check')" = ok ]
 ok $? "killed with SIGKILL mid-recording: integrity_check ok"
 n=$(sql 'select count(*) from spans where depth = 0')
