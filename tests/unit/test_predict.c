@@ -15,6 +15,7 @@
 
 #include "core/dist.h"
 #include "tools/predict_model.h"
+#include "tools/reqreport.h"
 #include "tools/spanfile.h"
 
 #define MS 1000000.0
@@ -322,6 +323,70 @@ static void test_rank(void **state)
 	unlink(path);
 }
 
+/* The numbers after the first line of text that starts with prefix. */
+static int numbers_after(const char *text, const char *prefix, double *v, int n)
+{
+	const char *line = text;
+
+	while (line && strncmp(line, prefix, strlen(prefix)))
+		line = (line = strchr(line, '\n')) ? line + 1 : NULL;
+	if (!line)
+		return 0;
+	line += strlen(prefix);
+	for (int i = 0; i < n; i++) {
+		char *end;
+
+		v[i] = strtod(line, &end);
+		if (end == line)
+			return i;
+		line = end;
+	}
+	return n;
+}
+
+/* The text report of the synthetic file, sampled 1 of 10. */
+static void test_report_text(void **state)
+{
+	char *path = make_file(), *text = NULL;
+	struct spanfile_opts o = {0};
+	struct reqreport rr;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	double v[7];
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "UPDATE meta SET value = '10' WHERE key = 'sample'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_non_null(out);
+	assert_int_equal(reqreport_open(&rr, path, &o, OUT_TEXT, out), 0);
+	reqreport_summary(&rr);
+	reqreport_durations(&rr);
+	reqreport_children(&rr);
+	reqreport_peers(&rr);
+	reqreport_close(&rr);
+	fclose(out);
+	assert_non_null(strstr(text, "17 requests (root handle_request), grouped by req->line"));
+	assert_non_null(strstr(text, "sampled: 1 of 10 requests kept"));
+	assert_non_null(strstr(text, "losses: memcached_get unpaired 2\n")); /* zeros left out */
+	/* most frequent kind first; its row: count, mean, min, p50, p90, p99, max */
+	assert_true(strstr(text, "GET /home HTTP/1.1") < strstr(text, "GET /item HTTP/1.1"));
+	assert_int_equal(numbers_after(text, "GET /home HTTP/1.1 ", v, 7), 7);
+	assert_true(v[0] == 10 && v[1] == 5.5 && v[2] == 1 && v[3] == 5.5 && v[6] == 10);
+	assert_int_equal(numbers_after(text, "(all) ", v, 1), 1);
+	assert_true(v[0] == 17);
+	/* /home: 4 gets per request of 0.1 ms; MC: 10 calls, 5 round trips */
+	assert_int_equal(numbers_after(text, "GET /home HTTP/1.1         memcached_get ", v, 2), 2);
+	assert_true(v[0] == 4 && v[1] == 0.1);
+	assert_int_equal(numbers_after(text, "GET /home HTTP/1.1         " MC " ", v, 3), 3);
+	assert_true(v[0] == 10 && v[1] == 5 && v[2] == 0);
+	free(text);
+	unlink(path);
+}
+
 static void test_bad_files(void **state)
 {
 	char *path = make_file();
@@ -353,6 +418,7 @@ int main(void)
 	    cmocka_unit_test(test_predict_cache_peer),
 	    cmocka_unit_test(test_cidr_first_match_wins),
 	    cmocka_unit_test(test_rank),
+	    cmocka_unit_test(test_report_text),
 	    cmocka_unit_test(test_bad_files),
 	};
 
