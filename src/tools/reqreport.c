@@ -181,6 +181,47 @@ struct json_object *reqreport_dist_json(const struct dist *d)
 	return o;
 }
 
+/* The child-by-peer entries of (kind k, probe p): [*first, return). */
+static size_t child_peers_of(const struct spanfile *sf, size_t k, size_t p, size_t *first)
+{
+	size_t lo = 0, hi = sf->nchild_peers, end;
+
+	while (lo < hi) { /* first entry not before (k, p) */
+		size_t mid = (lo + hi) / 2;
+		const struct sf_child_peer *c = &sf->child_peers[mid];
+
+		if (c->kind < k || (c->kind == k && c->probe < p))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < sf->nchild_peers && sf->child_peers[end].kind == k &&
+		       sf->child_peers[end].probe == p;
+	     end++)
+		;
+	*first = lo;
+	return end;
+}
+
+static struct json_object *child_peers_json(const struct reqreport *rr, size_t k, size_t p)
+{
+	const struct spanfile *sf = rr->sf;
+	struct json_object *a = json_object_new_array();
+	size_t i, end = child_peers_of(sf, k, p, &i);
+
+	for (; i < end; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "peer",
+				       json_object_new_string(sf->peers[sf->child_peers[i].peer]));
+		json_object_object_add(
+		    o, "calls_per_request",
+		    reqreport_num((double)sf->child_peers[i].calls / (double)rr->base[k].count));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static struct json_object *children_json(const struct reqreport *rr, size_t k)
 {
 	const struct spanfile *sf = rr->sf;
@@ -197,6 +238,7 @@ static struct json_object *children_json(const struct reqreport *rr, size_t k)
 		json_object_object_add(o, "calls_per_request",
 				       reqreport_num((double)c->calls / (double)rr->base[k].count));
 		json_object_object_add(o, "mean_ms", reqreport_ms(c->total_ns / (double)c->calls));
+		json_object_object_add(o, "peers", child_peers_json(rr, k, p));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -294,25 +336,39 @@ void reqreport_durations(const struct reqreport *rr)
 	}
 }
 
+/* Text: "127.0.0.1:11211 4.00, 127.0.0.1:3306 1.00" or "-". */
+static void child_peers_text(const struct reqreport *rr, size_t k, size_t p)
+{
+	const struct spanfile *sf = rr->sf;
+	size_t i, first, end = child_peers_of(sf, k, p, &first);
+
+	for (i = first; i < end; i++)
+		fprintf(rr->out, "%s%s %.2f", i > first ? ", " : "",
+			sf->peers[sf->child_peers[i].peer],
+			(double)sf->child_peers[i].calls / (double)rr->base[k].count);
+	fputs(first == end ? "-\n" : "\n", rr->out);
+}
+
 void reqreport_children(const struct reqreport *rr)
 {
 	const struct spanfile *sf = rr->sf;
 
 	if (rr->format == OUT_JSON)
 		return; /* in the kind lines */
-	fprintf(rr->out, "\nChild calls per request\n%-*s %-24s %10s %10s\n", rr->kind_width,
-		"KIND", "PROBE", "CALLS/REQ", "MEAN_MS");
+	fprintf(rr->out, "\nChild calls per request\n%-*s %-24s %10s %10s  %s\n", rr->kind_width,
+		"KIND", "PROBE", "CALLS/REQ", "MEAN_MS", "BY PEER (CALLS/REQ)");
 	for (size_t i = 0; i < sf->nkinds; i++) {
 		size_t k = rr->order[i];
 
 		for (size_t p = 0; p < sf->nprobes; p++) {
 			const struct sf_child *c = &sf->children[k * sf->nprobes + p];
 
-			if (c->calls)
-				fprintf(rr->out, "%-*s %-24s %10.2f %10.3f\n", rr->kind_width,
-					sf->kinds[k], sf->probes[p],
-					(double)c->calls / (double)rr->base[k].count,
-					c->total_ns / (double)c->calls / 1e6);
+			if (!c->calls)
+				continue;
+			fprintf(rr->out, "%-*s %-24s %10.2f %10.3f  ", rr->kind_width, sf->kinds[k],
+				sf->probes[p], (double)c->calls / (double)rr->base[k].count,
+				c->total_ns / (double)c->calls / 1e6);
+			child_peers_text(rr, k, p);
 		}
 	}
 }

@@ -16,7 +16,7 @@ struct loader {
 	const char *path;
 	const struct spanfile_opts *opts;
 	struct spanfile *sf;
-	size_t cap_reqs, cap_uses, cap_kinds, cap_peers;
+	size_t cap_reqs, cap_uses, cap_kinds, cap_peers, cap_child_peers;
 	char version[32];	/* meta schema_version */
 	struct sf_request *cur; /* request whose uses are being filled */
 };
@@ -360,6 +360,59 @@ static int load_uses(struct loader *l)
 	return query_rows(l, sql, NULL, use_row);
 }
 
+static int child_peer_row(struct loader *l, sqlite3_stmt *st)
+{
+	struct spanfile *sf = l->sf;
+	struct sf_request *r = find_request(sf, sqlite3_column_int64(st, 0));
+	long probe = probe_index(sf, sqlite3_column_int64(st, 1));
+	long peer = spanfile_peer_index(sf, (const char *)sqlite3_column_text(st, 2));
+	struct sf_child_peer *c;
+
+	if (!r || probe < 0 || peer < 0)
+		return 0;
+	if (grow(&sf->child_peers, &l->cap_child_peers, sf->nchild_peers + 1,
+		 sizeof(*sf->child_peers)))
+		return -1;
+	c = &sf->child_peers[sf->nchild_peers++];
+	*c = (struct sf_child_peer){r->kind, (uint32_t)probe, (uint32_t)peer,
+				    (uint64_t)sqlite3_column_int64(st, 3)};
+	return 0;
+}
+
+static int by_kind_probe_peer(const void *a, const void *b)
+{
+	const struct sf_child_peer *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->probe != y->probe)
+		return x->probe < y->probe ? -1 : 1;
+	return (x->peer > y->peer) - (x->peer < y->peer);
+}
+
+/* Rows per request, then summed per (kind, probe, peer). */
+static int load_child_peers(struct loader *l)
+{
+	struct spanfile *sf = l->sf;
+	size_t n = 0;
+
+	if (query_rows(l,
+		       "SELECT s.root_id, s.probe_id, p.peer, COUNT(*) FROM spans s"
+		       " JOIN span_peers p ON p.span_id = s.id WHERE s.parent_id IS NOT NULL"
+		       " GROUP BY s.root_id, s.probe_id, p.peer",
+		       NULL, child_peer_row))
+		return -1;
+	qsort(sf->child_peers, sf->nchild_peers, sizeof(*sf->child_peers), by_kind_probe_peer);
+	for (size_t i = 0; i < sf->nchild_peers; i++) {
+		if (n && !by_kind_probe_peer(&sf->child_peers[n - 1], &sf->child_peers[i]))
+			sf->child_peers[n - 1].calls += sf->child_peers[i].calls;
+		else
+			sf->child_peers[n++] = sf->child_peers[i];
+	}
+	sf->nchild_peers = n;
+	return 0;
+}
+
 static int loss_row(struct loader *l, sqlite3_stmt *st)
 {
 	struct spanfile *sf = l->sf;
@@ -390,6 +443,7 @@ int spanfile_load(const char *path, const struct spanfile_opts *o, struct spanfi
 	if (check_meta(&l) ||
 	    query_rows(&l, "SELECT id, name, role FROM probes ORDER BY id", NULL, probe_row) ||
 	    choose_attr(&l) || load_roots(&l) || load_children(&l) || load_uses(&l) ||
+	    load_child_peers(&l) ||
 	    query_rows(&l,
 		       "SELECT p.name, l.what, l.count FROM losses l"
 		       " LEFT JOIN probes p ON p.id = l.probe_id ORDER BY l.rowid",
@@ -427,6 +481,7 @@ void spanfile_free(struct spanfile *sf)
 	free(sf->reqs);
 	free(sf->uses);
 	free(sf->children);
+	free(sf->child_peers);
 	for (size_t i = 0; i < sf->nlosses; i++) {
 		free(sf->losses[i].probe);
 		free(sf->losses[i].what);

@@ -13,6 +13,9 @@
  * and "/item". A root without the attribute has kind "(none)"; a file whose
  * roots have no attributes at all groups by root probe name.
  *
+ * Child calls by peer: the child spans of each probe whose own socket I/O
+ * went to each peer (a span that talked to two peers counts for both).
+ *
  * Time at a peer (wait_ns): a child span whose socket I/O went to peers
  * (e.g. memcached_get) counts its self time (duration - child time) for
  * them, split by round trips (by calls when it made none); I/O done by the
@@ -51,6 +54,11 @@ struct sf_child { /* the calls of one child probe in all requests of one kind */
 	double total_ns;
 };
 
+struct sf_child_peer { /* child spans of one probe, in one kind, that talked to a peer */
+	uint32_t kind, probe, peer;
+	uint64_t calls;
+};
+
 struct sf_loss {
 	char *probe; /* NULL: not tied to a probe */
 	char *what;
@@ -72,7 +80,9 @@ struct spanfile {
 	size_t nreqs;
 	struct sf_use *uses;
 	size_t nuses;
-	struct sf_child *children; /* [kind * nprobes + probe] */
+	struct sf_child *children;	   /* [kind * nprobes + probe] */
+	struct sf_child_peer *child_peers; /* sorted by kind, probe, peer */
+	size_t nchild_peers;
 	struct sf_loss *losses;
 	size_t nlosses;
 };

@@ -17,8 +17,10 @@ show "$TMP/report.txt" 30
 row() { awk -v k="$1" '$1 == k { print $2; exit }' "$TMP/report.txt"; }
 [ "$(row /home)" = 30 ] && [ "$(row /item)" = 10 ] && [ "$(row /static/logo.png)" = 10 ] && [ "$(row '(all)')" = 50 ]
 ok $? "counts per kind: 30 /home, 10 /item, 10 /static (query strings stripped), 50 in all"
-grep -q "^/home  *memcached_mget  *1.00 " "$TMP/report.txt" && grep -q "^/home  *memcached_get  *4.00 " "$TMP/report.txt"
-ok $? "child calls per request: /home makes 4 gets and 1 mget"
+grep -q "^/home  *memcached_mget  *1.00 .* 127.0.0.1:$MC_PORT 1.00$" "$TMP/report.txt" &&
+	grep -q "^/home  *memcached_get  *4.00 .* 127.0.0.1:$MC_PORT 4.00$" "$TMP/report.txt" &&
+	grep -q "^/home  *mysql_real_query  *1.00 .* 127.0.0.1:$DB_PORT 1.00$" "$TMP/report.txt"
+ok $? "child calls per request and by peer: /home makes 4 gets and 1 mget to memcached, 1 query to MariaDB"
 grep -q "^/item  *127.0.0.1:$DB_PORT  " "$TMP/report.txt" && ! grep -q "^/static/logo.png  *127" "$TMP/report.txt"
 ok $? "peers: /item queried MariaDB (127.0.0.1:$DB_PORT), /static talked to no peer"
 

@@ -198,6 +198,26 @@ static void test_load_and_group(void **state)
 	assert_int_equal(sf->children[home * 4 + 2].calls, 10);
 	assert_int_equal(sf->children[item * 4 + 3].calls, 5);
 	assert_int_equal(sf->children[item * 4 + 2].calls, 0);
+	/* child calls by peer: (kind, probe, peer) sorted, summed over requests */
+	{
+		long mc = spanfile_peer_index(sf, MC), db = spanfile_peer_index(sf, DB);
+		int seen = 0;
+
+		for (size_t i = 0; i < sf->nchild_peers; i++) {
+			const struct sf_child_peer *c = &sf->child_peers[i];
+
+			if (c->kind != (uint32_t)home)
+				continue;
+			seen++;
+			if (c->probe == 1 || c->probe == 2)
+				assert_true(c->peer == (uint32_t)mc &&
+					    c->calls == (c->probe == 1 ? 40u : 10u));
+			else
+				assert_true(c->probe == 3 && c->peer == (uint32_t)db &&
+					    c->calls == 10);
+		}
+		assert_int_equal(seen, 3);
+	}
 	/* per request uses: a /home made 5 MC round trips, 10 calls; wait is
 	 * the self time of its 5 MC child spans */
 	for (size_t i = 0; i < sf->nreqs; i++) {
