@@ -23,23 +23,29 @@ struct loader {
 
 typedef int (*row_fn)(struct loader *l, sqlite3_stmt *st);
 
-static int grow(void *ptr, size_t *cap, size_t need, size_t size)
+/* buf (capacity *cap elements of size) with room for need; NULL when out of
+ * memory (buf is then unchanged). */
+static void *grow_buf(void *buf, size_t *cap, size_t need, size_t size)
 {
-	void **p = ptr;
 	size_t ncap = *cap ? *cap : 64;
 	void *n;
 
 	if (need <= *cap)
-		return 0;
+		return buf;
 	while (ncap < need)
 		ncap *= 2;
-	n = realloc(*p, ncap * size);
-	if (!n)
-		return -1;
-	*p = n;
-	*cap = ncap;
-	return 0;
+	n = realloc(buf, ncap * size);
+	if (n)
+		*cap = ncap;
+	return n;
 }
+
+/* 0 when arr has room for need elements, -1 when out of memory. */
+#define grow(arr, cap, need)                                                                       \
+	({                                                                                         \
+		__typeof__(arr) grown_ = grow_buf((arr), (cap), (need), sizeof(*(arr)));           \
+		grown_ ? ((arr) = grown_, 0) : -1;                                                 \
+	})
 
 static char *col_strdup(sqlite3_stmt *st, int col)
 {
@@ -142,9 +148,8 @@ static int probe_row(struct loader *l, sqlite3_stmt *st)
 	const unsigned char *role = sqlite3_column_text(st, 2);
 
 	/* the three arrays grow together, one row at a time (few probes) */
-	if (!name || grow(&sf->probes, &cap, n + 1, sizeof(*sf->probes)) ||
-	    (cap = n, grow(&sf->probe_ids, &cap, n + 1, sizeof(*sf->probe_ids))) ||
-	    (cap = n, grow(&sf->probe_is_root, &cap, n + 1, sizeof(*sf->probe_is_root)))) {
+	if (!name || grow(sf->probes, &cap, n + 1) || (cap = n, grow(sf->probe_ids, &cap, n + 1)) ||
+	    (cap = n, grow(sf->probe_is_root, &cap, n + 1))) {
 		free(name);
 		return -1;
 	}
@@ -189,12 +194,12 @@ static int root_row(struct loader *l, sqlite3_stmt *st)
 	if (!kind)
 		kind = "(none)";
 	if (!sf->nkinds || strcmp(sf->kinds[sf->nkinds - 1], kind)) {
-		if (grow(&sf->kinds, &l->cap_kinds, sf->nkinds + 1, sizeof(*sf->kinds)) ||
+		if (grow(sf->kinds, &l->cap_kinds, sf->nkinds + 1) ||
 		    !(sf->kinds[sf->nkinds] = strdup(kind)))
 			return -1;
 		sf->nkinds++;
 	}
-	if (grow(&sf->reqs, &l->cap_reqs, sf->nreqs + 1, sizeof(*sf->reqs)))
+	if (grow(sf->reqs, &l->cap_reqs, sf->nreqs + 1))
 		return -1;
 	r = &sf->reqs[sf->nreqs++];
 	memset(r, 0, sizeof(*r));
@@ -276,7 +281,7 @@ static int peer_row(struct loader *l, sqlite3_stmt *st)
 {
 	struct spanfile *sf = l->sf;
 
-	if (grow(&sf->peers, &l->cap_peers, sf->npeers + 1, sizeof(*sf->peers)) ||
+	if (grow(sf->peers, &l->cap_peers, sf->npeers + 1) ||
 	    !(sf->peers[sf->npeers] = col_strdup(st, 0)))
 		return -1;
 	sf->npeers++;
@@ -308,7 +313,7 @@ static struct sf_use *use_of(struct loader *l, struct sf_request *r, uint32_t p)
 	for (size_t i = 0; i < r->nuses; i++)
 		if (sf->uses[r->first_use + i].peer == p)
 			return &sf->uses[r->first_use + i];
-	if (grow(&sf->uses, &l->cap_uses, sf->nuses + 1, sizeof(*sf->uses)))
+	if (grow(sf->uses, &l->cap_uses, sf->nuses + 1))
 		return NULL;
 	u = &sf->uses[sf->nuses++];
 	memset(u, 0, sizeof(*u));
@@ -370,8 +375,7 @@ static int child_peer_row(struct loader *l, sqlite3_stmt *st)
 
 	if (!r || probe < 0 || peer < 0)
 		return 0;
-	if (grow(&sf->child_peers, &l->cap_child_peers, sf->nchild_peers + 1,
-		 sizeof(*sf->child_peers)))
+	if (grow(sf->child_peers, &l->cap_child_peers, sf->nchild_peers + 1))
 		return -1;
 	c = &sf->child_peers[sf->nchild_peers++];
 	*c = (struct sf_child_peer){r->kind, (uint32_t)probe, (uint32_t)peer,
