@@ -111,7 +111,9 @@ weblab_delay_on() {
 		-j NFQUEUE --queue-num "$NFQ_NUM" --queue-bypass)
 	# real-time priority: on a loaded machine the delayer must not add its own
 	# scheduling delay on top of MS (it sleeps between packets)
-	chrt -f 20 "$TARGETS/nfqdelay" "$NFQ_NUM" "$1" 120 >"$TMP/nfqdelay.out" 2>&1 &
+	local rt=(chrt -f 20)
+	"${rt[@]}" true 2>/dev/null || rt=() # where real-time scheduling is not allowed
+	"${rt[@]}" "$TARGETS/nfqdelay" "$NFQ_NUM" "$1" 120 >"$TMP/nfqdelay.out" 2>&1 &
 	NFQ_PID=$!
 	_pids+=("$NFQ_PID")
 	wait_for "$TMP/nfqdelay.out" ready 100 || { weblab_fail "nfqdelay did not start" "$TMP/nfqdelay.out"; return 1; }
