@@ -114,51 +114,55 @@ static const char *root_probes(const struct spanfile *sf, char *buf, size_t len)
 	return buf;
 }
 
+static struct json_object *losses_json(const struct spanfile *sf)
+{
+	struct json_object *losses = json_object_new_array();
+
+	for (size_t i = 0; i < sf->nlosses; i++) {
+		const struct sf_loss *l = &sf->losses[i];
+		struct json_object *o;
+
+		if (!loss_shown(l))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "probe",
+				       l->probe ? json_object_new_string(l->probe) : NULL);
+		json_object_object_add(o, "what", json_object_new_string(l->what));
+		json_object_object_add(o, "count", json_object_new_uint64(l->count));
+		json_object_array_add(losses, o);
+	}
+	return losses;
+}
+
 void reqreport_summary(const struct reqreport *rr)
 {
 	const struct spanfile *sf = rr->sf;
+	struct json_object *o;
 	char roots[256];
 
 	root_probes(sf, roots, sizeof(roots));
-	if (rr->format == OUT_JSON) {
-		struct json_object *o = json_object_new_object(), *losses = json_object_new_array();
-
-		json_object_object_add(o, "type", json_object_new_string("summary"));
-		json_object_object_add(o, "file", json_object_new_string(rr->path));
-		json_object_object_add(o, "requests", json_object_new_uint64(sf->nreqs));
-		json_object_object_add(o, "roots", json_object_new_string(roots));
-		json_object_object_add(o, "group_by",
-				       sf->attr ? json_object_new_string(sf->attr) : NULL);
-		json_object_object_add(o, "sample",
-				       sf->sample ? json_object_new_string(sf->sample) : NULL);
-		for (size_t i = 0; i < sf->nlosses; i++) {
-			struct json_object *l;
-
-			if (!loss_shown(&sf->losses[i]))
-				continue;
-			l = json_object_new_object();
-
-			json_object_object_add(l, "probe",
-					       sf->losses[i].probe
-						   ? json_object_new_string(sf->losses[i].probe)
-						   : NULL);
-			json_object_object_add(l, "what",
-					       json_object_new_string(sf->losses[i].what));
-			json_object_object_add(l, "count",
-					       json_object_new_uint64(sf->losses[i].count));
-			json_object_array_add(losses, l);
-		}
-		json_object_object_add(o, "losses", losses);
-		out_json_line(rr->out, o);
+	if (rr->format == OUT_TEXT) {
+		fprintf(rr->out, "%s: %zu requests (root %s), grouped by %s%s\n", rr->path,
+			sf->nreqs, roots, sf->attr ? sf->attr : "root probe",
+			sf->attr && !sf->query_kept ? " (query strings stripped)" : "");
+		if (sf->sample && strcmp(sf->sample, "1"))
+			fprintf(rr->out,
+				"sampled: 1 of %s requests kept; counts are of kept requests\n",
+				sf->sample);
+		losses_text(rr);
 		return;
 	}
-	fprintf(rr->out, "%s: %zu requests (root %s), grouped by %s%s\n", rr->path, sf->nreqs,
-		roots, sf->attr ? sf->attr : "root probe",
-		sf->attr ? " (query strings stripped)" : "");
-	if (sf->sample && strcmp(sf->sample, "1"))
-		fprintf(rr->out, "sampled: 1 of %s requests kept; counts are of kept requests\n",
-			sf->sample);
-	losses_text(rr);
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("summary"));
+	json_object_object_add(o, "file", json_object_new_string(rr->path));
+	json_object_object_add(o, "requests", json_object_new_uint64(sf->nreqs));
+	json_object_object_add(o, "roots", json_object_new_string(roots));
+	json_object_object_add(o, "group_by", sf->attr ? json_object_new_string(sf->attr) : NULL);
+	json_object_object_add(o, "query_strings",
+			       json_object_new_string(sf->query_kept ? "kept" : "stripped"));
+	json_object_object_add(o, "sample", sf->sample ? json_object_new_string(sf->sample) : NULL);
+	json_object_object_add(o, "losses", losses_json(sf));
+	out_json_line(rr->out, o);
 }
 
 void reqreport_dist_text(const struct reqreport *rr, const struct dist *d)

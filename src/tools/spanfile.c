@@ -439,6 +439,7 @@ int spanfile_load(const char *path, const struct spanfile_opts *o, struct spanfi
 
 	if (!(l.sf = calloc(1, sizeof(*l.sf))))
 		return -1;
+	l.sf->query_kept = o->keep_query;
 	if (sqlite3_open_v2(path, &l.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		log_error("cannot open record file %s: %s", path,
 			  l.db ? sqlite3_errmsg(l.db) : "out of memory");

@@ -66,8 +66,9 @@ struct sf_loss {
 };
 
 struct spanfile {
-	char *attr;   /* grouping attribute; NULL when grouped by root probe */
-	char *sample; /* meta 'sample' (1 of N roots kept), NULL if absent */
+	char *attr;	 /* grouping attribute; NULL when grouped by root probe */
+	char *sample;	 /* meta 'sample' (1 of N roots kept), NULL if absent */
+	bool query_kept; /* kinds keep their query strings (--keep-query) */
 	char **kinds;
 	size_t nkinds;
 	char **peers; /* sorted */
