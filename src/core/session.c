@@ -107,6 +107,8 @@ int session_start_attach(struct session *s, struct bpf_object_skeleton *skel,
 	s->loop = evloop__new();
 	if (!s->loop)
 		return -ENOMEM;
+	if (opts->pid)
+		evloop__watch_pid(s->loop, opts->pid);
 	return evloop__add_object(s->loop, obj);
 }
 

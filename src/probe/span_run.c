@@ -250,6 +250,8 @@ static int prepare(struct span_run *sr, int argc, char **argv, const struct span
 		log_error("no probe given: at least one 'root u:BINARY:FUNCTION'");
 		return -EINVAL;
 	}
+	if (trace_kernel_check())
+		return -ENOTSUP;
 	text = trace_script_text(o->script_file, argc, argv);
 	if (!text)
 		return -EINVAL;
