@@ -112,9 +112,9 @@ $(BUILD)/targets/%: tests/targets/%.c
 	$(CC) -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread $(TARGET_LIBS_$*)
 
 # Targets that need more than libc (tests/integ/net.sh: NFQUEUE delayer).
+TARGET_LIBS_websvc := -lmemcached -lmariadb
 TARGET_LIBS_nfqdelay := -lnetfilter_queue
 TARGET_LIBS_mc_client := -lmemcached
-TARGET_LIBS_websvc := -lmemcached -lmariadb
 
 $(BUILD)/targets/%: tests/targets/%.cc
 	@mkdir -p $(@D)
