@@ -4,7 +4,7 @@
 source "$(dirname "$0")/weblab.bash"
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 10
+plan 11
 
 weblab_start 0 60 || exit 1
 # 3:1:0:1 -> 30 /home, 10 /item (ids 1, 6, 11, ...: 10 distinct), 10 /static
@@ -37,6 +37,17 @@ all=$(jq -r 'select(.type == "all") | .mean_delta_ms' "$TMP/cidr.json")
 # peers); all: (30 x 6 + 10 x 3) x 3 ms / 50 requests = +12.6 ms
 [ "$matched" = 2 ] && awk -v d="$d" -v a="$all" 'BEGIN { exit !(d > 8.9 && d < 9.1 && a > 12.5 && a < 12.7) }'
 ok $? "--add 127.0.0.0/8=+3 matches both peers; /item +9 ms, all +12.6 ms (got $matched peers, +$d, +$all)"
+
+# offline: no BPF, so no privileges needed
+if command -v setpriv >/dev/null; then
+	# a copy the user can execute wherever the build lives
+	cp "$BPFSCOPE" "$TMP/bpfscope" && chmod 755 "$TMP" "$TMP/bpfscope" && chmod 644 "$DB"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$TMP/bpfscope" report "$DB" >"$TMP/nobody.txt" 2>&1 &&
+		grep -q "^/home  *30 " "$TMP/nobody.txt"
+	ok $? "report runs as an unprivileged user" || show "$TMP/nobody.txt"
+else
+	ok 0 "# SKIP setpriv not installed"
+fi
 
 bad_input "report: unknown --by attribute" "no request (root span) has the attribute" report --by nosuch "$DB"
 bad_input "report: not a record file" "not a readable record file" report /etc/hostname
