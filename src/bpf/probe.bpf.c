@@ -656,6 +656,8 @@ static __always_inline bool pair_pop(struct vm *vm, __u32 probe)
 	return false;
 }
 
+#include "bpf/span.bpf.h" /* request spans: span_entry/span_return hooks */
+
 SEC("uprobe")
 int probe_entry(struct pt_regs *ctx)
 {
@@ -665,13 +667,18 @@ int probe_entry(struct pt_regs *ctx)
 
 	if (!(cfg = probe_begin(probe, &vm)))
 		return 0;
-	if (cfg->kind == PROBE_URETPROBE) {
+	if (cfg->kind == PROBE_URETPROBE && !span_enabled) {
 		pair_push(ctx, cfg, probe); /* reads the registers it keeps itself */
 		return 0;
 	}
 	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
 	vm->duration = 0;
-	run_ops(ctx, vm, cfg, probe);
+	if (span_entry(ctx, vm, cfg, probe))
+		return 0;
+	if (cfg->kind == PROBE_URETPROBE)
+		pair_push(ctx, cfg, probe);
+	else
+		run_ops(ctx, vm, cfg, probe);
 	return 0;
 }
 
@@ -685,6 +692,8 @@ int probe_return(struct pt_regs *ctx)
 	if (!cfg || !vm || !filter_current())
 		return 0;
 	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
+	if (span_return(ctx, vm, cfg, probe))
+		return 0;
 	if (pair_pop(vm, probe))
 		run_ops(ctx, vm, cfg, probe);
 	return 0;

@@ -20,7 +20,6 @@
 #include "core/clock.h"
 #include "core/cmd.h"
 #include "core/evloop.h"
-#include "core/features.h"
 #include "core/follow.h"
 #include "core/log.h"
 #include "core/session.h"
@@ -83,39 +82,6 @@ static const struct cmd_spec spec = {
 	.max_args = -1,
 };
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (!f) {
-		log_error("-f: cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
-}
-
-/* The probes from -f and the arguments, one per line. */
-static char *script_text(int argc, char **argv)
-{
-	char *text = script_file ? read_file(script_file) : strdup("");
-	size_t len;
-
-	for (int i = 0; text && i < argc; i++) {
-		len = strlen(text);
-		text = realloc(text, len + strlen(argv[i]) + 2);
-		if (text)
-			sprintf(text + len, "\n%s", argv[i]);
-	}
-	return text;
-}
-
 static int parse_duty(double *on, double *period)
 {
 	char *slash = duty_spec ? strchr(duty_spec, '/') : NULL;
@@ -155,11 +121,8 @@ static int trace_once(const struct common_opts *opts, const char *text)
 		err = trace_prepare(&tr, text, &ropts);
 	/* after the probes compiled (their errors first): the interpreter steps
 	 * with bpf_loop, probe ids come from attach cookies */
-	if (!err && (!feature_has(FEAT_BPF_LOOP) || !feature_has(FEAT_BPF_COOKIE))) {
-		log_error("needs bpf_loop (Linux 5.17+) and BPF cookies (5.15+); this kernel lacks %s",
-			  feature_has(FEAT_BPF_COOKIE) ? "bpf_loop" : "BPF cookies");
+	if (!err && trace_kernel_check())
 		err = -ENOTSUP;
-	}
 	if (!err)
 		err = trace_execute(&tr);
 	trace_cleanup(&tr);
@@ -228,7 +191,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		log_error("--follow needs -p PID (without -p every process of a binary is traced already)");
 		return 2;
 	}
-	text = script_text(argc, argv);
+	text = trace_script_text(script_file, argc, argv);
 	if (!text)
 		return 2;
 	/* uprobes bound to a pid die with its image: attach again after exec */

@@ -17,6 +17,7 @@ LEFTOVER_COMMANDS=(
 	"trace|r:@TARGET@:cache_fetch { hist(duration) }"
 	"trace|u:@TARGET@:cache_fetch { print(arg1) }"
 	"discover|-p @PID@ -d 600 --time --within process_request @TARGET@"
+	"spans|root u:@TARGET@:process_request"
 )
 
 _fd_ids() { # pid kind: prog_id / link_id values from the fdinfo of pid
