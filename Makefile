@@ -112,6 +112,7 @@ $(BUILD)/targets/%: tests/targets/%.c
 	$(CC) -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread $(TARGET_LIBS_$*)
 
 # Targets that need more than libc (tests/integ/net.sh: NFQUEUE delayer).
+TARGET_LIBS_websvc := -lmemcached -lmariadb
 TARGET_LIBS_nfqdelay := -lnetfilter_queue
 TARGET_LIBS_mc_client := -lmemcached
 TARGET_LIBS_db_client := $(shell mariadb_config --include --libs 2>/dev/null)

@@ -1,53 +1,38 @@
 #!/usr/bin/env bash
-# make demo: a short, self-contained look at bpfscope on a bundled workload.
-# Everything it starts it stops; every wait is bounded.
+# make demo: the flagship use of bpfscope in under a minute. A web service
+# (tests/targets/websvc.c) talks to a real memcached and a real MariaDB on
+# 127.0.0.1; bpfscope records every request with its cache and database
+# calls and the peers they went to, reports per request kind, and predicts
+# what moving the cache 20 ms away would do. Everything it starts it stops
+# (lib.bash's exit trap); every wait is bounded.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-B="$BUILD/bpfscope"
-T="$BUILD/targets"
+export BPFSCOPE=${BPFSCOPE:-$PWD/$BUILD/bpfscope} TARGETS=$PWD/$BUILD/targets
 if [ "$(id -u)" -ne 0 ]; then
 	echo "make demo needs root (BPF): try sudo make demo" >&2
 	exit 1
 fi
+source tests/integ/lib.bash
+source tests/integ/services.bash
+source tests/integ/weblab.bash
 
-section() { printf '\n\033[1m== %s ==\033[0m\n$ %s\n' "$1" "$2"; }
+section() { printf '\n\033[1m== %s ==\033[0m\n' "$1"; [ $# -gt 1 ] && printf '$ %s\n' "$2"; }
 
-section "What this kernel offers" "bpfscope features"
-"$B" features
+section "A web service with its cache and database on 127.0.0.1"
+weblab_start 2 55 || exit 1
+echo "websvc :$WEB_PORT (2 workers) -> memcached :$MC_PORT, MariaDB :$DB_PORT"
 
-section "Every exec, with argv and return code, while a workload runs" \
-	"bpfscope execsnoop -d 3"
-"$B" execsnoop -d 3 &
-tracer=$!
-sleep 1
-for i in 1 2 3; do
-	/bin/true "request-$i"
-	sh -c "exec /nonexistent/worker-$i" 2>/dev/null
-done
-"$T/spin" 2 0.3
-wait $tracer
+section "Record 440 requests: the handler is the root span, client library calls its children" \
+	"bpfscope record -o demo.db -c websvc $(printf "'%s' " "${WEB_PROBES[@]}" | sed "s|$TARGETS/||")"
+weblab_run demo 440 2 3:4:2:1:1 || exit 1
+sed 's/^/  /' "$TMP/demo.load"
+grep -v 'tracing, Ctrl-C' "$TMP/demo.err"
 
-section "Failed opens only" "bpfscope opensnoop -x -d 2"
-"$B" opensnoop -x -d 2 &
-tracer=$!
-sleep 1
-cat /etc/bpfscope-demo.conf 2>/dev/null
-wait $tracer
+section "Per request kind: durations, calls per request, and the peers they went to" \
+	"bpfscope report demo.db"
+"$BPFSCOPE" report "$TMP/demo.db" | sed "s|$TMP/||"
 
-section "A user function's arguments by name (DWARF), and its latency paired in the kernel" \
-	"bpfscope trace 'u:trace_target:process_request { print(r->the_request, r->hostname) }' 'r:trace_target:cache_fetch { hist(duration) }'"
-"$B" trace -d 3 "u:$T/trace_target:process_request { print(r->the_request, r->hostname, ip(r->connection->addr.sin_addr)) }" \
-	"r:$T/trace_target:cache_fetch { hist(duration) }" &
-tracer=$!
-sleep 1.5
-"$T/trace_target" run 5 >/dev/null
-wait $tracer
-
-section "Run-queue latency with $(($(nproc) * 3)) threads spinning on $(nproc) CPUs" \
-	"bpfscope runqlat -d 3"
-"$T/spin" $(($(nproc) * 3)) 4 &
-load=$!
-"$B" runqlat -d 3
-kill $load 2>/dev/null
-wait 2>/dev/null
+section "What if the cache moved to a site 20 ms away?" \
+	"bpfscope predict demo.db --add 127.0.0.1:$MC_PORT=+20"
+"$BPFSCOPE" predict "$TMP/demo.db" --add "127.0.0.1:$MC_PORT=+20" | sed "s|$TMP/||"

@@ -667,15 +667,18 @@ int probe_entry(struct pt_regs *ctx)
 
 	if (!(cfg = probe_begin(probe, &vm)))
 		return 0;
-	if (span_entry(ctx, vm, cfg, probe))
-		return 0;
-	if (cfg->kind == PROBE_URETPROBE) {
+	if (cfg->kind == PROBE_URETPROBE && !span_enabled) {
 		pair_push(ctx, cfg, probe); /* reads the registers it keeps itself */
 		return 0;
 	}
 	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
 	vm->duration = 0;
-	run_ops(ctx, vm, cfg, probe);
+	if (span_entry(ctx, vm, cfg, probe))
+		return 0;
+	if (cfg->kind == PROBE_URETPROBE)
+		pair_push(ctx, cfg, probe);
+	else
+		run_ops(ctx, vm, cfg, probe);
 	return 0;
 }
 

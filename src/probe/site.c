@@ -161,9 +161,10 @@ int probe_site_prepare(const struct probe_ast *ast, struct resolved *res, struct
 		free(code);
 		return -1;
 	}
-	/* entry probes only, at a function's start, named (size known) */
-	if (ast->kind == TARGET_UPROBE && site.kind == SITE_SINGLE_STEP && !ast->offset &&
-	    res->func_size) {
+	/* entry probes only, at a function's start, named (size known); span
+	 * probes also pair their return with the entry's stack pointer */
+	if (ast->kind == TARGET_UPROBE && !ast->role && site.kind == SITE_SINGLE_STEP &&
+	    !ast->offset && res->func_size) {
 		if (opts->no_relocate)
 			snprintf(res->site_note, sizeof(res->site_note),
 				 "%s: first instruction single-stepped; --no-relocate", ast->text);

@@ -40,6 +40,20 @@ static void default_action(struct probe_ast *ast)
 	ast->action = ACT_PRINT;
 }
 
+/* The trigger clauses, once the probes they name are known. */
+static int prepare_triggers(struct trace_run *tr)
+{
+	char err[512];
+
+	for (int i = 0; i < tr->ntrigger_texts; i++)
+		if (trigger_parse(tr->trigger_texts[i], tr->nprobes, &tr->triggers[i], err,
+				  sizeof(err))) {
+			log_error("%s", err);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -81,20 +95,6 @@ int trace_kernel_check(void)
 			  feature_has(FEAT_BPF_COOKIE) ? "bpf_loop" : "BPF cookies");
 		return -1;
 	}
-	return 0;
-}
-
-/* The trigger clauses, once the probes they name are known. */
-static int prepare_triggers(struct trace_run *tr)
-{
-	char err[512];
-
-	for (int i = 0; i < tr->ntrigger_texts; i++)
-		if (trigger_parse(tr->trigger_texts[i], tr->nprobes, &tr->triggers[i], err,
-				  sizeof(err))) {
-			log_error("%s", err);
-			return -EINVAL;
-		}
 	return 0;
 }
 
@@ -584,15 +584,13 @@ static int store_and_attach(void *ctx)
 			return -errno;
 		}
 	}
-	if (install_triggers(tr))
-		return -EINVAL;
 	if (tr->hooks && tr->hooks->before_attach) {
 		int err = tr->hooks->before_attach(tr);
 
 		if (err)
 			return err;
 	}
-	return attach_all(tr);
+	return install_triggers(tr) ? -EINVAL : attach_all(tr);
 }
 
 static int load(struct trace_run *tr)

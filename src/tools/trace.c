@@ -119,7 +119,8 @@ static int trace_once(const struct common_opts *opts, const char *text)
 			err = -ENOMEM;
 	if (!err)
 		err = trace_prepare(&tr, text, &ropts);
-	/* after the probes compiled: their errors first */
+	/* after the probes compiled (their errors first): the interpreter steps
+	 * with bpf_loop, probe ids come from attach cookies */
 	if (!err && trace_kernel_check())
 		err = -ENOTSUP;
 	if (!err)

@@ -16,8 +16,8 @@ LEFTOVER_COMMANDS=(
 	"gethostlatency|" "memleak|-p @PID@" "netpath|" "php|/usr/bin/php8.2"
 	"trace|r:@TARGET@:cache_fetch { hist(duration) }"
 	"trace|u:@TARGET@:cache_fetch { print(arg1) }"
-	"spans|root u:@TARGET@:process_request"
 	"discover|-p @PID@ -d 600 --time --within process_request @TARGET@"
+	"spans|root u:@TARGET@:process_request"
 )
 
 _fd_ids() { # pid kind: prog_id / link_id values from the fdinfo of pid

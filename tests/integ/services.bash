@@ -16,6 +16,16 @@ _wait_port() { # port tries(x50ms)
 	return 1
 }
 
+_wait_port_of() { # port pid tries(x50ms): until the port opens or pid exits
+	local i
+	for i in $(seq 1 "$3"); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
 # memcached_start: sets MC_PORT, MC_PID
 memcached_start() {
 	command -v memcached >/dev/null || return 1
@@ -35,17 +45,24 @@ mariadb_start() {
 	# the server runs as mysql: it must be able to traverse the test's dir
 	chmod o+x "$TMP"
 	mkdir -p "$dir/data" && chown -R mysql:mysql "$dir" || return 1
-	DB_PORT=$(_free_port 31000)
 	DB_SOCK=$dir/sock
 	mariadb-install-db --no-defaults --user=mysql --datadir="$dir/data" \
 		--auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 || return 1
-	/usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$dir/data" \
-		--bind-address=127.0.0.1 --port="$DB_PORT" --socket="$DB_SOCK" \
-		--pid-file="$dir/pid" --skip-log-bin --innodb-buffer-pool-size=16M \
-		--log-error="$dir/error.log" 2>>"$dir/error.log" &
-	DB_PID=$!
-	_pids+=("$DB_PID")
-	_wait_port "$DB_PORT" 400 || return 1
+	# ports below the ephemeral range (32768-60999), where any outgoing
+	# connection may hold the port; another one when it is taken all the same
+	local try
+	for try in 0 1 2; do
+		DB_PORT=$((31000 + ($$ + try * 541) % 1700))
+		/usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$dir/data" \
+			--bind-address=127.0.0.1 --port="$DB_PORT" --socket="$DB_SOCK" \
+			--pid-file="$dir/pid" --skip-log-bin --innodb-buffer-pool-size=16M \
+			--log-error="$dir/error.log" 2>>"$dir/error.log" &
+		DB_PID=$!
+		_pids+=("$DB_PID")
+		_wait_port_of "$DB_PORT" "$DB_PID" 400 && break
+		grep -q 'Address already in use' "$dir/error.log" || return 1
+	done
+	kill -0 "$DB_PID" 2>/dev/null || return 1
 	DB_CLI="mariadb --no-defaults -h 127.0.0.1 -P $DB_PORT -u root"
 	$DB_CLI -e "CREATE DATABASE IF NOT EXISTS bpfscope;
 		ALTER USER 'root'@'localhost' IDENTIFIED BY '';

@@ -1,12 +1,14 @@
 /* NFQUEUE delayer for the network lab (no netem on this kernel): every
  * packet of queue QUEUE is held DELAY_MS, then accepted, in arrival order.
  * Runs SECS seconds.   nfqdelay QUEUE DELAY_MS SECS */
+#define _GNU_SOURCE /* ppoll */
 #include <arpa/inet.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -65,13 +67,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fd = nfq_fd(h);
+	prctl(PR_SET_TIMERSLACK, 1UL); /* wake when due, not up to 50 us later */
 	printf("ready\n");
 	fflush(stdout);
 	while (now_ns() < end) {
-		int wait = head == tail ? 50 : (int)((dues[head % MAXQ] - now_ns()) / 1000000);
+		/* sleep exactly until the next packet is due (ppoll has ns
+		 * resolution: no spinning through the last millisecond, which on
+		 * a busy machine took CPU from the very programs being delayed) */
+		uint64_t now = now_ns(), due = head == tail ? now + 50000000 : dues[head % MAXQ];
+		uint64_t wait = due > now ? due - now : 0;
+		struct timespec ts = {(time_t)(wait / 1000000000), (long)(wait % 1000000000)};
 		struct pollfd p = {fd, POLLIN, 0};
 
-		if (poll(&p, 1, wait < 0 ? 0 : wait) > 0) {
+		if (ppoll(&p, 1, &ts, NULL) > 0) {
 			int n = recv(fd, buf, sizeof(buf), 0);
 
 			if (n > 0)
