@@ -200,8 +200,8 @@ static __always_inline bool span_entry(void *ctx, struct vm *vm, struct probe_cf
 				       __u32 probe)
 {
 	struct span_cfg *sc;
+	__u64 sp = PT_REGS_SP(&vm->regs);
 	struct span_thread *st;
-	__u64 sp;
 	struct span_frame *f;
 	bool skip = false;
 	__u32 d;
@@ -211,9 +211,6 @@ static __always_inline bool span_entry(void *ctx, struct vm *vm, struct probe_cf
 	sc = bpf_map_lookup_elem(&span_cfgs, &probe);
 	if (!sc || sc->role == SPAN_ROLE_NONE)
 		return false;
-	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
-	vm->duration = 0;
-	sp = PT_REGS_SP(&vm->regs);
 	st = span_thread_get(false);
 	if (st)
 		span_drop_dead(st, sp);
