@@ -42,10 +42,12 @@ LABEL=([none]="no probe" [bare]="bare uprobe (bench/bare_uprobe -e, empty BPF pr
 	[recorder_str]="bpfscope crash --ring 128 u: { print(arg0, arg1, comm) }"
 	[trace_print]="bpfscope trace u: { print(arg0, arg1) } > /dev/null (ring buffer, for comparison)")
 
+# start MODE: the mode's tracer on CPU 1; TRACER is its own pid (taskset
+# execs it), so SIGINT reaches it and nothing stays attached
 start() {
 	local m=$1
 	rm -f "$TMP/$m.err"
-	eval "taskset -c 1 ${CMD[$m]}" >/dev/null 2>"$TMP/$m.err" &
+	eval "tracer ${CMD[$m]}" 2>"$TMP/$m.err"
 	TRACER=$!
 	for _ in $(seq 1 1200); do
 		grep -qs -- "${MARK[$m]}" "$TMP/$m.err" && return 0
@@ -56,10 +58,14 @@ start() {
 	cat "$TMP/$m.err" >&2
 	return 1
 }
+tracer() { taskset -c 1 "$@" >/dev/null & }
 stop() {
 	kill -INT $TRACER 2>/dev/null
 	for _ in $(seq 1 400); do kill -0 $TRACER 2>/dev/null || break; sleep 0.05; done
-	kill -KILL $TRACER 2>/dev/null
+	if kill -0 $TRACER 2>/dev/null; then
+		log "tracer $TRACER did not stop on SIGINT: killed; results are unreliable"
+		kill -KILL $TRACER 2>/dev/null
+	fi
 	wait $TRACER 2>/dev/null
 	TRACER=
 }

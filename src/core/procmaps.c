@@ -58,7 +58,7 @@ int procmaps_parse(const char *text, struct procmaps *out)
 	out->v = NULL;
 	out->n = 0;
 	for (const char *line = text; line && *line && r >= 0;) {
-		struct procmap m = { 0 };
+		struct procmap m = {0};
 		const char *nl = strchr(line, '\n');
 
 		r = parse_line(line, &m);

@@ -56,7 +56,8 @@ static bool elf_bias(const char *path, uint64_t start, uint64_t pgoff, uint64_t 
 		for (size_t i = 0; i < phnum && n < 64; i++) {
 			GElf_Phdr ph;
 
-			if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X)) {
+			if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+			    (ph.p_flags & PF_X)) {
 				phdrs[n][0] = ph.p_offset;
 				phdrs[n][1] = ph.p_vaddr;
 				phdrs[n][2] = ph.p_filesz;
@@ -127,9 +128,9 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 }
 
 static const Dwfl_Thread_Callbacks thread_callbacks = {
-	.next_thread = next_thread,
-	.memory_read = memory_read,
-	.set_initial_registers = set_initial_registers,
+    .next_thread = next_thread,
+    .memory_read = memory_read,
+    .set_initial_registers = set_initial_registers,
 };
 
 static void name_frame(Dwfl *dwfl, uint64_t pc, uint64_t lookup, struct unwind_frame *f)
@@ -170,7 +171,8 @@ static int frame_cb(Dwfl_Frame *frame, void *arg)
 	if (!dwfl_frame_pc(frame, &pc, &activation))
 		return DWARF_CB_ABORT;
 	if (out->n >= UNWIND_MAX_FRAMES) {
-		snprintf(out->stop, sizeof(out->stop), "frame limit (%d) reached", UNWIND_MAX_FRAMES);
+		snprintf(out->stop, sizeof(out->stop), "frame limit (%d) reached",
+			 UNWIND_MAX_FRAMES);
 		return DWARF_CB_ABORT;
 	}
 	/* a return address points after the call: look up the call itself */
@@ -197,7 +199,8 @@ static void explain_stop(struct unwind_state *st, int rc)
 			 st->stack_len, st->stack_start, st->bad_read);
 	else if (last && !last->module[0])
 		snprintf(out->stop, sizeof(out->stop),
-			 "pc 0x%" PRIx64 " is in no mapped file (JIT code or a corrupted return address)",
+			 "pc 0x%" PRIx64
+			 " is in no mapped file (JIT code or a corrupted return address)",
 			 last->pc);
 	else
 		snprintf(out->stop, sizeof(out->stop), "%s", dwfl_errmsg(-1));
@@ -210,15 +213,16 @@ static void explain_stop(struct unwind_state *st, int rc)
 }
 
 int unwind_user(pid_t pid, const struct procmaps *maps, const uint64_t regs[UNWIND_NREGS],
-		uint64_t stack_start, const void *stack, size_t stack_len, struct unwind_result *out)
+		uint64_t stack_start, const void *stack, size_t stack_len,
+		struct unwind_result *out)
 {
 	static char *debuginfo_path;
 	static const Dwfl_Callbacks callbacks = {
-		.find_elf = dwfl_build_id_find_elf,
-		.find_debuginfo = dwfl_standard_find_debuginfo,
-		.debuginfo_path = &debuginfo_path,
+	    .find_elf = dwfl_build_id_find_elf,
+	    .find_debuginfo = dwfl_standard_find_debuginfo,
+	    .debuginfo_path = &debuginfo_path,
 	};
-	struct unwind_state st = { pid, regs, stack_start, stack, stack_len, 0, out, NULL };
+	struct unwind_state st = {pid, regs, stack_start, stack, stack_len, 0, out, NULL};
 	int rc;
 
 	memset(out, 0, sizeof(*out));

@@ -42,7 +42,8 @@ struct unwind_result {
 };
 
 int unwind_user(pid_t pid, const struct procmaps *maps, const uint64_t regs[UNWIND_NREGS],
-		uint64_t stack_start, const void *stack, size_t stack_len, struct unwind_result *out);
+		uint64_t stack_start, const void *stack, size_t stack_len,
+		struct unwind_result *out);
 
 /* Load bias of a file mapped at start from file offset pgoff, computed from
  * its PT_LOAD headers (phdrs: p_offset, p_vaddr, p_filesz triples); false

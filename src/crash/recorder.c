@@ -34,9 +34,9 @@
 #include "probe/print.h"
 #include "probe/trace_run.h"
 
-#define MAX_CHILDREN  16
-#define SNAPSHOT_MAX  4096
-#define DEFAULT_DIR   "/var/tmp/bpfscope-crash"
+#define MAX_CHILDREN 16
+#define SNAPSHOT_MAX 4096
+#define DEFAULT_DIR  "/var/tmp/bpfscope-crash"
 
 struct crash_rec {
 	struct crash_opts o;
@@ -104,10 +104,12 @@ int crash_rec__configure(struct crash_rec *cr, struct probe_bpf *skel)
 		bpf_program__set_autoattach(progs[i], cr != NULL);
 	}
 	/* small maps when off: only the hook's dead branch refers to them */
-	err = err ?: bpf_map__set_value_size(skel->maps.crash_rings,
+	err = err
+		  ?: bpf_map__set_value_size(skel->maps.crash_rings,
 					     CRASH_RING_HDR + len * sizeof(struct crash_entry));
 	err = err ?: bpf_map__set_max_entries(skel->maps.crash_rings, cr ? cr->o.max_threads : 1);
-	err = err ?: bpf_map__set_max_entries(skel->maps.crash_scratch,
+	err = err
+		  ?: bpf_map__set_max_entries(skel->maps.crash_scratch,
 					      cr ? libbpf_num_possible_cpus() : 1);
 	if (!cr)
 		err = err ?: bpf_map__set_max_entries(skel->maps.crash_events, 4096);
@@ -168,7 +170,8 @@ static bool matches(struct crash_rec *cr, pid_t pid, const char *comm)
 		return in_tree(pid, cr->o.tree_pid);
 	if (cr->o.binary) {
 		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-		return !stat(path, &st) && st.st_ino == cr->exe.st_ino && st.st_dev == cr->exe.st_dev;
+		return !stat(path, &st) && st.st_ino == cr->exe.st_ino &&
+		       st.st_dev == cr->exe.st_dev;
 	}
 	if (comm) {
 		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
@@ -186,7 +189,7 @@ static bool matches(struct crash_rec *cr, pid_t pid, const char *comm)
 static void scan_processes(struct crash_rec *cr, const char *comm)
 {
 	int fd = bpf_map__fd(cr->skel->maps.crash_watch);
-	glob_t g = { 0 };
+	glob_t g = {0};
 	__u8 one = 1;
 
 	if (glob("/proc/[0-9]*", GLOB_NOSORT, NULL, &g))
@@ -214,7 +217,7 @@ static bool process_alive(pid_t pid)
 static void decode_entry(struct crash_rec *cr, const struct crash_entry *e, uint32_t tid,
 			 struct crash_line *l)
 {
-	unsigned char rec[2 * PROBE_RECORD] = { 0 };
+	unsigned char rec[2 * PROBE_RECORD] = {0};
 	const struct traced_probe *p;
 
 	memset(l, 0, sizeof(*l));
@@ -228,7 +231,8 @@ static void decode_entry(struct crash_rec *cr, const struct crash_entry *e, uint
 	snprintf(l->probe, sizeof(l->probe), "%s", p->ast->text);
 	l->has_duration = p->ast->kind == TARGET_URETPROBE;
 	l->duration_ns = e->duration_ns;
-	memcpy(rec + CRASH_RECORD_HDR, e->data, e->size < CRASH_ENTRY_DATA ? e->size : CRASH_ENTRY_DATA);
+	memcpy(rec + CRASH_RECORD_HDR, e->data,
+	       e->size < CRASH_ENTRY_DATA ? e->size : CRASH_ENTRY_DATA);
 	for (int i = 0; i < p->cp.nfields && i < CRASH_MAX_FIELDS; i++) {
 		const struct field *f = &p->cp.fields[i];
 		struct crash_field *out = &l->fields[l->nfields++];
@@ -236,7 +240,8 @@ static void decode_entry(struct crash_rec *cr, const struct crash_entry *e, uint
 		snprintf(out->label, sizeof(out->label), "%s", f->label);
 		out->quoted = f->fmt == FMT_STR || f->fmt == FMT_COMM;
 		out->numeric = f->fmt == FMT_INT || f->fmt == FMT_UINT;
-		if (f->off + f->size > CRASH_RECORD_HDR + (unsigned)e->size && f->off < sizeof(rec)) {
+		if (f->off + f->size > CRASH_RECORD_HDR + (unsigned)e->size &&
+		    f->off < sizeof(rec)) {
 			/* a string cut short is still shown; a number is not */
 			l->truncated = true;
 			if (!out->quoted) {
@@ -250,8 +255,7 @@ static void decode_entry(struct crash_rec *cr, const struct crash_entry *e, uint
 	}
 }
 
-static void decode_ring(struct crash_rec *cr, const struct crash_ring *ring,
-			struct crash_report *r)
+static void decode_ring(struct crash_rec *cr, const struct crash_ring *ring, struct crash_report *r)
 {
 	uint64_t count = ring->count, len = (uint64_t)cr->o.ring_len;
 	uint64_t n = count < len ? count : len;
@@ -269,7 +273,6 @@ static void decode_ring(struct crash_rec *cr, const struct crash_ring *ring,
 static void other_threads(struct crash_rec *cr, struct crash_report *r)
 {
 	int fd = bpf_map__fd(cr->skel->maps.crash_rings);
-	size_t vsize = CRASH_RING_HDR + cr->o.ring_len * sizeof(struct crash_entry);
 	struct crash_ring *ring = calloc(1, sizeof(*ring));
 	__u32 key, next, *prev = NULL, gone[256];
 	int ngone = 0;
@@ -290,7 +293,6 @@ static void other_threads(struct crash_rec *cr, struct crash_report *r)
 		decode_entry(cr, &ring->entries[(ring->count - 1) % cr->o.ring_len], key,
 			     &r->others[r->nothers++]);
 	}
-	(void)vsize;
 	for (int i = 0; i < ngone; i++)
 		bpf_map_delete_elem(fd, &gone[i]);
 	key = r->pid;
@@ -317,7 +319,7 @@ static void crash_maps(struct crash_rec *cr, const struct crash_event *ev, struc
 		const struct crash_vma *v = &ev->vmas[i];
 
 		fdpath_format(&v->path, path, sizeof(path));
-		out->v[out->n] = (struct procmap){ v->start, v->end, v->pgoff, v->ino, strdup(path) };
+		out->v[out->n] = (struct procmap){v->start, v->end, v->pgoff, v->ino, strdup(path)};
 		if (out->v[out->n].path)
 			out->n++;
 	}
@@ -325,7 +327,8 @@ static void crash_maps(struct crash_rec *cr, const struct crash_event *ev, struc
 		bool covered = false;
 
 		for (size_t j = 0; j < out->n - from_snap && !covered; j++)
-			covered = snap->v[i].start < out->v[j].end && out->v[j].start < snap->v[i].end;
+			covered =
+			    snap->v[i].start < out->v[j].end && out->v[j].start < snap->v[i].end;
 		if (covered)
 			continue;
 		out->v[out->n] = snap->v[i];
@@ -353,8 +356,9 @@ static void kernel_frames(struct crash_rec *cr, const struct crash_event *ev,
 		const struct sym *s = cr->ksyms ? ksyms__find(cr->ksyms, ev->kstack[i]) : NULL;
 		struct crash_kframe *k;
 
-		if (ours && s && (!strncmp(s->name, "bpf_prog_", 9) || !strncmp(s->name, "bpf_trace_run", 13) ||
-			     !strncmp(s->name, "__traceiter_", 12)))
+		if (ours && s &&
+		    (!strncmp(s->name, "bpf_prog_", 9) || !strncmp(s->name, "bpf_trace_run", 13) ||
+		     !strncmp(s->name, "__traceiter_", 12)))
 			continue;
 		ours = false;
 		k = &r->kframes[r->nkframes++];
@@ -388,7 +392,7 @@ static void notes_of(const struct crash_event *ev, struct crash_report *r)
 static struct crash_report *build_report(struct crash_rec *cr, const struct crash_event *ev)
 {
 	struct crash_report *r = calloc(1, sizeof(*r));
-	struct procmaps maps = { 0 };
+	struct procmaps maps = {0};
 
 	if (!r)
 		return NULL;
@@ -407,7 +411,8 @@ static struct crash_report *build_report(struct crash_rec *cr, const struct cras
 	r->stack_len = ev->stack_len;
 	crash_maps(cr, ev, &maps, r);
 	unwind_user((pid_t)ev->tid, &maps, r->regs, ev->stack_start, ev->stack,
-		    ev->stack_len < CRASH_STACK_COPY ? ev->stack_len : CRASH_STACK_COPY, &r->unwind);
+		    ev->stack_len < CRASH_STACK_COPY ? ev->stack_len : CRASH_STACK_COPY,
+		    &r->unwind);
 	procmaps_free(&maps);
 	kernel_frames(cr, ev, r);
 	r->has_ring = ev->flags & CRASH_F_RING;
@@ -524,7 +529,7 @@ static void emit(struct crash_rec *cr, const struct crash_report *r)
 
 static void forget_rings(struct crash_rec *cr, uint32_t pid)
 {
-	struct crash_report r = { .pid = pid, .tid = 0 };
+	struct crash_report r = {.pid = pid, .tid = 0};
 
 	other_threads(cr, &r); /* deletes the rings; the decoded lines are not used */
 	free(r.others);
@@ -574,7 +579,8 @@ int crash_rec__start(struct crash_rec *cr, struct trace_run *tr)
 	cr->tr = tr;
 	scan_processes(cr, tr->opts->comm);
 	log_info("crash: %zu processes' maps snapshotted", procmaps_store__count(cr->maps));
-	return evloop__add_ringbuf(tr->session.loop, cr->skel->maps.crash_events, on_crash_ring, cr);
+	return evloop__add_ringbuf(tr->session.loop, cr->skel->maps.crash_events, on_crash_ring,
+				   cr);
 }
 
 int crash_rec__tick(struct crash_rec *cr)
@@ -598,8 +604,9 @@ void crash_rec__finish(struct crash_rec *cr)
 	}
 	if (cr->nchildren)
 		log_warn("--exec: %d commands still running, left to finish", cr->nchildren);
-	fprintf(stderr, "bpfscope: crash recorder: %" PRIu64 " crashes reported, %" PRIu64
-			" not reported (more than %d per minute), %zu processes' maps kept\n",
+	fprintf(stderr,
+		"bpfscope: crash recorder: %" PRIu64 " crashes reported, %" PRIu64
+		" not reported (more than %d per minute), %zu processes' maps kept\n",
 		cr->reported, cr->rl.suppressed, cr->o.per_minute, procmaps_store__count(cr->maps));
 }
 

@@ -29,27 +29,27 @@ struct code_name {
 };
 
 static const struct code_name codes[] = {
-	{ SIGSEGV, 1, "SEGV_MAPERR", "address not mapped" },
-	{ SIGSEGV, 2, "SEGV_ACCERR", "no permission for the access" },
-	{ SIGSEGV, 3, "SEGV_BNDERR", "bounds check failed" },
-	{ SIGSEGV, 4, "SEGV_PKUERR", "protection key" },
-	{ SIGBUS, 1, "BUS_ADRALN", "misaligned address" },
-	{ SIGBUS, 2, "BUS_ADRERR", "no such physical address (file truncated?)" },
-	{ SIGBUS, 3, "BUS_OBJERR", "hardware error" },
-	{ SIGILL, 1, "ILL_ILLOPC", "illegal opcode" },
-	{ SIGILL, 2, "ILL_ILLOPN", "illegal operand" },
-	{ SIGILL, 4, "ILL_ILLTRP", "illegal trap" },
-	{ SIGILL, 5, "ILL_PRVOPC", "privileged opcode" },
-	{ SIGFPE, 1, "FPE_INTDIV", "integer divide by zero" },
-	{ SIGFPE, 2, "FPE_INTOVF", "integer overflow" },
-	{ SIGFPE, 3, "FPE_FLTDIV", "floating-point divide by zero" },
-	{ SIGTRAP, 1, "TRAP_BRKPT", "breakpoint" },
-	{ SIGTRAP, 2, "TRAP_TRACE", "trace trap" },
-	{ SIGSYS, 1, "SYS_SECCOMP", "seccomp" },
-	{ 0, 0, "SI_USER", "kill()" },
-	{ 0, 0x80, "SI_KERNEL", "sent by the kernel" },
-	{ 0, -1, "SI_QUEUE", "sigqueue()" },
-	{ 0, -6, "SI_TKILL", "tkill/tgkill: raise(), abort()" },
+    {SIGSEGV, 1, "SEGV_MAPERR", "address not mapped"},
+    {SIGSEGV, 2, "SEGV_ACCERR", "no permission for the access"},
+    {SIGSEGV, 3, "SEGV_BNDERR", "bounds check failed"},
+    {SIGSEGV, 4, "SEGV_PKUERR", "protection key"},
+    {SIGBUS, 1, "BUS_ADRALN", "misaligned address"},
+    {SIGBUS, 2, "BUS_ADRERR", "no such physical address (file truncated?)"},
+    {SIGBUS, 3, "BUS_OBJERR", "hardware error"},
+    {SIGILL, 1, "ILL_ILLOPC", "illegal opcode"},
+    {SIGILL, 2, "ILL_ILLOPN", "illegal operand"},
+    {SIGILL, 4, "ILL_ILLTRP", "illegal trap"},
+    {SIGILL, 5, "ILL_PRVOPC", "privileged opcode"},
+    {SIGFPE, 1, "FPE_INTDIV", "integer divide by zero"},
+    {SIGFPE, 2, "FPE_INTOVF", "integer overflow"},
+    {SIGFPE, 3, "FPE_FLTDIV", "floating-point divide by zero"},
+    {SIGTRAP, 1, "TRAP_BRKPT", "breakpoint"},
+    {SIGTRAP, 2, "TRAP_TRACE", "trace trap"},
+    {SIGSYS, 1, "SYS_SECCOMP", "seccomp"},
+    {0, 0, "SI_USER", "kill()"},
+    {0, 0x80, "SI_KERNEL", "sent by the kernel"},
+    {0, -1, "SI_QUEUE", "sigqueue()"},
+    {0, -6, "SI_TKILL", "tkill/tgkill: raise(), abort()"},
 };
 
 void crash_code_text(int sig, int code, char *buf, size_t len)
@@ -57,7 +57,8 @@ void crash_code_text(int sig, int code, char *buf, size_t len)
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		bool generic = codes[i].sig == 0;
 
-		if (codes[i].code == code && (generic ? code <= 0 || code == 0x80 : codes[i].sig == sig)) {
+		if (codes[i].code == code &&
+		    (generic ? code <= 0 || code == 0x80 : codes[i].sig == sig)) {
 			snprintf(buf, len, "%s (%s)", codes[i].name, codes[i].what);
 			return;
 		}
@@ -70,11 +71,11 @@ bool crash_has_fault_addr(int sig, int code)
 	return code > 0 && code != 0x80 && sig != SIGABRT;
 }
 
-static const char *const handler_names[] = { "default action (the process dies)", "ignored",
-					     "the program's own handler" };
-static const char *const reg_names[UNWIND_NREGS] = { "rax", "rdx", "rcx", "rbx", "rsi", "rdi",
-						     "rbp", "rsp", "r8",  "r9",	 "r10", "r11",
-						     "r12", "r13", "r14", "r15", "rip" };
+static const char *const handler_names[] = {"default action (the process dies)", "ignored",
+					    "the program's own handler"};
+static const char *const reg_names[UNWIND_NREGS] = {"rax", "rdx", "rcx", "rbx", "rsi", "rdi",
+						    "rbp", "rsp", "r8",	 "r9",	"r10", "r11",
+						    "r12", "r13", "r14", "r15", "rip"};
 
 static void line_text(FILE *out, const struct crash_line *l, bool with_tid)
 {
@@ -114,8 +115,8 @@ static void header_text(FILE *out, const struct crash_report *r)
 
 	clock_format_iso(r->wall_ns, when, sizeof(when));
 	crash_code_text(r->sig, r->code, code, sizeof(code));
-	fprintf(out, "=== crash: %s in pid %u tid %u (%s) at %s\n", crash_signal_name(r->sig), r->pid,
-		r->tid, r->comm, when);
+	fprintf(out, "=== crash: %s in pid %u tid %u (%s) at %s\n", crash_signal_name(r->sig),
+		r->pid, r->tid, r->comm, when);
 	fprintf(out, "signal: %s %s", crash_signal_name(r->sig), code);
 	if (crash_has_fault_addr(r->sig, r->code))
 		fprintf(out, ", fault address 0x%" PRIx64, r->addr);
@@ -132,8 +133,9 @@ static void header_text(FILE *out, const struct crash_report *r)
 void crash_report_text(FILE *out, const struct crash_report *r)
 {
 	header_text(out, r);
-	fprintf(out, "user stack (%d frames, unwound from %u bytes of stack copied at delivery; "
-		     "%s)%s%s:\n",
+	fprintf(out,
+		"user stack (%d frames, unwound from %u bytes of stack copied at delivery; "
+		"%s)%s%s:\n",
 		r->unwind.n, r->stack_len, r->maps_source, r->unwind.complete ? ", complete" : "",
 		r->unwind.complete ? "" : ", incomplete");
 	for (int i = 0; i < r->unwind.n; i++)
@@ -146,7 +148,8 @@ void crash_report_text(FILE *out, const struct crash_report *r)
 	if (!r->has_ring)
 		fprintf(out, "events: none recorded for this thread\n");
 	else
-		fprintf(out, "last %d events of thread %u (of %" PRIu64 " recorded), oldest first:\n",
+		fprintf(out,
+			"last %d events of thread %u (of %" PRIu64 " recorded), oldest first:\n",
 			r->nevents, r->tid, r->ring_total);
 	for (int i = 0; i < r->nevents; i++)
 		line_text(out, &r->events[i], false);
@@ -230,7 +233,11 @@ static void add_signal_json(struct json_object *o, const struct crash_report *r)
 		json_object_object_add(o, "fault_address", hex_json(r->addr));
 	else
 		json_object_object_add(o, "sender_pid", json_object_new_uint64(r->sender_pid));
-	json_object_object_add(o, "handler", json_object_new_string(r->handler == CRASH_HANDLER_CUSTOM ? "custom" : r->handler == CRASH_HANDLER_IGNORE ? "ignore" : "default"));
+	json_object_object_add(o, "handler",
+			       json_object_new_string(r->handler == CRASH_HANDLER_CUSTOM ? "custom"
+						      : r->handler == CRASH_HANDLER_IGNORE
+							  ? "ignore"
+							  : "default"));
 }
 
 struct json_object *crash_report_json(const struct crash_report *r)

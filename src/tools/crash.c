@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf/crash.h"
 #include "core/cmd.h"
 #include "core/log.h"
 #include "crash/recorder.h"
@@ -19,7 +20,8 @@ static const char *exec_cmd, *report_dir, *debug_dir, *types_path;
 static int ring_len = 64, max_threads = 1024, per_minute = 10, strsize = 64;
 
 static const struct opt_def options[] = {
-	{ "ring", 0, OPT_INT, &ring_len, "N", "events kept per thread (default 64)", 1, 128 },
+	{ "ring", 0, OPT_INT, &ring_len, "N", "events kept per thread (default 64)", 1,
+	  CRASH_RING_MAX },
 	{ "threads", 0, OPT_INT, &max_threads, "N", "threads with a ring at once (default 1024)", 1,
 	  1 << 20 },
 	{ "max-per-minute", 0, OPT_INT, &per_minute, "N", "reports per minute at most, 0: no bound "

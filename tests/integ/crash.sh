@@ -6,7 +6,7 @@
 # children, --exec, the per-minute bound, and a traced program that does
 # not crash behaving exactly as without tracing.
 source "$(dirname "$0")/lib.bash"
-plan 26
+plan 28
 
 C=$TARGETS/crashy
 P="u:$C:process_record { print(r->id, r->len) }"
@@ -120,6 +120,17 @@ stop_bpfscope
 [ "$(grep -c 'process_record r->id=' "$TMP/tr.out")" -ge 8 ] && grep -q "^=== crash: SIGSEGV" "$TMP/tr.out" &&
 	grep -q "last 4 events of thread" "$TMP/tr.out"
 ok $? "trace --crash: events printed as they come and the ring with the report"
+
+# ---- session 4: no probe, -c COMM: signal, fault address and stacks all the same
+start_bpfscope np crash -c crashy || exit 1
+("$C" fast >/dev/null 2>&1) 2>/dev/null
+wait_for "$TMP/np.out" "^===$" 100
+stop_bpfscope
+grep -q "^=== crash: SIGSEGV in pid [0-9]* tid [0-9]* (crashy)" "$TMP/np.out" &&
+	grep -q "fault address 0x" "$TMP/np.out" && grep -q "^events: none recorded for this thread" "$TMP/np.out"
+ok $? "no probe: the crash is reported with signal and fault address, no events"
+grep -E -q "^  #[0-9]+ +0x[0-9a-f]+ checksum_payload\+0x" "$TMP/np.out" && grep -q "^  get_signal+0x" "$TMP/np.out"
+ok $? "no probe: user and kernel stacks"
 
 # ---- bad input
 bad_input "--ring out of range" "ring" crash --ring 0

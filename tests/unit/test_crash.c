@@ -17,16 +17,16 @@
 #include "crash/report.h"
 
 static const char maps_text[] =
-	"55d0c0a00000-55d0c0a01000 r--p 00000000 fd:01 1234 /opt/app/bin/server\n"
-	"55d0c0a01000-55d0c0a05000 r-xp 00001000 fd:01 1234 /opt/app/bin/server\n"
-	"55d0c0c00000-55d0c0c21000 rw-p 00000000 00:00 0 [heap]\n"
-	"7f0000000000-7f0000001000 r-xp 00000000 00:00 0 \n"
-	"7f1000028000-7f100019d000 r-xp 00028000 fd:01 99 /usr/lib/x86_64-linux-gnu/libc.so.6\n"
-	"7f2000001000-7f2000002000 r-xp 00001000 fd:01 77 /tmp/plugin.so (deleted)\n"
-	"7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0 [stack]\n"
-	"7ffc00100000-7ffc00102000 r-xp 00000000 00:00 0 [vdso]\n"
-	"garbage line\n"
-	"7f0500000000-7f0500001000 r-xp 00002000 fd:01 55 /usr/lib/libfirst.so";
+    "55d0c0a00000-55d0c0a01000 r--p 00000000 fd:01 1234 /opt/app/bin/server\n"
+    "55d0c0a01000-55d0c0a05000 r-xp 00001000 fd:01 1234 /opt/app/bin/server\n"
+    "55d0c0c00000-55d0c0c21000 rw-p 00000000 00:00 0 [heap]\n"
+    "7f0000000000-7f0000001000 r-xp 00000000 00:00 0 \n"
+    "7f1000028000-7f100019d000 r-xp 00028000 fd:01 99 /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+    "7f2000001000-7f2000002000 r-xp 00001000 fd:01 77 /tmp/plugin.so (deleted)\n"
+    "7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0 [stack]\n"
+    "7ffc00100000-7ffc00102000 r-xp 00000000 00:00 0 [vdso]\n"
+    "garbage line\n"
+    "7f0500000000-7f0500001000 r-xp 00002000 fd:01 55 /usr/lib/libfirst.so";
 
 static void test_maps_parse(void **state)
 {
@@ -36,7 +36,8 @@ static void test_maps_parse(void **state)
 	assert_int_equal(procmaps_parse(maps_text, &m), 0);
 	assert_int_equal(m.n, 4); /* executable file mappings only */
 	assert_string_equal(m.v[0].path, "/opt/app/bin/server");
-	assert_true(m.v[0].start == 0x55d0c0a01000ULL && m.v[0].pgoff == 0x1000 && m.v[0].ino == 1234);
+	assert_true(m.v[0].start == 0x55d0c0a01000ULL && m.v[0].pgoff == 0x1000 &&
+		    m.v[0].ino == 1234);
 	/* sorted by address; " (deleted)" dropped; no newline at the end is fine */
 	assert_string_equal(m.v[1].path, "/usr/lib/libfirst.so");
 	assert_string_equal(m.v[2].path, "/usr/lib/x86_64-linux-gnu/libc.so.6");
@@ -87,9 +88,9 @@ static void test_maps_store(void **state)
 static void test_bias(void **state)
 {
 	/* PIE: text at file offset 0x1000 = vaddr 0x1000, mapped at 0x5555...1000 */
-	const uint64_t pie[][3] = { { 0x1000, 0x1000, 0x2000 } };
+	const uint64_t pie[][3] = {{0x1000, 0x1000, 0x2000}};
 	/* a segment whose vaddr and offset differ (data after a gap) */
-	const uint64_t gap[][3] = { { 0x2db8, 0x3db8, 0x100 } };
+	const uint64_t gap[][3] = {{0x2db8, 0x3db8, 0x100}};
 	uint64_t bias;
 
 	(void)state;
@@ -123,8 +124,8 @@ static uint64_t stack_end(void)
 }
 
 /* Raw stack bytes, ASan's redzones included: not an application read. */
-__attribute__((no_sanitize_address, noinline)) static void copy_raw(unsigned char *to, uint64_t from,
-								    size_t len)
+__attribute__((no_sanitize_address, noinline)) static void copy_raw(unsigned char *to,
+								    uint64_t from, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		to[i] = ((volatile const unsigned char *)from)[i];
@@ -169,7 +170,8 @@ static void test_unwind_self(void **state)
 	(void)state;
 	unwind_caller(c);
 	assert_int_equal(procmaps_read(getpid(), &maps), 0);
-	assert_int_equal(unwind_user(getpid(), &maps, c->regs, c->regs[7], c->stack, c->len, res), 0);
+	assert_int_equal(unwind_user(getpid(), &maps, c->regs, c->regs[7], c->stack, c->len, res),
+			 0);
 	assert_true(res->n >= 3);
 	assert_string_equal(res->frames[0].symbol, "capture_here");
 	assert_string_equal(res->frames[1].symbol, "unwind_caller");
@@ -224,8 +226,8 @@ static struct crash_report *sample_report(void)
 	r->regs[16] = 0x401010;
 	r->stack_len = 4096;
 	r->unwind.n = 2;
-	r->unwind.frames[0] = (struct unwind_frame){ 0x401010, "leaf", 0x10, "/bin/app" };
-	r->unwind.frames[1] = (struct unwind_frame){ 0x7000, "", 0x7000, "" };
+	r->unwind.frames[0] = (struct unwind_frame){0x401010, "leaf", 0x10, "/bin/app"};
+	r->unwind.frames[1] = (struct unwind_frame){0x7000, "", 0x7000, ""};
 	strcpy(r->unwind.stop, "pc 0x7000 is in no mapped file");
 	r->nkframes = 1;
 	strcpy(r->kframes[0].name, "get_signal+0x279");
@@ -237,8 +239,8 @@ static struct crash_report *sample_report(void)
 	l->tid = 11;
 	strcpy(l->probe, "u:app:read_buf");
 	l->nfields = 2;
-	l->fields[0] = (struct crash_field){ "len", "4096", false, true };
-	l->fields[1] = (struct crash_field){ "str(buf)", "GET", true, false };
+	l->fields[0] = (struct crash_field){"len", "4096", false, true};
+	l->fields[1] = (struct crash_field){"str(buf)", "GET", true, false};
 	l->truncated = true;
 	return r;
 }
@@ -259,14 +261,17 @@ static void test_report_text(void **state)
 	(void)state;
 	crash_report_text(f, r);
 	fclose(f);
-	assert_non_null(strstr(text, "=== crash: SIGSEGV in pid 10 tid 11 (app) at 2027-01-15T08:00:00"));
-	assert_non_null(strstr(text, "signal: SIGSEGV SEGV_MAPERR (address not mapped), fault address 0xdead; default action"));
+	assert_non_null(
+	    strstr(text, "=== crash: SIGSEGV in pid 10 tid 11 (app) at 2027-01-15T08:00:00"));
+	assert_non_null(strstr(text, "signal: SIGSEGV SEGV_MAPERR (address not mapped), fault "
+				     "address 0xdead; default action"));
 	assert_non_null(strstr(text, "  #0  0x0000000000401010 leaf+0x10  /bin/app\n"));
 	assert_non_null(strstr(text, "  #1  0x0000000000007000 [unknown]\n"));
 	assert_non_null(strstr(text, ", incomplete:\n"));
 	assert_non_null(strstr(text, "  unwinding stopped: pc 0x7000 is in no mapped file\n"));
 	assert_non_null(strstr(text, "kernel stack:\n  get_signal+0x279\n"));
-	assert_non_null(strstr(text, "last 1 events of thread 11 (of 3 recorded), oldest first:\n"));
+	assert_non_null(
+	    strstr(text, "last 1 events of thread 11 (of 3 recorded), oldest first:\n"));
 	assert_non_null(strstr(text, " u:app:read_buf len=4096 str(buf)=\"GET\" (truncated)\n"));
 	assert_non_null(strstr(text, "rip=0x401010"));
 	assert_true(len > 6 && !strcmp(text + len - 4, "===\n"));
@@ -313,8 +318,8 @@ static void test_report_json(void **state)
 static void test_ratelimit(void **state)
 {
 	const uint64_t s = 1000000000ULL;
-	struct crash_ratelimit rl = { .per_minute = 2 };
-	struct crash_ratelimit none = { .per_minute = 0 };
+	struct crash_ratelimit rl = {.per_minute = 2};
+	struct crash_ratelimit none = {.per_minute = 0};
 
 	(void)state;
 	assert_true(crash_ratelimit_allow(&rl, 100 * s));
@@ -332,10 +337,10 @@ static void test_ratelimit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_maps_parse),   cmocka_unit_test(test_maps_store),
-		cmocka_unit_test(test_bias),	     cmocka_unit_test(test_unwind_self),
-		cmocka_unit_test(test_codes),	     cmocka_unit_test(test_report_text),
-		cmocka_unit_test(test_report_json),  cmocka_unit_test(test_ratelimit),
+	    cmocka_unit_test(test_maps_parse),	cmocka_unit_test(test_maps_store),
+	    cmocka_unit_test(test_bias),	cmocka_unit_test(test_unwind_self),
+	    cmocka_unit_test(test_codes),	cmocka_unit_test(test_report_text),
+	    cmocka_unit_test(test_report_json), cmocka_unit_test(test_ratelimit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
