@@ -1,10 +1,12 @@
 /* See report.h. */
 #include "crash/report.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -175,11 +177,19 @@ static struct json_object *line_json(const struct crash_line *l)
 		json_object_object_add(o, "duration_ns", json_object_new_uint64(l->duration_ns));
 	for (int i = 0; i < l->nfields; i++) {
 		const struct crash_field *f = &l->fields[i];
-		long long v;
-		char end;
+		char *end = NULL;
+		unsigned long long u = 0;
+		long long v = 0;
 
-		if (f->numeric && sscanf(f->value, "%lld%c", &v, &end) == 1)
-			json_object_object_add(fields, f->label, json_object_new_int64(v));
+		errno = 0;
+		if (f->numeric && f->value[0] == '-')
+			v = strtoll(f->value, &end, 10);
+		else if (f->numeric)
+			u = strtoull(f->value, &end, 10);
+		if (end && end != f->value && !*end && !errno)
+			json_object_object_add(fields, f->label,
+					       f->value[0] == '-' ? json_object_new_int64(v)
+								  : json_object_new_uint64(u));
 		else
 			json_object_object_add(fields, f->label, json_object_new_string(f->value));
 	}

@@ -6,7 +6,7 @@
 # children, --exec, the per-minute bound, and a traced program that does
 # not crash behaving exactly as without tracing.
 source "$(dirname "$0")/lib.bash"
-plan 28
+plan 29
 
 C=$TARGETS/crashy
 P="u:$C:process_record { print(r->id, r->len) }"
@@ -135,5 +135,6 @@ ok $? "no probe: user and kernel stacks"
 # ---- bad input
 bad_input "--ring out of range" "ring" crash --ring 0
 bad_input "a BINARY that does not exist" "no-such-binary" crash /tmp/no-such-binary-$$
+bad_input "-p of no process" "no process with pid" crash -p 4000000
 bad_input "two BINARY arguments" "one BINARY at most" crash "$C" /bin/true
 done_testing

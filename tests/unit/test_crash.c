@@ -238,9 +238,11 @@ static struct crash_report *sample_report(void)
 	r->events = l = calloc(1, sizeof(*l));
 	l->tid = 11;
 	strcpy(l->probe, "u:app:read_buf");
-	l->nfields = 2;
+	l->nfields = 4;
 	l->fields[0] = (struct crash_field){"len", "4096", false, true};
 	l->fields[1] = (struct crash_field){"str(buf)", "GET", true, false};
+	l->fields[2] = (struct crash_field){"delta", "-5", false, true};
+	l->fields[3] = (struct crash_field){"max", "18446744073709551615", false, true};
 	l->truncated = true;
 	return r;
 }
@@ -272,7 +274,8 @@ static void test_report_text(void **state)
 	assert_non_null(strstr(text, "kernel stack:\n  get_signal+0x279\n"));
 	assert_non_null(
 	    strstr(text, "last 1 events of thread 11 (of 3 recorded), oldest first:\n"));
-	assert_non_null(strstr(text, " u:app:read_buf len=4096 str(buf)=\"GET\" (truncated)\n"));
+	assert_non_null(strstr(text, " u:app:read_buf len=4096 str(buf)=\"GET\" delta=-5 "
+				     "max=18446744073709551615 (truncated)\n"));
 	assert_non_null(strstr(text, "rip=0x401010"));
 	assert_true(len > 6 && !strcmp(text + len - 4, "===\n"));
 	free(text);
@@ -301,6 +304,10 @@ static void test_report_json(void **state)
 	assert_int_equal(json_object_get_int64(v), 4096);
 	assert_true(json_object_object_get_ex(fields, "str(buf)", &v));
 	assert_string_equal(json_object_get_string(v), "GET");
+	assert_true(json_object_object_get_ex(fields, "delta", &v));
+	assert_int_equal(json_object_get_int64(v), -5);
+	assert_true(json_object_object_get_ex(fields, "max", &v));
+	assert_true(json_object_get_uint64(v) == UINT64_MAX); /* above INT64_MAX, still a number */
 	assert_false(json_object_object_get_ex(o, "sender_pid", &v));
 	json_object_put(o);
 	/* abort(): a sender, no fault address */
