@@ -70,9 +70,14 @@ int procmaps_parse(const char *text, struct procmaps *out)
 		procmaps_free(out);
 		return r;
 	}
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), by_start);
+	procmaps_sort(out);
 	return 0;
+}
+
+void procmaps_sort(struct procmaps *m)
+{
+	if (m->n > 1)
+		qsort(m->v, m->n, sizeof(*m->v), by_start);
 }
 
 int procmaps_read(pid_t pid, struct procmaps *out)

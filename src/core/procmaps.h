@@ -31,7 +31,9 @@ int procmaps_parse(const char *text, struct procmaps *out);
 /* Reads /proc/PID/maps; < 0 (-errno) when the process is gone. */
 int procmaps_read(pid_t pid, struct procmaps *out);
 int procmaps_copy(const struct procmaps *from, struct procmaps *to);
-/* The mapping containing addr, or NULL. */
+/* Sorts by start address (after adding mappings by hand). */
+void procmaps_sort(struct procmaps *m);
+/* The mapping containing addr, or NULL (m sorted). */
 const struct procmap *procmaps_find(const struct procmaps *m, uint64_t addr);
 void procmaps_free(struct procmaps *m);
 

@@ -223,9 +223,26 @@ int unwind_user(pid_t pid, const struct procmaps *maps, const uint64_t regs[UNWI
 	    .debuginfo_path = &debuginfo_path,
 	};
 	struct unwind_state st = {pid, regs, stack_start, stack, stack_len, 0, out, NULL};
+	uint64_t called[UNWIND_NREGS];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	/* A pc in no mapped file is most often a call through a bad pointer:
+	 * the return address is still at sp. Show the pc, then unwind from the
+	 * caller as if the call had returned. */
+	if (!procmaps_find(maps, regs[16]) && stack_start == regs[7] && stack_len >= 8) {
+		memcpy(called, regs, sizeof(called));
+		memcpy(&called[16], stack, 8);
+		called[7] += 8;
+		out->frames[0].pc = regs[16];
+		out->frames[0].offset = regs[16];
+		out->n = 1;
+		snprintf(out->note, sizeof(out->note),
+			 "pc 0x%" PRIx64 " is in no mapped file (a call through a bad pointer?): "
+			 "unwound from the return address at sp",
+			 regs[16]);
+		st.regs = called;
+	}
 	st.dwfl = dwfl_begin(&callbacks);
 	if (!st.dwfl)
 		return -ENOMEM;
@@ -236,6 +253,7 @@ int unwind_user(pid_t pid, const struct procmaps *maps, const uint64_t regs[UNWI
 		/* no module to learn the architecture from: name the pc at least */
 		name_frame(st.dwfl, regs[16], regs[16], &out->frames[0]);
 		out->n = 1;
+		out->note[0] = 0;
 		snprintf(out->stop, sizeof(out->stop), "cannot unwind: %s", dwfl_errmsg(-1));
 		dwfl_end(st.dwfl);
 		return 0;

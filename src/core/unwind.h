@@ -39,6 +39,7 @@ struct unwind_result {
 	int n;
 	bool complete;	/* reached the outermost frame */
 	char stop[256]; /* why it stopped, when not complete */
+	char note[160]; /* how it started, when the pc was not usable */
 };
 
 int unwind_user(pid_t pid, const struct procmaps *maps, const uint64_t regs[UNWIND_NREGS],

@@ -338,6 +338,7 @@ static void crash_maps(struct crash_rec *cr, const struct crash_event *ev, struc
 			from_snap++;
 		}
 	}
+	procmaps_sort(out);
 	snprintf(r->maps_source, sizeof(r->maps_source),
 		 "%zu mappings read at the crash, %zu more from the snapshot of /proc/%u/maps",
 		 out->n - from_snap, from_snap, ev->pid);

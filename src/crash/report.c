@@ -140,6 +140,8 @@ void crash_report_text(FILE *out, const struct crash_report *r)
 		"%s)%s%s:\n",
 		r->unwind.n, r->stack_len, r->maps_source, r->unwind.complete ? ", complete" : "",
 		r->unwind.complete ? "" : ", incomplete");
+	if (r->unwind.note[0])
+		fprintf(out, "  (%s)\n", r->unwind.note);
 	for (int i = 0; i < r->unwind.n; i++)
 		frame_text(out, i, &r->unwind.frames[i]);
 	if (!r->unwind.complete)
@@ -264,6 +266,8 @@ struct json_object *crash_report_json(const struct crash_report *r)
 	json_object_object_add(o, "unwind_complete", json_object_new_boolean(r->unwind.complete));
 	if (!r->unwind.complete)
 		json_object_object_add(o, "unwind_stopped", json_object_new_string(r->unwind.stop));
+	if (r->unwind.note[0])
+		json_object_object_add(o, "unwind_note", json_object_new_string(r->unwind.note));
 	json_object_object_add(o, "stack_bytes", json_object_new_uint64(r->stack_len));
 	json_object_object_add(o, "maps_source", json_object_new_string(r->maps_source));
 	for (int i = 0; i < r->nkframes; i++)

@@ -6,7 +6,7 @@
 # children, --exec, the per-minute bound, and a traced program that does
 # not crash behaving exactly as without tracing.
 source "$(dirname "$0")/lib.bash"
-plan 29
+plan 30
 
 C=$TARGETS/crashy
 P="u:$C:process_record { print(r->id, r->len) }"
@@ -27,14 +27,15 @@ run_gated records records 100
 ("$C" fast >/dev/null 2>&1; echo $? >"$TMP/fast.rc") 2>/dev/null
 run_gated assert assert 7
 run_gated threads threads 0
+run_gated call call 10
 "$C" ok 300 >"$TMP/ok.traced"
 sleep 3 | "$C" records 5 >/dev/null 2>&1 & # waits for a line: killed by a signal that is no crash
 victim=$!
 sleep 0.2
 kill -TERM $victim
 wait $victim 2>/dev/null
-wait_for "$TMP/bin.out" '"SIGSEGV"' 100
-for _ in $(seq 1 100); do [ "$(wc -l <"$TMP/bin.out")" -ge 4 ] && break; sleep 0.05; done
+wait_for "$TMP/bin.out" '"SIGSEGV"' 200
+for _ in $(seq 1 200); do [ "$(wc -l <"$TMP/bin.out")" -ge 5 ] && break; sleep 0.05; done
 stop_bpfscope
 
 jq -e . "$TMP/bin.out" >/dev/null
@@ -77,18 +78,22 @@ ok $? "threads: only the crashing thread's ring, corrupted length last"
 [ "$(jq --argjson t "$(jq .tid <<<"$th")" '[.other_threads[] | select(.tid != $t)] | length' <<<"$th")" = 2 ]
 ok $? "threads: the two other workers' last event listed"
 
-[ "$(jq -s 'length' "$TMP/bin.out")" = 4 ]
-ok $? "exactly 4 reports: SIGTERM and a clean exit are no crash (got $(jq -s length "$TMP/bin.out"))"
+call=$(jq -c 'select(.fault_address == "0x0")' "$TMP/bin.out")
+jq -e '(.unwind_note | contains("bad pointer")) and .user_stack[0].pc == "0x0" and .user_stack[1].symbol == "dispatch_record" and ([.user_stack[].symbol] | index("main"))' <<<"$call" >/dev/null
+ok $? "call through NULL: pc 0 shown, unwound from the return address (dispatch_record, main)"
+
+[ "$(jq -s 'length' "$TMP/bin.out")" = 5 ]
+ok $? "exactly 5 reports: SIGTERM and a clean exit are no crash (got $(jq -s length "$TMP/bin.out"))"
 cmp -s "$TMP/ok.plain" "$TMP/ok.traced" && [ "$(wc -l <"$TMP/ok.plain")" = 300 ]
 ok $? "a traced program that does not crash prints byte-identical output"
-ls "$TMP"/reports/crash-*.json >/dev/null 2>&1 && [ "$(ls "$TMP"/reports | wc -l)" = 4 ] &&
+ls "$TMP"/reports/crash-*.json >/dev/null 2>&1 && [ "$(ls "$TMP"/reports | wc -l)" = 5 ] &&
 	jq -e .signal "$TMP"/reports/crash-*-"$(jq .pid <<<"$rec")"-*.json >/dev/null
 ok $? "--dir: one JSON file per report"
-for _ in $(seq 1 40); do [ "$(ls "$TMP"/exec.* 2>/dev/null | wc -l)" -ge 4 ] && break; sleep 0.05; done
-[ "$(ls "$TMP"/exec.* 2>/dev/null | wc -l)" = 4 ] && grep -q "^ran" "$TMP"/exec.* &&
-	[ "$(ls "$TMP" | grep -c '^crash-')" = 4 ]
+for _ in $(seq 1 40); do [ "$(ls "$TMP"/exec.* 2>/dev/null | wc -l)" -ge 5 ] && break; sleep 0.05; done
+[ "$(ls "$TMP"/exec.* 2>/dev/null | wc -l)" = 5 ] && grep -q "^ran" "$TMP"/exec.* &&
+	[ "$(ls "$TMP" | grep -c '^crash-')" = 5 ]
 ok $? "--exec ran once per report with the report path (cp copied each)"
-grep -q "4 crashes reported, 0 not reported" "$TMP/bin.err"
+grep -q "5 crashes reported, 0 not reported" "$TMP/bin.err"
 ok $? "summary counts the reports"
 
 # ---- session 2: -p PARENT watches its children, new ones included; text;
@@ -100,7 +105,7 @@ _pids+=("$parent")
 start_bpfscope tree crash --max-per-minute 1 -p "$parent" "$P" || exit 1
 echo go >"$TMP/tree.go"
 wait $parent
-wait_for "$TMP/tree.err" "not reported" 100
+wait_for "$TMP/tree.err" "not reported" 200
 stop_bpfscope
 grep -q "^=== crash: SIGSEGV in pid" "$TMP/tree.out" && grep -q "r->id=20 r->len=4398046511104" "$TMP/tree.out"
 ok $? "-p: a child forked after start is watched; the text report shows the corrupted length"
@@ -115,7 +120,7 @@ ok $? "the suppressed crash printed nothing"
 # ---- session 3: trace --crash prints the events and the report
 start_bpfscope tr trace --crash "$P" || exit 1
 run_gated tr records 3
-wait_for "$TMP/tr.out" "^===$" 100
+wait_for "$TMP/tr.out" "^===$" 200
 stop_bpfscope
 [ "$(grep -c 'process_record r->id=' "$TMP/tr.out")" -ge 8 ] && grep -q "^=== crash: SIGSEGV" "$TMP/tr.out" &&
 	grep -q "last 4 events of thread" "$TMP/tr.out"
@@ -124,7 +129,7 @@ ok $? "trace --crash: events printed as they come and the ring with the report"
 # ---- session 4: no probe, -c COMM: signal, fault address and stacks all the same
 start_bpfscope np crash -c crashy || exit 1
 ("$C" fast >/dev/null 2>&1) 2>/dev/null
-wait_for "$TMP/np.out" "^===$" 100
+wait_for "$TMP/np.out" "^===$" 200
 stop_bpfscope
 grep -q "^=== crash: SIGSEGV in pid [0-9]* tid [0-9]* (crashy)" "$TMP/np.out" &&
 	grep -q "fault address 0x" "$TMP/np.out" && grep -q "^events: none recorded for this thread" "$TMP/np.out"

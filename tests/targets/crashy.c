@@ -6,6 +6,7 @@
  *                      leaf reads far past its buffer: SIGSEGV
  *   crashy assert K    after K records, an assertion fails: abort(), SIGABRT
  *   crashy threads K   three workers; worker 1 corrupts its record K: SIGSEGV
+ *   crashy call K      record K's handler pointer is NULL: a call to address 0
  *   crashy fast        crashes at once, before anyone can read its maps
  *   crashy ok N        processes N records, prints their checksums, exits 0
  *
@@ -54,6 +55,15 @@ NOINLINE unsigned long process_record(struct record *r)
 	assert(r->len <= sizeof(r->data));
 	sink += v;
 	return v + 1;
+}
+
+/* Calls the record's handler: a corrupted (NULL) one jumps to address 0. */
+NOINLINE unsigned long dispatch_record(struct record *r, unsigned long (*handler)(struct record *))
+{
+	unsigned long v = handler(r);
+
+	sink += v;
+	return v;
 }
 
 static void fill(struct record *r, unsigned id)
@@ -116,6 +126,16 @@ int main(int argc, char **argv)
 		run_records(k + 1000, k, 0x40000000000UL);
 	} else if (!strcmp(mode, "assert")) {
 		run_records(k + 1000, k, 100); /* past data[64]: the assertion fails */
+	} else if (!strcmp(mode, "call")) {
+		struct record r;
+		unsigned long (*volatile handler)(struct record *) = process_record;
+
+		for (unsigned i = 0; i <= k; i++) {
+			fill(&r, i);
+			if (i == k)
+				handler = NULL;
+			dispatch_record(&r, handler);
+		}
 	} else if (!strcmp(mode, "threads")) {
 		pthread_t t[3];
 

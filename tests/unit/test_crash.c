@@ -180,6 +180,28 @@ static void test_unwind_self(void **state)
 	for (int i = 0; i < res->n; i++)
 		main_seen = main_seen || !strcmp(res->frames[i].symbol, "main");
 	assert_true(main_seen);
+	/* a call to address 0 from capture_here: the return address on top of
+	 * the stack, the pc 0 */
+	{
+		struct capture *z = calloc(1, sizeof(*z));
+
+		memcpy(z->regs, c->regs, sizeof(z->regs));
+		memcpy(z->stack, &c->regs[16], 8);
+		memcpy(z->stack + 8, c->stack,
+		       c->len < sizeof(z->stack) - 8 ? c->len : sizeof(z->stack) - 8);
+		z->regs[7] -= 8;
+		z->regs[16] = 0;
+		assert_int_equal(
+		    unwind_user(getpid(), &maps, z->regs, z->regs[7], z->stack,
+				c->len + 8 < sizeof(z->stack) ? c->len + 8 : sizeof(z->stack), res),
+		    0);
+		assert_true(res->n >= 3);
+		assert_true(res->frames[0].pc == 0);
+		assert_string_equal(res->frames[1].symbol, "capture_here");
+		assert_string_equal(res->frames[2].symbol, "unwind_caller");
+		assert_non_null(strstr(res->note, "bad pointer"));
+		free(z);
+	}
 	/* a stack copy cut short: the stop reason says so */
 	assert_int_equal(unwind_user(getpid(), &maps, c->regs, c->regs[7], c->stack, 16, res), 0);
 	assert_false(res->complete);
