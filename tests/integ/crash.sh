@@ -128,7 +128,7 @@ ok $? "trace --crash: events printed as they come and the ring with the report"
 
 # ---- session 4: no probe, -c COMM: signal, fault address and stacks all the same
 start_bpfscope np crash -c crashy || exit 1
-("$C" fast >/dev/null 2>&1) 2>/dev/null
+("$C" fast >/dev/null 2>&1; true) 2>/dev/null
 wait_for "$TMP/np.out" "^===$" 200
 stop_bpfscope
 grep -q "^=== crash: SIGSEGV in pid [0-9]* tid [0-9]* (crashy)" "$TMP/np.out" &&
