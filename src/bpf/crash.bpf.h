@@ -105,6 +105,18 @@ static __always_inline bool crash_tgid_watched(__u32 tgid)
 	return !crash_watch_tree || bpf_map_lookup_elem(&crash_watch, &tgid);
 }
 
+/* BINARY: is the task running it? (always true without BINARY) */
+static __always_inline bool crash_exe_matches(struct task_struct *task)
+{
+	struct inode *exe;
+
+	if (!crash_exe_ino)
+		return true;
+	exe = BPF_CORE_READ(task, mm, exe_file, f_inode);
+	return exe && BPF_CORE_READ(exe, i_ino) == crash_exe_ino &&
+	       BPF_CORE_READ(exe, i_sb, s_dev) == crash_exe_dev;
+}
+
 /* Called by the probe engine with an event's record: appends it to the
  * thread's ring. Returns true when the event goes nowhere else. */
 static __always_inline bool crash_record(const __u8 *record, __u32 record_size, __u64 duration,
@@ -118,7 +130,8 @@ static __always_inline bool crash_record(const __u8 *record, __u32 record_size, 
 
 	if (!crash_enabled)
 		return false;
-	if (!crash_tgid_watched(id >> 32))
+	if (!crash_tgid_watched(id >> 32) ||
+	    !crash_exe_matches((struct task_struct *)bpf_get_current_task()))
 		return crash_ring_only;
 	ring = bpf_map_lookup_elem(&crash_rings, &tid);
 	if (!ring) {
@@ -164,17 +177,8 @@ static __always_inline bool crash_fatal(int sig)
 
 static __always_inline bool crash_watched(struct task_struct *task)
 {
-	struct inode *exe;
-
-	if (!crash_tgid_watched(bpf_get_current_pid_tgid() >> 32))
-		return false;
-	if (crash_exe_ino) {
-		exe = BPF_CORE_READ(task, mm, exe_file, f_inode);
-		if (!exe || BPF_CORE_READ(exe, i_ino) != crash_exe_ino ||
-		    BPF_CORE_READ(exe, i_sb, s_dev) != crash_exe_dev)
-			return false;
-	}
-	return filter_current();
+	return crash_tgid_watched(bpf_get_current_pid_tgid() >> 32) && crash_exe_matches(task) &&
+	       filter_current();
 }
 
 static __always_inline struct crash_work *crash_work_get(void)

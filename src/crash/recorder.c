@@ -103,7 +103,6 @@ int crash_rec__configure(struct crash_rec *cr, struct probe_bpf *skel)
 		bpf_program__set_autoload(progs[i], cr != NULL);
 		bpf_program__set_autoattach(progs[i], cr != NULL);
 	}
-	/* small maps when off: only the hook's dead branch refers to them */
 	err = err
 		  ?: bpf_map__set_value_size(skel->maps.crash_rings,
 					     CRASH_RING_HDR + len * sizeof(struct crash_entry));
@@ -111,8 +110,12 @@ int crash_rec__configure(struct crash_rec *cr, struct probe_bpf *skel)
 	err = err
 		  ?: bpf_map__set_max_entries(skel->maps.crash_scratch,
 					      cr ? libbpf_num_possible_cpus() : 1);
-	if (!cr)
+	if (!cr) { /* only the hook's dead branch refers to them: as small as can be */
 		err = err ?: bpf_map__set_max_entries(skel->maps.crash_events, 4096);
+		err = err ?: bpf_map__set_max_entries(skel->maps.crash_pending, 1);
+		err = err ?: bpf_map__set_max_entries(skel->maps.crash_watch, 1);
+		err = err ?: bpf_map__set_max_entries(skel->maps.crash_crashed, 1);
+	}
 	if (err) {
 		log_error("cannot size the crash recorder's maps: %s", strerror(-err));
 		return err;
