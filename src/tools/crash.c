@@ -45,7 +45,8 @@ static const struct cmd_spec spec = {
 		   "SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS or SIGTRAP. Watched: every\n"
 		   "process, or -p PID and all its descendants, or -c COMM, or the processes\n"
 		   "running BINARY. Crashes without probes still get signal, fault address and\n"
-		   "stacks. Example:\n"
+		   "stacks. A u: probe without an action records its six argument registers.\n"
+		   "Example:\n"
 		   "  bpfscope crash -p 1234 'u:libfoo:read_buf { print(len, buf) }'\n"
 		   "See docs/crash.md.",
 	.opts = options,
@@ -62,6 +63,10 @@ static bool is_probe(const char *arg)
 			return true;
 	return false;
 }
+
+/* A function entry probe without an action records its six argument
+ * registers: what a crash report most often needs (pointers, lengths). */
+#define DEFAULT_ACTION " { print(hex(arg0), hex(arg1), hex(arg2), hex(arg3), hex(arg4), hex(arg5)) }"
 
 /* Probes, one per line, and at most one BINARY. */
 static int split_args(int argc, char **argv, char **text, const char **binary)
@@ -80,9 +85,11 @@ static int split_args(int argc, char **argv, char **text, const char **binary)
 			*binary = argv[i];
 			continue;
 		}
-		*text = realloc(*text, len + strlen(argv[i]) + 2);
+		bool plain = !strncmp(argv[i], "u:", 2) && !strchr(argv[i], '{');
+
+		*text = realloc(*text, len + strlen(argv[i]) + sizeof(DEFAULT_ACTION) + 1);
 		if (*text)
-			len += sprintf(*text + len, "%s\n", argv[i]);
+			len += sprintf(*text + len, "%s%s\n", argv[i], plain ? DEFAULT_ACTION : "");
 	}
 	return *text ? 0 : -ENOMEM;
 }

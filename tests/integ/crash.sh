@@ -6,7 +6,7 @@
 # children, --exec, the per-minute bound, and a traced program that does
 # not crash behaving exactly as without tracing.
 source "$(dirname "$0")/lib.bash"
-plan 30
+plan 31
 
 C=$TARGETS/crashy
 P="u:$C:process_record { print(r->id, r->len) }"
@@ -102,7 +102,7 @@ mkfifo "$TMP/tree.go"
 bash -c "read _ <'$TMP/tree.go'; echo go | '$C' records 20; echo go | '$C' records 30; sleep 0.3" 2>/dev/null &
 parent=$!
 _pids+=("$parent")
-start_bpfscope tree crash --max-per-minute 1 -p "$parent" "$P" || exit 1
+start_bpfscope tree crash --max-per-minute 1 -p "$parent" "$P" "u:$C:checksum_payload" || exit 1
 echo go >"$TMP/tree.go"
 wait $parent
 wait_for "$TMP/tree.err" "not reported" 200
@@ -114,6 +114,8 @@ grep -E -q "^  #[0-9]+ +0x[0-9a-f]+ checksum_payload\+0x" "$TMP/tree.out" &&
 ok $? "-p: text stack names the leaf and main"
 [ "$(grep -c '^=== crash' "$TMP/tree.out")" = 1 ] && grep -q "SIGSEGV in pid [0-9]* (crashy) not reported: more than 1 reports this minute" "$TMP/tree.err"
 ok $? "--max-per-minute 1: the second crash is counted, not reported"
+grep -q "checksum_payload hex(arg0)=0x[0-9a-f]* hex(arg1)=0x40000000000 hex(arg2)=" "$TMP/tree.out"
+ok $? "a probe without an action records the argument registers (the corrupted length in arg1)"
 ! grep -q "r->id=30" "$TMP/tree.out"
 ok $? "the suppressed crash printed nothing"
 
