@@ -89,7 +89,7 @@ ok $? "a traced program that does not crash prints byte-identical output"
 ls "$TMP"/reports/crash-*.json >/dev/null 2>&1 && [ "$(ls "$TMP"/reports | wc -l)" = 5 ] &&
 	jq -e .signal "$TMP"/reports/crash-*-"$(jq .pid <<<"$rec")"-*.json >/dev/null
 ok $? "--dir: one JSON file per report"
-for _ in $(seq 1 40); do [ "$(ls "$TMP"/exec.* 2>/dev/null | wc -l)" -ge 5 ] && break; sleep 0.05; done
+for _ in $(seq 1 200); do [ "$(ls "$TMP"/exec.* 2>/dev/null | wc -l)" -ge 5 ] && break; sleep 0.05; done
 [ "$(ls "$TMP"/exec.* 2>/dev/null | wc -l)" = 5 ] && grep -q "^ran" "$TMP"/exec.* &&
 	[ "$(ls "$TMP" | grep -c '^crash-')" = 5 ]
 ok $? "--exec ran once per report with the report path (cp copied each)"

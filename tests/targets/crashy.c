@@ -94,7 +94,7 @@ static void *worker(void *arg)
 	long idx = (long)arg;
 
 	if (idx == 1) {
-		usleep(100000); /* the other workers have events by then */
+		usleep(300000); /* the other workers have events by then */
 		run_records(1000000, 40, 0x40000000000UL);
 	}
 	for (int i = 0; i < 200; i++) {
