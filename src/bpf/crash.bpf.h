@@ -357,9 +357,11 @@ static __always_inline void crash_take_ring(struct crash_event *ev, __u32 tid)
 	ev->flags |= CRASH_F_RING;
 }
 
+/* No wakeup: user space drains every 10 ms, the probes' events ring first,
+ * so a report follows the events printed before it (trace --crash). */
 static __always_inline void crash_output(struct crash_event *ev)
 {
-	if (bpf_ringbuf_output(&crash_events, ev, sizeof(*ev), 0))
+	if (bpf_ringbuf_output(&crash_events, ev, sizeof(*ev), BPF_RB_NO_WAKEUP))
 		stat_inc(STAT_DROPS);
 	else
 		stat_inc(STAT_EVENTS);
@@ -411,7 +413,7 @@ static __always_inline void crash_note(__u32 kind, __u32 pid, __u32 parent)
 {
 	struct crash_note n = { kind, pid, parent };
 
-	if (bpf_ringbuf_output(&crash_events, &n, sizeof(n), 0))
+	if (bpf_ringbuf_output(&crash_events, &n, sizeof(n), BPF_RB_NO_WAKEUP))
 		stat_inc(STAT_DROPS);
 	else
 		stat_inc(STAT_EVENTS);

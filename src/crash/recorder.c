@@ -35,6 +35,7 @@
 #include "probe/trace_run.h"
 
 #define MAX_CHILDREN 16
+#define MAX_QUEUED   16
 #define SNAPSHOT_MAX 4096
 #define DEFAULT_DIR  "/var/tmp/bpfscope-crash"
 
@@ -50,6 +51,10 @@ struct crash_rec {
 	double next_prune;
 	pid_t children[MAX_CHILDREN];
 	int nchildren;
+	/* crash events wait for the next tick: by then the probes' events ring
+	 * has been drained too, so a report follows the events before it */
+	struct crash_event *queued[MAX_QUEUED];
+	int nqueued;
 };
 
 struct crash_rec *crash_rec__new(const struct crash_opts *opts)
@@ -567,14 +572,33 @@ static void on_note(struct crash_rec *cr, const struct crash_note *n)
 		procmaps_store__refresh(cr->maps, (pid_t)n->pid);
 }
 
+static void report_queued(struct crash_rec *cr)
+{
+	for (int i = 0; i < cr->nqueued; i++) {
+		on_crash(cr, cr->queued[i]);
+		free(cr->queued[i]);
+	}
+	cr->nqueued = 0;
+}
+
 static int on_crash_ring(void *ctx, const void *data, size_t size)
 {
 	struct crash_rec *cr = ctx;
+	struct crash_event *copy;
 
-	if (size >= sizeof(struct crash_event))
-		on_crash(cr, data);
-	else if (size >= sizeof(struct crash_note))
+	if (size >= sizeof(struct crash_event)) {
+		if (cr->nqueued == MAX_QUEUED)
+			report_queued(cr);
+		copy = malloc(sizeof(*copy));
+		if (copy) {
+			memcpy(copy, data, sizeof(*copy));
+			cr->queued[cr->nqueued++] = copy;
+		} else {
+			on_crash(cr, data);
+		}
+	} else if (size >= sizeof(struct crash_note)) {
 		on_note(cr, data);
+	}
 	return 0;
 }
 
@@ -591,6 +615,7 @@ int crash_rec__tick(struct crash_rec *cr)
 {
 	double now = clock_mono_ns() / 1e9;
 
+	report_queued(cr);
 	reap(cr, false);
 	if (now >= cr->next_prune) {
 		procmaps_store__prune(cr->maps, process_alive);
@@ -601,6 +626,7 @@ int crash_rec__tick(struct crash_rec *cr)
 
 void crash_rec__finish(struct crash_rec *cr)
 {
+	report_queued(cr);
 	for (int i = 0; i < 50 && cr->nchildren; i++) {
 		reap(cr, false);
 		if (cr->nchildren)
@@ -618,6 +644,8 @@ void crash_rec__free(struct crash_rec *cr)
 {
 	if (!cr)
 		return;
+	for (int i = 0; i < cr->nqueued; i++)
+		free(cr->queued[i]);
 	procmaps_store__free(cr->maps);
 	ksyms__free(cr->ksyms);
 	free(cr);

@@ -6,7 +6,7 @@
 # children, --exec, the per-minute bound, and a traced program that does
 # not crash behaving exactly as without tracing.
 source "$(dirname "$0")/lib.bash"
-plan 31
+plan 32
 
 C=$TARGETS/crashy
 P="u:$C:process_record { print(r->id, r->len) }"
@@ -119,14 +119,19 @@ ok $? "a probe without an action records the argument registers (the corrupted l
 ! grep -q "r->id=30" "$TMP/tree.out"
 ok $? "the suppressed crash printed nothing"
 
-# ---- session 3: trace --crash prints the events and the report
-start_bpfscope tr trace --crash "$P" || exit 1
-run_gated tr records 3
+# ---- session 3: trace --crash -p prints the events and the report (it ends
+# when the process is gone)
+start_gated trc "$C" records 3
+start_bpfscope tr trace --crash -p "$GATED_PID" "$P" || exit 1
+release_gated trc "$GATED_PID"
 wait_for "$TMP/tr.out" "^===$" 200
 stop_bpfscope
 [ "$(grep -c 'process_record r->id=' "$TMP/tr.out")" -ge 8 ] && grep -q "^=== crash: SIGSEGV" "$TMP/tr.out" &&
 	grep -q "last 4 events of thread" "$TMP/tr.out"
 ok $? "trace --crash: events printed as they come and the ring with the report"
+last_event=$(grep -n 'process_record r->id=3 r->len=4398046511104' "$TMP/tr.out" | grep -v '^[0-9]*:  ' | tail -1 | cut -d: -f1)
+[ -n "$last_event" ] && [ "$last_event" -lt "$(grep -n '^=== crash' "$TMP/tr.out" | cut -d: -f1)" ]
+ok $? "trace --crash: the report follows the events printed before the crash"
 
 # ---- session 4: no probe, -c COMM: signal, fault address and stacks all the same
 start_bpfscope np crash -c crashy || exit 1
