@@ -40,7 +40,7 @@ BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 
-LIB_SRCS  := $(wildcard src/core/*.c src/probe/*.c src/tools/*.c)
+LIB_SRCS  := $(wildcard src/core/*.c src/probe/*.c src/crash/*.c src/tools/*.c)
 LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 MAIN_OBJ  := $(BUILD)/obj/main.o
 
@@ -109,13 +109,15 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libbpfscope.a | $(SKELS)
 # Small programs the integration tests trace.
 $(BUILD)/targets/%: tests/targets/%.c
 	@mkdir -p $(@D)
-	$(CC) -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $< -lpthread $(TARGET_LIBS_$*)
+	$(CC) -g -O1 -fno-omit-frame-pointer $(TARGET_CFLAGS_$*) -Wall -Wextra -Werror -o $@ $< -lpthread $(TARGET_LIBS_$*)
 
 # Targets that need more than libc (tests/integ/net.sh: NFQUEUE delayer).
 TARGET_LIBS_websvc := -lmemcached -lmariadb
 TARGET_LIBS_nfqdelay := -lnetfilter_queue
 TARGET_LIBS_mc_client := -lmemcached
 TARGET_LIBS_db_client := $(shell mariadb_config --include --libs 2>/dev/null)
+# Optimised code without frame pointers: the crash recorder unwinds it from CFI.
+TARGET_CFLAGS_crashy := -O2 -fomit-frame-pointer
 
 $(BUILD)/targets/%: tests/targets/%.cc
 	@mkdir -p $(@D)

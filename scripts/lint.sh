@@ -15,4 +15,4 @@ echo "clang-format: $unformatted of $(echo "$files" | wc -w) files differ"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
 	--suppress=missingIncludeSystem --suppress=unknownMacro --inline-suppr -j2 \
 	-Isrc -Ibuild -Ibuild/skel \
-	-D_GNU_SOURCE src/core src/probe src/tools src/main.c
+	-D_GNU_SOURCE src/core src/probe src/crash src/tools src/main.c

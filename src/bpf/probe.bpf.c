@@ -26,6 +26,8 @@
 #include "bpf/trigger.bpf.h"
 #include <bpf/usdt.bpf.h>
 
+#include "bpf/crash.bpf.h" /* crash flight recorder: crash_record() below */
+
 #define ARG_MASK (PROBE_RECORD - 1)
 
 /* libbpf 1.1 has no PT_REGS_PARM6 */
@@ -526,6 +528,10 @@ static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *
 	}
 	if (!trigger_take(probe))
 		return;
+	if (cfg->output == OUTPUT_EVENT && crash_record(vm->record, cfg->record_size, vm->duration, probe)) {
+		pstat(probe, PSTAT_EMITTED); /* kept only in the thread's crash ring */
+		return;
+	}
 	/* hits = sampled out + filtered + emitted + dropped (+ hits a trigger
 	 * gated, counted on the trigger), exactly */
 	if (cfg->output == OUTPUT_EVENT ? emit_event(vm, cfg, probe) : aggregate(vm, cfg, probe))

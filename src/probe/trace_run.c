@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/mapdrain.h"
 #include "core/output.h"
+#include "crash/recorder.h"
 #include "probe.skel.h"
 #include "probe/print.h"
 
@@ -476,6 +477,8 @@ static int on_tick(void *ctx)
 
 	if (tr->duty_period > 0)
 		err = duty_tick(tr, now);
+	if (!err && tr->crash)
+		err = crash_rec__tick(tr->crash);
 	if (!err && tr->opts->interval > 0 && now >= tr->next_print) {
 		tr->next_print += tr->opts->interval;
 		err = print_aggregations(tr);
@@ -618,6 +621,8 @@ static int load(struct trace_run *tr)
 		if (err)
 			return err;
 	}
+	if (crash_rec__configure(tr->crash, tr->skel))
+		return -EINVAL;
 	return session_start_attach(&tr->session, tr->skel->skeleton, tr->opts, store_and_attach, tr);
 }
 
@@ -631,8 +636,12 @@ int trace_execute(struct trace_run *tr)
 	if (!err)
 		err = session_events(&tr->session, tr->hooks ? tr->hooks->on_event : on_event,
 				     tr->hooks ? tr->hooks->ctx : tr);
+	if (!err && tr->crash)
+		err = crash_rec__start(tr->crash, tr);
 	if (err)
 		return err;
+	if (tr->crash && (tick <= 0 || tick > 0.1))
+		tick = 0.1; /* reaps --exec commands; aggregations still print every -i */
 	tr->start = tr->last_toggle = now_s();
 	tr->next_print = tr->start + tr->opts->interval;
 	err = evloop__run(tr->session.loop, tr->opts->duration, tick, tick > 0 ? on_tick : NULL, tr);
@@ -645,6 +654,8 @@ int trace_execute(struct trace_run *tr)
 	if (!err)
 		err = print_aggregations(tr);
 	print_accounting(tr);
+	if (tr->crash)
+		crash_rec__finish(tr->crash);
 	session_end(&tr->session);
 	return err;
 }

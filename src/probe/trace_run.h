@@ -17,6 +17,7 @@ struct bpf_link;
 struct probe_bpf;
 struct out;
 struct trace_run;
+struct crash_rec;
 
 struct traced_probe {
 	struct probe_ast *ast;
@@ -53,6 +54,7 @@ struct trace_run {
 	struct session session;
 	bool attached;
 	double start, next_print, attached_time, last_toggle;
+	struct crash_rec *crash; /* flight recorder (src/crash/), NULL: off */
 };
 
 /* One error line and -1 when the kernel cannot run the probe interpreter. */

@@ -23,6 +23,7 @@
 #include "core/follow.h"
 #include "core/log.h"
 #include "core/session.h"
+#include "crash/recorder.h"
 #include "probe/ast.h"
 #include "probe/compile.h"
 #include "probe/resolve.h"
@@ -31,7 +32,7 @@
 
 static const char *script_file, *debug_dir, *types_path, *duty_spec;
 static int sample_every = 1, strsize = 64;
-static bool follow, force_site, no_relocate;
+static bool follow, force_site, no_relocate, crash;
 static char *trigger_args[TRIGGER_MAX];
 static int ntrigger_args;
 
@@ -64,6 +65,8 @@ static const struct opt_def options[] = {
 	  "instructions it skips): changes what the program computes" },
 	{ "follow", 0, OPT_FLAG, &follow, NULL, "with -p: when the process exits, trace the next process "
 	  "running the same executable (restarts, redeploys)" },
+	{ "crash", 0, OPT_FLAG, &crash, NULL, "also keep each thread's last 64 events and print them "
+	  "with the stacks when it crashes (see 'bpfscope crash', docs/crash.md)" },
 	{ 0 },
 };
 
@@ -123,9 +126,17 @@ static int trace_once(const struct common_opts *opts, const char *text)
 	 * with bpf_loop, probe ids come from attach cookies */
 	if (!err && trace_kernel_check())
 		err = -ENOTSUP;
+	if (!err && crash) {
+		struct crash_opts co = { .ring_len = 64, .max_threads = 1024, .per_minute = 10,
+					 .tree_pid = opts->pid, .json = opts->format == OUT_JSON };
+
+		tr.crash = crash_rec__new(&co);
+		err = tr.crash ? 0 : -EINVAL;
+	}
 	if (!err)
 		err = trace_execute(&tr);
 	trace_cleanup(&tr);
+	crash_rec__free(tr.crash);
 	return err;
 }
 

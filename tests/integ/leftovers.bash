@@ -13,7 +13,7 @@ LEFTOVER_COMMANDS=(
 	"cpudist|" "runqlat|" "runqlen|" "offcputime|" "profile|" "pagefaults|"
 	"wakeup|-p @PID@" "syscount|" "tcpaccept|" "tcpconnect|" "tcpconnlat|"
 	"tcpdrop|" "tcplife|" "tcpretrans|" "tcpstates|" "tcptop|" "oomkill|"
-	"gethostlatency|" "memleak|-p @PID@" "netpath|" "php|/usr/bin/php8.2"
+	"gethostlatency|" "memleak|-p @PID@" "netpath|" "php|/usr/bin/php8.2" "crash|-p @PID@"
 	"trace|r:@TARGET@:cache_fetch { hist(duration) }"
 	"trace|u:@TARGET@:cache_fetch { print(arg1) }"
 	"discover|-p @PID@ -d 600 --time --within process_request @TARGET@"
