@@ -168,7 +168,8 @@ demo: deps
 	@BUILD=$(BUILD) scripts/demo.sh
 
 kernel-test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bpfscope $(BUILD)/targets/trace_target
+	@$(MAKE) --no-print-directory $(BUILD)/bpfscope $(BUILD)/targets/trace_target \
+		$(BUILD)/targets/crashy
 	@BUILD=$(BUILD) scripts/kernel-test.sh
 
 lint: deps

@@ -117,7 +117,10 @@ build_initramfs() {
 	cp "$BUILD/bpfscope" "$root/bin/bpfscope"
 	# a user-space target with DWARF for the probe engine (trace)
 	cp "$BUILD/targets/trace_target" "$root/bin/trace_target"
-	for lib in $(for f in "$BUILD/bpfscope" "$BUILD/targets/trace_target"; do ldd "$f"; done |
+	# an -O2 -fomit-frame-pointer target that crashes, for the flight recorder
+	cp "$BUILD/targets/crashy" "$root/bin/crashy"
+	for lib in $(for f in "$BUILD/bpfscope" "$BUILD/targets/trace_target" "$BUILD/targets/crashy"; do
+		ldd "$f"; done |
 		grep -o '/[^ ]*' | sort -u); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"

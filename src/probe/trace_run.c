@@ -91,9 +91,11 @@ char *trace_script_text(const char *script_file, int argc, char **argv)
 int trace_kernel_check(void)
 {
 	/* the interpreter steps with bpf_loop, probe ids come from attach cookies */
-	if (!feature_has(FEAT_BPF_LOOP) || !feature_has(FEAT_BPF_COOKIE)) {
+	bool loop = feature_has(FEAT_BPF_LOOP), cookie = feature_has(FEAT_BPF_COOKIE);
+
+	if (!loop || !cookie) {
 		log_error("needs bpf_loop (Linux 5.17+) and BPF cookies (5.15+); this kernel lacks %s",
-			  feature_has(FEAT_BPF_COOKIE) ? "bpf_loop" : "BPF cookies");
+			  !loop && !cookie ? "both" : loop ? "BPF cookies" : "bpf_loop");
 		return -1;
 	}
 	return 0;

@@ -245,6 +245,29 @@ else
 	cap trace none "$(result $r)"
 fi
 
+# --- crash: the flight recorder catches a SIGSEGV in -O2 code without frame
+# pointers, with the last probe events and a stack unwound from .eh_frame
+if start crash crash -c crashy "u:/bin/crashy:process_record { print(r->id, r->len) }"; then
+	echo go | /bin/crashy records 5 >/dev/null 2>&1
+	wait_for /tmp/crash.out 'process_record r->id=5' 300
+	stop
+	grep -q 'SIGSEGV' /tmp/crash.out && grep -q 'checksum_payload' /tmp/crash.out &&
+		grep -q 'parse_record' /tmp/crash.out && grep -q 'main' /tmp/crash.out
+	r1=$?
+	ok $r1 "crash: SIGSEGV report with the leaf, its callers and main unwound"
+	grep -q 'process_record r->id=5 r->len=' /tmp/crash.out
+	r2=$?
+	ok $r2 "crash: the ring holds the last probe event (record 5)"
+	[ $((r1 + r2)) -ne 0 ] && show /tmp/crash.out 40 && show /tmp/crash.err
+	cap crash "$(mech_of crash signal_deliver)" "$(result $((r1 + r2)))"
+else
+	# kernels without what the recorder needs must say so in one line
+	[ "$(wc -l </tmp/crash.err)" -eq 1 ]
+	r=$?
+	ok $r "crash: one clear line where it cannot run ($(cat /tmp/crash.err))"
+	cap crash none "$(result $r)"
+fi
+
 say "1..$n"
 say "done"
 poweroff -f
