@@ -394,7 +394,19 @@ void serve_stop(void)
 	if (http_on || otlp_running())
 		serve_publish();
 	evloop_set_background(NULL, NULL, 0);
-	otlp_stop(5.0);
+	if (otlp_running()) {
+		struct otlp_stats st;
+
+		otlp_stop(5.0);
+		otlp_get_stats(&st);
+		fprintf(stderr,
+			"bpfscope: otlp: %llu spans exported, %llu dropped (%llu queue full or "
+			"unsent at exit, %llu export failed), %llu retries\n",
+			(unsigned long long)st.exported,
+			(unsigned long long)(st.dropped_queue + st.dropped_export),
+			(unsigned long long)st.dropped_queue, (unsigned long long)st.dropped_export,
+			(unsigned long long)st.retries);
+	}
 	httpd_stop();
 	http_on = spans_on = false;
 	npublishers = 0;

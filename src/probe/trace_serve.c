@@ -177,7 +177,7 @@ static void adopt_children(const struct pending *parent)
 	for (int i = 0; i < npending; i++) {
 		struct pending *c = &pending[i];
 
-		if (c->tid != parent->tid || c->start_mono < parent->start_mono ||
+		if (c == parent || c->tid != parent->tid || c->start_mono < parent->start_mono ||
 		    c->end_mono > parent->end_mono)
 			continue;
 		memcpy(c->span.trace_id, parent->span.trace_id, 16);

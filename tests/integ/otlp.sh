@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# trace --otlp against a strict OTLP/HTTP receiver (tests/integ/otlp_receiver.py,
+# validates every field): nested return probes become parent/child spans of
+# one trace, a burst arrives complete and exactly once despite the receiver
+# refusing the first requests (retries with backoff), and a dead endpoint
+# loses spans only with a count.
+source "$(dirname "$0")/lib.bash"
+plan 10
+
+T="$TARGETS/trace_target"
+R="$(dirname "$0")/otlp_receiver.py"
+
+# receiver DIR [ARGS]: starts it, RPORT is its port
+receiver() {
+	mkdir -p "$1"
+	python3 "$R" "$@" &
+	_pids+=($!)
+	for _ in $(seq 1 100); do [ -s "$1/port" ] && break; sleep 0.05; done
+	RPORT=$(cat "$1/port")
+}
+
+receiver "$TMP/r1" --fail-first 2
+start_gated tree taskset -c 0 "$T" wait 5
+target=$GATED_PID
+start_bpfscope tree trace -p "$target" --otlp "http://127.0.0.1:$RPORT/v1/traces" \
+	"r:$T:recurse" || exit 1
+release_gated tree "$target"
+sleep 0.3
+stop_bpfscope
+S="$TMP/r1/spans.jsonl"
+
+[ ! -s "$TMP/r1/errors.txt" ]
+ok $? "every request valid against the OTLP spec" || show "$TMP/r1/errors.txt"
+n=$(wc -l <"$S" 2>/dev/null || echo 0)
+[ "$n" -eq 35 ]
+ok $? "35 recurse calls -> 35 spans received ($n), after 2 refused requests" || show "$TMP/tree.err"
+grep -q 'otlp: 35 spans exported, 0 dropped.*, [1-9][0-9]* retries' "$TMP/tree.err"
+ok $? "exporter accounting: 35 exported, 0 dropped, retries counted" || show "$TMP/tree.err"
+# recurse(3) on the main thread: 1 root + 3 nested per round; worker recurse(2): 1 + 2
+roots=$(jq -s '[.[] | select(.parentSpanId == null)] | length' "$S")
+[ "$roots" -eq 10 ]
+ok $? "10 root spans (one per outermost call), 25 children ($roots roots)"
+jq -s -e 'INDEX(.spanId) as $by | all(.[] | select(.parentSpanId != null);
+	.parentSpanId != .spanId and $by[.parentSpanId] != null and $by[.parentSpanId].traceId == .traceId
+	and (.start | tonumber) >= ($by[.parentSpanId].start | tonumber)
+	and (.end | tonumber) <= ($by[.parentSpanId].end | tonumber))' "$S" >/dev/null
+ok $? "every child's parent exists, shares its trace id and encloses it in time"
+[ "$(jq -s '[.[].traceId] | unique | length' "$S")" -eq 10 ]
+ok $? "one trace per root call (10 trace ids)"
+jq -s -e --arg pid "$target" 'all(.[]; .resource["process.pid"] == $pid and .resource["host.name"] != ""
+	and .attributes["code.function"] == "recurse" and .name == "recurse")' "$S" >/dev/null
+ok $? "resource: process.pid of the target and host.name; attributes: code.function"
+
+# burst: 300 rounds -> 2100 spans in well under a second, all exactly once
+receiver "$TMP/r2" --fail-first 1
+start_gated burst taskset -c 0 "$T" wait 300
+target=$GATED_PID
+start_bpfscope burst trace -p "$target" --otlp "http://127.0.0.1:$RPORT/v1/traces" \
+	"r:$T:recurse" || exit 1
+release_gated burst "$target"
+sleep 0.3
+stop_bpfscope
+n=$(wc -l <"$TMP/r2/spans.jsonl")
+uniq=$(jq -r .spanId "$TMP/r2/spans.jsonl" | sort -u | wc -l)
+[ "$n" -eq 2100 ] && [ "$uniq" -eq 2100 ] && [ ! -s "$TMP/r2/errors.txt" ]
+ok $? "burst of 2100 spans: $n received, $uniq distinct, all valid" || show "$TMP/burst.err"
+
+# nobody listening: spans are dropped with a count, never silently
+dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_gated dead taskset -c 0 "$T" wait 2
+target=$GATED_PID
+start_bpfscope dead trace -p "$target" --otlp "http://127.0.0.1:$dead/v1/traces" "r:$T:recurse" || exit 1
+release_gated dead "$target"
+sleep 0.2
+stop_bpfscope
+grep -q 'otlp: 0 spans exported, 14 dropped' "$TMP/dead.err"
+ok $? "dead endpoint: 14 spans dropped and counted" || show "$TMP/dead.err"
+
+bad_input "--otlp needs an http URL with a numeric address" "--otlp: expected" \
+	trace --otlp "https://collector.example:4318" "r:$T:recurse"
+done_testing
