@@ -19,14 +19,20 @@ receiver() {
 	RPORT=$(cat "$1/port")
 }
 
+# traced NAME ROUNDS PORT: trace_target ROUNDS rounds under trace --otlp to
+# 127.0.0.1:PORT with r:recurse; its pid in $target
+traced() {
+	start_gated "$1" taskset -c 0 "$T" wait "$2"
+	target=$GATED_PID
+	start_bpfscope "$1" trace -p "$target" --otlp "http://127.0.0.1:$3/v1/traces" \
+		"r:$T:recurse" || exit 1
+	release_gated "$1" "$target"
+	sleep 0.3
+	stop_bpfscope
+}
+
 receiver "$TMP/r1" --fail-first 2
-start_gated tree taskset -c 0 "$T" wait 5
-target=$GATED_PID
-start_bpfscope tree trace -p "$target" --otlp "http://127.0.0.1:$RPORT/v1/traces" \
-	"r:$T:recurse" || exit 1
-release_gated tree "$target"
-sleep 0.3
-stop_bpfscope
+traced tree 5 "$RPORT"
 S="$TMP/r1/spans.jsonl"
 
 [ ! -s "$TMP/r1/errors.txt" ]
@@ -53,13 +59,7 @@ ok $? "resource: process.pid of the target and host.name; attributes: code.funct
 
 # burst: 300 rounds -> 2100 spans in well under a second, all exactly once
 receiver "$TMP/r2" --fail-first 1
-start_gated burst taskset -c 0 "$T" wait 300
-target=$GATED_PID
-start_bpfscope burst trace -p "$target" --otlp "http://127.0.0.1:$RPORT/v1/traces" \
-	"r:$T:recurse" || exit 1
-release_gated burst "$target"
-sleep 0.3
-stop_bpfscope
+traced burst 300 "$RPORT"
 n=$(wc -l <"$TMP/r2/spans.jsonl")
 uniq=$(jq -r .spanId "$TMP/r2/spans.jsonl" | sort -u | wc -l)
 [ "$n" -eq 2100 ] && [ "$uniq" -eq 2100 ] && [ ! -s "$TMP/r2/errors.txt" ]
@@ -67,12 +67,7 @@ ok $? "burst of 2100 spans: $n received, $uniq distinct, all valid" || show "$TM
 
 # nobody listening: spans are dropped with a count, never silently
 dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-start_gated dead taskset -c 0 "$T" wait 2
-target=$GATED_PID
-start_bpfscope dead trace -p "$target" --otlp "http://127.0.0.1:$dead/v1/traces" "r:$T:recurse" || exit 1
-release_gated dead "$target"
-sleep 0.2
-stop_bpfscope
+traced dead 2 "$dead"
 grep -q 'otlp: 0 spans exported, 14 dropped' "$TMP/dead.err"
 ok $? "dead endpoint: 14 spans dropped and counted" || show "$TMP/dead.err"
 
