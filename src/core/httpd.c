@@ -75,17 +75,24 @@ static bool token_equal(const char *given)
 	return !diff;
 }
 
-static bool authorized(struct MHD_Connection *conn)
+enum auth { AUTH_NONE, AUTH_OK, AUTH_QUERY };
+
+/* Header, cookie (set after a ?token= visit, so the page's own assets and
+ * API calls pass), or the query argument. */
+static enum auth authorized(struct MHD_Connection *conn)
 {
-	const char *auth, *arg;
+	const char *auth, *arg, *cookie;
 
 	if (!token)
-		return true;
+		return AUTH_OK;
 	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (auth && !strncasecmp(auth, "Bearer ", 7) && token_equal(auth + 7))
-		return true;
+		return AUTH_OK;
+	cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "bpfscope_token");
+	if (cookie && token_equal(cookie))
+		return AUTH_OK;
 	arg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
-	return arg && token_equal(arg);
+	return arg && token_equal(arg) ? AUTH_QUERY : AUTH_NONE;
 }
 
 static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, const char *text,
@@ -105,8 +112,11 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, c
 	return ret;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, struct httpd_response *out)
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct httpd_response *out,
+				     bool set_cookie)
 {
+	char cookie[600];
+
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
@@ -124,6 +134,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct httpd_r
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				out->content_type ? out->content_type : "text/plain; charset=utf-8");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (set_cookie) {
+		snprintf(cookie, sizeof(cookie), "bpfscope_token=%s; Path=/; HttpOnly; SameSite=Strict",
+			 token);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+	}
 	ret = MHD_queue_response(conn, out->status ? out->status : MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -136,6 +151,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct httpd_request req = { url, conn };
 	struct httpd_response out = { 0 };
 	const struct route *r;
+	enum auth auth;
 
 	(void)cls;
 	(void)version;
@@ -149,7 +165,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET and HEAD only\n",
 				 MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	if (!authorized(conn))
+	auth = authorized(conn);
+	if (auth == AUTH_NONE)
 		return send_text(conn, MHD_HTTP_UNAUTHORIZED, "bearer token required\n",
 				 MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"bpfscope\"");
 	r = find_route(url);
@@ -159,7 +176,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		free(out.body);
 		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n", NULL, NULL);
 	}
-	return send_response(conn, &out);
+	return send_response(conn, &out, auth == AUTH_QUERY);
 }
 
 int httpd_normalize_spec(const char *spec, char *buf, size_t len)
@@ -254,6 +271,14 @@ char *httpd_read_token(const char *path)
 		log_error("--token-file: %s holds no token", path);
 		return NULL;
 	}
+	/* printable, no quote, separator or percent: safe in a header, a cookie
+	 * and a URL without encoding */
+	for (char *c = start; *c; c++)
+		if (*c <= ' ' || *c > '~' || strchr("\"',;\\%&+#?", *c)) {
+			log_error("--token-file: the token in %s may only hold letters, digits and "
+				  "-._~!$()*/:=@[]^`{|}", path);
+			return NULL;
+		}
 	return strdup(start);
 }
 

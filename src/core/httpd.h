@@ -5,8 +5,10 @@
  * event loop published (core/metrics, core/serve), never BPF maps or the
  * ring buffer. The server is read-only: GET and HEAD, anything else is 405.
  * With a token file, every path (the UI's assets too) needs
- * "Authorization: Bearer <token>" or "?token=<token>" (for a browser
- * opening the UI; the page passes it on to the JSON APIs); otherwise 401.
+ * "Authorization: Bearer <token>", or "?token=<token>" for a browser opening
+ * the UI: that answer sets an HttpOnly, SameSite=Strict cookie carrying the
+ * token, which the page's assets and API calls then present; otherwise 401.
+ * The token must only contain cookie-safe characters (checked on read).
  * The listening socket is made by core/endpoint, so "--serve 9100" and
  * "--serve :9100" bind 127.0.0.1, and port 0 picks a free port (printed). */
 #ifndef BPFSCOPE_HTTPD_H

@@ -30,28 +30,28 @@
 
 struct json_object;
 
-#define OTLP_QUEUE 8192
+#define OTLP_QUEUE 4096
 #define OTLP_BATCH 512
 #define OTLP_LINGER_MS 200
 #define OTLP_RETRIES 5
 
 #define OTLP_MAX_ATTRS 12
-#define OTLP_MAX_EVENTS 4
+#define OTLP_MAX_EVENTS 8
 
 enum otlp_value_kind { OTLP_STR, OTLP_INT, OTLP_DOUBLE, OTLP_BOOL };
 
 struct otlp_attr {
-	char key[48];
+	char key[40];
 	enum otlp_value_kind kind;
-	char str[128];
+	char str[96];
 	int64_t i;
 	double d;
 };
 
 struct otlp_event {
-	char name[48];
+	char name[32];
 	uint64_t time_unix_ns;
-	struct otlp_attr attrs[4];
+	struct otlp_attr attrs[2];
 	int nattrs;
 };
 

@@ -201,6 +201,14 @@ static struct json_object *span_row(const struct otlp_span *s)
 	return o;
 }
 
+static int64_t int_attr_of(const struct otlp_span *s, const char *key)
+{
+	for (int i = 0; i < s->nattrs; i++)
+		if (!strcmp(s->attrs[i].key, key) && s->attrs[i].kind == OTLP_INT)
+			return s->attrs[i].i;
+	return 0;
+}
+
 /* Newest first. */
 static int get_spans(void *ctx, const struct httpd_request *req, struct httpd_response *resp)
 {
@@ -217,8 +225,8 @@ static int get_spans(void *ctx, const struct httpd_request *req, struct httpd_re
 	return reply_json(resp, root);
 }
 
-/* caller (comm) -> peer (server.address:port or the span name when no
- * peer): calls and mean latency over the spans kept. */
+/* caller (comm) -> peer (server.address:port): calls and total latency of
+ * the spans kept that have a peer. */
 static int get_servicemap(void *ctx, const struct httpd_request *req, struct httpd_response *resp)
 {
 	struct json_object *edges = json_object_new_object(), *root = json_object_new_object();
@@ -229,15 +237,18 @@ static int get_servicemap(void *ctx, const struct httpd_request *req, struct htt
 	pthread_mutex_lock(&lock);
 	for (unsigned i = 0; i < ring_count; i++) {
 		const struct otlp_span *s = &ring[i];
-		const char *peer = attr_of(s, "server.address");
-		char key[300];
+		const char *addr = attr_of(s, "server.address");
+		char key[300], peer[160];
 		struct json_object *e;
 
-		snprintf(key, sizeof(key), "%s\t%s", s->comm[0] ? s->comm : "?", peer ? peer : s->name);
+		if (!addr) /* a call without a peer is not an edge */
+			continue;
+		snprintf(peer, sizeof(peer), "%s:%lld", addr, (long long)int_attr_of(s, "server.port"));
+		snprintf(key, sizeof(key), "%s\t%s", s->comm[0] ? s->comm : "?", peer);
 		if (!json_object_object_get_ex(edges, key, &e)) {
 			e = json_object_new_object();
 			json_object_object_add(e, "from", json_object_new_string(s->comm));
-			json_object_object_add(e, "to", json_object_new_string(peer ? peer : s->name));
+			json_object_object_add(e, "to", json_object_new_string(peer));
 			json_object_object_add(e, "calls", json_object_new_int64(0));
 			json_object_object_add(e, "total_ns", json_object_new_int64(0));
 			json_object_object_add(edges, key, e);
