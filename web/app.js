@@ -220,7 +220,7 @@ async function renderNet() {
 			const pts = t.map((p, i) => `${i * 4},${20 - 18 * p / max}`).join(' ');
 			rows.push(`<tr class="net-row" data-flow="${esc(f.flow)}" data-segment="${seg}" data-count="${v.count}">` +
 				`<td>${esc(f.flow)}</td><td>${seg}</td><td class="num">${v.count}</td><td class="num">${v.p50_us.toFixed(1)}</td>` +
-				`<td class="num">${v.p99_us.toFixed(1)}</td><td class="num">${(v.max_us ?? v.p99_us).toFixed(1)}</td>` +
+				`<td class="num">${v.p99_us.toFixed(1)}</td><td class="num">${v.mean_us.toFixed(1)}</td>` +
 				`<td><svg width="120" height="22"><polyline points="${pts}" fill="none" stroke="#4a90d9"/></svg></td></tr>`);
 		}
 	}

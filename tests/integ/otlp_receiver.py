@@ -7,7 +7,7 @@ in lowerCamelCase, traceId 32 and spanId 16 lower-case hex characters and not
 all zero, uint64 nanosecond times as decimal strings, int64 attribute values
 as decimal strings, AnyValue with exactly one value field, SpanKind 0..5.
 
-Usage: otlp_receiver.py OUTDIR [--fail-first N]
+Usage: otlp_receiver.py OUTDIR [--fail-first N] [--bind ADDR]
 Writes OUTDIR/port once listening, appends every accepted span as one JSON
 line to OUTDIR/spans.jsonl, every validation error to OUTDIR/errors.txt, and
 answers the first N requests with 503 (to exercise the exporter's retries).
@@ -32,7 +32,9 @@ VALUE_FIELDS = {"stringValue", "boolValue", "intValue", "doubleValue", "arrayVal
                 "kvlistValue", "bytesValue"}
 
 outdir = sys.argv[1]
-fail_first = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[2] == "--fail-first" else 0
+opts = dict(zip(sys.argv[2::2], sys.argv[3::2]))
+fail_first = int(opts.get("--fail-first", 0))
+bind = opts.get("--bind", "127.0.0.1")
 lock = threading.Lock()
 state = {"requests": 0}
 
@@ -128,7 +130,10 @@ def validate(doc):
                 spans.append({"traceId": s.get("traceId"), "spanId": s.get("spanId"),
                               "parentSpanId": s.get("parentSpanId"), "name": s.get("name"),
                               "start": s.get("startTimeUnixNano"), "end": s.get("endTimeUnixNano"),
-                              "attributes": attrs, "resource": res})
+                              "attributes": attrs, "resource": res,
+                              "events": [[e.get("name"), e.get("timeUnixNano"),
+                                          check_attrs(e.get("attributes", []), "event", []).get("host.name")]
+                                         for e in s.get("events", [])]})
     return errs, spans
 
 
@@ -170,7 +175,7 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(400 if errs else 200)
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server = ThreadingHTTPServer((bind, 0), Handler)
 threading.Timer(60, server.shutdown).start()
 with open(os.path.join(outdir, "port.tmp"), "w") as f:
     f.write(str(server.server_address[1]))

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# net --serve/--otlp in the network lab: the UI's network view against its
+# API while TCP request/response traffic runs (Chromium inside the client
+# namespace), and both agents (client and server namespace, each exporting
+# on its own) give each message the same trace id: the flow normalized by
+# direction plus the sequence number of the message's last byte.
+source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/netlab.bash"
+plan 7
+trap 'lab_down; cleanup' EXIT
+lab_up || { diag "cannot build the lab"; exit 1; }
+COUNT=40
+SHOTS=${UI_SHOTS:-$TMP/shots}
+mkdir -p "$SHOTS" "$TMP/r"
+echo "net-$$-token" >"$TMP/token"
+
+in_ns "$NS_S" "$TARGETS/netlab" techo 7102 25 & disown # lab_down reaps it
+in_ns "$NS_C" python3 "$(dirname "$0")/otlp_receiver.py" "$TMP/r" --bind 10.77.1.1 & disown
+for _ in $(seq 1 100); do [ -s "$TMP/r/port" ] && break; sleep 0.05; done
+url="http://10.77.1.1:$(cat "$TMP/r/port")/v1/traces"
+
+# agent NAME NS IFACE ARGS...: bpfscope net in NS, waits until it traces
+agent() {
+	local name=$1 ns=$2 ifc=$3
+	shift 3
+	ip netns exec "$ns" "$BPFSCOPE" net -i "$ifc" --port 7102 --host "$name" -o json --otlp "$url" "$@" \
+		>"$TMP/$name.out" 2>"$TMP/$name.err" &
+	_pids+=($!)
+	eval "${name}_pid=$!"
+	wait_for "$TMP/$name.err" 'tracing, Ctrl-C' 300 || show "$TMP/$name.err"
+}
+agent client "$NS_C" "$IF_C" --serve 127.0.0.1:0 --token-file "$TMP/token"
+agent server "$NS_S" "$IF_S"
+port=$(grep -o 'serving http://127.0.0.1:[0-9]*' "$TMP/client.err" | sed 's/.*://')
+
+in_ns "$NS_C" "$TARGETS/netlab" tcp 10.77.2.2 7102 "$COUNT" 50000 3000 >/dev/null & # 2 s of traffic
+traffic=$!
+sleep 0.8
+in_ns "$NS_C" node --experimental-websocket "$(dirname "$0")/ui-cdp.js" "$SHOTS" "net-$$-token" \
+	"http://127.0.0.1:$port/?token=net-$$-token&refresh=300#net" >"$TMP/ui.jsonl" 2>"$TMP/ui.err"
+line=$(jq -c 'select(.view == "net")' "$TMP/ui.jsonl")
+[ "$(jq -r .ok <<<"$line")" = true ] && [ -s "$SHOTS/ui-net.png" ]
+ok $? "network view shows the API's flows while traffic runs: $(jq -r .detail <<<"$line")"
+wait "$traffic"
+sleep 0.3
+for a in client server; do
+	kill -INT "$(eval echo "\$${a}_pid")"
+done
+for _ in $(seq 1 200); do
+	grep -q 'otlp:' "$TMP/client.err" && grep -q 'otlp:' "$TMP/server.err" && break
+	sleep 0.05
+done
+
+S="$TMP/r/spans.jsonl"
+[ -s "$S" ] && [ ! -s "$TMP/r/errors.txt" ]
+ok $? "net spans valid against the OTLP spec" || show "$TMP/r/errors.txt"
+msgs=$(jq -s '[.[] | select(.type == "flow") | .messages] | add // 0' "$TMP/client.out")
+n=$(jq -s '[.[] | select(any(.events[]; .[2] == "client"))] | length' "$S")
+[ "$msgs" -ge $((2 * COUNT)) ] && [ "$n" -eq "$msgs" ]
+ok $? "one span per joined message on the client ($n spans, $msgs messages)" || show "$TMP/client.err"
+grep -q "otlp: $msgs spans exported, 0 dropped" "$TMP/client.err"
+ok $? "client exporter: $msgs exported, 0 dropped"
+jq -s -e 'all(.[]; (.events | length) >= 2 and .name == "net tcp message"
+	and .attributes["network.transport"] == "tcp"
+	and (.attributes["server.port"] == "7102" or .attributes["client.port"] == "7102"))' "$S" >/dev/null
+ok $? "each span: tcp message with boundary events and the flow as attributes"
+jq -s -e 'all(.[]; . as $sp | all(.events[]; (.[1] | tonumber) >= ($sp.start | tonumber) and (.[1] | tonumber) <= ($sp.end | tonumber)))' "$S" >/dev/null
+ok $? "every boundary event lies within its span"
+both=$(jq -s -r '[.[] | {t: .traceId, h: (.events | map(.[2]) | unique | .[0])}] | group_by(.t)
+	| map(select(map(.h) | unique | length == 2)) | length' "$S")
+[ "$both" -eq $((2 * COUNT)) ]
+ok $? "client and server agents give each of the $((2 * COUNT)) messages the same trace id ($both shared)"
+done_testing
