@@ -22,6 +22,7 @@ PKGS=(
 	php8.2-cli php8.2-dev php8.2-mysql php8.2-memcached php8.2-fpm
 	# metrics and web UI: HTTP server library, a real Prometheus, a headless browser
 	libmicrohttpd-dev prometheus chromium
+	python3-yaml # tests/integ/kubernetes.sh parses the manifests
 	# robustness: memcheck
 	valgrind
 	# kernel matrix (make kernel-test): qemu boots Debian kernels with a busybox initramfs
