@@ -615,6 +615,8 @@ static __always_inline bool pair_pop(struct vm *vm, __u32 probe)
 	return false;
 }
 
+#include "bpf/span.bpf.h" /* request spans: span_entry/span_return hooks */
+
 SEC("uprobe")
 int probe_entry(struct pt_regs *ctx)
 {
@@ -626,6 +628,8 @@ int probe_entry(struct pt_regs *ctx)
 		return 0;
 	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
 	vm->duration = 0;
+	if (span_entry(ctx, vm, cfg, probe))
+		return 0;
 	if (cfg->kind == PROBE_URETPROBE)
 		pair_push(vm, cfg, probe);
 	else
@@ -643,6 +647,8 @@ int probe_return(struct pt_regs *ctx)
 	if (!cfg || !vm || !filter_current())
 		return 0;
 	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
+	if (span_return(ctx, vm, cfg, probe))
+		return 0;
 	if (pair_pop(vm, probe))
 		run_ops(ctx, vm, cfg, probe);
 	return 0;

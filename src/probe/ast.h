@@ -1,11 +1,12 @@
 /* Syntax tree of the probe language (docs/probe-language.md).
  *
  *   script := probe+
- *   probe  := TARGET [ 'if' expr ] [ '{' action { ';' action } '}' ]
+ *   probe  := [ 'root' | 'span' ] TARGET [ 'if' expr ] [ '{' action { ';' action } '}' ]
  *   TARGET := u:BIN:FUNC[+OFF] | r:BIN:FUNC | usdt:BIN:[PROVIDER:]NAME | t:CAT:NAME
  *   action := print '(' [expr {',' expr}] ')'
  *           | (count '(' ')' | hist '(' expr ')' | sum '(' expr ')'
  *              | lhist '(' expr ',' min ',' max ',' step ')') [ by '(' expr {',' expr} ')' ]
+ *           | attr '(' NAME ',' expr ')'      (span probes; several allowed)
  *   expr   := C expressions: || && | ^ & == != < <= > >= << >> + - * / % unary - ! ~ * &,
  *             casts '(' type ')', postfix -> . [N] and calls str() ip() hex()
  */
@@ -62,7 +63,11 @@ struct node {
 
 enum probe_target_kind { TARGET_UPROBE, TARGET_URETPROBE, TARGET_USDT, TARGET_TRACEPOINT };
 
-enum action_kind { ACT_NONE, ACT_PRINT, ACT_COUNT, ACT_HIST, ACT_LHIST, ACT_SUM };
+enum action_kind { ACT_NONE, ACT_PRINT, ACT_COUNT, ACT_HIST, ACT_LHIST, ACT_SUM, ACT_ATTR };
+
+/* Request spans (docs/spans.md): 'root' opens a request, 'span' (or no
+ * keyword, in the span commands) is a child inside an open one. */
+enum probe_role { ROLE_NONE, ROLE_ROOT, ROLE_SPAN };
 
 struct probe_ast {
 	enum probe_target_kind kind;
@@ -78,6 +83,8 @@ struct probe_ast {
 	int nkeys;
 	int64_t lhist_min, lhist_max, lhist_step;
 	char *text;          /* the probe's source */
+	enum probe_role role;
+	char **attr_names;   /* attr(NAME, ...): one per exprs[i] */
 };
 
 struct script {

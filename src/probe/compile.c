@@ -698,6 +698,7 @@ static const __u32 kind_of_target[] = {
 static const __u32 output_of_action[] = {
 	[ACT_NONE] = OUTPUT_EVENT, [ACT_PRINT] = OUTPUT_EVENT, [ACT_COUNT] = OUTPUT_COUNT,
 	[ACT_HIST] = OUTPUT_HIST,  [ACT_LHIST] = OUTPUT_LHIST, [ACT_SUM] = OUTPUT_SUM,
+	[ACT_ATTR] = OUTPUT_EVENT,
 };
 
 static void compile_predicate(struct ctx *c)
@@ -718,7 +719,7 @@ static void compile_outputs(struct ctx *c)
 	struct compiled_probe *out = c->out;
 	unsigned off = sizeof(struct probe_event);
 
-	if (ast->action == ACT_PRINT || ast->action == ACT_NONE) {
+	if (ast->action == ACT_PRINT || ast->action == ACT_NONE || ast->action == ACT_ATTR) {
 		for (int i = 0; i < ast->nexprs && !c->failed; i++) {
 			if (out->nfields == PROBE_MAX_FIELDS) {
 				fail(c, ast->exprs[i], "at most %d fields per print", PROBE_MAX_FIELDS);
@@ -726,6 +727,9 @@ static void compile_outputs(struct ctx *c)
 			}
 			emit_slot(c, ast->exprs[i], false, &off, PROBE_RECORD,
 				  &out->fields[out->nfields++]);
+			if (ast->attr_names) /* attr(NAME, ...) is labelled NAME */
+				snprintf(out->fields[out->nfields - 1].label,
+					 sizeof(out->fields[0].label), "%s", ast->attr_names[i]);
 		}
 		out->cfg.record_size = off;
 		return;

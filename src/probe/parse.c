@@ -509,16 +509,57 @@ static const struct {
 	{ "lhist", ACT_LHIST }, { "sum", ACT_SUM },
 };
 
+/* attr(NAME, EXPR): a named attribute of a span, kept with its value. */
+static void parse_attr(struct parser *p, struct probe_ast *pa, const char *at)
+{
+	struct node *value;
+	char **names, *name;
+
+	if (pa->action != ACT_NONE && pa->action != ACT_ATTR) {
+		fail(p, at, "attr(...) cannot be mixed with other actions");
+		return;
+	}
+	pa->action = ACT_ATTR;
+	next(p);
+	if (!expect(p, '(', "after attr"))
+		return;
+	if (p->tok != TOK_IDENT) {
+		fail(p, p->tok_start, "expected an attribute name: attr(NAME, VALUE)");
+		return;
+	}
+	name = strdup(p->tok_text);
+	next(p);
+	value = expect(p, ',', "after the attribute name") ? parse_expr(p) : NULL;
+	names = value ? realloc(pa->attr_names, sizeof(*names) * (pa->nexprs + 1)) : NULL;
+	if (names)
+		pa->attr_names = names;
+	if (!name || !names || !push_expr(&pa->exprs, &pa->nexprs, value)) {
+		free(name);
+		node_free(value);
+		if (!p->failed)
+			fail(p, at, "out of memory");
+		return;
+	}
+	names[pa->nexprs - 1] = name;
+	expect(p, ')', "to close attr");
+}
+
 static void parse_action(struct parser *p, struct probe_ast *pa)
 {
 	const char *at = p->tok_start;
 	size_t i;
 
+	if (p->tok == TOK_IDENT && !strcmp(p->tok_text, "attr")) {
+		parse_attr(p, pa, at);
+		return;
+	}
+
 	for (i = 0; p->tok == TOK_IDENT && i < sizeof(actions) / sizeof(actions[0]); i++)
 		if (!strcmp(p->tok_text, actions[i].name))
 			break;
 	if (p->tok != TOK_IDENT || i == sizeof(actions) / sizeof(actions[0])) {
-		fail(p, at, "expected an action: print(...), count(), hist(...), lhist(...), sum(...)");
+		fail(p, at, "expected an action: print(...), count(), hist(...), lhist(...), sum(...), "
+			    "attr(...)");
 		return;
 	}
 	if (pa->action != ACT_NONE) {
@@ -554,10 +595,32 @@ static void parse_action(struct parser *p, struct probe_ast *pa)
 	}
 }
 
+/* 'root' or 'span' before the target. */
+static enum probe_role parse_role(struct parser *p)
+{
+	static const struct {
+		const char *word;
+		enum probe_role role;
+	} roles[] = { { "root", ROLE_ROOT }, { "span", ROLE_SPAN } };
+
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		size_t len = strlen(roles[i].word);
+
+		if (!strncmp(p->pos, roles[i].word, len) && isspace((unsigned char)p->pos[len])) {
+			p->pos += len;
+			skip_space(p);
+			return roles[i].role;
+		}
+	}
+	return ROLE_NONE;
+}
+
 static struct probe_ast *parse_probe(struct parser *p)
 {
 	struct probe_ast *pa = calloc(1, sizeof(*pa));
 
+	if (pa)
+		pa->role = parse_role(p);
 	if (!pa || !parse_target(p, pa))
 		return pa;
 	next(p);
@@ -585,8 +648,12 @@ static void probe_free(struct probe_ast *pa)
 	free(pa->provider);
 	free(pa->text);
 	node_free(pa->predicate);
-	for (int i = 0; i < pa->nexprs; i++)
+	for (int i = 0; i < pa->nexprs; i++) {
 		node_free(pa->exprs[i]);
+		if (pa->attr_names)
+			free(pa->attr_names[i]);
+	}
+	free(pa->attr_names);
 	for (int i = 0; i < pa->nkeys; i++)
 		node_free(pa->keys[i]);
 	free(pa->exprs);

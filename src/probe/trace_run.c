@@ -40,6 +40,39 @@ static void default_action(struct probe_ast *ast)
 	ast->action = ACT_PRINT;
 }
 
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f) {
+		log_error("-f: cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = strdup("");
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The probes from -f and the arguments, one per line. */
+char *trace_script_text(const char *script_file, int argc, char **argv)
+{
+	char *text = script_file ? read_file(script_file) : strdup("");
+	size_t len;
+
+	for (int i = 0; text && i < argc; i++) {
+		len = strlen(text);
+		text = realloc(text, len + strlen(argv[i]) + 2);
+		if (text)
+			sprintf(text + len, "\n%s", argv[i]);
+	}
+	return text;
+}
+
 int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_opts *ropts)
 {
 	char err[1024];
@@ -61,7 +94,15 @@ int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_o
 		struct traced_probe *p = &tr->probes[i];
 
 		p->ast = tr->script->probes[i];
-		default_action(p->ast);
+		if (!p->ast->role)
+			p->ast->role = tr->default_role;
+		if (p->ast->role && !tr->hooks) {
+			log_error("%s: 'root' and 'span' probes need 'bpfscope spans' or "
+				  "'bpfscope record'", p->ast->text);
+			return -EINVAL;
+		}
+		if (!p->ast->role)
+			default_action(p->ast);
 		if (probe_resolve(p->ast, ropts, &p->res, err, sizeof(err)) ||
 		    probe_compile(p->ast, &p->res.target, tr->strsize, &p->cp, err, sizeof(err))) {
 			log_error("%s", err);
@@ -408,6 +449,8 @@ static int on_tick(void *ctx)
 		tr->next_print += tr->opts->interval;
 		err = print_aggregations(tr);
 	}
+	if (!err && tr->hooks && tr->hooks->on_tick)
+		err = tr->hooks->on_tick(tr);
 	return err;
 }
 
@@ -483,6 +526,12 @@ static int store_and_attach(void *ctx)
 			return -errno;
 		}
 	}
+	if (tr->hooks && tr->hooks->before_attach) {
+		int err = tr->hooks->before_attach(tr);
+
+		if (err)
+			return err;
+	}
 	return attach_all(tr);
 }
 
@@ -495,14 +544,22 @@ static int load(struct trace_run *tr)
 		log_error("cannot open the probe BPF object");
 		return -ENOMEM;
 	}
-	bpf_object__for_each_program(prog, tr->skel->obj)
+	bpf_object__for_each_program(prog, tr->skel->obj) {
 		bpf_program__set_autoattach(prog, false); /* attached per probe below */
+		bpf_program__set_autoload(prog, false);
+	}
 	/* verify only the programs these probes use: loading is the slow step */
 	bpf_program__set_autoload(tr->skel->progs.probe_entry, uses_kind(tr, TARGET_UPROBE) ||
 							       uses_kind(tr, TARGET_URETPROBE));
 	bpf_program__set_autoload(tr->skel->progs.probe_return, uses_kind(tr, TARGET_URETPROBE));
 	bpf_program__set_autoload(tr->skel->progs.probe_usdt, uses_kind(tr, TARGET_USDT));
 	bpf_program__set_autoload(tr->skel->progs.probe_tp, uses_kind(tr, TARGET_TRACEPOINT));
+	if (tr->hooks && tr->hooks->before_load) {
+		int err = tr->hooks->before_load(tr);
+
+		if (err)
+			return err;
+	}
 	return session_start_attach(&tr->session, tr->skel->skeleton, tr->opts, store_and_attach, tr);
 }
 
@@ -511,8 +568,11 @@ int trace_execute(struct trace_run *tr)
 	double tick = tr->duty_period > 0 ? 0.01 : tr->opts->interval;
 	int err = load(tr);
 
+	if (tr->hooks && tr->hooks->on_tick && (tick <= 0 || tick > 0.2))
+		tick = 0.2;
 	if (!err)
-		err = session_events(&tr->session, on_event, tr);
+		err = session_events(&tr->session, tr->hooks ? tr->hooks->on_event : on_event,
+				     tr->hooks ? tr->hooks->ctx : tr);
 	if (!err)
 		err = trace_serve_init(tr);
 	if (err)
@@ -524,6 +584,8 @@ int trace_execute(struct trace_run *tr)
 		tr->attached_time += now_s() - tr->last_toggle;
 	tr->skel->bss->paused = true; /* see duty_tick */
 	detach_all(tr);
+	if (!err && tr->hooks && tr->hooks->at_end)
+		err = tr->hooks->at_end(tr);
 	if (!err)
 		err = print_aggregations(tr);
 	print_accounting(tr);

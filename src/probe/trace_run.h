@@ -4,6 +4,7 @@
 #ifndef BPFSCOPE_PROBE_TRACE_RUN_H
 #define BPFSCOPE_PROBE_TRACE_RUN_H
 
+#include "core/evloop.h"
 #include "core/options.h"
 #include "core/session.h"
 #include "probe/ast.h"
@@ -13,6 +14,7 @@
 struct bpf_link;
 struct probe_bpf;
 struct out;
+struct trace_run;
 
 struct traced_probe {
 	struct probe_ast *ast;
@@ -21,7 +23,19 @@ struct traced_probe {
 	struct bpf_link *links[2]; /* entry, return */
 };
 
+/* What a command built on the trace engine (spans, record) adds to it. */
+struct trace_hooks {
+	int (*before_load)(struct trace_run *tr);   /* enable programs, set .rodata */
+	int (*before_attach)(struct trace_run *tr); /* probes stored, not yet attached */
+	evloop_event_fn on_event;                   /* instead of trace's printing */
+	int (*on_tick)(struct trace_run *tr);       /* about every 0.2 s */
+	int (*at_end)(struct trace_run *tr);        /* detached: flush, summarize */
+	void *ctx;
+};
+
 struct trace_run {
+	const struct trace_hooks *hooks;  /* NULL for plain trace */
+	enum probe_role default_role;     /* role of probes without 'root'/'span' */
 	const struct common_opts *opts;
 	int sample_every;
 	int strsize;
@@ -35,6 +49,9 @@ struct trace_run {
 	double start, next_print, attached_time, last_toggle;
 };
 
+/* The probes of -f FILE (may be NULL) and of the arguments, one per line;
+ * NULL after one error line. */
+char *trace_script_text(const char *script_file, int argc, char **argv);
 /* Parses, resolves and compiles; -EINVAL after one error line for bad input. */
 int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_opts *ropts);
 /* Loads, attaches, runs the loop, prints; < 0 after one error line. */

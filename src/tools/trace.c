@@ -54,39 +54,6 @@ static const struct cmd_spec spec = {
 	.max_args = -1,
 };
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (!f) {
-		log_error("-f: cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
-}
-
-/* The probes from -f and the arguments, one per line. */
-static char *script_text(int argc, char **argv)
-{
-	char *text = script_file ? read_file(script_file) : strdup("");
-	size_t len;
-
-	for (int i = 0; text && i < argc; i++) {
-		len = strlen(text);
-		text = realloc(text, len + strlen(argv[i]) + 2);
-		if (text)
-			sprintf(text + len, "\n%s", argv[i]);
-	}
-	return text;
-}
-
 static int parse_duty(double *on, double *period)
 {
 	char *slash = duty_spec ? strchr(duty_spec, '/') : NULL;
@@ -121,7 +88,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		log_error("no probe given (see 'bpfscope trace --help')");
 		return 2;
 	}
-	text = script_text(argc, argv);
+	text = trace_script_text(script_file, argc, argv);
 	if (!text)
 		return 2;
 	err = trace_prepare(&tr, text, &ropts);

@@ -129,6 +129,7 @@ def validate(doc):
                 attrs = check_span(s, f"{where}.scopeSpans[{si}].spans[{pi}]", errs)
                 spans.append({"traceId": s.get("traceId"), "spanId": s.get("spanId"),
                               "parentSpanId": s.get("parentSpanId"), "name": s.get("name"),
+                              "kind": s.get("kind"), "error": s.get("status", {}).get("code") == 2,
                               "start": s.get("startTimeUnixNano"), "end": s.get("endTimeUnixNano"),
                               "attributes": attrs, "resource": res,
                               "events": [[e.get("name"), e.get("timeUnixNano"),
