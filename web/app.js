@@ -84,6 +84,18 @@ function drawHeat(canvas, h) {
 	canvas.dataset.columns = h.cols.length;
 }
 
+// Non-empty buckets plus the empty ones between them and one on each side,
+// so the bars read as a distribution.
+function contiguous(buckets) {
+	if (!buckets.length) return [];
+	const by = Object.fromEntries(buckets.map((b) => [b.slot, b]));
+	const lo = Math.max(0, buckets[0].slot - 1), hi = Math.min(63, buckets[buckets.length - 1].slot + 1);
+	const scale = buckets[0].slot ? buckets[0].le / 2 ** buckets[0].slot : 1e-9;
+	const out = [];
+	for (let k = lo; k <= hi; k++) out.push(by[k] || { slot: k, le: k === 63 ? Infinity : scale * 2 ** k, count: 0 });
+	return out;
+}
+
 async function renderLatency() {
 	const doc = await api('/api/metrics');
 	const rows = [], charts = [];
@@ -95,7 +107,7 @@ async function renderLatency() {
 				`<td class="num count">${s.count}</td><td class="num">${fmtSeconds(p50)}</td>` +
 				`<td class="num">${fmtSeconds(p99)}</td><td class="num">${fmtSeconds(s.count ? s.sum / s.count : 0)}</td></tr>`);
 			const max = Math.max(1, ...s.buckets.map((b) => b.count));
-			const bars = s.buckets.map((b) => `<div class="bar" title="≤ ${fmtSeconds(b.le)}: ${b.count}" ` +
+			const bars = contiguous(s.buckets).map((b) => `<div class="bar" title="≤ ${fmtSeconds(b.le)}: ${b.count}" ` +
 				`style="height:${Math.max(1, 110 * b.count / max)}px" data-count="${b.count}"><span>${fmtSeconds(b.le)}</span></div>`).join('');
 			charts.push({ key, html: `<div class="chart"><h3 title="${esc(key)}">${esc(key)}</h3><div class="bars">${bars}</div>` +
 				`<canvas class="heat" width="480" height="120"></canvas></div>`, h: heatUpdate(key, s) });
@@ -132,19 +144,21 @@ async function renderMap() {
 	const doc = await api('/api/servicemap');
 	const from = [...new Set(doc.edges.map((e) => e.from))], to = [...new Set(doc.edges.map((e) => e.to))];
 	const y = (list, n) => 40 + list.indexOf(n) * 50;
+	const rate = (e) => e.calls / Math.max(1, (e.last_ns - e.first_ns) / 1e9);
 	const svg = ['<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0L10,5L0,10z" fill="#888"/></marker></defs>'];
 	for (const e of doc.edges) {
 		const y1 = y(from, e.from) + 12, y2 = y(to, e.to) + 12;
 		svg.push(`<g class="edge" data-from="${esc(e.from)}" data-to="${esc(e.to)}" data-calls="${e.calls}"><line x1="200" y1="${y1}" x2="600" y2="${y2}"/>` +
-			`<text x="400" y="${(y1 + y2) / 2 - 4}" text-anchor="middle">${e.calls} calls, ${(e.total_ns / e.calls / 1e3).toFixed(1)} µs</text></g>`);
+			`<text x="400" y="${(y1 + y2) / 2 - 4}" text-anchor="middle">${e.calls} calls, ${rate(e).toFixed(1)}/s, ${(e.total_ns / e.calls / 1e3).toFixed(1)} µs</text></g>`);
 	}
 	from.forEach((n) => svg.push(`<g class="node"><rect x="40" y="${y(from, n)}" width="160" height="24" rx="4"/><text x="48" y="${y(from, n) + 16}">${esc(n)}</text></g>`));
 	to.forEach((n) => svg.push(`<g class="node"><rect x="600" y="${y(to, n)}" width="260" height="24" rx="4"/><text x="608" y="${y(to, n) + 16}">${esc(n)}</text></g>`));
 	$('map-svg').setAttribute('height', Math.max(120, 60 + 50 * Math.max(from.length, to.length)));
 	$('map-svg').innerHTML = svg.join('');
 	$('map-rows').innerHTML = doc.edges.map((e) => `<tr class="edge-row" data-from="${esc(e.from)}" data-to="${esc(e.to)}" data-calls="${e.calls}">` +
-		`<td>${esc(e.from)}</td><td>${esc(e.to)}</td><td class="num">${e.calls}</td><td class="num">${(e.total_ns / e.calls / 1e3).toFixed(1)} µs</td></tr>`).join('') ||
-		'<tr><td colspan="4">no calls yet</td></tr>';
+		`<td>${esc(e.from)}</td><td>${esc(e.to)}</td><td class="num">${e.calls}</td><td class="num">${rate(e).toFixed(1)}</td>` +
+		`<td class="num">${(e.total_ns / e.calls / 1e3).toFixed(1)} µs</td></tr>`).join('') ||
+		'<tr><td colspan="5">no calls yet</td></tr>';
 }
 
 // ---- flame graph from folded stacks ----

@@ -225,8 +225,21 @@ static int get_spans(void *ctx, const struct httpd_request *req, struct httpd_re
 	return reply_json(resp, root);
 }
 
-/* caller (comm) -> peer (server.address:port): calls and total latency of
- * the spans kept that have a peer. */
+/* first_ns/last_ns of an edge: the window its calls/s is measured over. */
+static void edge_window(struct json_object *e, const struct otlp_span *s)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(e, "first_ns", &v) ||
+	    json_object_get_int64(v) > (int64_t)s->start_unix_ns)
+		json_object_object_add(e, "first_ns", json_object_new_int64((int64_t)s->start_unix_ns));
+	if (!json_object_object_get_ex(e, "last_ns", &v) ||
+	    json_object_get_int64(v) < (int64_t)s->end_unix_ns)
+		json_object_object_add(e, "last_ns", json_object_new_int64((int64_t)s->end_unix_ns));
+}
+
+/* caller (comm) -> peer (server.address:port): calls, total latency and
+ * the time window of the spans kept that have a peer. */
 static int get_servicemap(void *ctx, const struct httpd_request *req, struct httpd_response *resp)
 {
 	struct json_object *edges = json_object_new_object(), *root = json_object_new_object();
@@ -258,6 +271,7 @@ static int get_servicemap(void *ctx, const struct httpd_request *req, struct htt
 		json_object_object_add(e, "total_ns", json_object_new_int64(
 			json_object_get_int64(json_object_object_get(e, "total_ns")) +
 			(int64_t)(s->end_unix_ns - s->start_unix_ns)));
+		edge_window(e, s);
 	}
 	pthread_mutex_unlock(&lock);
 	json_object_object_foreach(edges, k, v) {

@@ -8,6 +8,7 @@
 'use strict';
 const { spawn } = require('child_process');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 
 const [outdir, token, ...targets] = process.argv.slice(2);
@@ -15,7 +16,7 @@ const auth = { Authorization: `Bearer ${token}` };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function launch() {
-	const dir = fs.mkdtempSync(path.join(outdir, 'chromium-'));
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfscope-chromium-'));
 	const proc = spawn('chromium', ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run',
 		'--remote-debugging-port=0', `--user-data-dir=${dir}`, '--window-size=1280,900', 'about:blank'],
 	{ stdio: ['ignore', 'ignore', 'pipe'] });
@@ -24,7 +25,7 @@ async function launch() {
 	for (let i = 0; i < 200 && !fs.existsSync(file); i++) await sleep(50);
 	await sleep(100);
 	const [port, wsPath] = fs.readFileSync(file, 'utf8').trim().split('\n');
-	return { proc, url: `ws://127.0.0.1:${port}${wsPath}` };
+	return { proc, dir, url: `ws://127.0.0.1:${port}${wsPath}` };
 }
 
 class Cdp {
@@ -141,7 +142,7 @@ async function checkView(cdp, sid, arg) {
 }
 
 (async () => {
-	const { proc, url } = await launch();
+	const { proc, dir, url } = await launch();
 	try {
 		const cdp = new Cdp(url);
 		await cdp.open;
@@ -157,6 +158,8 @@ async function checkView(cdp, sid, arg) {
 		cdp.ws.close();
 	} finally {
 		proc.kill('SIGKILL');
+		await sleep(200);
+		fs.rmSync(dir, { recursive: true, force: true });
 	}
 	process.exit(0);
 })().catch((e) => { console.log(JSON.stringify({ view: 'driver', ok: false, detail: String(e) })); process.exit(1); });
