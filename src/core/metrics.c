@@ -328,16 +328,19 @@ static double slot_le(int k, double scale)
 static void render_hist(FILE *out, const struct family *f, const struct series *s)
 {
 	uint64_t cum = 0, total = 0;
-	int last = -1;
+	int first = -1, last = -1;
 	char le[64];
 
 	for (int i = 0; i < METRIC_SLOTS; i++)
 		if (s->base[i] + s->live[i]) {
+			first = first < 0 ? i : first;
 			last = i;
 			total += s->base[i] + s->live[i];
 		}
-	/* the last slot also holds everything larger: it is +Inf only */
-	for (int i = 0; i <= last && i < METRIC_SLOTS - 1; i++) {
+	/* From the empty slot below the first used one (so that quantiles
+	 * interpolate inside the right power of two, not from 0) to the last
+	 * used one; the last slot also holds everything larger: +Inf only. */
+	for (int i = first > 0 ? first - 1 : 0; i <= last && i < METRIC_SLOTS - 1; i++) {
 		cum += s->base[i] + s->live[i];
 		snprintf(le, sizeof(le), "%.9g", slot_le(i, f->scale));
 		fprintf(out, "%s_bucket", f->name);

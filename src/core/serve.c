@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/container.h"
 #include "core/evloop.h"
 #include "core/httpd.h"
 #include "core/log.h"
@@ -374,6 +375,19 @@ static void publish_loss(void *ctx)
 	metrics_set("bpfscope_ringbuf_drops_total", NULL, 0, (double)st.drops);
 	metrics_set("bpfscope_program_misses_total", NULL, 0, (double)st.misses);
 	metrics_set("bpfscope_read_errors_total", NULL, 0, (double)st.errors);
+}
+
+int serve_k8s_labels(uint32_t pid, struct metric_label *labels, int n, int max,
+		     struct k8s_names *names)
+{
+	k8s_names_of(0, (pid_t)pid, names);
+	if (strcmp(names->container, "-") && n < max)
+		labels[n++] = (struct metric_label){ "container", names->container };
+	if (strcmp(names->pod, "-") && n + 1 < max) {
+		labels[n++] = (struct metric_label){ "pod", names->pod };
+		labels[n++] = (struct metric_label){ "namespace", names->ns };
+	}
+	return n;
 }
 
 int serve_start_static(const char *spec, const char *token_file)

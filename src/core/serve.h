@@ -63,6 +63,15 @@ void serve_set_doc(const char *name, struct json_object *doc);
 struct evloop;
 int serve_watch_loop(struct evloop *loop);
 
+/* container, pod and namespace labels of a process, when it runs in one
+ * (core/container: cgroup path, pod log directory): appended to labels
+ * (at most max in all) from names, which must outlive the labels. Returns
+ * the new count. */
+struct k8s_names;
+struct metric_label;
+int serve_k8s_labels(uint32_t pid, struct metric_label *labels, int n, int max,
+		     struct k8s_names *names);
+
 /* For `bpfscope serve FILE`: routes without a session. */
 int serve_start_static(const char *spec, const char *token_file);
 

@@ -62,11 +62,13 @@ int trace_serve_init(struct trace_run *tr)
 	return serve_metrics_on() ? serve_add_publisher(publish, tr) : 0;
 }
 
-/* probe label + one label per aggregation key (values as printed). */
+/* probe label + one label per aggregation key (values as printed); a pid
+ * key also gets the process's container/pod/namespace when it has them. */
 static int agg_labels(const struct traced_probe *p, const struct probe_agg_key *key,
-		      struct metric_label *labels, char (*names)[100], char (*vals)[256])
+		      struct metric_label *labels, char (*names)[100], char (*vals)[256],
+		      struct k8s_names *k8s)
 {
-	int n = 0;
+	int n = 0, pid_key = -1;
 
 	labels[n++] = (struct metric_label){ "probe", p->ast->text };
 	for (int i = 0; i < p->cp.nkeys && n < METRIC_MAX_LABELS; i++, n++) {
@@ -77,7 +79,11 @@ static int agg_labels(const struct traced_probe *p, const struct probe_agg_key *
 		if (f->fmt != FMT_SOCKADDR)
 			snprintf(names[n] + 4, sizeof(names[n]) - 4, "%s", f->label);
 		labels[n] = (struct metric_label){ names[n], vals[n] };
+		if (!strcmp(f->label, "pid"))
+			pid_key = n;
 	}
+	if (pid_key >= 0)
+		n = serve_k8s_labels((uint32_t)atoi(vals[pid_key]), labels, n, METRIC_MAX_LABELS, k8s);
 	return n;
 }
 
@@ -87,13 +93,14 @@ void trace_serve_agg(const struct trace_run *tr, const struct probe_agg_key *key
 	const struct traced_probe *p;
 	struct metric_label labels[METRIC_MAX_LABELS];
 	char names[METRIC_MAX_LABELS][100], vals[METRIC_MAX_LABELS][256];
+	struct k8s_names k8s;
 	bool duration;
 	int n;
 
 	if (!serve_metrics_on() || key->probe >= (unsigned)tr->nprobes)
 		return;
 	p = &tr->probes[key->probe];
-	n = agg_labels(p, key, labels, names, vals);
+	n = agg_labels(p, key, labels, names, vals, &k8s);
 	duration = !strcmp(p->cp.value_label, "duration");
 	switch (p->cp.cfg.output) {
 	case OUTPUT_HIST: {

@@ -7,6 +7,7 @@
 
 #include "bpf/runqlat.h"
 #include "core/clock.h"
+#include "core/container.h"
 #include "core/cmd.h"
 #include "core/hist.h"
 #include "core/log.h"
@@ -49,7 +50,8 @@ static void publish_one(const struct printer *p, __u32 key, const char *comm,
 	struct hist_view view = { HIST_LOG2, 0, 1, slots, HIST_SLOTS, "usecs" };
 	struct metric_hist h = { slots, hist_mean(&view) * (double)hist_total(&view),
 				 msecs ? 1e-3 : 1e-6 };
-	struct metric_label labels[2];
+	struct metric_label labels[5];
+	struct k8s_names k8s;
 	char id[16];
 	int n = 0;
 
@@ -59,6 +61,7 @@ static void publish_one(const struct printer *p, __u32 key, const char *comm,
 		snprintf(id, sizeof(id), "%u", key);
 		labels[n++] = (struct metric_label){ per_process ? "pid" : "tid", id };
 		labels[n++] = (struct metric_label){ "comm", comm };
+		n = serve_k8s_labels(key, labels, n, 5, &k8s);
 	}
 	metrics_family("bpfscope_runqlat_seconds", METRIC_HISTOGRAM,
 		       "run-queue latency: wakeup to running");

@@ -124,6 +124,24 @@ static void test_histogram_last_slot(void **state)
 	free(text);
 }
 
+/* Buckets start one empty slot below the first used one. */
+static void test_histogram_low_end(void **state)
+{
+	uint64_t slots[METRIC_SLOTS] = { 0 };
+	struct metric_hist h = { slots, 0, 1e-9 };
+	char *text;
+
+	(void)state;
+	slots[20] = 4; /* [2^19, 2^20) ns */
+	metrics_family("low_seconds", METRIC_HISTOGRAM, "");
+	metrics_hist_update("low_seconds", NULL, 0, &h, false);
+	text = render();
+	assert_non_null(strstr(text, "low_seconds_bucket{le=\"0.000524288\"} 0\n"));
+	assert_non_null(strstr(text, "low_seconds_bucket{le=\"0.001048576\"} 4\n"));
+	assert_null(strstr(text, "le=\"0.000262144\""));
+	free(text);
+}
+
 /* Drained counts accumulate; live counts are replaced each publish. */
 static void test_drained_plus_live(void **state)
 {
@@ -203,6 +221,7 @@ int main(void)
 		cmocka_unit_test_setup(test_counter_text, reset),
 		cmocka_unit_test_setup(test_histogram_buckets, reset),
 		cmocka_unit_test_setup(test_histogram_last_slot, reset),
+		cmocka_unit_test_setup(test_histogram_low_end, reset),
 		cmocka_unit_test_setup(test_drained_plus_live, reset),
 		cmocka_unit_test_setup(test_cardinality_bound, reset),
 		cmocka_unit_test_setup(test_json, reset),
