@@ -26,7 +26,7 @@ static const struct cmd_spec spec = {
     .details = "Queue length excludes the running task. Sampling uses the software cpu-clock\n"
 	       "event; the CPU's run queue is reached through current->se.cfs_rq->rq (CO-RE).",
     .opts = options,
-    .common = COMMON_DURATION | COMMON_INTERVAL | COMMON_OUTPUT,
+    .common = COMMON_DURATION | COMMON_INTERVAL | COMMON_OUTPUT | COMMON_SERVE,
     .max_args = 0,
 };
 
@@ -76,7 +76,8 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	ctx.skel->rodata->per_cpu = per_cpu;
 	/* perf_event programs are attached per CPU by attach_sampler, not by the loader */
 	bpf_program__set_autoattach(ctx.skel->progs.sample_runqueue, false);
-	tool = (struct keyhist_tool){ctx.skel->skeleton, "hists", print_one, &ctx, attach_sampler};
+	tool = (struct keyhist_tool){ctx.skel->skeleton, "hists", print_one, &ctx, attach_sampler,
+				     "runqlen"};
 	rc = keyhist_run(&tool, opts);
 	cpuclock__free(ctx.sampler);
 	runqlen_bpf__destroy(ctx.skel);
