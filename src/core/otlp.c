@@ -394,9 +394,10 @@ static void export_batch(const struct otlp_span *spans, int n)
 	else
 		q.stats.dropped_export += n;
 	pthread_mutex_unlock(&q.lock);
-	if (status < 200 || status >= 300)
-		log_warn("--otlp: %d spans dropped (%s %d)", n, status < 0 ? "no answer" : "HTTP",
-			 status);
+	if (status < 0)
+		log_warn("--otlp: %d spans dropped: no answer from %s", n, q.host);
+	else if (status < 200 || status >= 300)
+		log_warn("--otlp: %d spans dropped: HTTP %d from %s", n, status, q.host);
 }
 
 static void wait_for_spans(void)

@@ -6,7 +6,7 @@
 # direction plus the sequence number of the message's last byte.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/netlab.bash"
-plan 7
+plan 8
 trap 'lab_down; cleanup' EXIT
 lab_up || { diag "cannot build the lab"; exit 1; }
 COUNT=40
@@ -70,4 +70,9 @@ both=$(jq -s -r '[.[] | {t: .traceId, h: (.events | map(.[2]) | unique | .[0])}]
 	| map(select(map(.h) | unique | length == 2)) | length' "$S")
 [ "$both" -eq $((2 * COUNT)) ]
 ok $? "client and server agents give each of the $((2 * COUNT)) messages the same trace id ($both shared)"
+for p in "$client_pid" "$server_pid"; do
+	for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+done
+! grep -l 'Sanitizer' "$TMP"/*.err
+ok $? "no sanitizer report from any bpfscope (meaningful in the ASan build)"
 done_testing

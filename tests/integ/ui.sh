@@ -5,7 +5,7 @@
 # temporary dir). Sources: trace --serve (latency, requests, service map,
 # drops), profile --serve (flame graph), serve FILE (a record file).
 source "$(dirname "$0")/lib.bash"
-plan 12
+plan 13
 
 T="$TARGETS/trace_target"
 SHOTS=${UI_SHOTS:-$TMP/shots}
@@ -17,6 +17,7 @@ start_bpfscope trace trace --serve 127.0.0.1:0 --token-file "$TMP/token" "r:$T:r
 	"r:$T:process_request { print(ip(r->connection->addr), r->method) }" \
 	"r:$T:cache_fetch { hist(duration) }" || exit 1
 tport=$(port_of trace)
+servers=("$BPFSCOPE_PID")
 # the workload: 2 rounds every 0.2 s, 25 s at most (killed at exit)
 (for _ in $(seq 1 125); do "$T" run 2 >/dev/null; sleep 0.2; done) &
 _pids+=($!)
@@ -26,11 +27,13 @@ spinner=$!
 _pids+=("$spinner")
 start_bpfscope prof profile --serve 127.0.0.1:0 --token-file "$TMP/token" -p "$spinner" -F 199 || exit 1
 pport=$(port_of prof)
+servers+=("$BPFSCOPE_PID")
 
 python3 "$(dirname "$0")/mkrecord.py" "$TMP/rec.db" 6
 start_bpfscope_file() { # serve prints no "tracing" line: wait for "spans from"
 	"$BPFSCOPE" serve --serve 127.0.0.1:0 --token-file "$TMP/token" "$TMP/rec.db" >"$TMP/file.out" 2>"$TMP/file.err" &
 	_pids+=($!)
+	servers+=($!)
 	wait_for "$TMP/file.err" 'spans from' 200
 }
 start_bpfscope_file
@@ -62,4 +65,10 @@ ok $? "service map of trace: trace_target -> 10.1.2.3:8080, the sockaddr_in that
 jq -s -e 'any(.[]; .view == "file-map" and (.detail | test("handle -> 127.0.0.1:11211: 12 calls")))' "$TMP/ui.jsonl" >/dev/null
 ok $? "service map of the record file: handle -> 127.0.0.1:11211, 12 calls"
 [ "$_failed" -eq 0 ] || { show "$TMP/ui.jsonl"; show "$TMP/ui.err"; }
+for p in "${servers[@]}"; do kill -INT "$p"; done
+for p in "${servers[@]}"; do
+	for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+done
+! grep -l 'Sanitizer' "$TMP"/*.err
+ok $? "no sanitizer report from any bpfscope (meaningful in the ASan build)"
 done_testing
