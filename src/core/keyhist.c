@@ -107,13 +107,15 @@ static double unit_scale(const char *unit, const char **suffix)
 static void publish_hist(struct json_object *keys, const struct hist_view *view)
 {
 	struct metric_label labels[METRIC_MAX_LABELS];
-	struct metric_hist h = { view->slots, hist_mean(view) * (double)hist_total(view), 1 };
+	struct metric_hist h = { view->slots, hist_mean(view) * (double)hist_total(view), 1,
+				 view->kind == HIST_LINEAR ? view->min : 0,
+				 view->kind == HIST_LINEAR ? view->step : 0 };
 	char family[128];
 	const char *suffix, *pid = NULL;
 	struct k8s_names k8s;
 	int n = 0;
 
-	if (!publishing.name || !serve_metrics_on() || view->kind != HIST_LOG2)
+	if (!publishing.name || !serve_metrics_on())
 		return;
 	h.scale = unit_scale(view->unit ? view->unit : "", &suffix);
 	snprintf(family, sizeof(family), "bpfscope_%s_%s", publishing.name, suffix);

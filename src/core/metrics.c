@@ -29,6 +29,7 @@ struct family {
 	struct series *series;
 	int nseries, cap;
 	double scale; /* histograms: of the last update */
+	uint64_t linear_min, linear_step; /* step 0: log2 slots */
 };
 
 static struct family families[MAX_FAMILIES];
@@ -259,6 +260,8 @@ int metrics_hist_update(const char *family, const struct metric_label *labels, i
 		s = find_series(f, labels, nlabels, true);
 	if (s) {
 		f->scale = h->scale;
+		f->linear_min = h->linear_min;
+		f->linear_step = h->linear_step;
 		for (int i = 0; i < METRIC_SLOTS; i++) {
 			if (drained)
 				s->base[i] += h->slots[i];
@@ -319,10 +322,13 @@ static void print_number(FILE *out, double v)
 		fprintf(out, "%.17g", v);
 }
 
-/* Upper bound of log2 slot k in exported units: values in it are < 2^k. */
-static double slot_le(int k, double scale)
+/* Upper bound of slot k in exported units: log2 values in it are < 2^k;
+ * linear (integer) values at most min + (k+1)*step - 1. */
+static double slot_le(const struct family *f, int k)
 {
-	return ldexp(1.0, k) * scale;
+	if (f->linear_step)
+		return (double)(f->linear_min + (uint64_t)(k + 1) * f->linear_step - 1) * f->scale;
+	return ldexp(1.0, k) * f->scale;
 }
 
 static void render_hist(FILE *out, const struct family *f, const struct series *s)
@@ -342,7 +348,7 @@ static void render_hist(FILE *out, const struct family *f, const struct series *
 	 * used one; the last slot also holds everything larger: +Inf only. */
 	for (int i = first > 0 ? first - 1 : 0; i <= last && i < METRIC_SLOTS - 1; i++) {
 		cum += s->base[i] + s->live[i];
-		snprintf(le, sizeof(le), "%.9g", slot_le(i, f->scale));
+		snprintf(le, sizeof(le), "%.9g", slot_le(f, i));
 		fprintf(out, "%s_bucket", f->name);
 		print_labels(out, s, "le", le);
 		fprintf(out, " %llu\n", (unsigned long long)cum);
@@ -423,7 +429,7 @@ static struct json_object *series_json(const struct family *f, const struct seri
 		b = json_object_new_object();
 		json_object_object_add(b, "slot", json_object_new_int(i));
 		json_object_object_add(b, "le", json_object_new_double(i == METRIC_SLOTS - 1 ? INFINITY
-										 : slot_le(i, f->scale)));
+										 : slot_le(f, i)));
 		json_object_object_add(b, "count", json_object_new_uint64(n));
 		json_object_array_add(buckets, b);
 	}

@@ -57,6 +57,9 @@ struct metric_hist {
 	const uint64_t *slots; /* METRIC_SLOTS entries */
 	double sum_raw;
 	double scale;
+	/* linear slots instead (step > 0): slot k holds [min + k*step,
+	 * min + (k+1)*step - 1], as core/hist's HIST_LINEAR */
+	uint64_t linear_min, linear_step;
 };
 int metrics_hist_update(const char *family, const struct metric_label *labels, int nlabels,
 			const struct metric_hist *h, bool drained);

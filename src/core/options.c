@@ -131,7 +131,7 @@ static struct common_def common_defs[] = {
 	  serve_parse_option } },
 	{ COMMON_SERVE, AT(token_file), { "token-file", 0, OPT_STRING, NULL, "FILE",
 	  "--serve requires 'Authorization: Bearer <first line of FILE>'" } },
-	{ COMMON_SERVE, AT(otlp), { "otlp", 0, OPT_CUSTOM, NULL, "URL",
+	{ COMMON_SERVE | COMMON_OTLP, AT(otlp), { "otlp", 0, OPT_CUSTOM, NULL, "URL",
 	  "export spans as OTLP/HTTP JSON to URL (http://HOST:PORT/v1/traces)", 0, 0,
 	  otlp_parse_option } },
 	{ ~0u, AT(verbose), { "verbose", 'v', OPT_COUNT, NULL, NULL,

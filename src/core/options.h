@@ -71,6 +71,7 @@ enum {
 	/* --serve, --token-file, --otlp: long-running commands that publish
 	 * metrics (and spans) while they run (core/serve.h). */
 	COMMON_SERVE = 1 << 8,
+	COMMON_OTLP = 1 << 9, /* --otlp alone (commands without a live server) */
 };
 
 struct cmd_spec {

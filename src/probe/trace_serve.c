@@ -178,12 +178,38 @@ static void fill_resource(struct otlp_span *s, uint32_t pid, const char *comm)
 	}
 }
 
-/* The new span adopts the pending spans of its thread inside its interval. */
+/* Hands over the pending spans that ended before `before` (all: every
+ * one), keeping the others in order. */
+static void release(uint64_t before, bool all)
+{
+	int kept = 0;
+
+	for (int i = 0; i < npending; i++) {
+		struct pending *e = &pending[i];
+
+		if (all || e->end_mono < before)
+			serve_span(&e->span);
+		else if (kept != i)
+			pending[kept++] = *e;
+		else
+			kept++;
+	}
+	npending = kept;
+}
+
+/* The new span adopts the pending spans of its thread inside its interval.
+ * Pending spans are in ring-buffer (return) order, and a child returned
+ * after its parent started: scan back only that far (the scan is bounded
+ * by the spans that ended during the parent). */
 static void adopt_children(const struct pending *parent)
 {
-	for (int i = 0; i < npending; i++) {
+	for (int i = npending - 1; i >= 0; i--) {
 		struct pending *c = &pending[i];
 
+		/* 1 ms of slack: CPUs take time stamps and reserve ring space
+		 * in slightly different orders */
+		if (c->end_mono + 1000000 < parent->start_mono)
+			break;
 		if (c == parent || c->tid != parent->tid || c->start_mono < parent->start_mono ||
 		    c->end_mono > parent->end_mono)
 			continue;
@@ -201,12 +227,13 @@ void trace_serve_event(struct trace_run *tr, const struct traced_probe *p,
 	struct pending *e;
 	struct otlp_span *s;
 
+	(void)tr;
 	if (!serve_spans_on() || p->ast->kind != TARGET_URETPROBE)
 		return;
 	if (!pending && !(pending = calloc(TRACE_SPAN_PENDING, sizeof(*pending))))
 		return;
 	if (npending == TRACE_SPAN_PENDING)
-		trace_serve_flush(tr, true); /* a burst: release rather than lose */
+		release(0, true); /* a burst: release (unnested) rather than lose */
 	e = &pending[npending++];
 	memset(e, 0, sizeof(*e));
 	s = &e->span;
@@ -230,18 +257,9 @@ void trace_serve_event(struct trace_run *tr, const struct traced_probe *p,
 void trace_serve_flush(struct trace_run *tr, bool final)
 {
 	uint64_t now = clock_mono_ns();
-	int kept = 0;
 
 	(void)tr;
-	for (int i = 0; i < npending; i++) {
-		struct pending *e = &pending[i];
-
-		if (final || e->end_mono + TRACE_SPAN_HOLD_NS < now)
-			serve_span(&e->span);
-		else
-			pending[kept++] = *e;
-	}
-	npending = kept;
+	release(now > TRACE_SPAN_HOLD_NS ? now - TRACE_SPAN_HOLD_NS : 0, final);
 	if (final) {
 		free(pending);
 		pending = NULL;

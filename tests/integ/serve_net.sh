@@ -3,10 +3,12 @@
 # API while TCP request/response traffic runs (Chromium inside the client
 # namespace), and both agents (client and server namespace, each exporting
 # on its own) give each message the same trace id: the flow normalized by
-# direction plus the sequence number of the message's last byte.
+# direction plus the sequence number of the message's last byte. Then the
+# same across hosts: both agents stream to `collect --otlp`, whose spans
+# carry the boundary events of both hosts.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/netlab.bash"
-plan 8
+plan 10
 trap 'lab_down; cleanup' EXIT
 lab_up || { diag "cannot build the lab"; exit 1; }
 COUNT=40
@@ -75,4 +77,36 @@ for p in "$client_pid" "$server_pid"; do
 done
 ! grep -l 'Sanitizer' "$TMP"/*.err
 ok $? "no sanitizer report from any bpfscope (meaningful in the ASan build)"
+
+# cross-host: agents --export to a collector in the client namespace
+in_ns "$NS_S" "$TARGETS/netlab" techo 7103 20 & disown # lab_down reaps it
+mkdir -p "$TMP/r2"
+in_ns "$NS_C" python3 "$(dirname "$0")/otlp_receiver.py" "$TMP/r2" --bind 10.77.1.1 & disown
+for _ in $(seq 1 100); do [ -s "$TMP/r2/port" ] && break; sleep 0.05; done
+SOCK="$TMP/collect.sock"
+ip netns exec "$NS_C" "$BPFSCOPE" collect --listen "unix:$SOCK" --db "$TMP/collect.db" --agents 2 -d 20 -o json \
+	--otlp "http://10.77.1.1:$(cat "$TMP/r2/port")/v1/traces" >"$TMP/collect.out" 2>"$TMP/collect.err" &
+collector=$!
+_pids+=("$collector")
+wait_for "$TMP/collect.err" listening || show "$TMP/collect.err"
+exporters=()
+for a in "client $NS_C $IF_C" "server $NS_S $IF_S"; do
+	set -- $a
+	ip netns exec "$2" "$BPFSCOPE" net -i "$3" --port 7103 --export "unix:$SOCK" --host "$1-x" \
+		>"$TMP/$1-x.out" 2>"$TMP/$1-x.err" &
+	exporters+=($!)
+	_pids+=($!)
+	wait_for "$TMP/$1-x.err" 'tracing, Ctrl-C' 300 || show "$TMP/$1-x.err"
+done
+in_ns "$NS_C" "$TARGETS/netlab" tcp 10.77.2.2 7103 20 10000 3000 >/dev/null
+sleep 0.3
+kill -INT "${exporters[@]}"
+for _ in $(seq 1 300); do kill -0 "$collector" 2>/dev/null || break; sleep 0.05; done
+S2="$TMP/r2/spans.jsonl"
+n=$(wc -l <"$S2" 2>/dev/null || echo 0)
+[ "$n" -eq 40 ] && [ ! -s "$TMP/r2/errors.txt" ] && grep -q 'otlp: 40 spans exported, 0 dropped' "$TMP/collect.err"
+ok $? "collect --otlp: one valid span per joined message (40: 20 requests, 20 replies; got $n)" || show "$TMP/collect.err"
+jq -s -e 'all(.[]; (.events | map(.[0]) | sort) == ["egress", "ingress", "recv", "send"]
+	and (.events | map(.[2]) | unique) == ["client-x", "server-x"])' "$S2" >/dev/null
+ok $? "each cross-host span has send and egress on one host, ingress and recv on the other"
 done_testing

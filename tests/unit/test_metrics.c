@@ -142,6 +142,26 @@ static void test_histogram_low_end(void **state)
 	free(text);
 }
 
+/* Linear slots: le is the slot's largest integer value. */
+static void test_histogram_linear(void **state)
+{
+	uint64_t slots[METRIC_SLOTS] = { 0 };
+	struct metric_hist h = { slots, 9, 1, 0, 1 };
+	char *text;
+
+	(void)state;
+	slots[0] = 2; /* value 0 */
+	slots[3] = 3; /* value 3 */
+	metrics_family("qlen", METRIC_HISTOGRAM, "");
+	metrics_hist_update("qlen", NULL, 0, &h, false);
+	text = render();
+	assert_non_null(strstr(text, "qlen_bucket{le=\"0\"} 2\n"));
+	assert_non_null(strstr(text, "qlen_bucket{le=\"2\"} 2\n"));
+	assert_non_null(strstr(text, "qlen_bucket{le=\"3\"} 5\n"));
+	assert_non_null(strstr(text, "qlen_sum 9\n"));
+	free(text);
+}
+
 /* Drained counts accumulate; live counts are replaced each publish. */
 static void test_drained_plus_live(void **state)
 {
@@ -222,6 +242,7 @@ int main(void)
 		cmocka_unit_test_setup(test_histogram_buckets, reset),
 		cmocka_unit_test_setup(test_histogram_last_slot, reset),
 		cmocka_unit_test_setup(test_histogram_low_end, reset),
+		cmocka_unit_test_setup(test_histogram_linear, reset),
 		cmocka_unit_test_setup(test_drained_plus_live, reset),
 		cmocka_unit_test_setup(test_cardinality_bound, reset),
 		cmocka_unit_test_setup(test_json, reset),
