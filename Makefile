@@ -168,7 +168,7 @@ demo: deps
 	@BUILD=$(BUILD) scripts/demo.sh
 
 kernel-test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bpfscope
+	@$(MAKE) --no-print-directory $(BUILD)/bpfscope $(BUILD)/targets/trace_target
 	@BUILD=$(BUILD) scripts/kernel-test.sh
 
 lint: deps
@@ -196,6 +196,7 @@ $(BUILD)/bench/bare_uprobe: bench/bare_uprobe.c $(BUILD)/bench/bare_uprobe.skel.
 
 bench: $(BUILD)/bpfscope $(BENCH_BINS)
 	@BUILD=$(BUILD) bench/run.sh
+	@BUILD=$(BUILD) bench/stream.sh
 
 clean:
 	rm -rf build build-asan

@@ -115,7 +115,10 @@ build_initramfs() {
 	cp /bin/busybox "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
 	cp "$BUILD/bpfscope" "$root/bin/bpfscope"
-	for lib in $(ldd "$BUILD/bpfscope" | grep -o '/[^ ]*'); do
+	# a user-space target with DWARF for the probe engine (trace)
+	cp "$BUILD/targets/trace_target" "$root/bin/trace_target"
+	for lib in $(for f in "$BUILD/bpfscope" "$BUILD/targets/trace_target"; do ldd "$f"; done |
+		grep -o '/[^ ]*' | sort -u); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done

@@ -291,11 +291,16 @@ static __always_inline void op_bytes(struct vm *vm, const struct probe_op *op, _
 				     __u32 probe)
 {
 	void *src = (void *)pop(vm);
-	__u32 max = copy_max(op);
+	__u64 max = copy_max(op); /* 64-bit: no truncation hides the bound */
 	long err;
 
 	if (len < max)
 		max = len;
+	/* an explicit bound the verifier of 6.1 can see (it loses the one
+	 * of the min with the 64-bit length) */
+	barrier_var(max);
+	if (max > PROBE_RECORD)
+		max = PROBE_RECORD;
 	if (!max)
 		return;
 	err = (op->c & 1) ? bpf_probe_read_kernel(copy_dst(vm, op), max, src)
@@ -356,7 +361,12 @@ static __always_inline __u64 op_push(void *ctx, struct vm *vm, const struct prob
 			pstat(probe, PSTAT_ERRORS);
 		return v;
 	case POP_TP_FIELD: return tp_field(vm, op->a, op->b, op->c);
-	case POP_TP_DATALOC: return (__u64)ctx + (tp_field(vm, op->a, 4, 0) & 0xffff);
+	case POP_TP_DATALOC:
+		v = tp_field(vm, op->a, 4, 0);
+		/* keeps the mask: without it 6.1's verifier loses the bounds of
+		 * the u16 built from two bytes and rejects the ctx arithmetic */
+		barrier_var(v);
+		return (__u64)ctx + (v & 0xffff);
 	case POP_TP_ADDR: return (__u64)ctx + op->a;
 	case POP_IMM: return op->imm;
 	case POP_PID: return bpf_get_current_pid_tgid() >> 32;
@@ -415,7 +425,8 @@ static __always_inline bool exec_op(void *ctx, struct vm *vm, struct probe_cfg *
 	return true;
 }
 
-static __always_inline void aggregate(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
+/* Returns false when the value was lost (map full, counted as a drop). */
+static __always_inline bool aggregate(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
 {
 	struct probe_agg_value *v;
 	__u64 value = vm->agg_value;
@@ -428,7 +439,7 @@ static __always_inline void aggregate(struct vm *vm, struct probe_cfg *cfg, __u3
 		v = bpf_map_lookup_elem(&aggs, &vm->key);
 		if (!v) {
 			pstat(probe, PSTAT_DROPS); /* map full: counted */
-			return;
+			return false;
 		}
 	}
 	v->count++;
@@ -441,12 +452,14 @@ static __always_inline void aggregate(struct vm *vm, struct probe_cfg *cfg, __u3
 		if (slot > 63)
 			slot = 63;
 	} else {
-		return;
+		return true;
 	}
 	v->slots[slot & 63]++;
+	return true;
 }
 
-static __always_inline void emit_event(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
+/* Returns false when the ring buffer was full (counted as a drop). */
+static __always_inline bool emit_event(struct vm *vm, struct probe_cfg *cfg, __u32 probe)
 {
 	struct probe_event *h = (struct probe_event *)vm->record;
 	__u64 id = bpf_get_current_pid_tgid();
@@ -466,9 +479,10 @@ static __always_inline void emit_event(struct vm *vm, struct probe_cfg *cfg, __u
 	if (bpf_ringbuf_output(&events, vm->record, size, wakeup_flags())) {
 		pstat(probe, PSTAT_DROPS);
 		stat_inc(STAT_DROPS);
-	} else {
-		stat_inc(STAT_EVENTS);
+		return false;
 	}
+	stat_inc(STAT_EVENTS);
+	return true;
 }
 
 struct loop_ctx {
@@ -510,11 +524,9 @@ static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *
 		pstat(probe, PSTAT_FILTERED);
 		return;
 	}
-	pstat(probe, PSTAT_EMITTED);
-	if (cfg->output == OUTPUT_EVENT)
-		emit_event(vm, cfg, probe);
-	else
-		aggregate(vm, cfg, probe);
+	/* hits = sampled out + filtered + emitted + dropped, exactly */
+	if (cfg->output == OUTPUT_EVENT ? emit_event(vm, cfg, probe) : aggregate(vm, cfg, probe))
+		pstat(probe, PSTAT_EMITTED);
 }
 
 static __always_inline struct probe_cfg *probe_begin(__u32 probe, struct vm **vm)

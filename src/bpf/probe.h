@@ -112,7 +112,7 @@ enum probe_stat {
 	PSTAT_HITS,      /* handler ran for this probe */
 	PSTAT_SAMPLED,   /* hits skipped by --sample */
 	PSTAT_FILTERED,  /* predicate false */
-	PSTAT_EMITTED,   /* events written or aggregated */
+	PSTAT_EMITTED,   /* events written or aggregated (not the dropped ones) */
 	PSTAT_DROPS,     /* ring buffer full / aggregation map full */
 	PSTAT_STALE,     /* entries discarded: returns that never came (longjmp, exceptions) */
 	PSTAT_UNPAIRED,  /* returns without a recorded entry (attached mid-call, sampled out) */

@@ -72,6 +72,10 @@ struct span_thread {
 	struct span_turn turns[SPAN_TURNS];
 };
 
+/* Set by the span commands before load. False (trace): the verifier sees
+ * the span hooks as dead code and never checks their helpers, so `trace`
+ * loads where task storage is not available to uprobe programs. */
+const volatile bool span_enabled = false;
 const volatile __u32 span_root_sample = 1; /* keep 1 of N roots */
 __u64 span_next_id;
 __u64 span_root_count;
@@ -195,13 +199,16 @@ static __always_inline bool span_root_kept(void)
 static __always_inline bool span_entry(void *ctx, struct vm *vm, struct probe_cfg *cfg,
 				       __u32 probe)
 {
-	struct span_cfg *sc = bpf_map_lookup_elem(&span_cfgs, &probe);
+	struct span_cfg *sc;
 	__u64 sp = PT_REGS_SP(&vm->regs);
 	struct span_thread *st;
 	struct span_frame *f;
 	bool skip = false;
 	__u32 d;
 
+	if (!span_enabled)
+		return false;
+	sc = bpf_map_lookup_elem(&span_cfgs, &probe);
 	if (!sc || sc->role == SPAN_ROLE_NONE)
 		return false;
 	st = span_thread_get(false);
@@ -257,11 +264,14 @@ static __always_inline bool span_entry(void *ctx, struct vm *vm, struct probe_cf
 static __always_inline bool span_return(void *ctx, struct vm *vm, struct probe_cfg *cfg,
 					__u32 probe)
 {
-	struct span_cfg *sc = bpf_map_lookup_elem(&span_cfgs, &probe);
 	__u64 frame = PT_REGS_SP(&vm->regs) - 8, now = bpf_ktime_get_ns();
+	struct span_cfg *sc;
 	struct span_thread *st;
 	struct span_frame *f;
 
+	if (!span_enabled)
+		return false;
+	sc = bpf_map_lookup_elem(&span_cfgs, &probe);
 	if (!sc || sc->role == SPAN_ROLE_NONE)
 		return false;
 	st = span_thread_get(false);

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -28,6 +29,19 @@ static int open_cpu_clock(int cpu, unsigned freq_hz)
 	};
 
 	return syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* The kernel lowers this limit by itself when sampling takes too long. */
+static int max_sample_rate(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "re");
+	int rate = 0;
+
+	if (f && fscanf(f, "%d", &rate) != 1)
+		rate = 0;
+	if (f)
+		fclose(f);
+	return rate;
 }
 
 struct cpuclock *cpuclock__attach(struct bpf_program *prog, unsigned freq_hz)
@@ -56,8 +70,12 @@ struct cpuclock *cpuclock__attach(struct bpf_program *prog, unsigned freq_hz)
 		cc->attached++;
 	}
 	if (!cc->attached) {
-		log_error("cannot sample CPUs with the cpu-clock perf event: %s",
-			  strerror(last_err ? last_err : ENOMEM));
+		if (last_err == EINVAL && (int)freq_hz > max_sample_rate())
+			log_error("-F %u is above kernel.perf_event_max_sample_rate (%d)", freq_hz,
+				  max_sample_rate());
+		else
+			log_error("cannot sample CPUs with the cpu-clock perf event: %s",
+				  strerror(last_err ? last_err : ENOMEM));
 		cpuclock__free(cc);
 		return NULL;
 	}

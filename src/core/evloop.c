@@ -4,15 +4,21 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bpf/common.h"
 #include "core/log.h"
+#include "core/procevents.h"
 
 #define DRAIN_MS 10
+#define PID_CHECK_S 0.1
 #define MAX_OBJECTS 16
 #define MAX_RINGS 8
 
@@ -29,9 +35,14 @@ struct evloop {
 	struct bpf_object *objs[MAX_OBJECTS];
 	int nobjs;
 	uint64_t delivered;
+	int watched_pid;    /* -p: the loop ends when it exits */
+	int watched_pidfd;  /* readable once it exited; -1: poll with kill() */
+	int exec_events;    /* process events socket when stopping on exec, or -1 */
+	double next_pid_check;
 };
 
 static volatile sig_atomic_t stop_signal;
+static bool target_exited, target_execed, stop_on_exec;
 
 static struct {
 	void (*fn)(void *ctx);
@@ -60,6 +71,52 @@ bool evloop_stopping(void)
 struct evloop *evloop__new(void)
 {
 	return calloc(1, sizeof(struct evloop));
+}
+
+bool evloop_target_exited(void)
+{
+	return target_exited;
+}
+
+bool evloop_target_execed(void)
+{
+	return target_execed;
+}
+
+void evloop_stop_on_exec(bool stop)
+{
+	stop_on_exec = stop;
+}
+
+void evloop__watch_pid(struct evloop *loop, int pid)
+{
+	loop->watched_pid = pid;
+	/* a pidfd also sees a zombie as exited, which kill(pid, 0) does not */
+	loop->watched_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	loop->exec_events = stop_on_exec ? procevents_open() : -1;
+	target_exited = target_execed = false;
+}
+
+static bool watched_pid_gone(struct evloop *loop)
+{
+	struct pollfd pfd = { loop->watched_pidfd, POLLIN, 0 };
+
+	if (loop->watched_pidfd >= 0)
+		return poll(&pfd, 1, 0) == 1;
+	return kill(loop->watched_pid, 0) && errno == ESRCH;
+}
+
+/* Ends the loop when the watched process exited or, if asked, exec'd. */
+static bool watched_pid_changed(struct evloop *loop)
+{
+	if (watched_pid_gone(loop)) {
+		target_exited = true;
+		fprintf(stderr, "bpfscope: process %d exited\n", loop->watched_pid);
+	} else if (loop->exec_events >= 0 && procevents_exec_seen(loop->exec_events, loop->watched_pid)) {
+		target_execed = true;
+		fprintf(stderr, "bpfscope: process %d exec'd a new image\n", loop->watched_pid);
+	}
+	return target_exited || target_execed;
 }
 
 int evloop__add_object(struct evloop *loop, struct bpf_object *obj)
@@ -109,7 +166,9 @@ static double now_s(void)
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	/* SA_RESTART: a signal while stdout is blocked must not fail the write
+	 * (stdio would discard the buffered events it was writing) */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -162,6 +221,11 @@ int evloop__run(struct evloop *loop, double duration, double interval, evloop_ti
 		}
 		if (now_s() >= end)
 			break;
+		if (loop->watched_pid && now_s() >= loop->next_pid_check) {
+			loop->next_pid_check = now_s() + PID_CHECK_S;
+			if (watched_pid_changed(loop))
+				break;
+		}
 	}
 	if (loop->rb && err >= 0)
 		ring_buffer__consume(loop->rb); /* what arrived before the stop */
@@ -236,5 +300,9 @@ void evloop__free(struct evloop *loop)
 	if (!loop)
 		return;
 	ring_buffer__free(loop->rb);
+	if (loop->watched_pid && loop->watched_pidfd >= 0)
+		close(loop->watched_pidfd);
+	if (loop->watched_pid && loop->exec_events >= 0)
+		close(loop->exec_events);
 	free(loop);
 }

@@ -32,6 +32,8 @@ struct evloop *evloop__new(void);
 int evloop__add_object(struct evloop *loop, struct bpf_object *obj);
 /* Delivers records of a ring buffer map to fn. */
 int evloop__add_ringbuf(struct evloop *loop, struct bpf_map *map, evloop_event_fn fn, void *ctx);
+/* Ends the loop (after a last drain) when process pid exits (-p). */
+void evloop__watch_pid(struct evloop *loop, int pid);
 /* Runs until a signal, duration seconds (0: none), or a callback returning
  * non-zero (< 0 is an error). on_tick runs every interval seconds (0: never). */
 int evloop__run(struct evloop *loop, double duration, double interval, evloop_tick_fn on_tick,
@@ -47,6 +49,12 @@ void evloop_set_background(void (*fn)(void *ctx), void *ctx, double period);
 
 /* True once SIGINT/SIGTERM arrived (handlers installed by evloop__run). */
 bool evloop_stopping(void);
+/* True when the last loop ended because the watched process exited. */
+bool evloop_target_exited(void);
+/* Loops watching a pid also end when it execs (for pid-bound uprobes,
+ * which the new image does not carry); evloop_target_execed() then says so. */
+void evloop_stop_on_exec(bool stop);
+bool evloop_target_execed(void);
 
 /* Sums a per-CPU u64 array map slot over all possible CPUs. */
 uint64_t bpfmap_percpu_sum(int map_fd, uint32_t key);

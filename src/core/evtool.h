@@ -9,6 +9,7 @@
 
 #include "core/evloop.h"
 #include "core/options.h"
+#include "core/skelcmd.h"
 
 struct bpf_object_skeleton;
 struct out;
@@ -33,5 +34,23 @@ struct evtool {
 /* Returns the exit code (0, or 1 after an error line). */
 int evtool_run(const struct evtool *t, struct bpf_object_skeleton *skel,
 	       const struct common_opts *opts);
+
+/* Defines and registers the command of an event tool built from skeleton
+ * <tool>_bpf (core/skelcmd.h): let setup(skel) fill its .rodata from the
+ * options (setup may be NULL), then evtool_run() with the tool's columns and
+ * handler. Tools with hooks (attach, user data) call evtool_run() from their
+ * own SKEL_COMMAND body. */
+#define EVTOOL_COMMAND(tool, spec, columns, on_event, setup)                                       \
+	static int tool##_evtool(struct tool##_bpf *skel, const struct common_opts *opts)          \
+	{                                                                                          \
+		const struct evtool evt = {columns, sizeof(columns) / sizeof((columns)[0]),        \
+					   on_event};                                              \
+		void (*setup_fn)(struct tool##_bpf *) = setup;                                     \
+                                                                                                   \
+		if (setup_fn)                                                                      \
+			setup_fn(skel);                                                            \
+		return evtool_run(&evt, skel->skeleton, opts);                                     \
+	}                                                                                          \
+	SKEL_COMMAND(tool, spec, tool##_evtool)
 
 #endif

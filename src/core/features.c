@@ -47,6 +47,7 @@ static const char *const names[FEAT__COUNT] = {
 	[FEAT_BPF_COOKIE] = "bpf_cookie",
 	[FEAT_KTIME_TAI] = "ktime_get_tai_ns",
 	[FEAT_TASK_STORAGE] = "task_storage",
+	[FEAT_BPF_LOOP] = "bpf_loop",
 };
 
 static const struct bpf_insn ret0[] = {
@@ -225,6 +226,7 @@ static bool probe_one(enum feature f, struct feature_state *st)
 		return probe_helper(st, BPF_PROG_TYPE_KPROBE, HELPER_KTIME_GET_TAI_NS,
 				    "ktime_get_tai_ns");
 	case FEAT_TASK_STORAGE: return probe_map(st, BPF_MAP_TYPE_TASK_STORAGE, "task_storage");
+	case FEAT_BPF_LOOP: return probe_helper(st, BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, "loop");
 	default: return false;
 	}
 }

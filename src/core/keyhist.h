@@ -7,10 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/cmd.h"
 #include "core/hist.h"
-#include "core/log.h"
 #include "core/options.h"
+#include "core/skelcmd.h"
 
 struct json_object;
 
@@ -51,29 +50,18 @@ struct keyhist_tool {
 int keyhist_run(const struct keyhist_tool *tool, const struct common_opts *opts);
 
 /* Defines and registers the command of a histogram tool built from
- * skeleton <tool>_bpf with a "hists" keyed_hist map: open it, let
+ * skeleton <tool>_bpf (core/skelcmd.h) with a "hists" keyed_hist map: let
  * setup(skel) check the options and fill .rodata (non-zero: bad options,
  * after one error line, exit code 2), keyhist_run() with print_one, whose
  * ctx is the common options. */
 #define KEYHIST_COMMAND(tool, spec, print_one, setup)                                              \
-	static int tool##_run(const struct common_opts *opts, int argc, char **argv)               \
+	static int tool##_keyhist(struct tool##_bpf *skel, const struct common_opts *opts)         \
 	{                                                                                          \
-		struct tool##_bpf *skel = tool##_bpf__open();                                      \
-		struct keyhist_tool kt = {NULL, "hists", print_one, (void *)opts, NULL, #tool};    \
-		int rc;                                                                            \
+		struct keyhist_tool kt = {skel->skeleton, "hists", print_one, (void *)opts, NULL,   \
+					  #tool};                                                  \
                                                                                                    \
-		(void)argc;                                                                        \
-		(void)argv;                                                                        \
-		if (!skel) {                                                                       \
-			log_error("cannot open BPF object");                                       \
-			return 1;                                                                  \
-		}                                                                                  \
-		kt.skel = skel->skeleton;                                                          \
-		rc = setup(skel) ? 2 : keyhist_run(&kt, opts);                                     \
-		tool##_bpf__destroy(skel);                                                         \
-		return rc;                                                                         \
+		return setup(skel) ? 2 : keyhist_run(&kt, opts);                                   \
 	}                                                                                          \
-	static const struct command cmd_##tool = {&(spec), tool##_run, true};                      \
-	REGISTER_COMMAND(cmd_##tool)
+	SKEL_COMMAND(tool, spec, tool##_keyhist)
 
 #endif

@@ -112,6 +112,8 @@ int session_start_attach(struct session *s, struct bpf_object_skeleton *skel,
 		return -ENOMEM;
 	if ((err = serve_watch_loop(s->loop)))
 		return err;
+	if (opts->pid)
+		evloop__watch_pid(s->loop, opts->pid);
 	return evloop__add_object(s->loop, obj);
 }
 

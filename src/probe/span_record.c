@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -74,15 +75,23 @@ static int begin(struct span_store *s, uint64_t now_ns)
 	return exec(s, "BEGIN");
 }
 
-static void remove_old(const char *path)
+/* Replaces a previous recording; refuses anything but a regular file
+ * (-o /dev/null must not unlink the device). */
+static int remove_old(const char *path)
 {
 	char side[4096];
+	struct stat st;
 
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		log_error("record file %s exists and is not a regular file", path);
+		return -EINVAL;
+	}
 	unlink(path);
 	snprintf(side, sizeof(side), "%s-wal", path);
 	unlink(side);
 	snprintf(side, sizeof(side), "%s-shm", path);
 	unlink(side);
+	return 0;
 }
 
 struct span_store *span_store__open(const char *path, int64_t wall_offset_ns)
@@ -93,7 +102,10 @@ struct span_store *span_store__open(const char *path, int64_t wall_offset_ns)
 		return NULL;
 	s->wall_offset_ns = wall_offset_ns;
 	s->next_id = 1;
-	remove_old(path);
+	if (remove_old(path)) {
+		free(s);
+		return NULL;
+	}
 	if (sqlite3_open(path, &s->db) != SQLITE_OK) {
 		log_error("cannot create record file %s: %s", path, sqlite3_errmsg(s->db));
 		goto err;

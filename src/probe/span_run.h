@@ -55,6 +55,7 @@ struct span_run {
 	int root_sample;
 	int err; /* first sink error: stops the loop */
 	uint64_t kstats[SPSTAT__COUNT];
+	uint64_t peers_dropped; /* socket calls to peers beyond SPAN_PEERS in a span */
 	struct span_asm_stats asm_stats;
 };
 

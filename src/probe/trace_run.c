@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/features.h"
 #include "core/hist.h"
 #include "core/log.h"
 #include "core/mapdrain.h"
@@ -71,6 +72,17 @@ char *trace_script_text(const char *script_file, int argc, char **argv)
 			sprintf(text + len, "\n%s", argv[i]);
 	}
 	return text;
+}
+
+int trace_kernel_check(void)
+{
+	/* the interpreter steps with bpf_loop, probe ids come from attach cookies */
+	if (!feature_has(FEAT_BPF_LOOP) || !feature_has(FEAT_BPF_COOKIE)) {
+		log_error("needs bpf_loop (Linux 5.17+) and BPF cookies (5.15+); this kernel lacks %s",
+			  feature_has(FEAT_BPF_COOKIE) ? "bpf_loop" : "BPF cookies");
+		return -1;
+	}
+	return 0;
 }
 
 int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_opts *ropts)

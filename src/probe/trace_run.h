@@ -49,6 +49,8 @@ struct trace_run {
 	double start, next_print, attached_time, last_toggle;
 };
 
+/* One error line and -1 when the kernel cannot run the probe interpreter. */
+int trace_kernel_check(void);
 /* The probes of -f FILE (may be NULL) and of the arguments, one per line;
  * NULL after one error line. */
 char *trace_script_text(const char *script_file, int argc, char **argv);

@@ -5,7 +5,8 @@
 #include "bpf/biosnoop.h"
 #include "core/blkdesc.h"
 #include "core/clock.h"
-#include "core/snoop.h"
+#include "core/evtool.h"
+#include "core/output.h"
 #include "biosnoop.skel.h"
 
 static bool with_queued;
@@ -31,14 +32,14 @@ static const struct out_col columns[] = {
     {"bytes", "BYTES", 8}, {"queue_ms", "QUE(ms)", 8}, {"lat_ms", "LAT(ms)", 0},
 };
 
-static void on_event(struct out *out, const void *data, size_t size, void *ctx)
+static int on_event(void *ctx, const void *data, size_t size)
 {
+	struct out *out = ((struct evtool_ctx *)ctx)->out;
 	const struct bio_event *e = data;
 	char rwbs[8], disk[BLK_DISK_NAME_LEN + 1];
 
-	(void)ctx;
 	if (size < sizeof(*e))
-		return;
+		return 0;
 	blk_flags_rwbs(e->flags, rwbs, sizeof(rwbs));
 	if (e->disk[0])
 		snprintf(disk, sizeof(disk), "%.*s", BLK_DISK_NAME_LEN, e->disk);
@@ -55,6 +56,7 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__double(out, with_queued ? e->queued_ns / 1e6 : 0, 3);
 	out__double(out, e->latency_ns / 1e6, 3);
 	out__row_end(out);
+	return 0;
 }
 
 static void setup(struct biosnoop_bpf *skel)
@@ -62,4 +64,4 @@ static void setup(struct biosnoop_bpf *skel)
 	(void)skel; /* no kernel-side options */
 }
 
-SNOOP_COMMAND(biosnoop, spec, columns, on_event, setup);
+EVTOOL_COMMAND(biosnoop, spec, columns, on_event, setup);

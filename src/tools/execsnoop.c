@@ -4,15 +4,12 @@
 
 #include "bpf/execsnoop.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/container.h"
-#include "core/log.h"
+#include "core/evtool.h"
 #include "core/output.h"
-#include "core/session.h"
 #include "execsnoop.skel.h"
 
 static bool failed_only;
-static bool k8s; /* -K: attribution columns before the last one */
 
 static const struct opt_def options[] = {
 	{ "failed", 'x', OPT_FLAG, &failed_only, NULL, "show only failed execs" },
@@ -36,7 +33,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 {
 	const struct exec_event *e = data;
 	const char *argv[EXECSNOOP_MAX_ARGS + 1];
-	struct out *out = ctx;
+	struct evtool_ctx *c = ctx;
+	struct out *out = c->out;
 	size_t off = 0;
 	int n = 0;
 
@@ -59,46 +57,17 @@ static int on_event(void *ctx, const void *data, size_t size)
 	out__u64(out, e->pid);
 	out__u64(out, e->ppid);
 	out__i64(out, e->retval);
-	if (k8s)
+	if (c->opts->k8s)
 		k8s_out(out, e->cgroup_id, e->pid);
 	out__strv(out, argv, n);
 	out__row_end(out);
 	return 0;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* .rodata from the options */
+static void setup(struct execsnoop_bpf *skel)
 {
-	struct bpf_object_open_opts open_opts = { .sz = sizeof(open_opts),
-						  .btf_custom_path = opts->btf };
-	struct execsnoop_bpf *skel = execsnoop_bpf__open_opts(&open_opts);
-	struct session s = { 0 };
-	struct out_col cols[sizeof(columns) / sizeof(columns[0]) + 3]; /* out keeps a pointer */
-	int ncols = k8s_columns(columns, sizeof(columns) / sizeof(columns[0]), opts->k8s, cols);
-	struct out *out = NULL;
-	int err;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->failed_only = failed_only;
-	err = session_start(&s, skel->skeleton, opts);
-	if (!err) {
-		k8s = opts->k8s;
-		out = out__new(stdout, opts->format, cols, ncols);
-		err = session_events(&s, on_event, out);
-	}
-	if (!err) {
-		out__header(out);
-		err = session_run(&s, NULL, NULL);
-	}
-	session_end(&s);
-	out__free(out);
-	execsnoop_bpf__destroy(skel);
-	return err ? 1 : 0;
 }
 
-static const struct command cmd_execsnoop = { &spec, run, true };
-REGISTER_COMMAND(cmd_execsnoop);
+EVTOOL_COMMAND(execsnoop, spec, columns, on_event, setup);

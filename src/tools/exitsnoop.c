@@ -5,8 +5,8 @@
 
 #include "bpf/exitsnoop.h"
 #include "core/clock.h"
+#include "core/evtool.h"
 #include "core/output.h"
-#include "core/snoop.h"
 #include "exitsnoop.skel.h"
 
 static bool failed_only, with_threads;
@@ -43,15 +43,15 @@ static void describe(char *buf, size_t len, __u32 status)
 			 status & 0x80 ? ", core dumped" : "");
 }
 
-static void on_event(struct out *out, const void *data, size_t size, void *ctx)
+static int on_event(void *ctx, const void *data, size_t size)
 {
+	struct out *out = ((struct evtool_ctx *)ctx)->out;
 	const struct exit_event *e = data;
 	int sig = e->exit_code & 0x7f;
 	char what[64];
 
-	(void)ctx;
 	if (size < sizeof(*e))
-		return;
+		return 0;
 	describe(what, sizeof(what), e->exit_code);
 	out__row_begin(out);
 	out__time(out, clock_mono_to_wall(e->ts_ns));
@@ -64,6 +64,7 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__str(out, sig ? sigabbrev_np(sig) ?: "?" : "");
 	out__str(out, what);
 	out__row_end(out);
+	return 0;
 }
 
 /* .rodata from the options */
@@ -73,4 +74,4 @@ static void setup(struct exitsnoop_bpf *skel)
 	skel->rodata->with_threads = with_threads;
 }
 
-SNOOP_COMMAND(exitsnoop, spec, columns, on_event, setup);
+EVTOOL_COMMAND(exitsnoop, spec, columns, on_event, setup);

@@ -6,7 +6,8 @@
 #include "bpf/fileslower.h"
 #include "core/clock.h"
 #include "core/fdpath.h"
-#include "core/snoop.h"
+#include "core/evtool.h"
+#include "core/output.h"
 #include "fileslower.skel.h"
 
 static double min_ms = 10;
@@ -37,14 +38,14 @@ static const struct out_col columns[] = {
     {"fd", "FD", 4},	   {"type", "T", 1},	  {"file", "FILE", 0},
 };
 
-static void on_event(struct out *out, const void *data, size_t size, void *ctx)
+static int on_event(void *ctx, const void *data, size_t size)
 {
+	struct out *out = ((struct evtool_ctx *)ctx)->out;
 	const struct slow_event *e = data;
 	char file[FDPATH_BUF + 8], type[2];
 
-	(void)ctx;
 	if (size < sizeof(*e))
-		return;
+		return 0;
 	fdpath_format(&e->path, file, sizeof(file));
 	type[0] = fdpath_type(&e->path);
 	type[1] = 0;
@@ -59,6 +60,7 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__str(out, type);
 	out__str(out, file);
 	out__row_end(out);
+	return 0;
 }
 
 /* .rodata from the options */
@@ -68,4 +70,4 @@ static void setup(struct fileslower_bpf *skel)
 	skel->rodata->all_files = all_files;
 }
 
-SNOOP_COMMAND(fileslower, spec, columns, on_event, setup);
+EVTOOL_COMMAND(fileslower, spec, columns, on_event, setup);

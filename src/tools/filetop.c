@@ -1,19 +1,12 @@
 /* bpfscope filetop: the files read and written most, per process, summed
  * in the kernel and printed per interval (-i) or at exit. */
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bpf/filetop.h"
-#include "core/cmd.h"
 #include "core/fdpath.h"
-#include "core/keyhist.h"
-#include "core/log.h"
-#include "core/mapdrain.h"
 #include "core/output.h"
-#include "core/session.h"
+#include "core/skelcmd.h"
+#include "core/toptable.h"
 #include "filetop.skel.h"
 
 enum sort_by { SORT_BYTES, SORT_READS, SORT_WRITES, SORT_RBYTES, SORT_WBYTES };
@@ -84,89 +77,50 @@ static int heaviest_first(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-struct entries {
-	struct entry *ents;
-	int n;
-};
-
-static void add_entry(void *ctx, const void *key, const void *value)
+static void fill(void *row, const void *key, const void *value, void *user)
 {
-	struct entries *es = ctx;
+	struct entry *e = row;
 
-	es->ents[es->n].key = *(const struct filetop_key *)key;
-	es->ents[es->n++].val = *(const struct filetop_val *)value;
+	(void)user;
+	e->key = *(const struct filetop_key *)key;
+	e->val = *(const struct filetop_val *)value;
 }
 
-static void print_entry(struct out *out, const struct entry *e)
+static void print_entry(const struct toptable_ctx *c, const void *row)
 {
+	const struct entry *e = row;
 	char file[FDPATH_BUF + 8], type[2] = {fdpath_type(&e->val.path), 0};
 
 	fdpath_format(&e->val.path, file, sizeof(file));
-	out__row_begin(out);
-	out__u64(out, e->key.pid);
-	out__str(out, e->val.comm);
-	out__u64(out, e->val.reads);
-	out__u64(out, e->val.writes);
-	out__u64(out, e->val.rbytes);
-	out__u64(out, e->val.wbytes);
-	out__str(out, type);
-	out__str(out, file);
-	out__row_end(out);
+	out__row_begin(c->out);
+	out__u64(c->out, e->key.pid);
+	out__str(c->out, e->val.comm);
+	out__u64(c->out, e->val.reads);
+	out__u64(c->out, e->val.writes);
+	out__u64(c->out, e->val.rbytes);
+	out__u64(c->out, e->val.wbytes);
+	out__str(c->out, type);
+	out__str(c->out, file);
+	out__row_end(c->out);
 }
 
-struct report {
-	struct filetop_bpf *skel;
-	enum out_format format;
-	struct out *out;
-};
-
-static int print_report(void *ctx)
+static int run(struct filetop_bpf *skel, const struct common_opts *opts)
 {
-	struct report *rep = ctx;
-	struct entries es = {calloc(FILETOP_MAX_FILES, sizeof(struct entry)), 0};
-	struct entry *ents = es.ents;
-	int n;
+	const struct toptable table = {
+	    .map_name = "files",
+	    .key_size = sizeof(struct filetop_key),
+	    .value_size = sizeof(struct filetop_val),
+	    .row_size = sizeof(struct entry),
+	    .fill = fill,
+	    .cmp = heaviest_first,
+	    .print = print_entry,
+	    .top = rows_max,
+	    .cols = columns,
+	    .ncols = sizeof(columns) / sizeof(columns[0]),
+	};
 
-	if (!ents)
-		return -1;
-	n = bpfmap_drain(bpf_map__fd(rep->skel->maps.files), sizeof(struct filetop_key),
-			 sizeof(struct filetop_val), FILETOP_MAX_FILES, add_entry, &es);
-	n = n < 0 ? 0 : es.n;
-	qsort(ents, n, sizeof(*ents), heaviest_first);
-	keyhist_time_line(rep->format);
-	out__header(rep->out);
-	for (int i = 0; i < n && (!rows_max || i < rows_max); i++)
-		print_entry(rep->out, &ents[i]);
-	free(ents);
-	fflush(stdout);
-	return 0;
-}
-
-static int run(const struct common_opts *opts, int argc, char **argv)
-{
-	struct filetop_bpf *skel = filetop_bpf__open();
-	struct report rep = {skel, opts->format, NULL};
-	struct session s = {0};
-	int err;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->all_files = all_files;
-	rep.out = out__new(stdout, opts->format, columns, sizeof(columns) / sizeof(columns[0]));
-	err = session_start(&s, skel->skeleton, opts);
-	if (!err)
-		err = session_run(&s, print_report, &rep);
-	if (!err)
-		err = print_report(&rep);
-	session_end(&s);
-	out__free(rep.out);
-	filetop_bpf__destroy(skel);
-	return err ? 1 : 0;
+	return toptable_run(&table, skel->skeleton, opts);
 }
 
-static const struct command cmd_filetop = {&spec, run, true};
-REGISTER_COMMAND(cmd_filetop);
+SKEL_COMMAND(filetop, spec, run);

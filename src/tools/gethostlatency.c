@@ -1,17 +1,13 @@
 /* bpfscope gethostlatency: latency of host name lookups through libc
  * (getaddrinfo, gethostbyname, gethostbyname2), per call. */
-#include <limits.h>
 #include <stdio.h>
 
 #include "bpf/gethostlatency.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/container.h"
 #include "core/evtool.h"
-#include "core/libpath.h"
-#include "core/log.h"
+#include "core/libprobe.h"
 #include "core/output.h"
-#include "core/uprobe.h"
 #include "gethostlatency.skel.h"
 
 static const char *lib = "libc";
@@ -59,16 +55,9 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-struct target {
-	struct gethostlatency_bpf *skel;
-	char path[PATH_MAX];
-	pid_t pid;
-};
-
-static int attach(void *user)
+/* The library's functions, on the opened skeleton. */
+static int run_probes(struct gethostlatency_bpf *s, const struct common_opts *opts)
 {
-	struct target *t = user;
-	struct gethostlatency_bpf *s = t->skel;
 	const struct uprobe_spec specs[] = {
 		{ s->progs.getaddrinfo_entry, &s->links.getaddrinfo_entry, "getaddrinfo", false },
 		{ s->progs.getaddrinfo_return, &s->links.getaddrinfo_return, "getaddrinfo", true },
@@ -81,34 +70,10 @@ static int attach(void *user)
 		{ s->progs.gethostbyname2_return, &s->links.gethostbyname2_return, "gethostbyname2",
 		  true, true },
 	};
-	int n = uprobe_attach_all(specs, sizeof(specs) / sizeof(specs[0]), t->path, t->pid);
+	const struct libprobe lp = { lib, specs, sizeof(specs) / sizeof(specs[0]) };
+	const struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event };
 
-	return n < 0 ? n : 0;
+	return libprobe_run(&lp, &tool, s->skeleton, opts);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
-{
-	struct target t = { gethostlatency_bpf__open(), "", opts->pid ? opts->pid : -1 };
-	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event, &t, attach };
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!t.skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	if (libpath_resolve(lib, opts->pid, t.path, sizeof(t.path))) {
-		log_error("--lib: cannot find '%s'%s", lib, opts->pid ? " in that process" : "");
-		gethostlatency_bpf__destroy(t.skel);
-		return 1;
-	}
-	log_info("probing %s", t.path);
-	uprobe_manual(t.skel->obj);
-	rc = evtool_run(&tool, t.skel->skeleton, opts);
-	gethostlatency_bpf__destroy(t.skel);
-	return rc;
-}
-
-static const struct command cmd_gethostlatency = { &spec, run, true };
-REGISTER_COMMAND(cmd_gethostlatency);
+SKEL_COMMAND(gethostlatency, spec, run_probes);

@@ -6,8 +6,8 @@
 
 #include "bpf/killsnoop.h"
 #include "core/clock.h"
+#include "core/evtool.h"
 #include "core/output.h"
-#include "core/snoop.h"
 #include "killsnoop.skel.h"
 
 static bool failed_only;
@@ -54,14 +54,14 @@ static const struct out_col columns[] = {
     {"sig", "SIG", 4},	   {"signal", "NAME", -7}, {"target", "TPID", 7}, {"result", "RESULT", 0},
 };
 
-static void on_event(struct out *out, const void *data, size_t size, void *ctx)
+static int on_event(void *ctx, const void *data, size_t size)
 {
 	static const char *const calls[] = {"kill", "tkill", "tgkill"};
+	struct out *out = ((struct evtool_ctx *)ctx)->out;
 	const struct kill_event *e = data;
 
-	(void)ctx;
 	if (size < sizeof(*e))
-		return;
+		return 0;
 	out__row_begin(out);
 	out__time(out, clock_mono_to_wall(e->ts_ns));
 	out__u64(out, e->pid);
@@ -72,6 +72,7 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__i64(out, e->target);
 	out__str(out, e->ret >= 0 ? "0" : strerrorname_np(-e->ret) ?: "?");
 	out__row_end(out);
+	return 0;
 }
 
 /* .rodata from the options */
@@ -81,4 +82,4 @@ static void setup(struct killsnoop_bpf *skel)
 	skel->rodata->only_sig = only_sig;
 }
 
-SNOOP_COMMAND(killsnoop, spec, columns, on_event, setup);
+EVTOOL_COMMAND(killsnoop, spec, columns, on_event, setup);

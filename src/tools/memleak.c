@@ -11,11 +11,12 @@
 
 #include "bpf/memleak.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/libpath.h"
 #include "core/log.h"
+#include "core/skelcmd.h"
 #include "core/stacks.h"
 #include "core/stacktool.h"
+#include "core/uprobe.h"
 #include "memleak.skel.h"
 
 static uint64_t older_ms, min_size, max_size;
@@ -74,21 +75,13 @@ struct memleak {
 static int attach_allocator(void *ctx)
 {
 	struct memleak *m = ctx;
+	struct uprobe_spec specs[NPROBES];
 
-	for (size_t i = 0; i < NPROBES; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = probes[i].func,
-			    .retprobe = probes[i].retprobe);
-		struct bpf_program *prog =
-		    bpf_object__find_program_by_name(m->skel->obj, probes[i].prog);
-
-		m->links[i] = bpf_program__attach_uprobe_opts(prog, m->pid, m->libc, 0, &o);
-		if (!m->links[i]) {
-			log_error("cannot attach to %s in %s: %s", probes[i].func, m->libc,
-				  strerror(errno));
-			return -errno;
-		}
-	}
-	return 0;
+	for (size_t i = 0; i < NPROBES; i++)
+		specs[i] = (struct uprobe_spec){
+		    bpf_object__find_program_by_name(m->skel->obj, probes[i].prog), &m->links[i],
+		    probes[i].func, probes[i].retprobe};
+	return uprobe_attach_all(specs, NPROBES, m->libc, m->pid) < 0 ? -1 : 0;
 }
 
 static int by_key(const void *a, const void *b)
@@ -155,15 +148,15 @@ static int print_report(void *ctx, struct stacks *st)
 	return err;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static int run(struct memleak_bpf *skel, const struct common_opts *opts)
 {
-	struct memleak m = {.pid = opts->pid, .format = opts->format};
-	struct stack_tool tool = {.attach = attach_allocator, .print = print_report, .ctx = &m};
-	struct bpf_program *prog;
+	struct memleak m = {.skel = skel, .pid = opts->pid, .format = opts->format};
+	struct stack_tool tool = {.skel = skel->skeleton,
+				  .attach = attach_allocator,
+				  .print = print_report,
+				  .ctx = &m};
 	int rc;
 
-	(void)argc;
-	(void)argv;
 	if (!opts->pid) {
 		log_error("memleak needs -p PID");
 		return 2;
@@ -181,22 +174,14 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		log_error("no library '%s' in process %d", libc_name, opts->pid);
 		return 1;
 	}
-	if (!(m.skel = memleak_bpf__open())) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	m.skel->rodata->min_size = min_size;
+	skel->rodata->min_size = min_size;
 	if (max_size)
-		m.skel->rodata->max_size = max_size;
-	bpf_object__for_each_program (prog, m.skel->obj)
-		bpf_program__set_autoattach(prog, false);
-	tool.skel = m.skel->skeleton;
+		skel->rodata->max_size = max_size;
+	uprobe_manual(skel->obj);
 	rc = stack_tool_run(&tool, opts);
 	for (size_t i = 0; i < NPROBES; i++)
 		bpf_link__destroy(m.links[i]);
-	memleak_bpf__destroy(m.skel);
 	return rc;
 }
 
-static const struct command cmd_memleak = {&spec, run, true};
-REGISTER_COMMAND(cmd_memleak);
+SKEL_COMMAND(memleak, spec, run);

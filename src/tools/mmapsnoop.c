@@ -7,7 +7,8 @@
 #include "bpf/mmapsnoop.h"
 #include "core/clock.h"
 #include "core/fdpath.h"
-#include "core/snoop.h"
+#include "core/evtool.h"
+#include "core/output.h"
 #include "mmapsnoop.skel.h"
 
 static bool files_only, failed_only;
@@ -58,17 +59,17 @@ static void format_flags(char *buf, size_t len, unsigned flags)
 			used += snprintf(buf + used, len - used, "|%s", names[i].name);
 }
 
-static void on_event(struct out *out, const void *data, size_t size, void *ctx)
+static int on_event(void *ctx, const void *data, size_t size)
 {
+	struct out *out = ((struct evtool_ctx *)ctx)->out;
 	const struct mmap_event *e = data;
 	bool failed = e->ret < 0 && e->ret >= -4095;
 	char file[FDPATH_BUF + 8], addr[24], flags[96];
 	char prot[4] = {e->prot & PROT_READ ? 'r' : '-', e->prot & PROT_WRITE ? 'w' : '-',
 			e->prot & PROT_EXEC ? 'x' : '-', 0};
 
-	(void)ctx;
 	if (size < sizeof(*e))
-		return;
+		return 0;
 	fdpath_format(&e->path, file, sizeof(file));
 	snprintf(addr, sizeof(addr), "0x%llx",
 		 failed ? (unsigned long long)e->addr : (unsigned long long)e->ret);
@@ -86,6 +87,7 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__str(out, failed ? strerrorname_np(-e->ret) ?: "?" : "0");
 	out__str(out, file);
 	out__row_end(out);
+	return 0;
 }
 
 /* .rodata from the options */
@@ -95,4 +97,4 @@ static void setup(struct mmapsnoop_bpf *skel)
 	skel->rodata->failed_only = failed_only;
 }
 
-SNOOP_COMMAND(mmapsnoop, spec, columns, on_event, setup);
+EVTOOL_COMMAND(mmapsnoop, spec, columns, on_event, setup);

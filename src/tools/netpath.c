@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/output.h"
 #include "core/session.h"
+#include "core/skelcmd.h"
 #include "netpath.skel.h"
 #include "tools/net_record.h"
 
@@ -280,20 +281,13 @@ static void report(struct np_ctx *c, enum out_format fmt, uint64_t ring_drops)
 	out_json_line(stdout, obj);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static int run(struct netpath_bpf *skel, const struct common_opts *opts)
 {
-	struct netpath_bpf *skel = netpath_bpf__open();
 	struct np_ctx c = {.btf = btf__load_vmlinux_btf()};
 	struct evloop_stats st = {0};
 	struct session s = {0};
 	int err;
 
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->port = port_opt;
 	err = session_start(&s, skel->skeleton, opts);
 	if (!err)
@@ -305,11 +299,9 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		report(&c, opts->format, st.drops);
 	}
 	session_end(&s);
-	netpath_bpf__destroy(skel);
 	btf__free(c.btf);
 	free(c.ev);
 	return err ? 1 : 0;
 }
 
-static const struct command cmd_netpath = {&spec, run, true};
-REGISTER_COMMAND(cmd_netpath);
+SKEL_COMMAND(netpath, spec, run);

@@ -3,8 +3,8 @@
 #include <stdio.h>
 
 #include "bpf/offcputime.h"
-#include "core/cmd.h"
 #include "core/log.h"
+#include "core/skelcmd.h"
 #include "core/stacktool.h"
 #include "offcputime.skel.h"
 
@@ -29,35 +29,24 @@ static const struct cmd_spec spec = {
     .max_args = 0,
 };
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static int run(struct offcputime_bpf *skel, const struct common_opts *opts)
 {
-	struct offcputime_bpf *skel;
 	struct stack_tool tool = {
+	    .skel = skel->skeleton,
 	    .counts_map = "counts",
 	    .divisor = 1000,
 	    .report = {"us", "blocks", "Off-CPU time", opts->format},
 	};
-	int rc;
 
-	(void)argc;
-	(void)argv;
 	if (max_block_us && max_block_us < min_block_us) {
 		log_error("--max-block %llu is below --min-block %llu",
 			  (unsigned long long)max_block_us, (unsigned long long)min_block_us);
 		return 2;
 	}
-	if (!(skel = offcputime_bpf__open())) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->min_block_ns = min_block_us * 1000;
 	if (max_block_us)
 		skel->rodata->max_block_ns = max_block_us * 1000;
-	tool.skel = skel->skeleton;
-	rc = stack_tool_run(&tool, opts);
-	offcputime_bpf__destroy(skel);
-	return rc;
+	return stack_tool_run(&tool, opts);
 }
 
-static const struct command cmd_offcputime = {&spec, run, true};
-REGISTER_COMMAND(cmd_offcputime);
+SKEL_COMMAND(offcputime, spec, run);

@@ -4,7 +4,8 @@
 
 #include "bpf/oomkill.h"
 #include "core/clock.h"
-#include "core/snoop.h"
+#include "core/evtool.h"
+#include "core/output.h"
 #include "oomkill.skel.h"
 
 static const struct cmd_spec spec = {
@@ -38,14 +39,14 @@ static void read_loadavg(char *buf, size_t len)
 	fclose(f);
 }
 
-static void on_event(struct out *out, const void *data, size_t size, void *ctx)
+static int on_event(void *ctx, const void *data, size_t size)
 {
+	struct out *out = ((struct evtool_ctx *)ctx)->out;
 	const struct oom_event *e = data;
 	char load[64], victim[TASK_COMM_LEN + 1], trigger[TASK_COMM_LEN + 1];
 
-	(void)ctx;
 	if (size < sizeof(*e))
-		return;
+		return 0;
 	read_loadavg(load, sizeof(load));
 	snprintf(victim, sizeof(victim), "%.*s", TASK_COMM_LEN, e->victim_comm);
 	snprintf(trigger, sizeof(trigger), "%.*s", TASK_COMM_LEN, e->trigger_comm);
@@ -61,6 +62,7 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__i64(out, e->oom_score_adj);
 	out__str(out, load);
 	out__row_end(out);
+	return 0;
 }
 
 static void setup(struct oomkill_bpf *skel)
@@ -68,4 +70,4 @@ static void setup(struct oomkill_bpf *skel)
 	(void)skel; /* no kernel-side options */
 }
 
-SNOOP_COMMAND(oomkill, spec, columns, on_event, setup);
+EVTOOL_COMMAND(oomkill, spec, columns, on_event, setup);

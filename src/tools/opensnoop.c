@@ -6,15 +6,12 @@
 
 #include "bpf/opensnoop.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/container.h"
-#include "core/log.h"
+#include "core/evtool.h"
 #include "core/output.h"
-#include "core/session.h"
 #include "opensnoop.skel.h"
 
 static bool failed_only;
-static bool k8s; /* -K: attribution columns before the last one */
 
 static const struct opt_def options[] = {
 	{ "failed", 'x', OPT_FLAG, &failed_only, NULL, "show only failed opens" },
@@ -57,7 +54,8 @@ static void format_flags(char *buf, size_t len, unsigned long long flags)
 static int on_event(void *ctx, const void *data, size_t size)
 {
 	const struct open_event *e = data;
-	struct out *out = ctx;
+	struct evtool_ctx *c = ctx;
+	struct out *out = c->out;
 	char flags[160];
 
 	if (size < sizeof(*e))
@@ -70,46 +68,17 @@ static int on_event(void *ctx, const void *data, size_t size)
 	out__i64(out, e->ret >= 0 ? e->ret : -1);
 	out__str(out, e->ret >= 0 ? "0" : strerrorname_np(-e->ret) ?: "?");
 	out__str(out, flags);
-	if (k8s)
+	if (c->opts->k8s)
 		k8s_out(out, e->cgroup_id, e->pid);
 	out__str(out, e->path);
 	out__row_end(out);
 	return 0;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* .rodata from the options */
+static void setup(struct opensnoop_bpf *skel)
 {
-	struct bpf_object_open_opts open_opts = { .sz = sizeof(open_opts),
-						  .btf_custom_path = opts->btf };
-	struct opensnoop_bpf *skel = opensnoop_bpf__open_opts(&open_opts);
-	struct session s = { 0 };
-	struct out_col cols[sizeof(columns) / sizeof(columns[0]) + 3]; /* out keeps a pointer */
-	int ncols = k8s_columns(columns, sizeof(columns) / sizeof(columns[0]), opts->k8s, cols);
-	struct out *out = NULL;
-	int err;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->failed_only = failed_only;
-	err = session_start(&s, skel->skeleton, opts);
-	if (!err) {
-		k8s = opts->k8s;
-		out = out__new(stdout, opts->format, cols, ncols);
-		err = session_events(&s, on_event, out);
-	}
-	if (!err) {
-		out__header(out);
-		err = session_run(&s, NULL, NULL);
-	}
-	session_end(&s);
-	out__free(out);
-	opensnoop_bpf__destroy(skel);
-	return err ? 1 : 0;
 }
 
-static const struct command cmd_opensnoop = { &spec, run, true };
-REGISTER_COMMAND(cmd_opensnoop);
+EVTOOL_COMMAND(opensnoop, spec, columns, on_event, setup);

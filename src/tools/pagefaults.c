@@ -6,9 +6,9 @@
 #include <stdlib.h>
 
 #include "bpf/pagefaults.h"
-#include "core/cmd.h"
 #include "core/log.h"
 #include "core/output.h"
+#include "core/skelcmd.h"
 #include "core/stacktool.h"
 #include "pagefaults.skel.h"
 
@@ -94,38 +94,26 @@ static int print_by_file(void *ctx, struct stacks *st)
 	return 0;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static int run(struct pagefaults_bpf *skel, const struct common_opts *opts)
 {
-	struct pagefaults_bpf *skel;
 	struct stack_tool tool = {
+	    .skel = skel->skeleton,
 	    .counts_map = "counts",
 	    .divisor = 1,
 	    .report = {"faults", NULL, "User page faults", opts->format},
 	};
-	struct by_file bf = {NULL, opts->format};
-	int rc;
+	struct by_file bf = {skel, opts->format};
 
-	(void)argc;
-	(void)argv;
 	if (by_file && (stack_cli.folded || stack_cli.svg)) {
 		log_error("--by-file counts files, not stacks: no --folded or --svg");
 		return 2;
 	}
-	if (!(skel = pagefaults_bpf__open())) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	bf.skel = skel;
 	skel->rodata->by_file = by_file;
 	if (by_file) {
 		tool.print = print_by_file;
 		tool.ctx = &bf;
 	}
-	tool.skel = skel->skeleton;
-	rc = stack_tool_run(&tool, opts);
-	pagefaults_bpf__destroy(skel);
-	return rc;
+	return stack_tool_run(&tool, opts);
 }
 
-static const struct command cmd_pagefaults = {&spec, run, true};
-REGISTER_COMMAND(cmd_pagefaults);
+SKEL_COMMAND(pagefaults, spec, run);

@@ -1,18 +1,10 @@
 /* bpfscope profile: CPU sampling with user and kernel stacks, counted in the
  * kernel; text, JSON, folded stacks or an SVG flame graph. */
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <errno.h>
-#include <linux/perf_event.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "bpf/profile.h"
-#include "core/cmd.h"
-#include "core/log.h"
+#include "core/cpuclock.h"
+#include "core/skelcmd.h"
 #include "core/stacktool.h"
 #include "profile.skel.h"
 
@@ -39,103 +31,39 @@ static const struct cmd_spec spec = {
     .max_args = 0,
 };
 
-struct timers {
+struct sampler {
 	struct bpf_program *prog;
-	struct bpf_link **links;
-	int nlinks;
+	struct cpuclock *clock;
 };
 
-static int open_cpu_clock(int cpu)
+/* After load: one cpu-clock event per CPU drives the sampling program. */
+static int attach_sampler(void *ctx)
 {
-	struct perf_event_attr attr = {
-	    .type = PERF_TYPE_SOFTWARE,
-	    .config = PERF_COUNT_SW_CPU_CLOCK,
-	    .size = sizeof(attr),
-	    .sample_freq = frequency,
-	    .freq = 1,
-	};
+	struct sampler *s = ctx;
 
-	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	s->clock = cpuclock__attach(s->prog, frequency);
+	return s->clock ? 0 : -1;
 }
 
-static int max_sample_rate(void)
+static int run(struct profile_bpf *skel, const struct common_opts *opts)
 {
-	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "re");
-	int rate = 0;
-
-	if (f && fscanf(f, "%d", &rate) != 1)
-		rate = 0;
-	if (f)
-		fclose(f);
-	return rate;
-}
-
-/* One timer per CPU; offline CPUs (ENODEV) are skipped. */
-static int attach_timers(void *ctx)
-{
-	struct timers *p = ctx;
-	int ncpus = libbpf_num_possible_cpus();
-
-	p->links = calloc(ncpus, sizeof(*p->links));
-	if (!p->links)
-		return -ENOMEM;
-	for (int cpu = 0; cpu < ncpus; cpu++) {
-		int fd = open_cpu_clock(cpu), err = -errno;
-
-		if (fd < 0 && err == -ENODEV)
-			continue;
-		if (fd < 0) {
-			if (err == -EINVAL && frequency > max_sample_rate())
-				log_error("-F %d is above kernel.perf_event_max_sample_rate (%d)",
-					  frequency, max_sample_rate());
-			else
-				log_error("cannot open a cpu-clock perf event on CPU %d: %s", cpu,
-					  strerror(-err));
-			return err;
-		}
-		p->links[p->nlinks] = bpf_program__attach_perf_event(p->prog, fd);
-		if (!p->links[p->nlinks]) {
-			err = -errno;
-			close(fd);
-			log_error("cannot attach to the perf event on CPU %d: %s", cpu,
-				  strerror(-err));
-			return err;
-		}
-		p->nlinks++;
-	}
-	return 0;
-}
-
-static int run(const struct common_opts *opts, int argc, char **argv)
-{
-	struct profile_bpf *skel = profile_bpf__open();
-	struct timers timers = {0};
+	struct sampler sampler = {skel->progs.on_sample, NULL};
 	struct stack_tool tool = {
+	    .skel = skel->skeleton,
 	    .counts_map = "counts",
 	    .divisor = 1,
 	    .report = {"samples", NULL, "CPU profile", opts->format},
-	    .attach = attach_timers,
-	    .ctx = &timers,
+	    .attach = attach_sampler,
+	    .ctx = &sampler,
 	};
 	int rc;
 
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->include_idle = idle;
-	timers.prog = skel->progs.on_sample;
-	bpf_program__set_autoattach(timers.prog, false);
-	tool.skel = skel->skeleton;
+	/* perf_event programs are attached per CPU by attach_sampler, not by the loader */
+	bpf_program__set_autoattach(sampler.prog, false);
 	rc = stack_tool_run(&tool, opts);
-	for (int i = 0; i < timers.nlinks; i++)
-		bpf_link__destroy(timers.links[i]);
-	free(timers.links);
-	profile_bpf__destroy(skel);
+	cpuclock__free(sampler.clock);
 	return rc;
 }
 
-static const struct command cmd_profile = {&spec, run, true};
-REGISTER_COMMAND(cmd_profile);
+SKEL_COMMAND(profile, spec, run);

@@ -124,6 +124,7 @@ static int write_losses(struct recorder *rec, const struct span_run *sr)
 	err = err ?: span_store__loss(rec->store, -1, "overflow", sr->asm_stats.overflow);
 	err = err ?: span_store__loss(rec->store, -1, "spans_too_deep", sr->kstats[SPSTAT_TOO_DEEP]);
 	err = err ?: span_store__loss(rec->store, -1, "peers_not_ip", sr->kstats[SPSTAT_IO_NOT_INET]);
+	err = err ?: span_store__loss(rec->store, -1, "peers_dropped", sr->peers_dropped);
 	return err;
 }
 

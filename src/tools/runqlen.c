@@ -5,10 +5,8 @@
 #include <stdio.h>
 
 #include "bpf/keyhist.h"
-#include "core/cmd.h"
 #include "core/cpuclock.h"
 #include "core/keyhist.h"
-#include "core/log.h"
 #include "runqlen.skel.h"
 
 static bool per_cpu;
@@ -61,28 +59,19 @@ static int attach_sampler(void *ctx)
 	return rc->sampler ? 0 : -1;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static int run(struct runqlen_bpf *skel, const struct common_opts *opts)
 {
-	struct runqlen_ctx ctx = {opts, runqlen_bpf__open(), NULL};
-	struct keyhist_tool tool;
+	struct runqlen_ctx ctx = {opts, skel, NULL};
+	struct keyhist_tool tool = {skel->skeleton, "hists", print_one, &ctx, attach_sampler,
+				    "runqlen"};
 	int rc;
 
-	(void)argc;
-	(void)argv;
-	if (!ctx.skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	ctx.skel->rodata->per_cpu = per_cpu;
+	skel->rodata->per_cpu = per_cpu;
 	/* perf_event programs are attached per CPU by attach_sampler, not by the loader */
-	bpf_program__set_autoattach(ctx.skel->progs.sample_runqueue, false);
-	tool = (struct keyhist_tool){ctx.skel->skeleton, "hists", print_one, &ctx, attach_sampler,
-				     "runqlen"};
+	bpf_program__set_autoattach(skel->progs.sample_runqueue, false);
 	rc = keyhist_run(&tool, opts);
 	cpuclock__free(ctx.sampler);
-	runqlen_bpf__destroy(ctx.skel);
 	return rc;
 }
 
-static const struct command cmd_runqlen = {&spec, run, true};
-REGISTER_COMMAND(cmd_runqlen);
+SKEL_COMMAND(runqlen, spec, run);

@@ -139,6 +139,11 @@ static void print_json(const struct span_run *sr, const struct span_request *req
 		json_object_object_add(a, span_probe_name(sr, s->children[i].probe),
 				       json_object_new_uint64(s->children[i].count));
 	json_object_object_add(o, "children", a);
+	a = json_object_new_object();
+	for (int i = 0; i < s->nchildren; i++)
+		json_object_object_add(a, span_probe_name(sr, s->children[i].probe),
+				       json_object_new_uint64(s->children[i].total_ns));
+	json_object_object_add(o, "children_ns", a);
 	a = json_object_new_array();
 	for (int i = 0; i < s->npeers; i++) {
 		const struct span_peer_sum *p = &s->peers[i];
@@ -183,9 +188,19 @@ static int on_request(void *ctx, const struct span_run *sr, const struct span_re
 	return 0;
 }
 
+/* Lines reach a pipe (| grep) within a tick, not when a buffer fills. */
+static int on_tick(void *ctx, const struct span_run *sr, uint64_t now_ns)
+{
+	(void)ctx;
+	(void)sr;
+	(void)now_ns;
+	fflush(stdout);
+	return 0;
+}
+
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct span_sink sink = { NULL, on_request, NULL, NULL, (void *)opts };
+	struct span_sink sink = { NULL, on_request, on_tick, NULL, (void *)opts };
 
 	return span_run_main(opts, argc, argv, &run_opts, &sink);
 }

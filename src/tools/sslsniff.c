@@ -1,18 +1,14 @@
 /* bpfscope sslsniff: plaintext of TLS reads and writes at the OpenSSL API
  * (SSL_read, SSL_write and their _ex forms) in libssl, for all processes or
  * one. It shows secrets: a warning says so on every start. */
-#include <limits.h>
 #include <stdio.h>
 
 #include "bpf/sslsniff.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/container.h"
 #include "core/evtool.h"
-#include "core/libpath.h"
-#include "core/log.h"
+#include "core/libprobe.h"
 #include "core/output.h"
-#include "core/uprobe.h"
 #include "sslsniff.skel.h"
 
 static const char *lib = "libssl";
@@ -82,16 +78,12 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-struct target {
-	struct sslsniff_bpf *skel;
-	char path[PATH_MAX];
-	pid_t pid;
-};
+static const char secrets_warning[] =
+	"this shows decrypted TLS traffic: passwords, tokens and personal data included";
 
-static int attach(void *user)
+/* The library's functions, on the opened skeleton. */
+static int run_probes(struct sslsniff_bpf *s, const struct common_opts *opts)
 {
-	struct target *t = user;
-	struct sslsniff_bpf *s = t->skel;
 	const struct uprobe_spec specs[] = {
 		{ s->progs.ssl_write_entry, &s->links.ssl_write_entry, "SSL_write", false },
 		{ s->progs.ssl_write_return, &s->links.ssl_write_return, "SSL_write", true },
@@ -107,35 +99,10 @@ static int attach(void *user)
 		{ s->progs.ssl_read_ex_return, &s->links.ssl_read_ex_return, "SSL_read_ex", true,
 		  true },
 	};
-	int n = uprobe_attach_all(specs, sizeof(specs) / sizeof(specs[0]), t->path, t->pid);
+	const struct libprobe lp = { lib, specs, sizeof(specs) / sizeof(specs[0]), secrets_warning };
+	const struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event };
 
-	return n < 0 ? n : 0;
+	return libprobe_run(&lp, &tool, s->skeleton, opts);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
-{
-	struct target t = { sslsniff_bpf__open(), "", opts->pid ? opts->pid : -1 };
-	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event, &t, attach };
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!t.skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	if (libpath_resolve(lib, opts->pid, t.path, sizeof(t.path))) {
-		log_error("--lib: cannot find '%s'%s", lib, opts->pid ? " in that process" : "");
-		sslsniff_bpf__destroy(t.skel);
-		return 1;
-	}
-	log_warn("this shows decrypted TLS traffic: passwords, tokens and personal data included");
-	log_info("probing %s", t.path);
-	uprobe_manual(t.skel->obj);
-	rc = evtool_run(&tool, t.skel->skeleton, opts);
-	sslsniff_bpf__destroy(t.skel);
-	return rc;
-}
-
-static const struct command cmd_sslsniff = { &spec, run, true };
-REGISTER_COMMAND(cmd_sslsniff);
+SKEL_COMMAND(sslsniff, spec, run_probes);

@@ -4,7 +4,8 @@
 
 #include "bpf/statsnoop.h"
 #include "core/clock.h"
-#include "core/snoop.h"
+#include "core/evtool.h"
+#include "core/output.h"
 #include "statsnoop.skel.h"
 
 static bool failed_only;
@@ -27,15 +28,15 @@ static const struct out_col columns[] = {
     {"call", "CALL", -8},  {"errno", "RESULT", -8}, {"path", "PATH", 0},
 };
 
-static void on_event(struct out *out, const void *data, size_t size, void *ctx)
+static int on_event(void *ctx, const void *data, size_t size)
 {
 	static const char *const calls[] = {"stat", "lstat", "fstatat", "statx", "statfs"};
+	struct out *out = ((struct evtool_ctx *)ctx)->out;
 	const struct stat_event *e = data;
 	char fdname[32];
 
-	(void)ctx;
 	if (size < sizeof(*e))
-		return;
+		return 0;
 	out__row_begin(out);
 	out__time(out, clock_mono_to_wall(e->ts_ns));
 	out__u64(out, e->pid);
@@ -46,6 +47,7 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	snprintf(fdname, sizeof(fdname), "(fd %d)", e->dirfd);
 	out__str(out, e->path[0] ? e->path : fdname);
 	out__row_end(out);
+	return 0;
 }
 
 /* .rodata from the options */
@@ -54,4 +56,4 @@ static void setup(struct statsnoop_bpf *skel)
 	skel->rodata->failed_only = failed_only;
 }
 
-SNOOP_COMMAND(statsnoop, spec, columns, on_event, setup);
+EVTOOL_COMMAND(statsnoop, spec, columns, on_event, setup);

@@ -6,7 +6,8 @@
 #include "bpf/syncsnoop.h"
 #include "core/clock.h"
 #include "core/fdpath.h"
-#include "core/snoop.h"
+#include "core/evtool.h"
+#include "core/output.h"
 #include "syncsnoop.skel.h"
 
 static const struct cmd_spec spec = {
@@ -21,16 +22,16 @@ static const struct out_col columns[] = {
     {"fd", "FD", 4},	   {"lat_ms", "LAT(ms)", 9}, {"errno", "RESULT", -8}, {"file", "FILE", 0},
 };
 
-static void on_event(struct out *out, const void *data, size_t size, void *ctx)
+static int on_event(void *ctx, const void *data, size_t size)
 {
 	static const char *const calls[] = {"sync",   "fsync", "fdatasync",
 					    "syncfs", "msync", "sync_file_range"};
+	struct out *out = ((struct evtool_ctx *)ctx)->out;
 	const struct sync_event *e = data;
 	char file[FDPATH_BUF + 8];
 
-	(void)ctx;
 	if (size < sizeof(*e))
-		return;
+		return 0;
 	if (e->call == SYNC_MSYNC)
 		snprintf(file, sizeof(file), "0x%llx", (unsigned long long)e->addr);
 	else
@@ -45,6 +46,7 @@ static void on_event(struct out *out, const void *data, size_t size, void *ctx)
 	out__str(out, e->ret >= 0 ? "0" : strerrorname_np(-e->ret) ?: "?");
 	out__str(out, file);
 	out__row_end(out);
+	return 0;
 }
 
 static void setup(struct syncsnoop_bpf *skel)
@@ -52,4 +54,4 @@ static void setup(struct syncsnoop_bpf *skel)
 	(void)skel; /* no kernel-side options */
 }
 
-SNOOP_COMMAND(syncsnoop, spec, columns, on_event, setup);
+EVTOOL_COMMAND(syncsnoop, spec, columns, on_event, setup);

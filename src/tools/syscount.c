@@ -1,19 +1,13 @@
 /* bpfscope syscount: syscall counts (and latency), counted in the kernel,
  * printed as a top-N table per interval or at exit. */
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bpf/syscount.h"
-#include "core/cmd.h"
-#include "core/keyhist.h"
-#include "core/log.h"
-#include "core/mapdrain.h"
 #include "core/output.h"
-#include "core/session.h"
+#include "core/skelcmd.h"
 #include "core/syscalls.h"
+#include "core/toptable.h"
 #include "syscount.skel.h"
 
 static bool per_process, with_latency, failed_only, msecs;
@@ -42,12 +36,6 @@ struct row {
 	struct syscount_val val;
 };
 
-struct report {
-	struct syscount_bpf *skel;
-	enum out_format format;
-	struct out *out;
-};
-
 static int by_weight(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -57,22 +45,15 @@ static int by_weight(const void *a, const void *b)
 	return wx < wy ? 1 : wx > wy ? -1 : (x->key.nr > y->key.nr) - (x->key.nr < y->key.nr);
 }
 
-struct rows {
-	struct row *rows;
-	int n;
-	int ncpus;
-};
-
-/* One map entry: sum its per-CPU copies into the next row. */
-static void add_row(void *ctx, const void *key, const void *value)
+/* One map entry: sum its per-CPU copies into the row. */
+static void add_row(void *row, const void *key, const void *value, void *user)
 {
-	struct rows *rs = ctx;
+	const int *ncpus = user;
 	const struct syscount_val *vals = value;
-	struct row *r = &rs->rows[rs->n++];
+	struct row *r = row;
 
-	memset(r, 0, sizeof(*r));
 	r->key = *(const struct syscount_key *)key;
-	for (int c = 0; c < rs->ncpus; c++) {
+	for (int c = 0; c < *ncpus; c++) {
 		r->val.count += vals[c].count;
 		r->val.errors += vals[c].errors;
 		r->val.total_ns += vals[c].total_ns;
@@ -81,8 +62,10 @@ static void add_row(void *ctx, const void *key, const void *value)
 	}
 }
 
-static void print_row(struct out *out, const struct row *r)
+static void print_row(const struct toptable_ctx *c, const void *row)
 {
+	const struct row *r = row;
+	struct out *out = c->out;
 	double unit = msecs ? 1e6 : 1e3;
 	char name[32];
 
@@ -103,34 +86,9 @@ static void print_row(struct out *out, const struct row *r)
 	out__row_end(out);
 }
 
-static int print_report(void *ctx)
+/* The columns the options ask for; returns how many. */
+static int make_columns(struct out_col *cols)
 {
-	struct report *rep = ctx;
-	struct rows rs = {calloc(SYSCOUNT_MAX_KEYS, sizeof(struct row)), 0,
-			  libbpf_num_possible_cpus()};
-	struct row *rows = rs.rows;
-	int n;
-
-	if (!rows || rs.ncpus <= 0) {
-		free(rows);
-		return -1;
-	}
-	n = bpfmap_drain(bpf_map__fd(rep->skel->maps.counts), sizeof(struct syscount_key),
-			 rs.ncpus * sizeof(struct syscount_val), SYSCOUNT_MAX_KEYS, add_row, &rs);
-	n = n < 0 ? 0 : rs.n;
-	qsort(rows, n, sizeof(*rows), by_weight);
-	keyhist_time_line(rep->format);
-	out__header(rep->out);
-	for (int i = 0; i < n && (!top || i < top); i++)
-		print_row(rep->out, &rows[i]);
-	free(rows);
-	fflush(stdout);
-	return 0;
-}
-
-static struct out *make_out(enum out_format format)
-{
-	static struct out_col cols[8]; /* out__new keeps a pointer to them */
 	int n = 0;
 
 	if (per_process) {
@@ -147,36 +105,35 @@ static struct out *make_out(enum out_format format)
 		cols[n++] = (struct out_col){msecs ? "avg_ms" : "avg_us",
 					     msecs ? "AVG(ms)" : "AVG(us)", 12};
 	}
-	return out__new(stdout, format, cols, n);
+	return n;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static int run(struct syscount_bpf *skel, const struct common_opts *opts)
 {
-	struct syscount_bpf *skel = syscount_bpf__open();
-	struct report rep = {skel, opts->format, NULL};
-	struct session s = {0};
-	int err;
+	struct out_col cols[8];
+	int ncpus = libbpf_num_possible_cpus();
+	struct toptable table = {
+	    .map_name = "counts",
+	    .key_size = sizeof(struct syscount_key),
+	    .value_size = (ncpus > 0 ? ncpus : 1) * sizeof(struct syscount_val),
+	    .row_size = sizeof(struct row),
+	    .fill = add_row,
+	    .cmp = by_weight,
+	    .print = print_row,
+	    .top = top,
+	    .cols = cols,
+	    .ncols = make_columns(cols),
+	    .user = &ncpus,
+	};
 
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
+	if (ncpus <= 0) {
+		log_error("cannot count possible CPUs: %s", strerror(-ncpus));
 		return 1;
 	}
 	skel->rodata->per_process = per_process;
 	skel->rodata->with_latency = with_latency;
 	skel->rodata->failed_only = failed_only;
-	rep.out = make_out(opts->format);
-	err = session_start(&s, skel->skeleton, opts);
-	if (!err)
-		err = session_run(&s, print_report, &rep);
-	if (!err)
-		err = print_report(&rep);
-	session_end(&s);
-	out__free(rep.out);
-	syscount_bpf__destroy(skel);
-	return err ? 1 : 0;
+	return toptable_run(&table, skel->skeleton, opts);
 }
 
-static const struct command cmd_syscount = {&spec, run, true};
-REGISTER_COMMAND(cmd_syscount);
+SKEL_COMMAND(syscount, spec, run);

@@ -1,11 +1,9 @@
 /* bpfscope tcpaccept: passive TCP opens, at the accept() that takes them. */
 #include "bpf/tcpaccept.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/container.h"
 #include "core/evtool.h"
 #include "core/inet.h"
-#include "core/log.h"
 #include "core/output.h"
 #include "tcpaccept.skel.h"
 
@@ -48,23 +46,10 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* .rodata from the options */
+static void setup(struct tcpaccept_bpf *skel)
 {
-	struct tcpaccept_bpf *skel = tcpaccept_bpf__open();
-	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event };
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->lport_only = (__u16)port;
-	rc = evtool_run(&tool, skel->skeleton, opts);
-	tcpaccept_bpf__destroy(skel);
-	return rc;
 }
 
-static const struct command cmd_tcpaccept = { &spec, run, true };
-REGISTER_COMMAND(cmd_tcpaccept);
+EVTOOL_COMMAND(tcpaccept, spec, columns, on_event, setup);

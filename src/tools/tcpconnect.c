@@ -2,11 +2,9 @@
  * outcome, reported when the handshake ends. */
 #include "bpf/tcpconnect.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/container.h"
 #include "core/evtool.h"
 #include "core/inet.h"
-#include "core/log.h"
 #include "core/output.h"
 #include "tcpconnect.skel.h"
 
@@ -51,23 +49,10 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* .rodata from the options */
+static void setup(struct tcpconnect_bpf *skel)
 {
-	struct tcpconnect_bpf *skel = tcpconnect_bpf__open();
-	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event };
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->dport_only = (__u16)port;
-	rc = evtool_run(&tool, skel->skeleton, opts);
-	tcpconnect_bpf__destroy(skel);
-	return rc;
 }
 
-static const struct command cmd_tcpconnect = { &spec, run, true };
-REGISTER_COMMAND(cmd_tcpconnect);
+EVTOOL_COMMAND(tcpconnect, spec, columns, on_event, setup);

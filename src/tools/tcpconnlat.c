@@ -1,11 +1,9 @@
 /* bpfscope tcpconnlat: TCP connect latency (SYN sent to ESTABLISHED). */
 #include "bpf/tcpconnlat.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/container.h"
 #include "core/evtool.h"
 #include "core/inet.h"
-#include "core/log.h"
 #include "core/output.h"
 #include "tcpconnlat.skel.h"
 
@@ -51,25 +49,12 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* .rodata from the options */
+static void setup(struct tcpconnlat_bpf *skel)
 {
-	struct tcpconnlat_bpf *skel = tcpconnlat_bpf__open();
-	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event };
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->established_only = true;
 	skel->rodata->min_latency_ns = (__u64)(min_ms * 1e6);
 	skel->rodata->dport_only = (__u16)port;
-	rc = evtool_run(&tool, skel->skeleton, opts);
-	tcpconnlat_bpf__destroy(skel);
-	return rc;
 }
 
-static const struct command cmd_tcpconnlat = { &spec, run, true };
-REGISTER_COMMAND(cmd_tcpconnlat);
+EVTOOL_COMMAND(tcpconnlat, spec, columns, on_event, setup);

@@ -104,19 +104,12 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static int run(struct tcpdrop_bpf *skel, const struct common_opts *opts)
 {
-	struct tcpdrop_bpf *skel = tcpdrop_bpf__open();
 	struct names names = { btf__load_vmlinux_btf(), 0, ksyms__load() };
 	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event, &names };
 	int rc;
 
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	if (names.btf)
 		names.enum_id = btf__find_by_name_kind(names.btf, "skb_drop_reason", BTF_KIND_ENUM);
 	if (names.enum_id <= 0)
@@ -124,11 +117,9 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	skel->rodata->port_only = (__u16)port;
 	skel->rodata->with_unspecified = all_reasons;
 	rc = evtool_run(&tool, skel->skeleton, opts);
-	tcpdrop_bpf__destroy(skel);
 	ksyms__free(names.ksyms);
 	btf__free((struct btf *)names.btf);
 	return rc;
 }
 
-static const struct command cmd_tcpdrop = { &spec, run, true };
-REGISTER_COMMAND(cmd_tcpdrop);
+SKEL_COMMAND(tcpdrop, spec, run);

@@ -1,11 +1,9 @@
 /* bpfscope tcplife: TCP sessions at close, with duration and bytes each way. */
 #include "bpf/tcplife.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/container.h"
 #include "core/evtool.h"
 #include "core/inet.h"
-#include "core/log.h"
 #include "core/output.h"
 #include "tcplife.skel.h"
 
@@ -56,22 +54,4 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
-{
-	struct tcplife_bpf *skel = tcplife_bpf__open();
-	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event };
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	rc = evtool_run(&tool, skel->skeleton, opts);
-	tcplife_bpf__destroy(skel);
-	return rc;
-}
-
-static const struct command cmd_tcplife = { &spec, run, true };
-REGISTER_COMMAND(cmd_tcplife);
+EVTOOL_COMMAND(tcplife, spec, columns, on_event, NULL);

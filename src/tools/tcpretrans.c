@@ -1,11 +1,9 @@
 /* bpfscope tcpretrans: TCP retransmits with addresses and socket state. */
 #include "bpf/tcpretrans.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/container.h"
 #include "core/evtool.h"
 #include "core/inet.h"
-#include "core/log.h"
 #include "core/output.h"
 #include "tcpretrans.skel.h"
 
@@ -50,22 +48,4 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
-{
-	struct tcpretrans_bpf *skel = tcpretrans_bpf__open();
-	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event };
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	rc = evtool_run(&tool, skel->skeleton, opts);
-	tcpretrans_bpf__destroy(skel);
-	return rc;
-}
-
-static const struct command cmd_tcpretrans = { &spec, run, true };
-REGISTER_COMMAND(cmd_tcpretrans);
+EVTOOL_COMMAND(tcpretrans, spec, columns, on_event, NULL);

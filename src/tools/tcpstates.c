@@ -1,11 +1,9 @@
 /* bpfscope tcpstates: every TCP state change with time in the previous state. */
 #include "bpf/tcpstates.h"
 #include "core/clock.h"
-#include "core/cmd.h"
 #include "core/container.h"
 #include "core/evtool.h"
 #include "core/inet.h"
-#include "core/log.h"
 #include "core/output.h"
 #include "tcpstates.skel.h"
 
@@ -57,23 +55,10 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* .rodata from the options */
+static void setup(struct tcpstates_bpf *skel)
 {
-	struct tcpstates_bpf *skel = tcpstates_bpf__open();
-	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event };
-	int rc;
-
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	skel->rodata->port_only = (__u16)port;
-	rc = evtool_run(&tool, skel->skeleton, opts);
-	tcpstates_bpf__destroy(skel);
-	return rc;
 }
 
-static const struct command cmd_tcpstates = { &spec, run, true };
-REGISTER_COMMAND(cmd_tcpstates);
+EVTOOL_COMMAND(tcpstates, spec, columns, on_event, setup);

@@ -1,18 +1,11 @@
 /* bpfscope tcptop: the busiest TCP connections by bytes, every interval,
  * summed in the kernel per (process, connection). */
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "bpf/tcptop.h"
-#include "core/clock.h"
-#include "core/cmd.h"
 #include "core/container.h"
 #include "core/inet.h"
-#include "core/log.h"
 #include "core/output.h"
-#include "core/session.h"
+#include "core/skelcmd.h"
+#include "core/toptable.h"
 #include "tcptop.skel.h"
 
 static int top = 20;
@@ -42,12 +35,6 @@ struct row {
 	struct tcptop_val val;
 };
 
-struct printer {
-	struct tcptop_bpf *skel;
-	struct out *out;
-	const struct common_opts *opts;
-};
-
 static int by_total(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -56,90 +43,53 @@ static int by_total(const void *a, const void *b)
 	return tx < ty ? 1 : tx > ty ? -1 : 0;
 }
 
-static void print_row(const struct printer *p, const struct row *r, uint64_t now)
+static void fill(void *row, const void *key, const void *value, void *user)
 {
-	out__row_begin(p->out);
-	out__time(p->out, now);
-	out__u64(p->out, r->key.pid);
-	out__str(p->out, r->val.comm);
-	inet_out_addrs(p->out, &r->val.addrs);
-	out__u64(p->out, r->val.rx_bytes);
-	if (p->opts->k8s)
-		k8s_out(p->out, r->val.cgroup_id, r->key.pid);
-	out__u64(p->out, r->val.tx_bytes);
-	out__row_end(p->out);
+	struct row *r = row;
+
+	(void)user;
+	r->key = *(const struct tcptop_key *)key;
+	r->val = *(const struct tcptop_val *)value;
 }
 
-/* Reads and deletes every entry (a key deleted while a send adds to it
- * loses that send: counted in the next interval at most once). */
-static int print_top(void *ctx)
+static void print_row(const struct toptable_ctx *c, const void *row)
 {
-	const struct printer *p = ctx;
-	int fd = bpf_map__fd(p->skel->maps.conns), n = 0, cap = 256;
-	struct row *rows = malloc(cap * sizeof(*rows)), *grown;
-	struct tcptop_key key, next, *prev = NULL;
-	uint64_t now = clock_wall_ns();
+	const struct row *r = row;
 
-	if (!rows)
-		return -1;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (n == cap) {
-			grown = realloc(rows, 2 * cap * sizeof(*rows));
-			if (!grown)
-				break;
-			rows = grown;
-			cap *= 2;
-		}
-		rows[n].key = key;
-		if (!bpf_map_lookup_elem(fd, &key, &rows[n].val))
-			n++;
-	}
-	for (int i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &rows[i].key);
-	qsort(rows, n, sizeof(*rows), by_total);
-	if (out__format(p->out) == OUT_TEXT)
-		out__header(p->out);
-	for (int i = 0; i < n && i < top; i++)
-		print_row(p, &rows[i], now);
-	if (out__format(p->out) == OUT_TEXT)
-		printf("\n");
-	fflush(stdout);
-	free(rows);
-	return 0;
+	out__row_begin(c->out);
+	out__time(c->out, c->now_ns);
+	out__u64(c->out, r->key.pid);
+	out__str(c->out, r->val.comm);
+	inet_out_addrs(c->out, &r->val.addrs);
+	out__u64(c->out, r->val.rx_bytes);
+	if (c->opts->k8s)
+		k8s_out(c->out, r->val.cgroup_id, r->key.pid);
+	out__u64(c->out, r->val.tx_bytes);
+	out__row_end(c->out);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* A key deleted while a send adds to it loses that send (core/mapdrain):
+ * counted in the next interval at most once. */
+static int run(struct tcptop_bpf *skel, const struct common_opts *opts)
 {
-	struct tcptop_bpf *skel = tcptop_bpf__open();
-	struct out_col cols[sizeof(columns) / sizeof(columns[0]) + 3];
-	int ncols = k8s_columns(columns, sizeof(columns) / sizeof(columns[0]), opts->k8s, cols);
+	const struct toptable table = {
+		.map_name = "conns",
+		.key_size = sizeof(struct tcptop_key),
+		.value_size = sizeof(struct tcptop_val),
+		.row_size = sizeof(struct row),
+		.fill = fill,
+		.cmp = by_total,
+		.print = print_row,
+		.top = top,
+		.time_column = true,
+		.cols = columns,
+		.ncols = sizeof(columns) / sizeof(columns[0]),
+	};
 	struct common_opts o = *opts;
-	struct printer p = { skel, NULL, &o };
-	struct session s = { 0 };
-	int err;
 
-	(void)argc;
-	(void)argv;
-	if (!skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
 	if (!o.interval)
 		o.interval = 1;
-	err = session_start(&s, skel->skeleton, &o);
-	if (!err && !(p.out = out__new(stdout, o.format, cols, ncols)))
-		err = -1;
-	if (!err)
-		err = session_run(&s, print_top, &p);
-	if (!err)
-		err = print_top(&p);
-	session_end(&s);
-	out__free(p.out);
-	tcptop_bpf__destroy(skel);
-	return err ? 1 : 0;
+	return toptable_run(&table, skel->skeleton, &o);
 }
 
-static const struct command cmd_tcptop = { &spec, run, true };
-REGISTER_COMMAND(cmd_tcptop);
+SKEL_COMMAND(tcptop, spec, run);

@@ -9,13 +9,18 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/cmd.h"
+#include "core/evloop.h"
+#include "core/follow.h"
 #include "core/log.h"
 #include "core/session.h"
 #include "probe/ast.h"
@@ -26,6 +31,7 @@
 
 static const char *script_file, *debug_dir, *types_path, *duty_spec;
 static int sample_every = 1, strsize = 64;
+static bool follow;
 
 static const struct opt_def options[] = {
 	{ "file", 'f', OPT_STRING, &script_file, "FILE", "read probes from FILE ('#' comments)" },
@@ -36,6 +42,8 @@ static const struct opt_def options[] = {
 	{ "strsize", 0, OPT_INT, &strsize, "BYTES", "bytes kept of each string (default 64)", 1, 256 },
 	{ "debug-dir", 0, OPT_STRING, &debug_dir, "DIR", "also look for debug files in DIR" },
 	{ "types", 0, OPT_STRING, &types_path, "FILE", "type pack from 'bpfscope types build'" },
+	{ "follow", 0, OPT_FLAG, &follow, NULL, "with -p: when the process exits, trace the next process "
+	  "running the same executable (restarts, redeploys)" },
 	{ 0 },
 };
 
@@ -75,27 +83,93 @@ static int parse_duty(double *on, double *period)
 	return 0;
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+/* One traced incarnation of the target: resolve, attach, run, report. */
+static int trace_once(const struct common_opts *opts, const char *text)
 {
 	struct trace_run tr = { .opts = opts, .sample_every = sample_every, .strsize = strsize };
 	struct resolve_opts ropts = { opts->pid, debug_dir, types_path };
-	char *text;
 	int err;
 
 	if (parse_duty(&tr.duty_on, &tr.duty_period))
-		return 2;
+		return -EINVAL;
+	err = trace_prepare(&tr, text, &ropts);
+	if (!err)
+		err = trace_execute(&tr);
+	trace_cleanup(&tr);
+	return err;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* -p: attach again when the process execs (its pid-bound uprobes died with
+ * the old image); with --follow, after it exits, trace the next process
+ * running the same executable. Ctrl-C and -d (counted over all
+ * incarnations) end it. */
+static int trace_pid(const struct common_opts *opts, const char *text)
+{
+	struct common_opts each = *opts;
+	double end = opts->duration > 0 ? mono_s() + opts->duration : 0;
+	char exe[4096];
+	int err;
+
+	if (follow && follow_exe_of(opts->pid, exe, sizeof(exe))) {
+		log_error("--follow: cannot read the executable of process %d", opts->pid);
+		return -EINVAL;
+	}
+	for (;;) {
+		err = trace_once(&each, text);
+		if (err && each.pid != opts->pid && kill(each.pid, 0)) {
+			/* a short-lived successor: gone before it could be traced */
+			fprintf(stderr, "bpfscope: --follow: process %d exited before it was traced\n", each.pid);
+		} else if (err || evloop_stopping() || !(evloop_target_execed() || follow)) {
+			return err;
+		} else if (!evloop_target_exited() && !evloop_target_execed()) {
+			return 0; /* -d ran out */
+		}
+		if (end && (each.duration = end - mono_s()) <= 0)
+			return 0;
+		if (evloop_target_execed()) {
+			fprintf(stderr, "bpfscope: attaching again to the new image of process %d\n", each.pid);
+		} else {
+			fprintf(stderr, "bpfscope: --follow: waiting for a new process of %s\n", exe);
+			each.pid = follow_successor(exe, each.pid, end ? end - mono_s() : 0);
+			if (!each.pid)
+				return 0;
+			fprintf(stderr, "bpfscope: --follow: now tracing process %d\n", each.pid);
+		}
+		/* let the dynamic loader map its libraries before they are resolved */
+		usleep(100000);
+	}
+}
+
+static int run(const struct common_opts *opts, int argc, char **argv)
+{
+	char *text;
+	int err;
+
 	if (!argc && !script_file) {
 		log_error("no probe given (see 'bpfscope trace --help')");
+		return 2;
+	}
+	if (trace_kernel_check())
+		return 1;
+	if (follow && !opts->pid) {
+		log_error("--follow needs -p PID (without -p every process of a binary is traced already)");
 		return 2;
 	}
 	text = trace_script_text(script_file, argc, argv);
 	if (!text)
 		return 2;
-	err = trace_prepare(&tr, text, &ropts);
+	/* uprobes bound to a pid die with its image: attach again after exec */
+	evloop_stop_on_exec(opts->pid != 0);
+	err = opts->pid ? trace_pid(opts, text) : trace_once(opts, text);
 	free(text);
-	if (!err)
-		err = trace_execute(&tr);
-	trace_cleanup(&tr);
 	return err == -EINVAL ? 2 : err ? 1 : 0;
 }
 

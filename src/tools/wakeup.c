@@ -8,10 +8,10 @@
 #include <stdlib.h>
 
 #include "bpf/wakeup.h"
-#include "core/cmd.h"
 #include "core/hist.h"
 #include "core/log.h"
 #include "core/output.h"
+#include "core/skelcmd.h"
 #include "core/stacks.h"
 #include "core/stacktool.h"
 #include "wakeup.skel.h"
@@ -164,23 +164,12 @@ static int print_report(void *ctx, struct stacks *st)
 	return print_stacks(bpf_map__fd(w->skel->maps.waker_stacks), st, &ro);
 }
 
-static int run(const struct common_opts *opts, int argc, char **argv)
+static int run(struct wakeup_bpf *skel, const struct common_opts *opts)
 {
-	struct wakeup w = {wakeup_bpf__open(), opts->format};
-	struct stack_tool tool = {.print = print_report, .ctx = &w};
-	int rc;
+	struct wakeup w = {skel, opts->format};
+	struct stack_tool tool = {.skel = skel->skeleton, .print = print_report, .ctx = &w};
 
-	(void)argc;
-	(void)argv;
-	if (!w.skel) {
-		log_error("cannot open BPF object");
-		return 1;
-	}
-	tool.skel = w.skel->skeleton;
-	rc = stack_tool_run(&tool, opts);
-	wakeup_bpf__destroy(w.skel);
-	return rc;
+	return stack_tool_run(&tool, opts);
 }
 
-static const struct command cmd_wakeup = {&spec, run, true};
-REGISTER_COMMAND(cmd_wakeup);
+SKEL_COMMAND(wakeup, spec, run);

@@ -4,7 +4,7 @@
 # (or says in one line that there is none). make kernel-test runs the same
 # comparison on kernels that have fentry and kprobes.
 source "$(dirname "$0")/lib.bash"
-plan 5
+plan 7
 
 BPFSCOPE_DISABLE_FEATURES=tp_btf,uprobe "$BPFSCOPE" features >"$TMP/f.out" 2>&1
 grep -q '^tp_btf .* no .*disabled by BPFSCOPE_DISABLE_FEATURES' "$TMP/f.out" &&
@@ -24,4 +24,11 @@ BPFSCOPE_DISABLE_FEATURES=tp_btf,raw_tp bad_input "runqlat with neither tp_btf n
 	"no way to attach 'sched_wakeup' on this kernel" runqlat -d 1
 BPFSCOPE_DISABLE_FEATURES=tracepoint,fentry bad_input "opensnoop with neither fentry nor tracepoints: one error line" \
 	"no way to attach 'open' on this kernel" opensnoop -d 1
+# trace needs bpf_loop and cookies: on older kernels (Debian 11's 5.10) it
+# says so in one line instead of failing in the verifier
+for f in bpf_loop bpf_cookie; do
+	BPFSCOPE_DISABLE_FEATURES=$f "$BPFSCOPE" trace 't:sched:sched_switch { count() }' >"$TMP/t.out" 2>"$TMP/t.err"
+	[ $? -ne 0 ] && [ "$(wc -l <"$TMP/t.err")" -eq 1 ] && grep -q 'needs bpf_loop (Linux 5.17+) and BPF cookies' "$TMP/t.err"
+	ok $? "trace without $f: one line naming the kernel versions ($(cat "$TMP/t.err"))"
+done
 done_testing

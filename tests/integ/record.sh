@@ -4,7 +4,7 @@
 # recording killed with SIGKILL must leave a consistent file holding the
 # batches committed before the kill, each request complete.
 source "$(dirname "$0")/lib.bash"
-plan 14
+plan 16
 
 command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 not installed"; exit 0; }
 T=$TARGETS/spans_target
@@ -14,7 +14,7 @@ PROBES=("root u:$T:handle_request { attr(path, str(arg0->path)) }"
 start_gated rec "$T" 10
 PID=$GATED_PID
 wait_for "$TMP/rec.stdout" '^port ' || diag "target did not start"
-PORT=$(awk '/^port/ {print $2}' "$TMP/rec.stdout")
+PORT=$(awk '/^port / {print $2}' "$TMP/rec.stdout")
 DB=$TMP/run.db
 start_bpfscope rec record -p "$PID" -o "$DB" "${PROBES[@]}" || exit 1
 release_gated rec "$PID"
@@ -58,7 +58,7 @@ echo go >&"$_gate_kill"
 sleep 2.5 # the writer commits at least every second
 kill -9 "$BPFSCOPE_PID"
 wait "$BPFSCOPE_PID" 2>/dev/null
-kill -9 "$PID" 2>/dev/null
+{ kill -9 "$PID" && wait "$PID"; } 2>/dev/null
 [ "$(sql 'pragma integrity_check')" = ok ]
 ok $? "killed with SIGKILL mid-recording: integrity_check ok"
 n=$(sql 'select count(*) from spans where depth = 0')
@@ -66,4 +66,6 @@ n=$(sql 'select count(*) from spans where depth = 0')
 ok $? "committed requests are readable after the kill ($n requests)"
 [ "$(sql "select count(*) from spans r join span_attrs a on a.span_id = r.id where r.depth = 0 and (select count(*) from spans c where c.root_id = r.id and c.depth > 0) != case a.value when '/get' then 3 when '/db' then 2 else 1 end")" -eq 0 ]
 ok $? "every committed request is complete (a batch is one transaction)"
+bad_input "record needs -o FILE" "-o FILE is required" record -d 1 "root u:$T:handle_request"
+bad_input "record never replaces what is not a regular file" "is not a regular file" record -o /dev/null -d 1 "root u:$T:handle_request"
 done_testing

@@ -5,11 +5,11 @@
 # 127.0.0.1:PORT, connections opened, accepted and closed per request, and
 # per-root sampling. Every count below is fixed by the target's code.
 source "$(dirname "$0")/lib.bash"
-plan 23
+plan 28
 
 T=$TARGETS/spans_target
 PROBES=("root u:$T:handle_request { attr(path, str(arg0->path)); attr(id, arg0->id) }"
-	"u:$T:cache_get" "u:$T:cache_mget" "u:$T:db_query" "span u:$T:db_exec" "u:$T:serve_one")
+	"r:$T:cache_get { attr(ok, retval); attr(key, str(arg0)) }" "u:$T:cache_mget" "u:$T:db_query" "span u:$T:db_exec" "u:$T:serve_one")
 
 # start_target NAME ARGS...: gated target, sets PID and PORT (its echo server)
 start_target() {
@@ -18,7 +18,7 @@ start_target() {
 	start_gated "$name" "$T" "$@"
 	PID=$GATED_PID
 	wait_for "$TMP/$name.stdout" '^port ' || diag "target did not start"
-	PORT=$(awk '/^port/ {print $2}' "$TMP/$name.stdout")
+	PORT=$(awk '/^port / {print $2}' "$TMP/$name.stdout")
 }
 
 start_target all 5
@@ -41,6 +41,8 @@ ok $? "/get: exactly 3 cache_get child spans in each request"
 ok $? "/get: peer 127.0.0.1:$PORT, 6 socket calls, 3 round trips, bytes out = bytes in"
 [ "$(q '[.[] | select(.attrs.path == "/get") | .spans[] | select(.probe == "cache_get") | select(.peers[0].round_trips == 1 and .peers[0].calls == 2)] | length')" -eq 15 ]
 ok $? "/get: each cache_get span has its own 2 calls and 1 round trip"
+[ "$(q -c '[.[] | select(.attrs.path == "/get") | [.spans[] | select(.probe == "cache_get") | .attrs]] | unique')" = '[[{"ok":"1","key":"user"},{"ok":"1","key":"cart"},{"ok":"1","key":"prefs"}]]' ]
+ok $? "child attributes read at return (r:): retval and the entry argument, per cache_get"
 [ "$(q '[.[] | select(.attrs.path == "/mget") | select(.children == {"cache_mget": 1} and .peers[0].round_trips == 1 and .peers[0].calls >= 4 and .peers[0].bytes_out == 21)] | length')" -eq 5 ]
 ok $? "/mget: 3 writes then the replies: one round trip, 21 bytes out"
 [ "$(q '[.[] | select(.attrs.path == "/db") | select(.children == {"db_query": 1, "db_exec": 1})] | length')" -eq 5 ]
@@ -74,19 +76,39 @@ ok $? "--sample 3: 7 of 20 requests kept, 13 sampled out (counted)"
 	! grep -q "cache_get: 15 hits, 0 sampled out, 0 filtered, 15 emitted" "$TMP/sampled.err"
 ok $? "children and peers follow the root's decision (kept /get lines complete, fewer spans emitted)"
 
-# requests that never return: longjmp out of one (stale, found by the next
-# root's entry), a thread exiting inside one (evicted at the end); the
-# last request after them is complete
-start_target chaos 1 0 chaos
+# 4 threads serving /get and /mget at the same time as main serves its 12
+# requests: spans and peers stay per thread; 1 of 2 kept exactly over all
+start_target threads 3 0 threads
+start_bpfscope threads spans -p "$PID" -o json --sample 2 "${PROBES[@]}" || exit 1
+release_gated threads "$PID"
+wait_for "$TMP/threads.err" never 10
+stop_bpfscope
+OUT=$TMP/threads.out
+grep -q "36 roots seen, 18 sampled out" "$TMP/threads.err" && [ "$(q length)" -eq 18 ]
+ok $? "--sample 2 over 5 threads: exactly 18 of 36 requests kept"
+[ "$(q '[.[] | .tid] | unique | length')" -ge 2 ] && [ "$(q '[.[] | select(.tid == .spans[0].tid // .tid)] | length')" -eq 18 ]
+ok $? "requests from several threads ($(q -c '[.[] | .tid] | unique | length') tids)"
+[ "$(q --arg p "127.0.0.1:$PORT" '[.[] | select((.attrs.path == "/get" and .children == {"cache_get": 3} and .peers[0].calls == 6 and .peers[0].round_trips == 3) or (.attrs.path == "/mget" and .children == {"cache_mget": 1} and .peers[0].round_trips == 1) or .attrs.path == "/db" or .attrs.path == "/serve") | select(.peers[0].peer == $p or .attrs.path == "/serve")] | length')" -eq 18 ]
+ok $? "concurrent requests keep exact children, calls and round trips each"
+
+# a request in progress when bpfscope attached (a uretprobe only sees
+# returns of calls entered after it: ignored, nothing counted wrong), an
+# IPv6 peer; then requests that never return: longjmp out of one (stale,
+# found by the next root's entry), a thread exiting inside one (evicted at
+# the end); the last request after them is complete
+start_target chaos 1 0 v6,chaos,held
+PORT6=$(awk '/^port6/ {print $2}' "$TMP/chaos.stdout")
 start_bpfscope chaos spans -p "$PID" "${PROBES[0]}" "u:$T:cache_get" || exit 1
 release_gated chaos "$PID"
 wait_for "$TMP/chaos.err" never 6
 stop_bpfscope
-grep -q "5 requests (11 spans); 7 roots seen, 0 sampled out; 1 stale, 1 evicted" "$TMP/chaos.err"
-ok $? "longjmp out of a request: 1 stale; thread exited inside a request: 1 evicted; 5 complete"
-grep -q "handle_request: 7 hits, .* 1 stale, 0 unpaired" "$TMP/chaos.err"
-ok $? "the stale root is counted on its probe"
-[ "$(tail -1 "$TMP/chaos.out" | grep -c "path=/get id=6 | cache_get=3 | 127.0.0.1:$PORT calls=6 rt=3 ")" -eq 1 ]
+grep -q "path=/v6 id=4 | \[::1\]:$PORT6 calls=2 rt=1 io=[0-9.]*ms | connect \[::1\]:$PORT6, close \[::1\]:$PORT6\$" "$TMP/chaos.out"
+ok $? "IPv6 peer [::1]:$PORT6: 2 calls, 1 round trip, connect and close"
+grep -q "6 requests (12 spans); 8 roots seen, 0 sampled out; 1 stale, 1 evicted" "$TMP/chaos.err"
+ok $? "longjmp out of a request: 1 stale; thread exited inside a request: 1 evicted; 6 complete"
+grep -q "handle_request: 8 hits, .* 1 stale, 0 unpaired" "$TMP/chaos.err"
+ok $? "the stale root is counted on its probe; the request in progress at attach is ignored"
+[ "$(tail -1 "$TMP/chaos.out" | grep -c "path=/get id=7 | cache_get=3 | 127.0.0.1:$PORT calls=6 rt=3 ")" -eq 1 ]
 ok $? "the request after them is complete and correct"
 
 bad_input "no root span: one error line" "no root span" spans -d 1 "u:$T:cache_get"

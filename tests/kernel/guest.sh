@@ -210,6 +210,41 @@ stack_tool offcpu sched_switch "us off CPU in stacks of shells waiting (for slee
 	offcputime
 kill $sleeper
 
+# --- trace (the probe engine): struct fields by name from DWARF on a uprobe,
+# and a latency histogram paired in the kernel over recursion (uretprobe).
+# It needs bpf_loop (5.17+) and BPF cookies (5.15+): older kernels must get
+# one clear line instead.
+kver=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
+T=/bin/trace_target
+if [ "$kver" -ge 5017 ]; then
+	if start tr trace -o json "u:$T:process_request { print(r->id, r->the_request, r->hostname) }" \
+		"r:$T:recurse { hist(duration) }"; then
+		$T run 4 >/tmp/tt.out 2>&1
+		stop
+	fi
+	grep -q '"r->id":1,"r->the_request":"POST /item/1 HTTP/1.1","r->hostname":"host1.example"' /tmp/tr.out
+	r1=$?
+	ok $r1 "trace: uprobe with struct fields by name (DWARF)"
+	if [ $r1 -ne 0 ]; then
+		show /tmp/tr.out
+		/bin/bpfscope trace -vv "r:$T:recurse { hist(duration) }" -d 1 >/dev/null 2>/tmp/trvv.err
+		grep -v '^libbpf: ' /tmp/trvv.err | tail -60 | sed 's/^/KT: #   /'
+	fi
+	# recurse(3) is 4 calls per round, the worker's recurse(2) 3 per round: 28
+	grep -q '"count":28' /tmp/tr.out
+	r2=$?
+	ok $r2 "trace: uretprobe latency histogram paired in the kernel counts all 28 returns"
+	[ $r2 -ne 0 ] && show /tmp/tr.out && show /tmp/tr.err
+	cap trace uprobe "$(result $((r1 + r2)))"
+else
+	/bin/bpfscope trace "u:$T:recurse" >/tmp/tr.out 2>/tmp/tr.err
+	r=$?
+	[ $r -ne 0 ] && [ "$(wc -l </tmp/tr.err)" -eq 1 ] && grep -q 'needs bpf_loop (Linux 5.17+)' /tmp/tr.err
+	r=$?
+	ok $r "trace: refused in one line on a kernel before 5.17 ($(cat /tmp/tr.err))"
+	cap trace none "$(result $r)"
+fi
+
 say "1..$n"
 say "done"
 poweroff -f

@@ -15,11 +15,18 @@
  *          (1 round trip), then db_query closes the socket
  *   /serve serve_one() accepts one connection that a helper thread makes
  *          to a second listener, reads its line, answers, closes
- * With "chaos" as third argument, three more requests follow: /longjmp
+ * EXTRAS (third argument) may name "v6": one more request, /v6, makes one
+ * round trip to an echo server on [::1] (its port printed as "port6 N"),
+ * "held": a thread enters handle_request (/held) before the gate and stays
+ * in it until the gate opens, so a tracer attached meanwhile sees its return
+ * without its entry;
+ * "threads": 4 threads then run ROUNDS times /get and /mget each, at the
+ * same time, on their own connections; and "chaos": three more requests
+ * follow: /longjmp
  * leaves handle_request through longjmp from inside cache_get (neither
  * returns), /exit runs in a thread that calls pthread_exit inside
  * cache_get's caller after one cache_get, and a last normal /get.
- *   spans_target ROUNDS [PAUSE_US [chaos]]   (PAUSE_US: sleep between requests) */
+ *   spans_target ROUNDS [PAUSE_US [EXTRAS]]   (PAUSE_US: sleep between requests) */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -35,7 +42,9 @@ struct request {
 	int id;
 };
 
-static int echo_port, serve_fd, serve_port, cache_fd;
+static int echo_port, serve_fd, serve_port, echo6_port, rounds;
+static __thread int cache_fd; /* each thread its own persistent connection */
+static int held_pipe[2];
 static jmp_buf bail_out;
 
 static int listen_any(int *port)
@@ -49,6 +58,20 @@ static int listen_any(int *port)
 	    getsockname(fd, (struct sockaddr *)&a, &len))
 		exit(2);
 	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* An echo listener on [::1]; -1 without IPv6. */
+static int listen6(int *port)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 4) ||
+	    getsockname(fd, (struct sockaddr *)&a, &len))
+		return -1;
+	*port = ntohs(a.sin6_port);
 	return fd;
 }
 
@@ -103,6 +126,20 @@ static void read_full(int fd, char *buf, size_t len)
 			exit(4);
 		got += n;
 	}
+}
+
+__attribute__((noinline)) int cache6_get(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(echo6_port),
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+	char back[8];
+
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) || write(fd, "v6\n", 3) != 3)
+		exit(9);
+	read_full(fd, back, 3);
+	close(fd);
+	return 1;
 }
 
 __attribute__((noinline)) int cache_get(const char *key)
@@ -187,6 +224,12 @@ __attribute__((noinline)) int handle_request(struct request *r)
 		done += cache_mget(3);
 	} else if (!strcmp(r->path, "/db")) {
 		done += db_query("select 1;\n");
+	} else if (!strcmp(r->path, "/held")) {
+		char c;
+
+		done += read(held_pipe[0], &c, 1) == 1;
+	} else if (!strcmp(r->path, "/v6")) {
+		done += cache6_get();
 	} else if (!strcmp(r->path, "/longjmp")) {
 		done += cache_get("jump");
 		longjmp(bail_out, 1);
@@ -201,8 +244,29 @@ __attribute__((noinline)) int handle_request(struct request *r)
 	return done;
 }
 
+static void *worker(void *arg)
+{
+	struct request get = { "/get", 0 }, mget = { "/mget", 0 };
+
+	(void)arg;
+	cache_fd = connect_to(echo_port);
+	for (int r = 0; r < rounds; r++) {
+		handle_request(&get);
+		handle_request(&mget);
+	}
+	close(cache_fd);
+	return NULL;
+}
+
+static void *held_request(void *arg)
+{
+	handle_request(arg);
+	return NULL;
+}
+
 static void *exit_request(void *arg)
 {
+	cache_fd = connect_to(echo_port);
 	handle_request(arg);
 	return NULL;
 }
@@ -223,18 +287,32 @@ static void chaos(int id)
 int main(int argc, char **argv)
 {
 	static const char *const paths[] = { "/get", "/mget", "/db", "/serve" };
-	int rounds = argc > 1 ? atoi(argv[1]) : 1, lfd = listen_any(&echo_port), id = 0;
+	int lfd = listen_any(&echo_port), id = 0;
 	int pause_us = argc > 2 ? atoi(argv[2]) : 0;
-	pthread_t t;
+	const char *extras = argc > 3 ? argv[3] : "";
+	pthread_t t, workers[4], held;
+	struct request held_req = { "/held", -1 };
 	char go[16];
+	int lfd6 = strstr(extras, "v6") ? listen6(&echo6_port) : -1;
 
+	rounds = argc > 1 ? atoi(argv[1]) : 1;
 	serve_fd = listen_any(&serve_port);
 	pthread_create(&t, NULL, echo_server, (void *)(long)lfd);
+	if (lfd6 >= 0)
+		pthread_create(&t, NULL, echo_server, (void *)(long)lfd6);
 	cache_fd = connect_to(echo_port);
-	printf("port %d\n", echo_port);
+	if (strstr(extras, "held") && (pipe(held_pipe) ||
+					    pthread_create(&held, NULL, held_request, &held_req)))
+		return 2;
+	printf("port %d\nport6 %d\n", echo_port, echo6_port);
 	fflush(stdout);
 	if (!fgets(go, sizeof(go), stdin))
 		return 1;
+	if (strstr(extras, "held")) {
+		if (write(held_pipe[1], "x", 1) != 1)
+			return 2;
+		pthread_join(held, NULL);
+	}
 	for (int r = 0; r < rounds; r++)
 		for (int k = 0; k < 4; k++) {
 			struct request req = { paths[k], id++ };
@@ -243,7 +321,19 @@ int main(int argc, char **argv)
 			if (pause_us)
 				usleep(pause_us);
 		}
-	if (argc > 3 && !strcmp(argv[3], "chaos"))
+	if (lfd6 >= 0) {
+		struct request v6 = { "/v6", id++ };
+
+		handle_request(&v6);
+	}
+	if (strstr(extras, "threads")) {
+		for (int i = 0; i < 4; i++)
+			pthread_create(&workers[i], NULL, worker, NULL);
+		for (int i = 0; i < 4; i++)
+			pthread_join(workers[i], NULL);
+		id += 4 * 2 * rounds;
+	}
+	if (strstr(extras, "chaos"))
 		chaos(id);
 	printf("served %d\n", id);
 	return 0;
