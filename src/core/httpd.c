@@ -39,7 +39,7 @@ int httpd_route(const char *path, bool prefix, httpd_handler fn, void *ctx)
 		}
 	if (nroutes == MAX_ROUTES)
 		return -E2BIG;
-	routes[nroutes++] = (struct route){ path, prefix, fn, ctx };
+	routes[nroutes++] = (struct route){path, prefix, fn, ctx};
 	return 0;
 }
 
@@ -98,8 +98,8 @@ static enum auth authorized(struct MHD_Connection *conn)
 static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, const char *text,
 				 const char *header, const char *value)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-								 MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -132,11 +132,12 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct httpd_r
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				out->content_type ? out->content_type : "text/plain; charset=utf-8");
+				out->content_type ? out->content_type
+						  : "text/plain; charset=utf-8");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (set_cookie) {
-		snprintf(cookie, sizeof(cookie), "bpfscope_token=%s; Path=/; HttpOnly; SameSite=Strict",
-			 token);
+		snprintf(cookie, sizeof(cookie),
+			 "bpfscope_token=%s; Path=/; HttpOnly; SameSite=Strict", token);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 	}
 	ret = MHD_queue_response(conn, out->status ? out->status : MHD_HTTP_OK, r);
@@ -148,8 +149,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **state)
 {
-	struct httpd_request req = { url, conn };
-	struct httpd_response out = { 0 };
+	struct httpd_request req = {url, conn};
+	struct httpd_response out = {0};
 	const struct route *r;
 	enum auth auth;
 
@@ -163,8 +164,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_size) /* read-only: any body is refused below */
 		*upload_size = 0;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET and HEAD only\n",
-				 MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+				 "read-only: GET and HEAD only\n", MHD_HTTP_HEADER_ALLOW,
+				 "GET, HEAD");
 	auth = authorized(conn);
 	if (auth == AUTH_NONE)
 		return send_text(conn, MHD_HTTP_UNAUTHORIZED, "bearer token required\n",
@@ -174,7 +176,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return send_text(conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL, NULL);
 	if (r->fn(r->ctx, &req, &out) < 0) {
 		free(out.body);
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n", NULL, NULL);
+		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n", NULL,
+				 NULL);
 	}
 	return send_response(conn, &out, auth == AUTH_QUERY);
 }
@@ -276,7 +279,8 @@ char *httpd_read_token(const char *path)
 	for (char *c = start; *c; c++)
 		if (*c <= ' ' || *c > '~' || strchr("\"',;\\%&+#?", *c)) {
 			log_error("--token-file: the token in %s may only hold letters, digits and "
-				  "-._~!$()*/:=@[]^`{|}", path);
+				  "-._~!$()*/:=@[]^`{|}",
+				  path);
 			return NULL;
 		}
 	return strdup(start);
@@ -295,10 +299,9 @@ int httpd_start(const char *spec, const char *token_file)
 	bound_port = bound_address(listen_fd, where, sizeof(where));
 	if (strchr(where, '['))
 		flags |= MHD_USE_IPv6;
-	daemon_handle = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
-					 MHD_OPTION_LISTEN_SOCKET, listen_fd,
-					 MHD_OPTION_CONNECTION_LIMIT, 64u,
-					 MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+	daemon_handle = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+	    MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
 	if (!daemon_handle) {
 		log_error("--serve: cannot start the HTTP server on %s", where);
 		close(listen_fd);

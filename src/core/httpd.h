@@ -23,11 +23,11 @@ struct httpd_request {
 };
 
 struct httpd_response {
-	int status;               /* 200 when left 0 */
+	int status;		  /* 200 when left 0 */
 	const char *content_type; /* "text/plain; charset=utf-8" when NULL */
-	char *body;               /* malloc'ed, freed by the server */
+	char *body;		  /* malloc'ed, freed by the server */
 	size_t len;
-	const void *static_body;  /* alternatively: not freed (embedded assets) */
+	const void *static_body; /* alternatively: not freed (embedded assets) */
 };
 
 /* Fills resp; returns 0, or < 0 for a 500. */

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FAMILIES 64
+#define MAX_FAMILIES	64
 #define OVERFLOW_FAMILY "bpfscope_metric_series_overflow_total"
 
 struct series {
@@ -28,7 +28,7 @@ struct family {
 	enum metric_type type;
 	struct series *series;
 	int nseries, cap;
-	double scale; /* histograms: of the last update */
+	double scale;			  /* histograms: of the last update */
 	uint64_t linear_min, linear_step; /* step 0: log2 slots */
 };
 
@@ -176,7 +176,7 @@ static struct series *append_series(struct family *f, const struct metric_label 
  * by the limit. */
 static void count_overflow(const char *family)
 {
-	struct metric_label l = { "metric", family };
+	struct metric_label l = {"metric", family};
 	struct family *of;
 	struct series *s = NULL;
 
@@ -275,8 +275,7 @@ int metrics_hist_update(const char *family, const struct metric_label *labels, i
 	return s ? 0 : f ? -E2BIG : -ENOENT;
 }
 
-bool metrics_get(const char *family, const struct metric_label *labels, int nlabels,
-		 double *value)
+bool metrics_get(const char *family, const struct metric_label *labels, int nlabels, double *value)
 {
 	struct family *f;
 	struct series *s = NULL;
@@ -394,7 +393,7 @@ char *metrics_render_text(size_t *len)
 			print_labels(out, &f->series[j], NULL, NULL);
 			fputc(' ', out);
 			print_number(out, f->series[j].value + f->series[j].base_sum +
-						  f->series[j].live_sum);
+					      f->series[j].live_sum);
 			fputc('\n', out);
 		}
 	}
@@ -414,8 +413,8 @@ static struct json_object *series_json(const struct family *f, const struct seri
 				       json_object_new_string(s->labels[i][1]));
 	json_object_object_add(obj, "labels", labels);
 	if (f->type != METRIC_HISTOGRAM) {
-		json_object_object_add(obj, "value",
-				       json_object_new_double(s->value + s->base_sum + s->live_sum));
+		json_object_object_add(
+		    obj, "value", json_object_new_double(s->value + s->base_sum + s->live_sum));
 		return obj;
 	}
 	buckets = json_object_new_array();
@@ -428,8 +427,9 @@ static struct json_object *series_json(const struct family *f, const struct seri
 		total += n;
 		b = json_object_new_object();
 		json_object_object_add(b, "slot", json_object_new_int(i));
-		json_object_object_add(b, "le", json_object_new_double(i == METRIC_SLOTS - 1 ? INFINITY
-										 : slot_le(f, i)));
+		json_object_object_add(
+		    b, "le",
+		    json_object_new_double(i == METRIC_SLOTS - 1 ? INFINITY : slot_le(f, i)));
 		json_object_object_add(b, "count", json_object_new_uint64(n));
 		json_object_array_add(buckets, b);
 	}
@@ -447,7 +447,8 @@ struct json_object *metrics_to_json(void)
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < nfamilies; i++) {
 		const struct family *f = &families[i];
-		struct json_object *fam = json_object_new_object(), *series = json_object_new_array();
+		struct json_object *fam = json_object_new_object(),
+				   *series = json_object_new_array();
 
 		json_object_object_add(fam, "name", json_object_new_string(f->name));
 		json_object_object_add(fam, "type", json_object_new_string(type_name(f->type)));

@@ -28,7 +28,7 @@ struct json_object;
 enum metric_type { METRIC_COUNTER, METRIC_GAUGE, METRIC_HISTOGRAM };
 
 #define METRIC_MAX_LABELS 8
-#define METRIC_SLOTS 64
+#define METRIC_SLOTS	  64
 
 struct metric_label {
 	const char *name;  /* sanitized on store: [a-zA-Z_][a-zA-Z0-9_]* */
@@ -72,8 +72,7 @@ struct json_object *metrics_to_json(void);
 
 /* Value of one series (tests, UI): returns false when absent. For
  * histograms, the count. */
-bool metrics_get(const char *family, const struct metric_label *labels, int nlabels,
-		 double *value);
+bool metrics_get(const char *family, const struct metric_label *labels, int nlabels, double *value);
 
 void metrics_set_series_limit(int limit);
 int metrics_series_limit(void);

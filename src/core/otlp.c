@@ -27,7 +27,7 @@ static struct {
 	struct otlp_stats stats;
 	char host[80], path[256];
 	struct endpoint ep;
-} q = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER };
+} q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER};
 
 void otlp_attr_str(struct otlp_attr *attrs, int *n, int max, const char *key, const char *value)
 {
@@ -69,7 +69,8 @@ static uint64_t hash64(const void *data, size_t len, uint64_t seed)
 
 static void id128(const void *data, size_t len, uint8_t id[16])
 {
-	uint64_t a = hash64(data, len, 0x62706673636f7065ULL), b = hash64(data, len, 0x7472616365696421ULL);
+	uint64_t a = hash64(data, len, 0x62706673636f7065ULL),
+		 b = hash64(data, len, 0x7472616365696421ULL);
 
 	for (int i = 0; i < 8; i++) {
 		id[i] = (uint8_t)(a >> (56 - 8 * i));
@@ -180,13 +181,19 @@ static struct json_object *key_value(const struct otlp_attr *a)
 
 	json_object_object_add(kv, "key", json_object_new_string(a->key));
 	switch (a->kind) {
-	case OTLP_STR: json_object_object_add(v, "stringValue", json_object_new_string(a->str)); break;
+	case OTLP_STR:
+		json_object_object_add(v, "stringValue", json_object_new_string(a->str));
+		break;
 	case OTLP_INT:
 		snprintf(buf, sizeof(buf), "%lld", (long long)a->i);
 		json_object_object_add(v, "intValue", json_object_new_string(buf));
 		break;
-	case OTLP_DOUBLE: json_object_object_add(v, "doubleValue", json_object_new_double(a->d)); break;
-	case OTLP_BOOL: json_object_object_add(v, "boolValue", json_object_new_boolean(a->i != 0)); break;
+	case OTLP_DOUBLE:
+		json_object_object_add(v, "doubleValue", json_object_new_double(a->d));
+		break;
+	case OTLP_BOOL:
+		json_object_object_add(v, "boolValue", json_object_new_boolean(a->i != 0));
+		break;
 	}
 	json_object_object_add(kv, "value", v);
 	return kv;
@@ -216,7 +223,8 @@ static struct json_object *span_json(const struct otlp_span *s)
 		json_object_object_add(o, "parentSpanId", json_object_new_string(hex));
 	}
 	json_object_object_add(o, "name", json_object_new_string(s->name));
-	json_object_object_add(o, "kind", json_object_new_int(s->kind ? s->kind : OTLP_KIND_INTERNAL));
+	json_object_object_add(o, "kind",
+			       json_object_new_int(s->kind ? s->kind : OTLP_KIND_INTERNAL));
 	json_object_object_add(o, "startTimeUnixNano", u64_string(s->start_unix_ns));
 	json_object_object_add(o, "endTimeUnixNano", u64_string(s->end_unix_ns));
 	json_object_object_add(o, "attributes", attr_array(s->attrs, s->nattrs));
@@ -318,8 +326,9 @@ int otlp_parse_option(const char *arg, void *dest)
 	char host[80], path[256];
 
 	if (parse_url(arg, host, sizeof(host), path, sizeof(path))) {
-		log_error("--otlp: expected http://ADDR:PORT[/PATH] with a numeric address, got '%s'",
-			  arg);
+		log_error(
+		    "--otlp: expected http://ADDR:PORT[/PATH] with a numeric address, got '%s'",
+		    arg);
 		return -1;
 	}
 	*(const char **)dest = arg;
@@ -329,7 +338,7 @@ int otlp_parse_option(const char *arg, void *dest)
 /* One POST; returns the HTTP status, or -1 when the exchange failed. */
 static int http_post(const char *body, size_t len)
 {
-	struct timeval tv = { 2, 0 };
+	struct timeval tv = {2, 0};
 	char head[512], resp[256];
 	int fd = socket(q.ep.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), status = -1;
 	ssize_t got = 0, w;
@@ -343,14 +352,16 @@ static int http_post(const char *body, size_t len)
 		goto out;
 	snprintf(head, sizeof(head),
 		 "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-		 "Content-Length: %zu\r\nConnection: close\r\n\r\n", q.path, q.host, len);
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		 q.path, q.host, len);
 	if (send(fd, head, strlen(head), MSG_NOSIGNAL) != (ssize_t)strlen(head))
 		goto out;
 	while (sent < len && (w = send(fd, body + sent, len - sent, MSG_NOSIGNAL)) > 0)
 		sent += (size_t)w;
 	if (sent < len)
 		goto out;
-	while (got < (ssize_t)sizeof(resp) - 1 && (w = recv(fd, resp + got, sizeof(resp) - 1 - got, 0)) > 0)
+	while (got < (ssize_t)sizeof(resp) - 1 &&
+	       (w = recv(fd, resp + got, sizeof(resp) - 1 - got, 0)) > 0)
 		if (memchr(resp + (got += w) - w, '\n', (size_t)w))
 			break;
 	resp[got > 0 ? got : 0] = 0;
@@ -375,7 +386,7 @@ static void export_batch(const struct otlp_span *spans, int n)
 	int status = -1, delay_ms = 100;
 
 	for (int attempt = 0; attempt <= OTLP_RETRIES; attempt++) {
-		struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
+		struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
 
 		status = http_post(body, len);
 		if (!retryable(status) || attempt == OTLP_RETRIES)

@@ -30,12 +30,12 @@
 
 struct json_object;
 
-#define OTLP_QUEUE 4096
-#define OTLP_BATCH 512
+#define OTLP_QUEUE     4096
+#define OTLP_BATCH     512
 #define OTLP_LINGER_MS 200
-#define OTLP_RETRIES 5
+#define OTLP_RETRIES   5
 
-#define OTLP_MAX_ATTRS 12
+#define OTLP_MAX_ATTRS	12
 #define OTLP_MAX_EVENTS 8
 
 enum otlp_value_kind { OTLP_STR, OTLP_INT, OTLP_DOUBLE, OTLP_BOOL };

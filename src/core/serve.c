@@ -18,7 +18,7 @@
 #include "core/webassets.h"
 
 #define MAX_PUBLISHERS 16
-#define MAX_DOCS 4
+#define MAX_DOCS       4
 
 static struct {
 	serve_publish_fn fn;
@@ -42,7 +42,8 @@ int serve_parse_option(const char *arg, void *dest)
 	char norm[128];
 
 	if (httpd_normalize_spec(arg, norm, sizeof(norm))) {
-		log_error("--serve: expected [ADDR:]PORT (numeric address, [v6]:PORT), got '%s'", arg);
+		log_error("--serve: expected [ADDR:]PORT (numeric address, [v6]:PORT), got '%s'",
+			  arg);
 		return -1;
 	}
 	*(const char **)dest = arg;
@@ -82,9 +83,9 @@ static void publish_exporter(void)
 	metrics_family("bpfscope_otlp_queue_spans", METRIC_GAUGE, "spans waiting for export");
 	metrics_set("bpfscope_otlp_spans_exported_total", NULL, 0, (double)st.exported);
 	metrics_set("bpfscope_otlp_spans_dropped_total",
-		    &(struct metric_label){ "reason", "queue_full" }, 1, (double)st.dropped_queue);
+		    &(struct metric_label){"reason", "queue_full"}, 1, (double)st.dropped_queue);
 	metrics_set("bpfscope_otlp_spans_dropped_total",
-		    &(struct metric_label){ "reason", "export_failed" }, 1,
+		    &(struct metric_label){"reason", "export_failed"}, 1,
 		    (double)st.dropped_export);
 	metrics_set("bpfscope_otlp_queue_spans", NULL, 0, st.depth);
 }
@@ -196,8 +197,8 @@ static struct json_object *span_row(const struct otlp_span *s)
 	for (int i = 0; i < s->nattrs; i++)
 		json_object_object_add(attrs, s->attrs[i].key,
 				       s->attrs[i].kind == OTLP_STR
-					       ? json_object_new_string(s->attrs[i].str)
-					       : json_object_new_int64(s->attrs[i].i));
+					   ? json_object_new_string(s->attrs[i].str)
+					   : json_object_new_int64(s->attrs[i].i));
 	json_object_object_add(o, "attributes", attrs);
 	return o;
 }
@@ -219,8 +220,8 @@ static int get_spans(void *ctx, const struct httpd_request *req, struct httpd_re
 	(void)req;
 	pthread_mutex_lock(&lock);
 	for (unsigned i = 0; i < ring_count; i++)
-		json_object_array_add(arr, span_row(&ring[(ring_next + SERVE_SPAN_RING - 1 - i) %
-							  SERVE_SPAN_RING]));
+		json_object_array_add(
+		    arr, span_row(&ring[(ring_next + SERVE_SPAN_RING - 1 - i) % SERVE_SPAN_RING]));
 	pthread_mutex_unlock(&lock);
 	json_object_object_add(root, "spans", arr);
 	return reply_json(resp, root);
@@ -233,10 +234,12 @@ static void edge_window(struct json_object *e, const struct otlp_span *s)
 
 	if (!json_object_object_get_ex(e, "first_ns", &v) ||
 	    json_object_get_int64(v) > (int64_t)s->start_unix_ns)
-		json_object_object_add(e, "first_ns", json_object_new_int64((int64_t)s->start_unix_ns));
+		json_object_object_add(e, "first_ns",
+				       json_object_new_int64((int64_t)s->start_unix_ns));
 	if (!json_object_object_get_ex(e, "last_ns", &v) ||
 	    json_object_get_int64(v) < (int64_t)s->end_unix_ns)
-		json_object_object_add(e, "last_ns", json_object_new_int64((int64_t)s->end_unix_ns));
+		json_object_object_add(e, "last_ns",
+				       json_object_new_int64((int64_t)s->end_unix_ns));
 }
 
 /* caller (comm) -> peer (server.address:port): calls, total latency and
@@ -257,7 +260,8 @@ static int get_servicemap(void *ctx, const struct httpd_request *req, struct htt
 
 		if (!addr) /* a call without a peer is not an edge */
 			continue;
-		snprintf(peer, sizeof(peer), "%s:%lld", addr, (long long)int_attr_of(s, "server.port"));
+		snprintf(peer, sizeof(peer), "%s:%lld", addr,
+			 (long long)int_attr_of(s, "server.port"));
 		snprintf(key, sizeof(key), "%s\t%s", s->comm[0] ? s->comm : "?", peer);
 		if (!json_object_object_get_ex(edges, key, &e)) {
 			e = json_object_new_object();
@@ -267,15 +271,20 @@ static int get_servicemap(void *ctx, const struct httpd_request *req, struct htt
 			json_object_object_add(e, "total_ns", json_object_new_int64(0));
 			json_object_object_add(edges, key, e);
 		}
-		json_object_object_add(e, "calls", json_object_new_int64(
+		json_object_object_add(
+		    e, "calls",
+		    json_object_new_int64(
 			json_object_get_int64(json_object_object_get(e, "calls")) + 1));
-		json_object_object_add(e, "total_ns", json_object_new_int64(
+		json_object_object_add(
+		    e, "total_ns",
+		    json_object_new_int64(
 			json_object_get_int64(json_object_object_get(e, "total_ns")) +
 			(int64_t)(s->end_unix_ns - s->start_unix_ns)));
 		edge_window(e, s);
 	}
 	pthread_mutex_unlock(&lock);
-	json_object_object_foreach(edges, k, v) {
+	json_object_object_foreach(edges, k, v)
+	{
 		(void)k;
 		json_object_array_add(list, json_object_get(v));
 	}
@@ -320,15 +329,17 @@ static int get_summary(void *ctx, const struct httpd_request *req, struct httpd_
 	if (otlp_running()) {
 		otlp_get_stats(&st);
 		json_object_object_add(root, "otlp_exported", json_object_new_uint64(st.exported));
-		json_object_object_add(root, "otlp_dropped",
-				       json_object_new_uint64(st.dropped_queue + st.dropped_export));
+		json_object_object_add(
+		    root, "otlp_dropped",
+		    json_object_new_uint64(st.dropped_queue + st.dropped_export));
 	}
 	return reply_json(resp, root);
 }
 
 static int get_asset(void *ctx, const struct httpd_request *req, struct httpd_response *resp)
 {
-	const struct web_asset *a = web_asset_find(strcmp(req->path, "/") ? req->path : "/index.html");
+	const struct web_asset *a =
+	    web_asset_find(strcmp(req->path, "/") ? req->path : "/index.html");
 
 	(void)ctx;
 	if (!a) {
@@ -382,10 +393,10 @@ int serve_k8s_labels(uint32_t pid, struct metric_label *labels, int n, int max,
 {
 	k8s_names_of(0, (pid_t)pid, names);
 	if (strcmp(names->container, "-") && n < max)
-		labels[n++] = (struct metric_label){ "container", names->container };
+		labels[n++] = (struct metric_label){"container", names->container};
 	if (strcmp(names->pod, "-") && n + 1 < max) {
-		labels[n++] = (struct metric_label){ "pod", names->pod };
-		labels[n++] = (struct metric_label){ "namespace", names->ns };
+		labels[n++] = (struct metric_label){"pod", names->pod};
+		labels[n++] = (struct metric_label){"namespace", names->ns};
 	}
 	return n;
 }

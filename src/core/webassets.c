@@ -15,15 +15,18 @@ EMBED(web_index_html, "web/index.html");
 EMBED(web_app_js, "web/app.js");
 EMBED(web_app_css, "web/app.css");
 
-#define ASSET(path, type, sym) { path, type, sym##_start, 0 }
+#define ASSET(path, type, sym)                                                                     \
+	{                                                                                          \
+		path, type, sym##_start, 0                                                         \
+	}
 
 static struct web_asset assets[] = {
-	ASSET("/index.html", "text/html; charset=utf-8", web_index_html),
-	ASSET("/app.js", "text/javascript; charset=utf-8", web_app_js),
-	ASSET("/app.css", "text/css; charset=utf-8", web_app_css),
+    ASSET("/index.html", "text/html; charset=utf-8", web_index_html),
+    ASSET("/app.js", "text/javascript; charset=utf-8", web_app_js),
+    ASSET("/app.css", "text/css; charset=utf-8", web_app_css),
 };
 
-static const unsigned char *const ends[] = { web_index_html_end, web_app_js_end, web_app_css_end };
+static const unsigned char *const ends[] = {web_index_html_end, web_app_js_end, web_app_css_end};
 
 const struct web_asset *web_asset_find(const char *path)
 {

@@ -13,14 +13,14 @@
 
 #define SPAN_SERVE_MAX 64 /* spans per request converted */
 
-static const char *const conn_names[] = { "connect", "accept", "close" };
+static const char *const conn_names[] = {"connect", "accept", "close"};
 
 static void publish_duration(const struct span_run *sr, const struct span_event *ev)
 {
-	uint64_t slots[METRIC_SLOTS] = { 0 }, d = ev->end_ns - ev->start_ns;
-	struct metric_hist h = { slots, (double)d, 1e-9 };
-	struct metric_label l[2] = { { "probe", span_probe_name(sr, ev->probe) },
-				     { "role", span_probe_role(sr, ev->probe) } };
+	uint64_t slots[METRIC_SLOTS] = {0}, d = ev->end_ns - ev->start_ns;
+	struct metric_hist h = {slots, (double)d, 1e-9};
+	struct metric_label l[2] = {{"probe", span_probe_name(sr, ev->probe)},
+				    {"role", span_probe_role(sr, ev->probe)}};
 	slots[hist_log2_slot(d, METRIC_SLOTS)] = 1;
 	metrics_family("bpfscope_span_duration_seconds", METRIC_HISTOGRAM,
 		       "request and child span durations per probe");

@@ -20,14 +20,14 @@ static const struct {
 	int stat;
 	const char *family, *help;
 } probe_counters[] = {
-	{ PSTAT_HITS, "bpfscope_probe_hits_total", "times the probe fired" },
-	{ PSTAT_EMITTED, "bpfscope_probe_emitted_total", "events written or aggregated" },
-	{ PSTAT_FILTERED, "bpfscope_probe_filtered_total", "hits whose predicate was false" },
-	{ PSTAT_SAMPLED, "bpfscope_probe_sampled_out_total", "hits skipped by --sample" },
-	{ PSTAT_DROPS, "bpfscope_probe_dropped_total", "events lost: ring buffer or map full" },
-	{ PSTAT_STALE, "bpfscope_probe_stale_total", "entries whose return never came" },
-	{ PSTAT_UNPAIRED, "bpfscope_probe_unpaired_total", "returns without a recorded entry" },
-	{ PSTAT_ERRORS, "bpfscope_probe_read_errors_total", "failed memory reads" },
+    {PSTAT_HITS, "bpfscope_probe_hits_total", "times the probe fired"},
+    {PSTAT_EMITTED, "bpfscope_probe_emitted_total", "events written or aggregated"},
+    {PSTAT_FILTERED, "bpfscope_probe_filtered_total", "hits whose predicate was false"},
+    {PSTAT_SAMPLED, "bpfscope_probe_sampled_out_total", "hits skipped by --sample"},
+    {PSTAT_DROPS, "bpfscope_probe_dropped_total", "events lost: ring buffer or map full"},
+    {PSTAT_STALE, "bpfscope_probe_stale_total", "entries whose return never came"},
+    {PSTAT_UNPAIRED, "bpfscope_probe_unpaired_total", "returns without a recorded entry"},
+    {PSTAT_ERRORS, "bpfscope_probe_read_errors_total", "failed memory reads"},
 };
 
 #define NCOUNTERS (sizeof(probe_counters) / sizeof(probe_counters[0]))
@@ -39,7 +39,7 @@ static void publish_counters(struct trace_run *tr)
 	for (size_t c = 0; c < NCOUNTERS; c++) {
 		metrics_family(probe_counters[c].family, METRIC_COUNTER, probe_counters[c].help);
 		for (int i = 0; i < tr->nprobes; i++) {
-			struct metric_label l = { "probe", tr->probes[i].ast->text };
+			struct metric_label l = {"probe", tr->probes[i].ast->text};
 			uint32_t key = (uint32_t)(i * PSTAT__COUNT + probe_counters[c].stat);
 
 			metrics_set(probe_counters[c].family, &l, 1,
@@ -70,20 +70,22 @@ static int agg_labels(const struct traced_probe *p, const struct probe_agg_key *
 {
 	int n = 0, pid_key = -1;
 
-	labels[n++] = (struct metric_label){ "probe", p->ast->text };
+	labels[n++] = (struct metric_label){"probe", p->ast->text};
 	for (int i = 0; i < p->cp.nkeys && n < METRIC_MAX_LABELS; i++, n++) {
 		const struct field *f = &p->cp.keys[i];
 
 		probe_field_text(f, key->data, vals[n], sizeof(vals[n]));
-		snprintf(names[n], sizeof(names[n]), "%s", f->fmt == FMT_SOCKADDR ? "peer" : "key_");
+		snprintf(names[n], sizeof(names[n]), "%s",
+			 f->fmt == FMT_SOCKADDR ? "peer" : "key_");
 		if (f->fmt != FMT_SOCKADDR)
 			snprintf(names[n] + 4, sizeof(names[n]) - 4, "%s", f->label);
-		labels[n] = (struct metric_label){ names[n], vals[n] };
+		labels[n] = (struct metric_label){names[n], vals[n]};
 		if (!strcmp(f->label, "pid"))
 			pid_key = n;
 	}
 	if (pid_key >= 0)
-		n = serve_k8s_labels((uint32_t)atoi(vals[pid_key]), labels, n, METRIC_MAX_LABELS, k8s);
+		n = serve_k8s_labels((uint32_t)atoi(vals[pid_key]), labels, n, METRIC_MAX_LABELS,
+				     k8s);
 	return n;
 }
 
@@ -104,12 +106,14 @@ void trace_serve_agg(const struct trace_run *tr, const struct probe_agg_key *key
 	duration = !strcmp(p->cp.value_label, "duration");
 	switch (p->cp.cfg.output) {
 	case OUTPUT_HIST: {
-		const char *fam = duration ? "bpfscope_probe_duration_seconds" : "bpfscope_probe_value";
-		struct metric_hist h = { (const uint64_t *)value->slots, (double)value->sum,
-					 duration ? 1e-9 : 1 };
+		const char *fam =
+		    duration ? "bpfscope_probe_duration_seconds" : "bpfscope_probe_value";
+		struct metric_hist h = {(const uint64_t *)value->slots, (double)value->sum,
+					duration ? 1e-9 : 1};
 
-		metrics_family(fam, METRIC_HISTOGRAM, duration ? "call duration (entry to return)"
-							      : "distribution of a probe's hist() value");
+		metrics_family(fam, METRIC_HISTOGRAM,
+			       duration ? "call duration (entry to return)"
+					: "distribution of a probe's hist() value");
 		metrics_hist_update(fam, labels, n, &h, drained);
 		break;
 	}
@@ -125,8 +129,7 @@ void trace_serve_agg(const struct trace_run *tr, const struct probe_agg_key *key
 		metrics_counter_update("bpfscope_probe_sum_total", labels, n, (double)value->sum,
 				       drained);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 

@@ -49,7 +49,7 @@ void net_serve_publish(void *ctx)
 {
 	struct net_serve *ns = ctx;
 	struct net_join *j = net_join__new();
-	struct net_report_opts o = { OUT_JSON, 0, false, false, NULL };
+	struct net_report_opts o = {OUT_JSON, 0, false, false, NULL};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out;
@@ -72,7 +72,7 @@ void net_serve_publish(void *ctx)
 	net_join__free(j);
 }
 
-static const char *const boundary_names[5] = { "", "send", "egress", "ingress", "recv" };
+static const char *const boundary_names[5] = {"", "send", "egress", "ingress", "recv"};
 
 static void add_event(struct otlp_span *s, const char *name, uint64_t t, const char *host)
 {
@@ -89,7 +89,7 @@ static void add_event(struct otlp_span *s, const char *name, uint64_t t, const c
 
 static void message_span(const struct net_join *j, const struct net_msg *m, struct otlp_span *s)
 {
-	struct otlp_flow flow = { .sport = m->sport, .dport = m->dport, .proto = m->proto };
+	struct otlp_flow flow = {.sport = m->sport, .dport = m->dport, .proto = m->proto};
 	char addr[64];
 	uint64_t first = 0, last = 0;
 
@@ -107,8 +107,10 @@ static void message_span(const struct net_join *j, const struct net_msg *m, stru
 			  net_join__host_name(j, b <= 2 ? m->origin : m->final));
 	}
 	for (int h = 0; h < m->nhops; h++) {
-		add_event(s, "relay.ingress", m->hops[h].t_in, net_join__host_name(j, m->hops[h].host));
-		add_event(s, "relay.egress", m->hops[h].t_out, net_join__host_name(j, m->hops[h].host));
+		add_event(s, "relay.ingress", m->hops[h].t_in,
+			  net_join__host_name(j, m->hops[h].host));
+		add_event(s, "relay.egress", m->hops[h].t_out,
+			  net_join__host_name(j, m->hops[h].host));
 	}
 	otlp_span_id(s->trace_id, m->have, first, m->origin, s->span_id);
 	snprintf(s->name, sizeof(s->name), "net %s message", m->proto == 6 ? "tcp" : "udp");

@@ -26,15 +26,15 @@
 #include "core/serve.h"
 
 static const struct cmd_spec spec = {
-	.name = "serve",
-	.summary = "serve a record file: web UI, /metrics, or --otlp export of its spans",
-	.args = "FILE",
-	.details = "FILE is a record file (bpfscope record -o FILE, docs/record-schema.md).\n"
-		   "Example: bpfscope serve --serve 9464 requests.db, then open\n"
-		   "http://127.0.0.1:9464/#requests. See docs/serve.md.",
-	.opts = (const struct opt_def[]){ { 0 } },
-	.common = COMMON_DURATION | COMMON_SERVE,
-	.max_args = 1,
+    .name = "serve",
+    .summary = "serve a record file: web UI, /metrics, or --otlp export of its spans",
+    .args = "FILE",
+    .details = "FILE is a record file (bpfscope record -o FILE, docs/record-schema.md).\n"
+	       "Example: bpfscope serve --serve 9464 requests.db, then open\n"
+	       "http://127.0.0.1:9464/#requests. See docs/serve.md.",
+    .opts = (const struct opt_def[]){{0}},
+    .common = COMMON_DURATION | COMMON_SERVE,
+    .max_args = 1,
 };
 
 struct file_span {
@@ -61,13 +61,15 @@ static int open_record(const char *path, struct record *r)
 	int ok;
 
 	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &st,
-			       NULL) != SQLITE_OK) {
-		log_error("%s: not a record file (%s)", path, r->db ? sqlite3_errmsg(r->db) : "no memory");
+	    sqlite3_prepare_v2(r->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
+			       &st, NULL) != SQLITE_OK) {
+		log_error("%s: not a record file (%s)", path,
+			  r->db ? sqlite3_errmsg(r->db) : "no memory");
 		sqlite3_finalize(st);
 		return -EINVAL;
 	}
-	ok = sqlite3_step(st) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0), "1");
+	ok = sqlite3_step(st) == SQLITE_ROW &&
+	     !strcmp((const char *)sqlite3_column_text(st, 0), "1");
 	sqlite3_finalize(st);
 	if (!ok) {
 		log_error("%s: record schema version is not 1", path);
@@ -84,7 +86,7 @@ static int load_probes(struct record *r)
 		return -EINVAL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t id = col(st, 0);
-		char (*grown)[64];
+		char(*grown)[64];
 
 		if (id < 0 || id > 1024)
 			continue;
@@ -130,8 +132,10 @@ static int load_spans(struct record *r)
 	sqlite3_stmt *st;
 	size_t cap = 0;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT id, root_id, coalesce(parent_id, -1), probe_id, pid, "
-				      "tid, start_ns, duration_ns FROM spans ORDER BY id", -1, &st, NULL))
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT id, root_id, coalesce(parent_id, -1), probe_id, pid, "
+			       "tid, start_ns, duration_ns FROM spans ORDER BY id",
+			       -1, &st, NULL))
 		return -EINVAL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct file_span *s;
@@ -168,7 +172,8 @@ static void make_ids(struct record *r)
 			     (uint32_t)s->tid, s->span.span_id);
 	}
 	for (size_t i = 0; i < r->n; i++) {
-		struct file_span *p = r->spans[i].parent >= 0 ? find_span(r, r->spans[i].parent) : NULL;
+		struct file_span *p =
+		    r->spans[i].parent >= 0 ? find_span(r, r->spans[i].parent) : NULL;
 
 		if (p)
 			memcpy(r->spans[i].span.parent_span_id, p->span.span_id, 8);
@@ -194,19 +199,23 @@ static void load_details(struct record *r)
 	sqlite3_stmt *st;
 	char key[64];
 
-	if (!sqlite3_prepare_v2(r->db, "SELECT span_id, name, value FROM span_attrs", -1, &st, NULL)) {
+	if (!sqlite3_prepare_v2(r->db, "SELECT span_id, name, value FROM span_attrs", -1, &st,
+				NULL)) {
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			struct file_span *s = find_span(r, col(st, 0));
 
-			snprintf(key, sizeof(key), "bpfscope.%s", (const char *)sqlite3_column_text(st, 1));
+			snprintf(key, sizeof(key), "bpfscope.%s",
+				 (const char *)sqlite3_column_text(st, 1));
 			if (s)
 				otlp_attr_str(s->span.attrs, &s->span.nattrs, OTLP_MAX_ATTRS, key,
 					      (const char *)sqlite3_column_text(st, 2));
 		}
 		sqlite3_finalize(st);
 	}
-	if (sqlite3_prepare_v2(r->db, "SELECT span_id, peer, max(calls) FROM span_peers "
-				      "GROUP BY span_id", -1, &st, NULL))
+	if (sqlite3_prepare_v2(r->db,
+			       "SELECT span_id, peer, max(calls) FROM span_peers "
+			       "GROUP BY span_id",
+			       -1, &st, NULL))
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct file_span *s = find_span(r, col(st, 0));
@@ -216,7 +225,8 @@ static void load_details(struct record *r)
 		if (!s || !(colon = strrchr(peer, ':')))
 			continue;
 		*colon = 0;
-		otlp_attr_str(s->span.attrs, &s->span.nattrs, OTLP_MAX_ATTRS, "server.address", peer);
+		otlp_attr_str(s->span.attrs, &s->span.nattrs, OTLP_MAX_ATTRS, "server.address",
+			      peer);
 		otlp_attr_int(s->span.attrs, &s->span.nattrs, OTLP_MAX_ATTRS, "server.port",
 			      atoi(colon + 1));
 	}
@@ -227,14 +237,14 @@ static void load_details(struct record *r)
  * bpfscope_record_losses_total{probe,what}. */
 static void publish_record(struct record *r)
 {
-	struct hist_view v = { HIST_LOG2, 0, 1, NULL, HIST_SLOTS, "nsecs" };
+	struct hist_view v = {HIST_LOG2, 0, 1, NULL, HIST_SLOTS, "nsecs"};
 	sqlite3_stmt *st;
 
 	metrics_family("bpfscope_span_duration_seconds", METRIC_HISTOGRAM,
 		       "recorded span durations per probe");
 	for (int p = 0; p < r->nprobes; p++) {
-		uint64_t slots[HIST_SLOTS] = { 0 };
-		struct metric_hist h = { slots, 0, 1e-9 };
+		uint64_t slots[HIST_SLOTS] = {0};
+		struct metric_hist h = {slots, 0, 1e-9};
 		bool any = false;
 
 		v.slots = slots;
@@ -246,17 +256,18 @@ static void publish_record(struct record *r)
 			}
 		if (any)
 			metrics_hist_update("bpfscope_span_duration_seconds",
-					    &(struct metric_label){ "probe", probe_name(r, p) }, 1, &h,
-					    true);
+					    &(struct metric_label){"probe", probe_name(r, p)}, 1,
+					    &h, true);
 	}
-	metrics_family("bpfscope_record_losses_total", METRIC_COUNTER, "losses the recorder counted");
+	metrics_family("bpfscope_record_losses_total", METRIC_COUNTER,
+		       "losses the recorder counted");
 	if (sqlite3_prepare_v2(r->db, "SELECT coalesce(probe_id, -1), what, count FROM losses", -1,
 			       &st, NULL))
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct metric_label l[2] = {
-			{ "probe", col(st, 0) < 0 ? "" : probe_name(r, col(st, 0)) },
-			{ "what", (const char *)sqlite3_column_text(st, 1) },
+		    {"probe", col(st, 0) < 0 ? "" : probe_name(r, col(st, 0))},
+		    {"what", (const char *)sqlite3_column_text(st, 1)},
 		};
 
 		metrics_set("bpfscope_record_losses_total", l, 2, (double)col(st, 2));
@@ -274,7 +285,7 @@ static void hand_over(struct record *r)
 			otlp_get_stats(&st);
 			if (st.depth < OTLP_QUEUE - 1)
 				break;
-			nanosleep(&(struct timespec){ 0, 10000000L }, NULL);
+			nanosleep(&(struct timespec){0, 10000000L}, NULL);
 		}
 		serve_span(&r->spans[i].span);
 	}
@@ -282,7 +293,7 @@ static void hand_over(struct record *r)
 
 static int run(const struct common_opts *opts, int argc, char **argv)
 {
-	struct record r = { 0 };
+	struct record r = {0};
 	struct evloop *loop;
 	int err;
 
@@ -321,5 +332,5 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	return err == -EINVAL ? 2 : err ? 1 : 0;
 }
 
-static const struct command cmd_serve = { &spec, run, false };
+static const struct command cmd_serve = {&spec, run, false};
 REGISTER_COMMAND(cmd_serve);

@@ -61,11 +61,12 @@ static void test_sanitize_name(void **state)
 
 static void test_counter_text(void **state)
 {
-	struct metric_label l[2] = { { "probe", "u:/bin/x:f \"q\"" }, { "peer", "10.0.0.1:11211" } };
+	struct metric_label l[2] = {{"probe", "u:/bin/x:f \"q\""}, {"peer", "10.0.0.1:11211"}};
 	char *text;
 
 	(void)state;
-	assert_int_equal(metrics_family("bpfscope_hits_total", METRIC_COUNTER, "hits\nper probe"), 0);
+	assert_int_equal(metrics_family("bpfscope_hits_total", METRIC_COUNTER, "hits\nper probe"),
+			 0);
 	assert_int_equal(metrics_set("bpfscope_hits_total", l, 2, 42), 0);
 	assert_int_equal(metrics_set("no_such_family", l, 2, 1), -ENOENT);
 	text = render();
@@ -79,9 +80,9 @@ static void test_counter_text(void **state)
 /* slots 1 (value 1), 3 (4..7), 10 (512..1023) in ns: le = 2^k ns. */
 static void test_histogram_buckets(void **state)
 {
-	uint64_t slots[METRIC_SLOTS] = { 0 };
-	struct metric_hist h = { slots, 5000, 1e-9 };
-	struct metric_label l = { "probe", "p" };
+	uint64_t slots[METRIC_SLOTS] = {0};
+	struct metric_hist h = {slots, 5000, 1e-9};
+	struct metric_label l = {"probe", "p"};
 	char *text;
 
 	(void)state;
@@ -108,8 +109,8 @@ static void test_histogram_buckets(void **state)
 /* The last slot holds everything larger: only +Inf, never a finite le. */
 static void test_histogram_last_slot(void **state)
 {
-	uint64_t slots[METRIC_SLOTS] = { 0 };
-	struct metric_hist h = { slots, 0, 1 };
+	uint64_t slots[METRIC_SLOTS] = {0};
+	struct metric_hist h = {slots, 0, 1};
 	char *text;
 
 	(void)state;
@@ -127,8 +128,8 @@ static void test_histogram_last_slot(void **state)
 /* Buckets start one empty slot below the first used one. */
 static void test_histogram_low_end(void **state)
 {
-	uint64_t slots[METRIC_SLOTS] = { 0 };
-	struct metric_hist h = { slots, 0, 1e-9 };
+	uint64_t slots[METRIC_SLOTS] = {0};
+	struct metric_hist h = {slots, 0, 1e-9};
 	char *text;
 
 	(void)state;
@@ -145,8 +146,8 @@ static void test_histogram_low_end(void **state)
 /* Linear slots: le is the slot's largest integer value. */
 static void test_histogram_linear(void **state)
 {
-	uint64_t slots[METRIC_SLOTS] = { 0 };
-	struct metric_hist h = { slots, 9, 1, 0, 1 };
+	uint64_t slots[METRIC_SLOTS] = {0};
+	struct metric_hist h = {slots, 9, 1, 0, 1};
 	char *text;
 
 	(void)state;
@@ -165,8 +166,8 @@ static void test_histogram_linear(void **state)
 /* Drained counts accumulate; live counts are replaced each publish. */
 static void test_drained_plus_live(void **state)
 {
-	uint64_t slots[METRIC_SLOTS] = { 0 };
-	struct metric_hist h = { slots, 10, 1 };
+	uint64_t slots[METRIC_SLOTS] = {0};
+	struct metric_hist h = {slots, 10, 1};
 	double v;
 
 	(void)state;
@@ -198,33 +199,35 @@ static void test_cardinality_bound(void **state)
 	metrics_set_series_limit(3);
 	metrics_family("k_total", METRIC_COUNTER, "");
 	for (int i = 0; i < 5; i++) {
-		struct metric_label l = { "key", val };
+		struct metric_label l = {"key", val};
 
 		snprintf(val, sizeof(val), "k%d", i);
 		assert_int_equal(metrics_set("k_total", &l, 1, i), i < 3 ? 0 : -E2BIG);
 	}
 	assert_true(metrics_get("bpfscope_metric_series_overflow_total",
-				&(struct metric_label){ "metric", "k_total" }, 1, &v));
+				&(struct metric_label){"metric", "k_total"}, 1, &v));
 	assert_true(v == 2);
 	text = render();
 	assert_null(strstr(text, "k_total{key=\"k3\"}"));
-	assert_non_null(strstr(text, "bpfscope_metric_series_overflow_total{metric=\"k_total\"} 2\n"));
+	assert_non_null(
+	    strstr(text, "bpfscope_metric_series_overflow_total{metric=\"k_total\"} 2\n"));
 	free(text);
 }
 
 static void test_json(void **state)
 {
-	uint64_t slots[METRIC_SLOTS] = { 0 };
-	struct metric_hist h = { slots, 0, 1e-9 };
+	uint64_t slots[METRIC_SLOTS] = {0};
+	struct metric_hist h = {slots, 0, 1e-9};
 	struct json_object *doc, *fam, *series, *b;
 
 	(void)state;
 	slots[5] = 7;
 	metrics_family("j_seconds", METRIC_HISTOGRAM, "");
-	metrics_hist_update("j_seconds", &(struct metric_label){ "probe", "x" }, 1, &h, false);
+	metrics_hist_update("j_seconds", &(struct metric_label){"probe", "x"}, 1, &h, false);
 	doc = metrics_to_json();
 	fam = json_object_array_get_idx(json_object_object_get(doc, "families"), 0);
-	assert_string_equal(json_object_get_string(json_object_object_get(fam, "name")), "j_seconds");
+	assert_string_equal(json_object_get_string(json_object_object_get(fam, "name")),
+			    "j_seconds");
 	series = json_object_array_get_idx(json_object_object_get(fam, "series"), 0);
 	assert_int_equal(json_object_get_int(json_object_object_get(series, "count")), 7);
 	b = json_object_array_get_idx(json_object_object_get(series, "buckets"), 0);
@@ -236,16 +239,16 @@ static void test_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_escape_label, reset),
-		cmocka_unit_test_setup(test_sanitize_name, reset),
-		cmocka_unit_test_setup(test_counter_text, reset),
-		cmocka_unit_test_setup(test_histogram_buckets, reset),
-		cmocka_unit_test_setup(test_histogram_last_slot, reset),
-		cmocka_unit_test_setup(test_histogram_low_end, reset),
-		cmocka_unit_test_setup(test_histogram_linear, reset),
-		cmocka_unit_test_setup(test_drained_plus_live, reset),
-		cmocka_unit_test_setup(test_cardinality_bound, reset),
-		cmocka_unit_test_setup(test_json, reset),
+	    cmocka_unit_test_setup(test_escape_label, reset),
+	    cmocka_unit_test_setup(test_sanitize_name, reset),
+	    cmocka_unit_test_setup(test_counter_text, reset),
+	    cmocka_unit_test_setup(test_histogram_buckets, reset),
+	    cmocka_unit_test_setup(test_histogram_last_slot, reset),
+	    cmocka_unit_test_setup(test_histogram_low_end, reset),
+	    cmocka_unit_test_setup(test_histogram_linear, reset),
+	    cmocka_unit_test_setup(test_drained_plus_live, reset),
+	    cmocka_unit_test_setup(test_cardinality_bound, reset),
+	    cmocka_unit_test_setup(test_json, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,7 @@
 
 static void test_flow_ids_symmetric(void **state)
 {
-	struct otlp_flow ab = { .sport = 40000, .dport = 11211, .proto = 6 }, ba;
+	struct otlp_flow ab = {.sport = 40000, .dport = 11211, .proto = 6}, ba;
 	uint8_t id1[16], id2[16], id3[16];
 	char hex[33];
 
@@ -75,15 +75,19 @@ static void test_encode(void **state)
 		snprintf(spans[i].comm, sizeof(spans[i].comm), "srv");
 		otlp_attr_str(spans[i].attrs, &spans[i].nattrs, OTLP_MAX_ATTRS, "server.address",
 			      "127.0.0.1");
-		otlp_attr_int(spans[i].attrs, &spans[i].nattrs, OTLP_MAX_ATTRS, "server.port", 11211);
+		otlp_attr_int(spans[i].attrs, &spans[i].nattrs, OTLP_MAX_ATTRS, "server.port",
+			      11211);
 	}
 	memcpy(spans[1].parent_span_id, spans[0].span_id, 8);
 	doc = otlp_encode(spans, 3);
 	rs = json_object_object_get(doc, "resourceSpans");
 	assert_int_equal(json_object_array_length(rs), 2); /* pid 7 and pid 8 */
 	span = json_object_array_get_idx(
-		json_object_object_get(json_object_array_get_idx(json_object_object_get(
-			json_object_array_get_idx(rs, 0), "scopeSpans"), 0), "spans"), 1);
+	    json_object_object_get(
+		json_object_array_get_idx(
+		    json_object_object_get(json_object_array_get_idx(rs, 0), "scopeSpans"), 0),
+		"spans"),
+	    1);
 	assert_int_equal(strlen(str_at(span, "traceId", NULL)), 32);
 	assert_int_equal(strlen(str_at(span, "spanId", NULL)), 16);
 	assert_int_equal(strlen(str_at(span, "parentSpanId", NULL)), 16);
@@ -101,9 +105,9 @@ static void test_encode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_flow_ids_symmetric),
-		cmocka_unit_test(test_call_ids_differ),
-		cmocka_unit_test(test_encode),
+	    cmocka_unit_test(test_flow_ids_symmetric),
+	    cmocka_unit_test(test_call_ids_differ),
+	    cmocka_unit_test(test_encode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
