@@ -134,6 +134,8 @@ static struct common_def common_defs[] = {
 	{ COMMON_SERVE | COMMON_OTLP, AT(otlp), { "otlp", 0, OPT_CUSTOM, NULL, "URL",
 	  "export spans as OTLP/HTTP JSON to URL (http://HOST:PORT/v1/traces)", 0, 0,
 	  otlp_parse_option } },
+	{ COMMON_SERVE | COMMON_OTLP, AT(otlp_protobuf), { "otlp-protobuf", 0, OPT_FLAG, NULL, NULL,
+	  "--otlp sends application/x-protobuf instead of JSON" } },
 	{ ~0u, AT(verbose), { "verbose", 'v', OPT_COUNT, NULL, NULL,
 	  "more diagnostics (-vv: libbpf and verifier logs)" } },
 	{ ~0u, AT(help), { "help", 'h', OPT_FLAG, NULL, NULL, "show this help" } },

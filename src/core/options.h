@@ -53,6 +53,7 @@ struct common_opts {
 	const char *serve;      /* --serve [ADDR:]PORT: HTTP /metrics + UI (core/serve.h) */
 	const char *token_file; /* --token-file: bearer token required by --serve */
 	const char *otlp;       /* --otlp URL: OTLP/HTTP span export (core/otlp.h) */
+	bool otlp_protobuf;     /* --otlp-protobuf: protobuf bodies instead of JSON */
 };
 
 enum {

@@ -21,7 +21,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t wake, drained;
 	pthread_t thread;
-	bool running, stopping, busy;
+	bool running, stopping, busy, protobuf;
 	struct otlp_span *ring;
 	unsigned head, count;
 	struct otlp_stats stats;
@@ -247,25 +247,38 @@ static struct json_object *span_json(const struct otlp_span *s)
 	return o;
 }
 
-static struct json_object *resource_json(const struct otlp_span *s)
+int otlp_resource_attrs(const struct otlp_span *s, struct otlp_attr *attrs)
 {
-	struct otlp_attr attrs[8];
+	const int max = OTLP_RESOURCE_ATTRS;
 	char host[256] = "";
 	int n = 0;
 
 	gethostname(host, sizeof(host) - 1);
-	otlp_attr_str(attrs, &n, 8, "service.name", s->comm[0] ? s->comm : "bpfscope");
-	otlp_attr_str(attrs, &n, 8, "host.name", host);
-	otlp_attr_int(attrs, &n, 8, "process.pid", s->pid);
+	otlp_attr_str(attrs, &n, max, "service.name", s->comm[0] ? s->comm : "bpfscope");
+	otlp_attr_str(attrs, &n, max, "host.name", host);
+	otlp_attr_int(attrs, &n, max, "process.pid", s->pid);
 	if (s->comm[0])
-		otlp_attr_str(attrs, &n, 8, "process.executable.name", s->comm);
+		otlp_attr_str(attrs, &n, max, "process.executable.name", s->comm);
 	if (s->container_id[0])
-		otlp_attr_str(attrs, &n, 8, "container.id", s->container_id);
+		otlp_attr_str(attrs, &n, max, "container.id", s->container_id);
 	if (s->pod[0])
-		otlp_attr_str(attrs, &n, 8, "k8s.pod.name", s->pod);
+		otlp_attr_str(attrs, &n, max, "k8s.pod.name", s->pod);
 	if (s->k8s_namespace[0])
-		otlp_attr_str(attrs, &n, 8, "k8s.namespace.name", s->k8s_namespace);
-	return attr_array(attrs, n);
+		otlp_attr_str(attrs, &n, max, "k8s.namespace.name", s->k8s_namespace);
+	return n;
+}
+
+bool otlp_same_resource(const struct otlp_span *a, const struct otlp_span *b)
+{
+	return a->pid == b->pid && !strcmp(a->container_id, b->container_id) &&
+	       !strcmp(a->comm, b->comm);
+}
+
+static struct json_object *resource_json(const struct otlp_span *s)
+{
+	struct otlp_attr attrs[OTLP_RESOURCE_ATTRS];
+
+	return attr_array(attrs, otlp_resource_attrs(s, attrs));
 }
 
 /* One resourceSpans per observed process (pid), in order of appearance. */
@@ -290,8 +303,7 @@ struct json_object *otlp_encode(const struct otlp_span *spans, int n)
 		json_object_object_add(ss, "scope", scope);
 		list = json_object_new_array();
 		for (int j = i; j < n; j++)
-			if (!done[j] && spans[j].pid == spans[i].pid &&
-			    !strcmp(spans[j].container_id, spans[i].container_id)) {
+			if (!done[j] && otlp_same_resource(&spans[j], &spans[i])) {
 				json_object_array_add(list, span_json(&spans[j]));
 				done[j] = true;
 			}
@@ -336,7 +348,7 @@ int otlp_parse_option(const char *arg, void *dest)
 }
 
 /* One POST; returns the HTTP status, or -1 when the exchange failed. */
-static int http_post(const char *body, size_t len)
+static int http_post(const void *body, size_t len)
 {
 	struct timeval tv = {2, 0};
 	char head[512], resp[256];
@@ -351,12 +363,13 @@ static int http_post(const char *body, size_t len)
 	if (connect(fd, (struct sockaddr *)&q.ep.addr, q.ep.len))
 		goto out;
 	snprintf(head, sizeof(head),
-		 "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+		 "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n"
 		 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-		 q.path, q.host, len);
+		 q.path, q.host, q.protobuf ? "application/x-protobuf" : "application/json", len);
 	if (send(fd, head, strlen(head), MSG_NOSIGNAL) != (ssize_t)strlen(head))
 		goto out;
-	while (sent < len && (w = send(fd, body + sent, len - sent, MSG_NOSIGNAL)) > 0)
+	while (sent < len &&
+	       (w = send(fd, (const char *)body + sent, len - sent, MSG_NOSIGNAL)) > 0)
 		sent += (size_t)w;
 	if (sent < len)
 		goto out;
@@ -380,12 +393,16 @@ static bool retryable(int status)
 /* Encodes and sends one batch with retries; counts the outcome. */
 static void export_batch(const struct otlp_span *spans, int n)
 {
-	struct json_object *doc = otlp_encode(spans, n);
-	size_t len;
-	const char *body = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, &len);
+	struct json_object *doc = q.protobuf ? NULL : otlp_encode(spans, n);
+	uint8_t *pb = NULL;
+	size_t len = 0;
+	const void *body =
+	    doc ? json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, &len) : NULL;
 	int status = -1, delay_ms = 100;
 
-	for (int attempt = 0; attempt <= OTLP_RETRIES; attempt++) {
+	if (q.protobuf && !otlp_encode_protobuf(spans, n, &pb, &len))
+		body = pb;
+	for (int attempt = 0; body && attempt <= OTLP_RETRIES; attempt++) {
 		struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
 
 		status = http_post(body, len);
@@ -398,6 +415,7 @@ static void export_batch(const struct otlp_span *spans, int n)
 		delay_ms *= 2;
 	}
 	json_object_put(doc);
+	free(pb);
 	pthread_mutex_lock(&q.lock);
 	q.stats.batches++;
 	if (status >= 200 && status < 300)
@@ -454,8 +472,9 @@ static void *exporter(void *arg)
 	return NULL;
 }
 
-int otlp_start(const char *url)
+int otlp_start(const char *url, bool protobuf)
 {
+	q.protobuf = protobuf;
 	if (parse_url(url, q.host, sizeof(q.host), q.path, sizeof(q.path)) ||
 	    endpoint_parse(q.host, &q.ep)) {
 		log_error("--otlp: bad URL '%s'", url);

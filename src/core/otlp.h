@@ -102,12 +102,21 @@ void otlp_hex(const uint8_t *bytes, size_t n, char *out);
 /* ExportTraceServiceRequest JSON of n spans with the resource attributes
  * (host.name, process.pid, service.name, container/pod when known). */
 struct json_object *otlp_encode(const struct otlp_span *spans, int n);
+/* The same in the protobuf wire format (core/otlp_pb.c): *out malloc'ed. */
+int otlp_encode_protobuf(const struct otlp_span *spans, int n, uint8_t **out, size_t *len);
+
+/* The resource of a span's process (at most OTLP_RESOURCE_ATTRS), and
+ * whether two spans share it (one resourceSpans entry). */
+#define OTLP_RESOURCE_ATTRS 8
+int otlp_resource_attrs(const struct otlp_span *s, struct otlp_attr *attrs);
+bool otlp_same_resource(const struct otlp_span *a, const struct otlp_span *b);
 
 /* Option parser of --otlp: "http://HOST:PORT/PATH" (numeric host). */
 int otlp_parse_option(const char *arg, void *dest);
 
-/* Starts the exporter thread; one error line and < 0 for a bad URL. */
-int otlp_start(const char *url);
+/* Starts the exporter thread (protobuf: application/x-protobuf bodies,
+ * else JSON); one error line and < 0 for a bad URL. */
+int otlp_start(const char *url, bool protobuf);
 /* Queues a copy; false when dropped (queue full or not started). */
 bool otlp_submit(const struct otlp_span *span);
 /* Waits up to timeout_s for the queue to empty, then stops the thread. */

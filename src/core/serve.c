@@ -417,13 +417,17 @@ int serve_start(const struct common_opts *opts)
 {
 	int err = 0;
 
+	if (opts->otlp_protobuf && !opts->otlp) {
+		log_error("--otlp-protobuf needs --otlp");
+		return -EINVAL;
+	}
 	if (opts->token_file && !opts->serve) {
 		log_error("--token-file needs --serve");
 		return -EINVAL;
 	}
 	if (opts->serve && (err = serve_start_static(opts->serve, opts->token_file)))
 		return err;
-	if (opts->otlp && (err = otlp_start(opts->otlp))) {
+	if (opts->otlp && (err = otlp_start(opts->otlp, opts->otlp_protobuf))) {
 		serve_stop();
 		return err;
 	}

@@ -2,7 +2,9 @@
 """A strict OTLP/HTTP JSON trace receiver for tests/integ/otlp.sh.
 
 Validates every request against the OTLP specification (opentelemetry-proto
-trace/v1 ExportTraceServiceRequest, JSON mapping of OTLP/HTTP): field names
+trace/v1 ExportTraceServiceRequest, JSON mapping of OTLP/HTTP, or the
+protobuf wire format, decoded here by field number into the JSON mapping
+first, unknown fields and wrong wire types rejected): field names
 in lowerCamelCase, traceId 32 and spanId 16 lower-case hex characters and not
 all zero, uint64 nanosecond times as decimal strings, int64 attribute values
 as decimal strings, AnyValue with exactly one value field, SpanKind 0..5.
@@ -37,6 +39,100 @@ fail_first = int(opts.get("--fail-first", 0))
 bind = opts.get("--bind", "127.0.0.1")
 lock = threading.Lock()
 state = {"requests": 0}
+
+
+def pb_varint(buf, i):
+    shift = v = 0
+    while True:
+        b = buf[i]
+        i += 1
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return v, i
+
+
+def pb_fields(buf):
+    i, out = 0, []
+    while i < len(buf):
+        key, i = pb_varint(buf, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            v, i = pb_varint(buf, i)
+        elif wire == 1:
+            v, i = buf[i:i + 8], i + 8
+        elif wire == 2:
+            n, i = pb_varint(buf, i)
+            v, i = buf[i:i + n], i + n
+        else:
+            raise ValueError(f"wire type {wire} of field {field}")
+        out.append((field, wire, v))
+    return out
+
+
+# message -> {field number: (json name, wire type, converter, repeated)}
+def pb_message(buf, schema, where):
+    out = {}
+    for field, wire, v in pb_fields(buf):
+        if field not in schema:
+            raise ValueError(f"{where}: unknown field {field}")
+        name, want, conv, repeated = schema[field]
+        if wire != want:
+            raise ValueError(f"{where}.{name}: wire type {wire}, expected {want}")
+        val = conv(v)
+        if repeated:
+            out.setdefault(name, []).append(val)
+        else:
+            out[name] = val
+    return out
+
+
+def u64(b):
+    return str(int.from_bytes(b, "little"))
+
+
+def i64(v):
+    return str(v - (1 << 64) if v >= 1 << 63 else v)
+
+
+def anyvalue(b):
+    return pb_message(b, {1: ("stringValue", 2, lambda x: x.decode(), False),
+                          2: ("boolValue", 0, bool, False),
+                          3: ("intValue", 0, i64, False),
+                          4: ("doubleValue", 1, lambda x: __import__("struct").unpack("<d", x)[0], False)},
+                      "AnyValue")
+
+
+def keyvalue(b):
+    return pb_message(b, {1: ("key", 2, lambda x: x.decode(), False), 2: ("value", 2, anyvalue, False)}, "KeyValue")
+
+
+def event(b):
+    return pb_message(b, {1: ("timeUnixNano", 1, u64, False), 2: ("name", 2, lambda x: x.decode(), False),
+                          3: ("attributes", 2, keyvalue, True)}, "Event")
+
+
+def span_pb(b):
+    s = pb_message(b, {1: ("traceId", 2, bytes.hex, False), 2: ("spanId", 2, bytes.hex, False),
+                       3: ("traceState", 2, lambda x: x.decode(), False),
+                       4: ("parentSpanId", 2, bytes.hex, False), 5: ("name", 2, lambda x: x.decode(), False),
+                       6: ("kind", 0, int, False), 7: ("startTimeUnixNano", 1, u64, False),
+                       8: ("endTimeUnixNano", 1, u64, False), 9: ("attributes", 2, keyvalue, True),
+                       11: ("events", 2, event, True),
+                       15: ("status", 2, lambda x: pb_message(x, {3: ("code", 0, int, False)}, "Status"), False)},
+                   "Span")
+    s.setdefault("attributes", [])
+    return s
+
+
+def request_pb(body):
+    scope = lambda x: pb_message(x, {1: ("name", 2, lambda y: y.decode(), False),
+                                     2: ("version", 2, lambda y: y.decode(), False)}, "Scope")
+    scope_spans = lambda x: pb_message(x, {1: ("scope", 2, scope, False), 2: ("spans", 2, span_pb, True)}, "ScopeSpans")
+    resource = lambda x: pb_message(x, {1: ("attributes", 2, keyvalue, True)}, "Resource")
+    rs = lambda x: pb_message(x, {1: ("resource", 2, resource, False), 2: ("scopeSpans", 2, scope_spans, True)},
+                              "ResourceSpans")
+    return pb_message(body, {1: ("resourceSpans", 2, rs, True)}, "ExportTraceServiceRequest")
 
 
 def check_value(v, where, errs):
@@ -158,13 +254,20 @@ class Handler(BaseHTTPRequestHandler):
         errs = []
         if self.path != "/v1/traces":
             errs.append(f"path {self.path} is not /v1/traces")
-        if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
-            errs.append("Content-Type must be application/json")
+        ctype = self.headers.get("Content-Type", "").split(";")[0]
+        if ctype not in ("application/json", "application/x-protobuf"):
+            errs.append("Content-Type must be application/json or application/x-protobuf")
         try:
-            more, spans = validate(json.loads(body))
+            doc = request_pb(body) if ctype == "application/x-protobuf" else json.loads(body)
+            more, spans = validate(doc)
             errs += more
-        except ValueError as e:
-            errs.append(f"not JSON: {e}")
+            with lock:
+                state.setdefault(ctype, 0)
+                state[ctype] += 1
+                with open(os.path.join(outdir, "types.txt"), "a") as f:
+                    f.write(ctype + "\n")
+        except (ValueError, IndexError) as e:
+            errs.append(f"undecodable {ctype}: {e}")
             spans = []
         with lock:
             with open(os.path.join(outdir, "spans.jsonl"), "a") as f:
