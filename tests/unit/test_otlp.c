@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/otlp.h"
@@ -102,12 +103,43 @@ static void test_encode(void **state)
 	json_object_put(doc);
 }
 
+/* Protobuf: request field 1 (resource_spans, length-delimited) first; the
+ * span's trace_id as 16 raw bytes after tag 0x0a; start time as fixed64
+ * (tag 0x39) little-endian; a negative int64 attribute as a 10-byte varint. */
+static void test_protobuf(void **state)
+{
+	struct otlp_span s;
+	uint8_t *buf = NULL, tid[18] = { 0x0a, 16 }, start[9] = { 0x39 };
+	uint8_t neg[] = { 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 };
+	size_t len = 0;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	otlp_trace_id_call(1, 2, 3, s.trace_id);
+	otlp_span_id(s.trace_id, 0, 3, 2, s.span_id);
+	snprintf(s.name, sizeof(s.name), "f");
+	s.start_unix_ns = 0x0102030405060708ULL;
+	s.end_unix_ns = s.start_unix_ns + 1;
+	otlp_attr_int(s.attrs, &s.nattrs, OTLP_MAX_ATTRS, "minus.one", -1);
+	assert_int_equal(otlp_encode_protobuf(&s, 1, &buf, &len), 0);
+	assert_true(len > 40);
+	assert_int_equal(buf[0], 0x0a);
+	memcpy(tid + 2, s.trace_id, 16);
+	assert_non_null(memmem(buf, len, tid, sizeof(tid)));
+	for (int i = 0; i < 8; i++)
+		start[1 + i] = (uint8_t)(s.start_unix_ns >> (8 * i));
+	assert_non_null(memmem(buf, len, start, sizeof(start)));
+	assert_non_null(memmem(buf, len, neg, sizeof(neg)));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_flow_ids_symmetric),
 	    cmocka_unit_test(test_call_ids_differ),
 	    cmocka_unit_test(test_encode),
+	    cmocka_unit_test(test_protobuf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
