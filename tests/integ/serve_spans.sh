@@ -22,12 +22,13 @@ start_target() { # NAME ROUNDS: gated spans_target, PID and PORT
 	start_gated "$1" "$T" "$2"
 	PID=$GATED_PID
 	wait_for "$TMP/$1.stdout" '^port ' || diag "target did not start"
-	PORT=$(awk '/^port/ {print $2}' "$TMP/$1.stdout")
+	PORT=$(awk '/^port / {print $2}' "$TMP/$1.stdout")
 }
 
 receiver "$TMP/live"
 start_target live 5
-start_bpfscope spans spans -p "$PID" -o json --serve 127.0.0.1:0 \
+# no -p: a -p session ends with its process, before the scrape below
+start_bpfscope spans spans -o json --serve 127.0.0.1:0 \
 	--otlp "http://127.0.0.1:$RPORT/v1/traces" "${PROBES[@]}" || exit 1
 sport=$(grep -o 'serving http://127.0.0.1:[0-9]*' "$TMP/spans.err" | sed 's/.*://')
 release_gated live "$PID"
