@@ -93,6 +93,9 @@ static int trace_once(const struct common_opts *opts, const char *text)
 	if (parse_duty(&tr.duty_on, &tr.duty_period))
 		return -EINVAL;
 	err = trace_prepare(&tr, text, &ropts);
+	/* after the probes compiled (their errors first), as on main (925464d) */
+	if (!err && trace_kernel_check())
+		err = -ENOTSUP;
 	if (!err)
 		err = trace_execute(&tr);
 	trace_cleanup(&tr);
@@ -157,8 +160,6 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		log_error("no probe given (see 'bpfscope trace --help')");
 		return 2;
 	}
-	if (trace_kernel_check())
-		return 1;
 	if (follow && !opts->pid) {
 		log_error("--follow needs -p PID (without -p every process of a binary is traced already)");
 		return 2;
