@@ -33,8 +33,10 @@ CFLAGS ?=
 CFLAGS += $(CFLAGS_BASE)
 
 # Static where practical so the binary runs on hosts without the -dev packages.
-STATIC_LIBS := -lbpf -ldw -lelf -lz -lzstd -llzma -lbz2 -ljson-c -liberty -lsqlite3
-LDLIBS := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -lpthread -ldl -lm
+# libmicrohttpd is static too; its TLS library gnutls is not (Debian ships no
+# libp11-kit.a or libunistring.a), so the binary needs libgnutls30 at run time.
+STATIC_LIBS := -lbpf -ldw -lelf -lz -lzstd -llzma -lbz2 -ljson-c -liberty -lsqlite3 -lmicrohttpd
+LDLIBS := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -lgnutls -lpthread -ldl -lm
 
 BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -93,6 +95,9 @@ $(BUILD)/gen/syscall_names.h:
 $(BUILD)/obj/%.o: src/%.c | $(SKELS) $(BUILD)/gen/syscall_names.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The web UI is embedded with .incbin (src/core/webassets.c).
+$(BUILD)/obj/core/webassets.o: $(wildcard web/*)
 
 $(BUILD)/libbpfscope.a: $(LIB_OBJS)
 	@rm -f $@

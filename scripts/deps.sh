@@ -23,6 +23,7 @@ PKGS=(
 	libapache2-mod-php8.2 # tests/integ/php.sh: mod_php in a private apache2 -X
 	# metrics and web UI: HTTP server library, a real Prometheus, a headless browser
 	libmicrohttpd-dev prometheus chromium
+	python3-yaml # tests/integ/kubernetes.sh parses the manifests
 	# robustness: memcheck
 	valgrind
 	# kernel matrix (make kernel-test): qemu boots Debian kernels with a busybox initramfs

@@ -44,6 +44,20 @@ struct evloop {
 static volatile sig_atomic_t stop_signal;
 static bool target_exited, target_execed, stop_on_exec;
 
+static struct {
+	void (*fn)(void *ctx);
+	void *ctx;
+	double period, next;
+} background;
+
+void evloop_set_background(void (*fn)(void *ctx), void *ctx, double period)
+{
+	background.fn = fn;
+	background.ctx = ctx;
+	background.period = period;
+	background.next = 0;
+}
+
 static void on_signal(int sig)
 {
 	stop_signal = sig;
@@ -197,6 +211,10 @@ int evloop__run(struct evloop *loop, double duration, double interval, evloop_ti
 		double until = end < next_tick ? end : next_tick;
 
 		err = drain_once(loop, until);
+		if (background.fn && now_s() >= background.next) {
+			background.fn(background.ctx);
+			background.next = now_s() + background.period;
+		}
 		if (now_s() >= next_tick && on_tick) {
 			err = err ? err : on_tick(ctx);
 			next_tick += interval;

@@ -43,6 +43,10 @@ void evloop__stats(struct evloop *loop, struct evloop_stats *out);
 void evloop__report(struct evloop *loop);
 void evloop__free(struct evloop *loop);
 
+/* A background job run from the drain loop every period seconds, whatever
+ * -i is (core/serve publishes metric snapshots with it). fn NULL: none. */
+void evloop_set_background(void (*fn)(void *ctx), void *ctx, double period);
+
 /* True once SIGINT/SIGTERM arrived (handlers installed by evloop__run). */
 bool evloop_stopping(void);
 /* True when the last loop ended because the watched process exited. */

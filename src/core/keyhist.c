@@ -8,10 +8,14 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bpf/keyhist.h"
 #include "core/clock.h"
+#include "core/container.h"
+#include "core/metrics.h"
 #include "core/output.h"
+#include "core/serve.h"
 #include "core/session.h"
 
 static int cmp_u32(const void *a, const void *b)
@@ -76,9 +80,68 @@ int keyhist_collect(int map_fd, bool clear, keyhist_fn fn, void *ctx)
 	return n;
 }
 
+/* Which tool publishes, and whether the map is being read (live) rather
+ * than printed and cleared (drained); set by keyhist_run. */
+static struct {
+	const char *name;
+	bool live;
+} publishing;
+
+static double unit_scale(const char *unit, const char **suffix)
+{
+	static const struct {
+		const char *unit;
+		double scale;
+	} times[] = { { "nsecs", 1e-9 }, { "usecs", 1e-6 }, { "msecs", 1e-3 }, { "secs", 1 } };
+
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+		if (!strcmp(unit, times[i].unit)) {
+			*suffix = "seconds";
+			return times[i].scale;
+		}
+	*suffix = unit;
+	return 1;
+}
+
+/* bpfscope_<tool>_<unit>{<keys>} (+ container/pod of a pid key). */
+static void publish_hist(struct json_object *keys, const struct hist_view *view)
+{
+	struct metric_label labels[METRIC_MAX_LABELS];
+	struct metric_hist h = { view->slots, hist_mean(view) * (double)hist_total(view), 1,
+				 view->kind == HIST_LINEAR ? view->min : 0,
+				 view->kind == HIST_LINEAR ? view->step : 0 };
+	char family[128];
+	const char *suffix, *pid = NULL;
+	struct k8s_names k8s;
+	int n = 0;
+
+	if (!publishing.name || !serve_metrics_on())
+		return;
+	h.scale = unit_scale(view->unit ? view->unit : "", &suffix);
+	snprintf(family, sizeof(family), "bpfscope_%s_%s", publishing.name, suffix);
+	if (keys) {
+		json_object_object_foreach(keys, k, v) {
+			if (n == METRIC_MAX_LABELS - 3)
+				break;
+			labels[n++] = (struct metric_label){ k, json_object_get_string(v) };
+			if (!strcmp(k, "pid"))
+				pid = json_object_get_string(v);
+		}
+	}
+	if (pid)
+		n = serve_k8s_labels((uint32_t)atoi(pid), labels, n, METRIC_MAX_LABELS, &k8s);
+	metrics_family(family, METRIC_HISTOGRAM, "log2 histogram of the tool, kernel-aggregated");
+	metrics_hist_update(family, labels, n, &h, !publishing.live);
+}
+
 void keyhist_emit(enum out_format format, const char *heading, struct json_object *keys,
 		  const struct hist_view *view)
 {
+	publish_hist(keys, view);
+	if (publishing.live) {
+		json_object_put(keys);
+		return;
+	}
 	if (format == OUT_TEXT) {
 		json_object_put(keys);
 		if (heading)
@@ -119,6 +182,16 @@ static int print_all(void *ctx)
 	return n < 0 ? n : 0;
 }
 
+/* --serve publisher: every key through print_one, without clearing. */
+static void publish_live(void *ctx)
+{
+	struct keyhist_printer *p = ctx;
+
+	publishing.live = true;
+	keyhist_collect(p->map_fd, false, p->tool->print_one, p->tool->ctx);
+	publishing.live = false;
+}
+
 int keyhist_run(const struct keyhist_tool *tool, const struct common_opts *opts)
 {
 	struct keyhist_printer printer = {tool, opts->format, -1};
@@ -136,6 +209,9 @@ int keyhist_run(const struct keyhist_tool *tool, const struct common_opts *opts)
 		if (printer.map_fd < 0)
 			err = -ENOENT;
 	}
+	publishing.name = tool->name;
+	if (!err && tool->name && serve_metrics_on())
+		err = serve_add_publisher(publish_live, &printer);
 	if (!err)
 		err = session_run(&s, print_all, &printer);
 	if (!err)

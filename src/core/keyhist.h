@@ -21,7 +21,9 @@ typedef void (*keyhist_fn)(void *ctx, uint32_t key, const char *label, const uin
 int keyhist_collect(int map_fd, bool clear, keyhist_fn fn, void *ctx);
 
 /* Text: an optional heading line, then the histogram. JSON: keys (may be
- * NULL; ownership taken) plus "hist" as one line. */
+ * NULL; ownership taken) plus "hist" as one line. With --serve the
+ * histogram is also published (drained, since printing clears the map);
+ * while keyhist_run's publisher reads the map it is only published (live). */
 void keyhist_emit(enum out_format format, const char *heading, struct json_object *keys,
 		  const struct hist_view *view);
 
@@ -38,6 +40,10 @@ struct keyhist_tool {
 	keyhist_fn print_one;
 	void *ctx;
 	int (*attach_more)(void *ctx); /* < 0 after an error line */
+	/* --serve: histograms published as bpfscope_<name>_<unit> (seconds for
+	 * time units), labelled by the keys print_one passes to keyhist_emit;
+	 * NULL: not published */
+	const char *name;
 };
 
 /* Returns the command's exit code. */
@@ -51,7 +57,8 @@ int keyhist_run(const struct keyhist_tool *tool, const struct common_opts *opts)
 #define KEYHIST_COMMAND(tool, spec, print_one, setup)                                              \
 	static int tool##_keyhist(struct tool##_bpf *skel, const struct common_opts *opts)         \
 	{                                                                                          \
-		struct keyhist_tool kt = {skel->skeleton, "hists", print_one, (void *)opts, NULL}; \
+		struct keyhist_tool kt = {skel->skeleton, "hists", print_one, (void *)opts, NULL,   \
+					  #tool};                                                  \
                                                                                                    \
 		return setup(skel) ? 2 : keyhist_run(&kt, opts);                                   \
 	}                                                                                          \

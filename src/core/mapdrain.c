@@ -3,10 +3,11 @@
 
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
-int bpfmap_drain(int fd, size_t key_size, size_t value_size, int max_entries, mapdrain_fn fn,
-		 void *ctx)
+static int visit(int fd, size_t key_size, size_t value_size, int max_entries, mapdrain_fn fn,
+		 void *ctx, bool clear)
 {
 	char *keys = calloc(max_entries, key_size), *value = malloc(value_size);
 	void *prev = NULL;
@@ -24,9 +25,21 @@ int bpfmap_drain(int fd, size_t key_size, size_t value_size, int max_entries, ma
 		fn(ctx, prev, value);
 		n++;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; clear && i < n; i++)
 		bpf_map_delete_elem(fd, keys + i * key_size);
 	free(keys);
 	free(value);
 	return n;
+}
+
+int bpfmap_drain(int fd, size_t key_size, size_t value_size, int max_entries, mapdrain_fn fn,
+		 void *ctx)
+{
+	return visit(fd, key_size, value_size, max_entries, fn, ctx, true);
+}
+
+int bpfmap_read(int fd, size_t key_size, size_t value_size, int max_entries, mapdrain_fn fn,
+		void *ctx)
+{
+	return visit(fd, key_size, value_size, max_entries, fn, ctx, false);
 }

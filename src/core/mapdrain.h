@@ -13,5 +13,8 @@ typedef void (*mapdrain_fn)(void *ctx, const void *key, const void *value);
 /* Returns the number of entries visited, or a negative errno. */
 int bpfmap_drain(int fd, size_t key_size, size_t value_size, int max_entries, mapdrain_fn fn,
 		 void *ctx);
+/* The same without deleting: a snapshot (core/serve publishers). */
+int bpfmap_read(int fd, size_t key_size, size_t value_size, int max_entries, mapdrain_fn fn,
+		void *ctx);
 
 #endif

@@ -15,6 +15,8 @@
 
 #include "core/kbtf.h"
 #include "core/log.h"
+#include "core/otlp.h"
+#include "core/serve.h"
 
 #define MAX_OPTS 64
 
@@ -124,6 +126,16 @@ static struct common_def common_defs[] = {
 	{ COMMON_BTF, AT(btf), { "btf", 0, OPT_CUSTOM, NULL, "FILE",
 	  "kernel BTF for a kernel without /sys/kernel/btf/vmlinux (see docs/kernels.md)", 0, 0,
 	  kbtf_parse_option } },
+	{ COMMON_SERVE, AT(serve), { "serve", 0, OPT_CUSTOM, NULL, "[ADDR:]PORT",
+	  "serve /metrics, JSON APIs and the web UI over HTTP (127.0.0.1 unless ADDR)", 0, 0,
+	  serve_parse_option } },
+	{ COMMON_SERVE, AT(token_file), { "token-file", 0, OPT_STRING, NULL, "FILE",
+	  "--serve requires 'Authorization: Bearer <first line of FILE>'" } },
+	{ COMMON_SERVE | COMMON_OTLP, AT(otlp), { "otlp", 0, OPT_CUSTOM, NULL, "URL",
+	  "export spans as OTLP/HTTP JSON to URL (http://HOST:PORT/v1/traces)", 0, 0,
+	  otlp_parse_option } },
+	{ COMMON_SERVE | COMMON_OTLP, AT(otlp_protobuf), { "otlp-protobuf", 0, OPT_FLAG, NULL, NULL,
+	  "--otlp sends application/x-protobuf instead of JSON" } },
 	{ ~0u, AT(verbose), { "verbose", 'v', OPT_COUNT, NULL, NULL,
 	  "more diagnostics (-vv: libbpf and verifier logs)" } },
 	{ ~0u, AT(help), { "help", 'h', OPT_FLAG, NULL, NULL, "show this help" } },

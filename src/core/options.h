@@ -50,6 +50,10 @@ struct common_opts {
 	int verbose;
 	bool help;
 	const char *btf;    /* --btf: kernel BTF file for CO-RE, NULL: the kernel's own */
+	const char *serve;      /* --serve [ADDR:]PORT: HTTP /metrics + UI (core/serve.h) */
+	const char *token_file; /* --token-file: bearer token required by --serve */
+	const char *otlp;       /* --otlp URL: OTLP/HTTP span export (core/otlp.h) */
+	bool otlp_protobuf;     /* --otlp-protobuf: protobuf bodies instead of JSON */
 };
 
 enum {
@@ -65,6 +69,10 @@ enum {
 	 * with it, so it is not part of COMMON_ALL. */
 	COMMON_BTF = 1 << 6,
 	COMMON_K8S = 1 << 7, /* -K: the command prints attribution columns */
+	/* --serve, --token-file, --otlp: long-running commands that publish
+	 * metrics (and spans) while they run (core/serve.h). */
+	COMMON_SERVE = 1 << 8,
+	COMMON_OTLP = 1 << 9, /* --otlp alone (commands without a live server) */
 };
 
 struct cmd_spec {

@@ -9,6 +9,7 @@
 #include "core/container.h"
 #include "core/loader.h"
 #include "core/log.h"
+#include "core/serve.h"
 #include "core/target.h"
 
 int bpfobj_set_rodata(struct bpf_object *obj, const char *var, const void *value, size_t size)
@@ -93,6 +94,8 @@ int session_start_attach(struct session *s, struct bpf_object_skeleton *skel,
 	if ((err = target_filter(opts, &filter)) || (err = cgroup_sel_resolve(opts, &sel)))
 		return err;
 	filter_add_sel(&filter, &sel);
+	if ((err = serve_start(opts))) /* before loading: a bad --serve fails fast */
+		return err;
 	if ((err = bpfobj_set_rodata(obj, "filter", &filter, sizeof(filter)))) {
 		log_error("internal: %s has no target filter (%s)", skel->name, strerror(-err));
 		return err;
@@ -107,6 +110,8 @@ int session_start_attach(struct session *s, struct bpf_object_skeleton *skel,
 	s->loop = evloop__new();
 	if (!s->loop)
 		return -ENOMEM;
+	if ((err = serve_watch_loop(s->loop)))
+		return err;
 	if (opts->pid)
 		evloop__watch_pid(s->loop, opts->pid);
 	return evloop__add_object(s->loop, obj);
@@ -130,6 +135,7 @@ int session_run(struct session *s, evloop_tick_fn on_tick, void *ctx)
 
 void session_end(struct session *s)
 {
+	serve_stop(); /* publishers read the loop and the maps: before freeing */
 	if (!s->loop)
 		return;
 	fflush(stdout);

@@ -632,8 +632,14 @@ static void emit_ip(struct ctx *c, const struct node *n, struct cval v, __u8 des
 		emit(c, POP_STORE, f->off, 4, dest, 0, -1);
 		return;
 	}
-	f->size = di.size == 16 ? 16 : di.size == 4 ? 4 : 28;
-	f->fmt = f->size == 16 ? FMT_IPV6 : f->size == 4 ? FMT_IPV4 : FMT_SOCKADDR;
+	/* struct sockaddr_in is 16 bytes like in6_addr: tell them by name */
+	if (di.name && !strncmp(di.name, "sockaddr", 8)) {
+		f->size = di.size == 16 ? 16 : 28;
+		f->fmt = FMT_SOCKADDR;
+	} else {
+		f->size = di.size == 16 ? 16 : di.size == 4 ? 4 : 28;
+		f->fmt = f->size == 16 ? FMT_IPV6 : f->size == 4 ? FMT_IPV4 : FMT_SOCKADDR;
+	}
 	emit(c, POP_BYTES, f->off, f->size, dest | v.kernel, 0, -1);
 }
 

@@ -19,6 +19,7 @@
 #include "crash/recorder.h"
 #include "probe.skel.h"
 #include "probe/print.h"
+#include "probe/trace_serve.h"
 
 /* A return probe without an action prints its return value. */
 static void default_action(struct probe_ast *ast)
@@ -272,6 +273,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 	p = &tr->probes[h->probe];
 	if (size < p->cp.cfg.record_size)
 		return 0;
+	trace_serve_event(tr, p, h);
 	if (tr->opts->format == OUT_TEXT) {
 		clock_format_time(clock_mono_to_wall(h->ts_ns), when, sizeof(when));
 		printf("%s %-16s %7u/%-7u %s", when, h->comm, h->pid, h->tid, p->ast->text);
@@ -350,14 +352,14 @@ static void collect_agg(void *ctx, const void *key, const void *value)
 /* Reads, sums and clears every aggregation entry (core/mapdrain: only the
  * keys read are deleted, so what arrives while printing is kept for the next
  * interval), sorted by probe, then count. */
-static int read_aggs(struct bpf_map *map, struct agg_table *t)
+static int read_aggs(struct bpf_map *map, struct agg_table *t, bool clear)
 {
 	int n;
 
 	t->ncpus = libbpf_num_possible_cpus();
-	n = bpfmap_drain(bpf_map__fd(map), sizeof(struct probe_agg_key),
-			 t->ncpus * sizeof(struct probe_agg_value), bpf_map__max_entries(map),
-			 collect_agg, t);
+	n = (clear ? bpfmap_drain : bpfmap_read)(bpf_map__fd(map), sizeof(struct probe_agg_key),
+						 t->ncpus * sizeof(struct probe_agg_value),
+						 bpf_map__max_entries(map), collect_agg, t);
 	if (n < 0 || t->failed)
 		return n < 0 ? n : -ENOMEM;
 	if (t->n)
@@ -419,7 +421,7 @@ static int print_aggregations(struct trace_run *tr)
 {
 	struct agg_table t = { 0 };
 	char when[64];
-	int last = -1, err = read_aggs(tr->skel->maps.aggs, &t);
+	int last = -1, err = read_aggs(tr->skel->maps.aggs, &t, true);
 
 	for (int i = 0; !err && i < t.n; i++) {
 		const struct agg_entry *e = &t.all[i];
@@ -427,6 +429,7 @@ static int print_aggregations(struct trace_run *tr)
 
 		if (e->key.probe >= (unsigned)tr->nprobes)
 			continue;
+		trace_serve_agg(tr, &e->key, &e->value, true); /* drained: into the base */
 		p = &tr->probes[e->key.probe];
 		if (tr->opts->format == OUT_JSON) {
 			print_agg_json(p, e);
@@ -441,6 +444,17 @@ static int print_aggregations(struct trace_run *tr)
 	}
 	free(t.all);
 	fflush(stdout);
+	return err;
+}
+
+int trace_snapshot_aggs(struct trace_run *tr)
+{
+	struct agg_table t = { 0 };
+	int err = read_aggs(tr->skel->maps.aggs, &t, false);
+
+	for (int i = 0; !err && i < t.n; i++)
+		trace_serve_agg(tr, &t.all[i].key, &t.all[i].value, false);
+	free(t.all);
 	return err;
 }
 
@@ -640,6 +654,8 @@ int trace_execute(struct trace_run *tr)
 				     tr->hooks ? tr->hooks->ctx : tr);
 	if (!err && tr->crash)
 		err = crash_rec__start(tr->crash, tr);
+	if (!err)
+		err = trace_serve_init(tr);
 	if (err)
 		return err;
 	if (tr->crash && (tick <= 0 || tick > 0.1))
@@ -658,6 +674,7 @@ int trace_execute(struct trace_run *tr)
 	print_accounting(tr);
 	if (tr->crash)
 		crash_rec__finish(tr->crash);
+	trace_serve_flush(tr, true);
 	session_end(&tr->session);
 	return err;
 }

@@ -67,5 +67,8 @@ int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_o
 /* Loads, attaches, runs the loop, prints; < 0 after one error line. */
 int trace_execute(struct trace_run *tr);
 void trace_cleanup(struct trace_run *tr);
+/* Hands every aggregation entry, summed over CPUs, to trace_serve_agg
+ * without clearing the map (the --serve publisher). */
+int trace_snapshot_aggs(struct trace_run *tr);
 
 #endif

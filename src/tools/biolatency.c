@@ -27,7 +27,7 @@ static const struct cmd_spec spec = {
     .details = "-p/-c/--cgroup select the submitter of the I/O; requests issued from\n"
 	       "kernel threads are then not counted.",
     .opts = options,
-    .common = COMMON_ALL,
+    .common = COMMON_ALL | COMMON_SERVE,
     .max_args = 0,
 };
 

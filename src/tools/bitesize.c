@@ -12,7 +12,7 @@ static const struct cmd_spec spec = {
     .name = "bitesize",
     .summary = "histogram of block I/O size (KiB) per submitting process",
     .details = "Requests issued from kernel threads count for the kernel thread.",
-    .common = COMMON_ALL,
+    .common = COMMON_ALL | COMMON_SERVE,
     .max_args = 0,
 };
 

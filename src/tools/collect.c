@@ -23,6 +23,8 @@
 #include "core/log.h"
 #include "tools/collect_store.h"
 #include "tools/net_report.h"
+#include "tools/net_serve.h"
+#include "core/serve.h"
 
 #define MAX_AGENTS     64
 #define LINE_MAX_BYTES 512
@@ -55,7 +57,7 @@ static const struct cmd_spec spec = {
 	       "(1->2), network (2 on the sender -> 3 on the receiver), relay dwell (3->2 on a "
 	       "host that forwards the same bytes) and RX host (3->4).",
     .opts = options,
-    .common = COMMON_DURATION | COMMON_OUTPUT,
+    .common = COMMON_DURATION | COMMON_OUTPUT | COMMON_OTLP,
     .max_args = 0,
 };
 
@@ -267,6 +269,7 @@ static int report(struct store *st, const struct common_opts *opts)
 	if (!j)
 		return -1;
 	if (!store__load(st, j) && !net_join__run(j, 1) && !store__messages(st, j)) {
+		net_serve_spans(j); /* --otlp: one span per message, boundaries of all hosts */
 		store__clock_note(st, note, sizeof(note), &drops);
 		net_report_print(stdout, j,
 				 &(struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6),
@@ -293,9 +296,12 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		return 1;
 	}
 	install_signals();
-	err = input_opt ? read_input(st, input_opt) : serve(st, lfd, opts->duration);
+	err = serve_start(opts) ? -1 : 0;
+	if (!err)
+		err = input_opt ? read_input(st, input_opt) : serve(st, lfd, opts->duration);
 	if (!err)
 		err = report(st, opts);
+	serve_stop();
 	if (lfd >= 0)
 		close(lfd);
 	if (lfd >= 0 && !strncmp(listen_opt, "unix:", 5))

@@ -21,7 +21,7 @@ static const struct cmd_spec spec = {
     .name = "cpudist",
     .summary = "histogram of on-CPU (or -O off-CPU) time per task scheduling",
     .opts = options,
-    .common = COMMON_ALL,
+    .common = COMMON_ALL | COMMON_SERVE,
     .max_args = 0,
 };
 

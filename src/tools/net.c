@@ -33,6 +33,8 @@
 #include "tools/net_join.h"
 #include "tools/net_record.h"
 #include "tools/net_report.h"
+#include "tools/net_serve.h"
+#include "core/serve.h"
 
 #define MAX_IFACES	 16
 #define TCX_INGRESS_TYPE 46 /* BPF_TCX_INGRESS, newer than libbpf 1.1's headers */
@@ -85,7 +87,7 @@ static const struct cmd_spec spec = {
 	       "the records to `bpfscope collect`, which joins hosts into app-to-app, TX "
 	       "host, network, relay and RX host latency per direction.",
     .opts = options,
-    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT,
+    .common = COMMON_TARGET | COMMON_DURATION | COMMON_OUTPUT | COMMON_SERVE,
     .max_args = 0,
 };
 
@@ -98,6 +100,7 @@ struct net_ctx {
 	int links[2 * MAX_IFACES];
 	int nlinks;
 	int ifindex[MAX_IFACES];
+	struct net_serve serve; /* --serve: records kept for the live view */
 };
 
 static int on_event(void *ctx, const void *data, size_t size)
@@ -128,6 +131,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 		fputs(line, c->export);
 	} else if (net_join__count(c->join) >= max_records || net_join__add(c->join, &r)) {
 		c->not_kept++;
+	} else {
+		net_serve_add(&c->serve, &r);
 	}
 	return 0;
 }
@@ -335,6 +340,7 @@ static void finish(struct net_ctx *c, struct session *s, const struct common_opt
 		log_error("out of memory joining %zu records", net_join__count(c->join));
 		return;
 	}
+	net_serve_spans(c->join);
 	clock_note(&c->clock, note, sizeof(note));
 	net_report_print(stdout, c->join,
 			 &(struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6),
@@ -373,6 +379,13 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		err = session_start_attach(&s, c.skel->skeleton, &run_opts, attach_ifaces, &c);
 	if (!err)
 		err = session_events(&s, on_event, &c);
+	if (!err && serve_metrics_on() && c.join) {
+		char name[NET_HOST_MAX];
+
+		host_name(name, sizeof(name));
+		c.serve = (struct net_serve){.max = max_records, .host = strdup(name)};
+		err = serve_add_publisher(net_serve_publish, &c.serve);
+	}
 	if (!err)
 		err = session_run(&s, on_tick, &c);
 	if (!err)
@@ -383,6 +396,8 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	if (c.export)
 		fclose(c.export);
 	net_join__free(c.join);
+	free((char *)c.serve.host);
+	net_serve_free(&c.serve);
 	net_bpf__destroy(c.skel);
 	return err ? 1 : 0;
 }

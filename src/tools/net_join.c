@@ -318,6 +318,8 @@ static int chain_from(struct chain *c, struct net_rec *send)
 	m->proto = send->proto;
 	m->family = send->family;
 	m->len = send->len;
+	m->seq = send->seq + send->len - 1;
+	m->hash = send->hash;
 	m->origin = m->final = send->host;
 	m->sport = send->sport;
 	m->dport = send->dport;
@@ -356,6 +358,8 @@ static int rx_only(struct chain *c, struct net_rec *recv)
 	m->proto = in->proto;
 	m->family = in->family;
 	m->len = recv->len;
+	m->seq = recv->seq + recv->len - 1;
+	m->hash = recv->hash;
 	m->origin = m->final = recv->host;
 	m->sport = in->sport;
 	m->dport = in->dport;

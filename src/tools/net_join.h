@@ -47,6 +47,8 @@ struct net_msg {
 	uint32_t len;
 	uint16_t sport, dport; /* flow of the first record */
 	uint8_t saddr[16], daddr[16];
+	uint32_t seq;  /* TCP: sequence number of the message's last byte */
+	uint64_t hash; /* UDP: payload head hash */
 	uint64_t t[5];
 	uint64_t net_ns, relay_ns; /* sums over network hops / relay dwells */
 	struct net_hop hops[NET_MAX_HOPS];

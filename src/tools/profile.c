@@ -27,7 +27,7 @@ static const struct cmd_spec spec = {
     .details = "Samples every CPU with a software cpu-clock timer (works in VMs) and counts\n"
 	       "user+kernel stacks per process in the kernel. Prints at the end, or every -i.",
     .opts = options,
-    .common = COMMON_ALL,
+    .common = COMMON_ALL | COMMON_SERVE,
     .max_args = 0,
 };
 

@@ -7,11 +7,14 @@
 
 #include "bpf/runqlat.h"
 #include "core/clock.h"
+#include "core/container.h"
 #include "core/cmd.h"
 #include "core/hist.h"
 #include "core/log.h"
 #include "core/mapdrain.h"
+#include "core/metrics.h"
 #include "core/output.h"
+#include "core/serve.h"
 #include "core/session.h"
 #include "runqlat.skel.h"
 
@@ -28,7 +31,7 @@ static const struct cmd_spec spec = {
 	.name = "runqlat",
 	.summary = "histogram of run-queue latency (wakeup to running)",
 	.opts = options,
-	.common = COMMON_ALL | COMMON_BTF,
+	.common = COMMON_ALL | COMMON_BTF | COMMON_SERVE,
 	.max_args = 0,
 };
 
@@ -36,7 +39,34 @@ struct printer {
 	struct runqlat_bpf *skel;
 	enum out_format format;
 	int ncpus;
+	bool drained; /* entries handed to publish_one were removed from the map */
 };
+
+/* --serve: bpfscope_runqlat_seconds{pid|tid,comm}; no sum is kept in the
+ * kernel, so _sum is estimated from slot midpoints (core/hist). */
+static void publish_one(const struct printer *p, __u32 key, const char *comm,
+			const uint64_t *slots)
+{
+	struct hist_view view = { HIST_LOG2, 0, 1, slots, HIST_SLOTS, "usecs" };
+	struct metric_hist h = { slots, hist_mean(&view) * (double)hist_total(&view),
+				 msecs ? 1e-3 : 1e-6 };
+	struct metric_label labels[5];
+	struct k8s_names k8s;
+	char id[16];
+	int n = 0;
+
+	if (!serve_metrics_on())
+		return;
+	if (per_process || per_thread) {
+		snprintf(id, sizeof(id), "%u", key);
+		labels[n++] = (struct metric_label){ per_process ? "pid" : "tid", id };
+		labels[n++] = (struct metric_label){ "comm", comm };
+		n = serve_k8s_labels(key, labels, n, 5, &k8s);
+	}
+	metrics_family("bpfscope_runqlat_seconds", METRIC_HISTOGRAM,
+		       "run-queue latency: wakeup to running");
+	metrics_hist_update("bpfscope_runqlat_seconds", labels, n, &h, p->drained);
+}
 
 static void print_one(const struct printer *p, __u32 key, const struct runqlat_hist *h,
 		      const uint64_t *slots)
@@ -75,7 +105,19 @@ static void print_entry(void *ctx, const void *key, const void *value)
 	}
 	for (int c = 0; c < p->ncpus && !named->comm[0]; c++)
 		named = &vals[c];
-	print_one(p, *(const __u32 *)key, named, slots);
+	publish_one(p, *(const __u32 *)key, named->comm, slots);
+	if (p->drained)
+		print_one(p, *(const __u32 *)key, named, slots);
+}
+
+static void publish_hists(void *ctx)
+{
+	struct printer snap = *(const struct printer *)ctx;
+	struct bpf_map *map = snap.skel->maps.hists;
+
+	snap.drained = false;
+	bpfmap_read(bpf_map__fd(map), sizeof(__u32), snap.ncpus * sizeof(struct runqlat_hist),
+		    bpf_map__max_entries(map), print_entry, &snap);
 }
 
 /* Prints every key and clears exactly the keys printed (core/mapdrain), so
@@ -102,7 +144,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	struct bpf_object_open_opts open_opts = { .sz = sizeof(open_opts),
 						  .btf_custom_path = opts->btf };
 	struct runqlat_bpf *skel = runqlat_bpf__open_opts(&open_opts);
-	struct printer printer = { skel, opts->format, libbpf_num_possible_cpus() };
+	struct printer printer = { skel, opts->format, libbpf_num_possible_cpus(), true };
 	struct session s = { 0 };
 	int err;
 
@@ -121,9 +163,10 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 					      : RUNQLAT_ALL;
 	skel->rodata->in_msecs = msecs;
 	err = session_start(&s, skel->skeleton, opts);
-	if (!err) {
+	if (!err && serve_metrics_on())
+		err = serve_add_publisher(publish_hists, &printer);
+	if (!err)
 		err = session_run(&s, print_hists, &printer);
-	}
 	if (!err)
 		err = print_hists(&printer);
 	session_end(&s);

@@ -24,7 +24,7 @@ static const struct cmd_spec spec = {
     .details = "Queue length excludes the running task. Sampling uses the software cpu-clock\n"
 	       "event; the CPU's run queue is reached through current->se.cfs_rq->rq (CO-RE).",
     .opts = options,
-    .common = COMMON_DURATION | COMMON_INTERVAL | COMMON_OUTPUT,
+    .common = COMMON_DURATION | COMMON_INTERVAL | COMMON_OUTPUT | COMMON_SERVE,
     .max_args = 0,
 };
 
@@ -62,7 +62,8 @@ static int attach_sampler(void *ctx)
 static int run(struct runqlen_bpf *skel, const struct common_opts *opts)
 {
 	struct runqlen_ctx ctx = {opts, skel, NULL};
-	struct keyhist_tool tool = {skel->skeleton, "hists", print_one, &ctx, attach_sampler};
+	struct keyhist_tool tool = {skel->skeleton, "hists", print_one, &ctx, attach_sampler,
+				    "runqlen"};
 	int rc;
 
 	skel->rodata->per_cpu = per_cpu;

@@ -12,6 +12,7 @@
 #include "core/cmd.h"
 #include "core/output.h"
 #include "probe/span_run.h"
+#include "probe/span_serve.h"
 
 static struct span_run_opts run_opts = { .root_sample = 1, .strsize = 64 };
 
@@ -30,7 +31,7 @@ static const struct cmd_spec spec = {
 		   "                       u:libmemcached:memcached_mget\n"
 		   "See docs/spans.md.",
 	.opts = options,
-	.common = COMMON_ALL,
+	.common = COMMON_ALL | COMMON_SERVE,
 	.max_args = -1,
 };
 
@@ -176,6 +177,7 @@ static int on_request(void *ctx, const struct span_run *sr, const struct span_re
 	const struct common_opts *opts = ctx;
 	struct span_summary s;
 
+	span_serve_request(sr, req);
 	if (span_summarize(req, &s))
 		return -12; /* -ENOMEM */
 	if (opts->format == OUT_JSON)

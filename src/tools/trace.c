@@ -81,7 +81,7 @@ static const struct cmd_spec spec = {
 		   "Example: bpfscope trace 'r:libmemcached:memcached_mget { hist(duration) }'\n"
 		   "See docs/probe-language.md.",
 	.opts = options,
-	.common = COMMON_ALL,
+	.common = COMMON_ALL | COMMON_SERVE,
 	.max_args = -1,
 };
 

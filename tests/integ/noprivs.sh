@@ -8,7 +8,7 @@ plan 3
 # a copy that the unprivileged user can execute wherever the build lives
 cp "$BPFSCOPE" "$TMP/bpfscope" && chmod 755 "$TMP" "$TMP/bpfscope"
 asuser() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$TMP/bpfscope" "$@"; }
-offline="list types flamegraph collect report predict"
+offline="list types flamegraph collect report predict serve"
 
 mapfile -t cmds < <("$BPFSCOPE" --help | awk '/^Commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}')
 bad=()
