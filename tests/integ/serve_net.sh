@@ -84,7 +84,7 @@ mkdir -p "$TMP/r2"
 in_ns "$NS_C" python3 "$(dirname "$0")/otlp_receiver.py" "$TMP/r2" --bind 10.77.1.1 & disown
 for _ in $(seq 1 100); do [ -s "$TMP/r2/port" ] && break; sleep 0.05; done
 SOCK="$TMP/collect.sock"
-ip netns exec "$NS_C" "$BPFSCOPE" collect --listen "unix:$SOCK" --db "$TMP/collect.db" --agents 2 -d 20 -o json \
+ip netns exec "$NS_C" "$BPFSCOPE" collect --listen "unix:$SOCK" --db "$TMP/collect.db" --agents 2 -d 45 -o json \
 	--otlp "http://10.77.1.1:$(cat "$TMP/r2/port")/v1/traces" >"$TMP/collect.out" 2>"$TMP/collect.err" &
 collector=$!
 _pids+=("$collector")
@@ -102,13 +102,14 @@ in_ns "$NS_C" "$TARGETS/netlab" tcp 10.77.2.2 7103 20 10000 3000 >/dev/null
 sleep 0.3
 kill -INT "${exporters[@]}"
 # the collector ends once both agents closed their streams (slow to detach
-# on a loaded machine: 20 s at most)
-for _ in $(seq 1 400); do kill -0 "$collector" 2>/dev/null || break; sleep 0.05; done
+# on a loaded machine: 45 s at most)
+for _ in $(seq 1 900); do kill -0 "$collector" 2>/dev/null || break; sleep 0.05; done
 S2="$TMP/r2/spans.jsonl"
 n=$(wc -l <"$S2" 2>/dev/null || echo 0)
 [ "$n" -eq 40 ] && [ ! -s "$TMP/r2/errors.txt" ] && grep -q 'otlp: 40 spans exported, 0 dropped' "$TMP/collect.err"
 st=$?
 ok $st "collect --otlp: one valid span per joined message (40: 20 requests, 20 replies; got $n)"
+[ $st -eq 0 ] || { diag "collect:"; cat "$TMP/collect.err" "$TMP/client-x.err" "$TMP/server-x.err" | sed "s/^/# /" >&2; }
 [ $st -eq 0 ] || { show "$TMP/collect.err"; show "$TMP/client-x.err"; show "$TMP/server-x.err"; }
 jq -s -e 'all(.[]; (.events | map(.[0]) | sort) == ["egress", "ingress", "recv", "send"]
 	and (.events | map(.[2]) | unique) == ["client-x", "server-x"])' "$S2" >/dev/null
