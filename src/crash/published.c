@@ -18,7 +18,7 @@ static char *kept[CRASH_PUB_KEEP]; /* oldest first */
 static int nkept, limit;
 static uint64_t caught, suppressed, ring_events, overwritten;
 
-static void publish_list(void)
+struct json_object *crash_pub_list(void)
 {
 	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
 
@@ -33,7 +33,12 @@ static void publish_list(void)
 	json_object_object_add(root, "suppressed", json_object_new_uint64(suppressed));
 	json_object_object_add(root, "kept_at_most", json_object_new_int(CRASH_PUB_KEEP));
 	json_object_object_add(root, "max_per_minute", json_object_new_int(limit));
-	serve_set_doc("crashes", root);
+	return root;
+}
+
+static void publish_list(void)
+{
+	serve_set_doc("crashes", crash_pub_list());
 }
 
 static void add_signal(const char *family, int sig)

@@ -22,6 +22,8 @@ void crash_pub_start(int per_minute);
 void crash_pub_report(const struct crash_report *r);
 /* A crash was not reported (the per-minute bound): counted per signal. */
 void crash_pub_suppressed(int sig);
+/* The document /api/crashes serves, built from what is kept (tests). */
+struct json_object *crash_pub_list(void);
 /* Forgets the kept reports. */
 void crash_pub_free(void);
 
