@@ -5,7 +5,7 @@
 # test's temporary dir), against real crashes of tests/targets/crashy; then
 # trace --crash --serve publishes its report the same way.
 source "$(dirname "$0")/lib.bash"
-plan 12
+plan 13
 
 C=$TARGETS/crashy
 P="u:$C:process_record { print(r->id, r->len) }"
@@ -83,5 +83,7 @@ stop_bpfscope
 jq -e '.caught == 1 and .reports[0].signal == "SIGSEGV" and (.reports[0].events[-1].fields == {"r->id":3,"r->len":4398046511104})' "$TMP/tr.json" >/dev/null &&
 	grep -qx 'bpfscope_crash_reports_total{signal="SIGSEGV"} 1' "$TMP/tr.metrics"
 ok $? "trace --crash --serve: the report on /api/crashes and counted on /metrics"
+! grep -l 'Sanitizer' "$TMP/cs.err" "$TMP/tr.err"
+ok $? "no sanitizer report from bpfscope (meaningful in the ASan build)"
 [ "$_failed" -eq 0 ] || { show "$TMP/ui.jsonl"; show "$TMP/ui.err"; show "$TMP/crashes.json" 5; show "$TMP/tr.err"; }
 done_testing
