@@ -241,6 +241,51 @@ async function renderNet() {
 	$('net-rows').innerHTML = rows.join('') || '<tr><td colspan="7">no network records yet (run net --serve)</td></tr>';
 }
 
+// ---- crash reports: the list, and one report's stack and last events ----
+let crashPick = null; // "pid/tid/time" of the report shown below the list
+
+const crashId = (r) => `${r.pid}/${r.tid}/${r.time}`;
+const frameName = (f) => f.symbol ? `${f.symbol}+${f.offset}` : f.pc;
+const fieldsText = (fields) => Object.entries(fields || {}).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : v}`).join(' ');
+
+function crashDetail(r) {
+	const frames = (r.user_stack || []).map((f, i) => `<tr class="crash-frame" data-symbol="${esc(f.symbol || '')}"><td class="num">#${i}</td>` +
+		`<td><code>${esc(f.pc)}</code></td><td>${esc(frameName(f))}</td><td>${esc(f.module || '')}</td></tr>`).join('');
+	const events = (r.events || []).slice(-20).reverse().map((e) => `<tr class="crash-event" data-fields="${esc(JSON.stringify(e.fields || {}))}">` +
+		`<td>${esc(e.time.slice(11))}</td><td class="num">${e.tid}</td><td>${esc(e.probe)}</td><td><code>${esc(fieldsText(e.fields))}</code></td></tr>`).join('');
+	return `<h3 id="crash-title" data-id="${esc(crashId(r))}">${esc(r.comm)}/${r.pid} (tid ${r.tid}): ${esc(r.signal)} ${esc(r.code)}` +
+		`${r.fault_address ? ` at ${esc(r.fault_address)}` : ''}</h3>` +
+		`<p class="hint">stack ${r.unwind_complete ? 'complete' : `incomplete${r.unwind_stopped ? `: ${esc(r.unwind_stopped)}` : ''}`}` +
+		`, ${r.events_recorded} events recorded by the thread, last ${(r.events || []).length} kept${r.notes ? `; ${esc(r.notes)}` : ''}</p>` +
+		`<div class="crash-cols"><table class="data"><thead><tr><th></th><th>pc</th><th>function</th><th>module</th></tr></thead><tbody>${frames}</tbody></table>` +
+		`<table class="data"><caption>last events, newest first</caption><thead><tr><th>time</th><th>tid</th><th>probe</th><th>fields</th></tr></thead>` +
+		`<tbody>${events || '<tr><td colspan="4">no events (no probes given)</td></tr>'}</tbody></table></div>`;
+}
+
+async function renderCrashes() {
+	const doc = await api('/api/crashes');
+	const reports = doc.reports || [];
+	if (!reports.some((r) => crashId(r) === crashPick)) crashPick = reports.length ? crashId(reports[0]) : null;
+	$('crash-info').textContent = `${doc.caught ?? 0} caught, ${doc.suppressed ?? 0} not reported (more than ${doc.max_per_minute} per minute); ` +
+		`the last ${doc.kept_at_most ?? ''} are kept`;
+	$('crash-info').dataset.caught = doc.caught ?? 0;
+	$('crash-rows').innerHTML = reports.map((r) => `<tr class="crash-row${crashId(r) === crashPick ? ' picked' : ''}" data-id="${esc(crashId(r))}" ` +
+		`data-pid="${r.pid}" data-signal="${esc(r.signal)}" data-complete="${r.unwind_complete}">` +
+		`<td>${esc(r.time)}</td><td>${esc(r.comm)}/${r.pid}</td><td class="num">${r.tid}</td><td>${esc(r.signal)}</td>` +
+		`<td>${esc(r.code)}</td><td><code>${esc(r.fault_address || '')}</code></td><td>${r.unwind_complete ? 'complete' : 'incomplete'}</td>` +
+		`<td>${esc(r.user_stack && r.user_stack[0] ? frameName(r.user_stack[0]) : '')}</td></tr>`).join('') ||
+		'<tr><td colspan="8">no crashes caught yet</td></tr>';
+	const picked = reports.find((r) => crashId(r) === crashPick);
+	$('crash-detail').innerHTML = picked ? crashDetail(picked) : '';
+}
+
+$('crash-rows').addEventListener('click', (ev) => {
+	const row = ev.target.closest('.crash-row');
+	if (!row) return;
+	crashPick = row.dataset.id;
+	renderCrashes();
+});
+
 // ---- drops and misses ----
 const PROBE_COUNTERS = ['hits', 'emitted', 'filtered', 'dropped', 'stale', 'unpaired', 'read_errors'];
 
@@ -259,7 +304,7 @@ async function renderLoss() {
 		'<tr><td colspan="8">no probes</td></tr>';
 }
 
-const views = { latency: renderLatency, requests: renderRequests, map: renderMap, flame: renderFlame, net: renderNet, loss: renderLoss };
+const views = { latency: renderLatency, requests: renderRequests, map: renderMap, flame: renderFlame, net: renderNet, crashes: renderCrashes, loss: renderLoss };
 let timer = null;
 
 async function show() {

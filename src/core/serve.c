@@ -364,6 +364,7 @@ static int add_routes(void)
 	err = err ?: httpd_route("/api/servicemap", false, get_servicemap, NULL);
 	err = err ?: httpd_route("/api/flame", false, get_doc, "flame");
 	err = err ?: httpd_route("/api/net", false, get_doc, "net");
+	err = err ?: httpd_route("/api/crashes", false, get_doc, "crashes");
 	err = err ?: httpd_route("/api/summary", false, get_summary, NULL);
 	err = err ?: httpd_route("/", true, get_asset, NULL);
 	return err;

@@ -14,6 +14,7 @@
  *   /api/servicemap     who calls whom: caller -> peer, calls, mean latency
  *   /api/flame          folded stacks published by `profile` (flame graph)
  *   /api/net            one-way breakdown records published by `net`
+ *   /api/crashes        the last crash reports (crash/published.h)
  *   /api/summary        events, drops, misses, errors, exporter queue
  *   /, /ui/...          the web UI (assets embedded in the binary)
  *

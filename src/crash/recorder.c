@@ -29,6 +29,7 @@
 #include "core/output.h"
 #include "core/procmaps.h"
 #include "core/syms.h"
+#include "crash/published.h"
 #include "crash/report.h"
 #include "probe.skel.h"
 #include "probe/print.h"
@@ -532,6 +533,7 @@ static void emit(struct crash_rec *cr, const struct crash_report *r)
 	}
 	fflush(stdout);
 	cr->reported++;
+	crash_pub_report(r);
 	if (cr->o.dir && !write_file(cr, r, path, sizeof(path)) && cr->o.exec_cmd)
 		run_exec(cr, path);
 }
@@ -551,6 +553,7 @@ static void on_crash(struct crash_rec *cr, const struct crash_event *ev)
 	if (!crash_ratelimit_allow(&cr->rl, clock_mono_ns())) {
 		log_warn("%s in pid %u (%s) not reported: more than %d reports this minute",
 			 crash_signal_name((int)ev->sig), ev->pid, ev->comm, cr->o.per_minute);
+		crash_pub_suppressed((int)ev->sig);
 		forget_rings(cr, ev->pid);
 		return;
 	}
@@ -607,6 +610,7 @@ int crash_rec__start(struct crash_rec *cr, struct trace_run *tr)
 	cr->tr = tr;
 	scan_processes(cr, tr->opts->comm);
 	log_info("crash: %zu processes' maps snapshotted", procmaps_store__count(cr->maps));
+	crash_pub_start(cr->o.per_minute);
 	return evloop__add_ringbuf(tr->session.loop, cr->skel->maps.crash_events, on_crash_ring,
 				   cr);
 }
@@ -647,6 +651,7 @@ void crash_rec__free(struct crash_rec *cr)
 	for (int i = 0; i < cr->nqueued; i++)
 		free(cr->queued[i]);
 	procmaps_store__free(cr->maps);
+	crash_pub_free();
 	ksyms__free(cr->ksyms);
 	free(cr);
 }

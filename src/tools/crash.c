@@ -49,9 +49,11 @@ static const struct cmd_spec spec = {
 		   "stacks. A u: probe without an action records its six argument registers.\n"
 		   "Example:\n"
 		   "  bpfscope crash -p 1234 'u:libfoo:read_buf { print(len, buf) }'\n"
+		   "With --serve, /metrics counts crashes and /api/crashes and the web UI's\n"
+		   "Crashes view show the last reports.\n"
 		   "See docs/crash.md.",
 	.opts = options,
-	.common = COMMON_ALL,
+	.common = COMMON_ALL | COMMON_SERVE,
 	.max_args = -1,
 };
 

@@ -106,6 +106,22 @@ const checks = {
 			const bad = shown.filter((r) => !within(cb[`${r.flow}|${r.seg}`] ?? 0, r.count, ca[`${r.flow}|${r.seg}`] ?? -1));
 			return [shown.length > 0 && !bad.length, shown.map((r) => `${r.flow} ${r.seg}=${r.count}`).join('; ')];
 		}],
+	crashes: ['({rows: [...document.querySelectorAll("tr.crash-row")].map(r => ({id: r.dataset.id, pid: +r.dataset.pid, signal: r.dataset.signal,' +
+		' complete: r.dataset.complete === "true"})), picked: document.getElementById("crash-title")?.dataset.id,' +
+		' frames: [...document.querySelectorAll("tr.crash-frame")].map(f => f.dataset.symbol),' +
+		' last: document.querySelector("tr.crash-event")?.dataset.fields})', '/api/crashes',
+	(shown, b, a) => {
+		const id = (r) => `${r.pid}/${r.tid}/${r.time}`, first = a.reports[0];
+		const same = JSON.stringify(b.reports.map(id)) === JSON.stringify(a.reports.map(id)) &&
+			JSON.stringify(shown.rows.map((r) => r.id)) === JSON.stringify(a.reports.map(id)) &&
+			shown.rows.every((r, i) => r.pid === a.reports[i].pid && r.signal === a.reports[i].signal && r.complete === a.reports[i].unwind_complete);
+		const frames = first ? first.user_stack.map((f) => f.symbol || '') : [];
+		const last = first && first.events.length ? JSON.stringify(first.events[first.events.length - 1].fields) : undefined;
+		const ok = shown.rows.length > 0 && same && shown.picked === id(first) &&
+			JSON.stringify(shown.frames) === JSON.stringify(frames) && shown.last === last;
+		return [ok, `${shown.rows.length} reports (${shown.rows.map((r) => `${r.signal} pid ${r.pid}`).join(', ')}); ` +
+			`shown: ${shown.frames.filter(Boolean).join(' ')}; last event ${shown.last}`];
+	}],
 	loss: ['({global: [...document.querySelectorAll("tr.loss-row")].map(r => [r.dataset.counter, +r.dataset.value]),' +
 		' probes: [...document.querySelectorAll("tr.probe-row td[data-counter=hits]")].map(td => [td.closest("tr").dataset.probe, +td.dataset.value])})', '/api/summary',
 	(shown, b, a) => {
