@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,18 +294,31 @@ static int get_servicemap(void *ctx, const struct httpd_request *req, struct htt
 	return reply_json(resp, root);
 }
 
+/* The document is rendered under the lock: json-c's reference counts and
+ * print buffers are not thread-safe, and the event loop replaces documents. */
 static int get_doc(void *ctx, const struct httpd_request *req, struct httpd_response *resp)
 {
-	const char *name = ctx;
-	struct json_object *doc = NULL;
+	const char *name = ctx, *text;
+	size_t len = 0;
+	bool found = false;
 
 	(void)req;
 	pthread_mutex_lock(&lock);
-	for (int i = 0; i < MAX_DOCS; i++)
-		if (docs[i].name && !strcmp(docs[i].name, name))
-			doc = json_object_get(docs[i].doc);
+	for (int i = 0; i < MAX_DOCS && !found; i++) {
+		if (!docs[i].name || strcmp(docs[i].name, name) || !docs[i].doc)
+			continue;
+		found = true;
+		text = json_object_to_json_string_length(docs[i].doc, JSON_C_TO_STRING_PLAIN, &len);
+		resp->body = malloc(len + 1);
+		if (resp->body)
+			memcpy(resp->body, text, len + 1);
+	}
 	pthread_mutex_unlock(&lock);
-	return reply_json(resp, doc ? doc : json_object_new_object());
+	if (!found)
+		return reply_json(resp, json_object_new_object());
+	resp->len = len;
+	resp->content_type = "application/json";
+	return resp->body ? 0 : -ENOMEM;
 }
 
 static void add_summary_counter(struct json_object *root, const char *family, const char *key)
