@@ -101,12 +101,33 @@ static int wire_tick(struct span_run *sr, uint64_t now)
 	return span_wire__release(sr->wire_join, now, SPAN_RUN_EVICT_NS);
 }
 
+static int drain_one(void *ctx, void *data, size_t size)
+{
+	return on_wire_event(ctx, data, size);
+}
+
+/* What the loop's last drain did not see (written before the detach, or
+ * all of it when the run ended before the first tick). */
+static void drain_wire(struct span_run *sr)
+{
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(sr->wire->maps.events), drain_one,
+						  sr, NULL);
+
+	if (!rb) {
+		log_error("cannot read the wire ring buffer: %s", strerror(errno));
+		return;
+	}
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+}
+
 /* Detached: what is still in flight ends, every held request goes out. */
 static int wire_end(struct span_run *sr)
 {
 	int err;
 
 	wire_bpf__detach(sr->wire);
+	drain_wire(sr);
 	wireconn__flush(sr->wire_conns);
 	err = span_wire__release(sr->wire_join, UINT64_MAX, 0);
 	span_wire__stats(sr->wire_join, &sr->wire_stats);
