@@ -131,11 +131,14 @@ static int wire_end(struct span_run *sr)
 	wireconn__flush(sr->wire_conns);
 	err = span_wire__release(sr->wire_join, UINT64_MAX, 0);
 	span_wire__stats(sr->wire_join, &sr->wire_stats);
+	sr->wire_drops = bpfmap_percpu_sum(bpf_map__fd(sr->wire->maps.stats), STAT_DROPS);
+	sr->wire_errors = bpfmap_percpu_sum(bpf_map__fd(sr->wire->maps.stats), STAT_ERRORS);
 	fprintf(stderr,
 		"bpfscope: spans: %llu wire operations, %llu attached to requests, %llu outside "
-		"any request\n",
+		"any request; %llu wire records dropped, %llu wire read errors\n",
 		(unsigned long long)sr->wire_stats.ops, (unsigned long long)sr->wire_stats.attached,
-		(unsigned long long)sr->wire_stats.outside);
+		(unsigned long long)sr->wire_stats.outside, (unsigned long long)sr->wire_drops,
+		(unsigned long long)sr->wire_errors);
 	return err;
 }
 

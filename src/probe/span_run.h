@@ -73,6 +73,7 @@ struct span_run {
 	bool wire_polled; /* its ring buffer is in the loop */
 	int wire_text;
 	struct span_wire_stats wire_stats;
+	uint64_t wire_drops, wire_errors; /* wire records lost (ring full), failed reads */
 };
 
 /* Whole command: parse, check, load, run until -d or a signal, summarize.

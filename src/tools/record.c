@@ -131,6 +131,10 @@ static int write_losses(struct recorder *rec, const struct span_run *sr)
 	if (!err && sr->wire_join)
 		err = span_store__loss(rec->store, -1, "wire_outside_requests",
 				       sr->wire_stats.outside);
+	if (!err && sr->wire_join)
+		err = span_store__loss(rec->store, -1, "wire_ring_drops", sr->wire_drops);
+	if (!err && sr->wire_join)
+		err = span_store__loss(rec->store, -1, "wire_read_errors", sr->wire_errors);
 	return err;
 }
 
