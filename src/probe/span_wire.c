@@ -312,7 +312,8 @@ int span_wire__release(struct span_wire *w, uint64_t now_ns, uint64_t age_ns)
 			err = w->fn(w->ctx, req);
 		free_request(req);
 	}
-	memmove(w->reqs, w->reqs + done, (w->nreqs - done) * sizeof(*w->reqs));
+	if (done) /* w->reqs may still be NULL */
+		memmove(w->reqs, w->reqs + done, (w->nreqs - done) * sizeof(*w->reqs));
 	w->nreqs -= done;
 	for (int i = w->nops - 1; i >= 0; i--)
 		if (now_ns == UINT64_MAX || w->ops[i].end_ns + age_ns < now_ns) {

@@ -97,7 +97,9 @@ sleep 0.3
 stop_bpfscope
 n=$(sqlite3 "$TMP/out.db" "SELECT count FROM losses WHERE what = 'wire_outside_requests'")
 [ "$n" = 9 ] && [ "$(sqlite3 "$TMP/out.db" "SELECT count(*) FROM spans")" = 0 ] && grep -q "9 outside any request" "$TMP/out.err"
-ok $? "3 /item requests outside the root: 9 operations counted outside, none dropped silently (got $n)"
+rc=$?
+ok $rc "3 /item requests outside the root: 9 operations counted outside, none dropped silently (got $n)"
+[ $rc -eq 0 ] || show "$TMP/out.err" 20
 
 # live: spans -o json
 start_bpfscope live spans --wire -o json -c websvc "root u:$TARGETS/websvc:handle_request" ||
