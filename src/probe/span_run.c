@@ -9,23 +9,144 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf/wire.h"
 #include "core/clock.h"
+#include "core/loader.h"
 #include "core/log.h"
+#include "core/session.h"
+#include "core/target.h"
+#include "core/wireconn.h"
 #include "probe.skel.h"
 #include "probe/print.h"
+#include "wire.skel.h"
+
+#define WIRE_PROTOS ((1u << WIRE_PROTO_MYSQL) | (1u << WIRE_PROTO_MEMCACHE))
+
+int span_run_nprobes(const struct span_run *sr)
+{
+	return sr->tr.nprobes + (sr->wire_join ? 2 : 0);
+}
 
 const char *span_probe_name(const struct span_run *sr, unsigned probe)
 {
-	if (probe >= (unsigned)sr->tr.nprobes)
+	if (probe >= (unsigned)span_run_nprobes(sr))
 		return "?";
+	if (probe >= (unsigned)sr->tr.nprobes)
+		return probe == (unsigned)sr->tr.nprobes ? "wire:mysql" : "wire:memcache";
 	return sr->tr.probes[probe].ast->function;
 }
 
 const char *span_probe_role(const struct span_run *sr, unsigned probe)
 {
-	if (probe >= (unsigned)sr->tr.nprobes)
+	if (probe >= (unsigned)span_run_nprobes(sr))
 		return "?";
+	if (probe >= (unsigned)sr->tr.nprobes)
+		return "child";
 	return sr->tr.probes[probe].ast->role == ROLE_ROOT ? "root" : "child";
+}
+
+/* --wire: the wire capture of `bpfscope wire`, same target filter, loaded
+ * and attached next to the span programs; its ring buffer joins the loop
+ * at the first tick (the loop exists only once everything is attached). */
+static int wire_start(struct span_run *sr)
+{
+	struct filter_cfg filter;
+	int err;
+
+	sr->wire = wire_bpf__open();
+	if (!sr->wire) {
+		log_error("cannot open the wire BPF object");
+		return -ENOMEM;
+	}
+	sr->wire->rodata->capture_bytes = 16384;
+	if ((err = target_filter(sr->tr.opts, &filter)))
+		return err;
+	if ((err = bpfobj_set_rodata(sr->wire->obj, "filter", &filter, sizeof(filter))))
+		return err;
+	if (bpf_map__set_max_entries(sr->wire->maps.scratch, libbpf_num_possible_cpus())) {
+		log_error("cannot size the wire capture buffers");
+		return -EINVAL;
+	}
+	if ((err = loader_load(sr->wire->skeleton)) || (err = loader_attach(sr->wire->skeleton)))
+		return err;
+	return 0;
+}
+
+static void on_wire_op(void *ctx, const struct wire_conninfo *conn, const struct wire_op *op)
+{
+	struct span_run *sr = ctx;
+
+	span_wire__op(sr->wire_join, conn->pid, conn->tid, conn->peer, op);
+}
+
+static int on_wire_event(void *ctx, const void *data, size_t size)
+{
+	struct span_run *sr = ctx;
+
+	wireconn__feed_event(sr->wire_conns, data, size);
+	return 0;
+}
+
+static int wire_tick(struct span_run *sr, uint64_t now)
+{
+	int err;
+
+	if (!sr->wire_polled) {
+		if ((err = evloop__add_ringbuf(sr->tr.session.loop, sr->wire->maps.events,
+					       on_wire_event, sr)) ||
+		    (err = evloop__add_object(sr->tr.session.loop, sr->wire->obj)))
+			return err;
+		sr->wire_polled = true;
+	}
+	return span_wire__release(sr->wire_join, now, SPAN_RUN_EVICT_NS);
+}
+
+static int drain_one(void *ctx, void *data, size_t size)
+{
+	return on_wire_event(ctx, data, size);
+}
+
+/* What the loop's last drain did not see (written before the detach, or
+ * all of it when the run ended before the first tick). */
+static void drain_wire(struct span_run *sr)
+{
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(sr->wire->maps.events), drain_one,
+						  sr, NULL);
+
+	if (!rb) {
+		log_error("cannot read the wire ring buffer: %s", strerror(errno));
+		return;
+	}
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+}
+
+/* Detached: what is still in flight ends, every held request goes out. */
+static int wire_end(struct span_run *sr)
+{
+	int err;
+
+	wire_bpf__detach(sr->wire);
+	drain_wire(sr);
+	wireconn__flush(sr->wire_conns);
+	err = span_wire__release(sr->wire_join, UINT64_MAX, 0);
+	span_wire__stats(sr->wire_join, &sr->wire_stats);
+	sr->wire_drops = bpfmap_percpu_sum(bpf_map__fd(sr->wire->maps.stats), STAT_DROPS);
+	sr->wire_errors = bpfmap_percpu_sum(bpf_map__fd(sr->wire->maps.stats), STAT_ERRORS);
+	fprintf(stderr,
+		"bpfscope: spans: %llu wire operations, %llu attached to requests, %llu outside "
+		"any request; %llu wire records dropped, %llu wire read errors\n",
+		(unsigned long long)sr->wire_stats.ops, (unsigned long long)sr->wire_stats.attached,
+		(unsigned long long)sr->wire_stats.outside, (unsigned long long)sr->wire_drops,
+		(unsigned long long)sr->wire_errors);
+	return err;
+}
+
+static int emit_request(void *ctx, const struct span_request *req)
+{
+	struct span_run *sr = ctx;
+
+	return sr->sink->request ? sr->sink->request(sr->sink->ctx, sr, req) : 0;
 }
 
 /* Span probes are functions: entry and return both attached, no condition. */
@@ -115,6 +236,12 @@ static int before_attach(struct trace_run *tr)
 		}
 		sr->io_links[sr->nio_links++] = link;
 	}
+	if (sr->wire_join) {
+		int err = wire_start(sr);
+
+		if (err)
+			return err;
+	}
 	return sr->sink->start ? sr->sink->start(sr->sink->ctx, sr) : 0;
 }
 
@@ -122,7 +249,9 @@ static void on_request(void *ctx, const struct span_request *req)
 {
 	struct span_run *sr = ctx;
 
-	if (!sr->err && sr->sink->request)
+	if (!sr->err && sr->wire_join)
+		sr->err = span_wire__hold(sr->wire_join, req, clock_mono_ns());
+	else if (!sr->err && sr->sink->request)
 		sr->err = sr->sink->request(sr->sink->ctx, sr, req);
 }
 
@@ -171,6 +300,8 @@ static int on_tick(struct trace_run *tr)
 	uint64_t now = clock_mono_ns();
 
 	span_asm__evict(sr->asm_, now, SPAN_RUN_EVICT_NS);
+	if (!sr->err && sr->wire_join)
+		sr->err = wire_tick(sr, now);
 	if (!sr->err && sr->sink->tick)
 		sr->err = sr->sink->tick(sr->sink->ctx, sr, now);
 	return sr->err;
@@ -234,6 +365,8 @@ static int at_end(struct trace_run *tr)
 		sr->kstats[i] = bpfmap_percpu_sum(fd, (uint32_t)i);
 	span_asm__evict(sr->asm_, UINT64_MAX, 0); /* what is still open counts as evicted */
 	span_asm__stats(sr->asm_, &sr->asm_stats);
+	if (sr->wire_join && !sr->err)
+		sr->err = wire_end(sr);
 	print_summary(sr);
 	if (sr->sink->end)
 		err = sr->sink->end(sr->sink->ctx, sr);
@@ -283,11 +416,23 @@ int span_run_main(const struct common_opts *opts, int argc, char **argv,
 	hooks.ctx = &sr;
 	sr.asm_ = span_asm__new(on_request, &sr);
 	err = sr.asm_ ? prepare(&sr, argc, argv, o) : -ENOMEM;
+	if (!err && o->wire) {
+		struct wireconn_opts wo = { WIRE_PROTOS, 3306, 11211 };
+
+		sr.wire_join = span_wire__new((uint32_t)sr.tr.nprobes, o->wire_text ? o->wire_text : 200,
+					      emit_request, &sr);
+		sr.wire_conns = wireconn__new(&wo, on_wire_op, &sr);
+		if (!sr.wire_join || !sr.wire_conns)
+			err = -ENOMEM;
+	}
 	sr.root_sample = o->root_sample;
 	if (!err)
 		err = trace_execute(&sr.tr);
 	destroy_io_links(&sr);
 	span_asm__free(sr.asm_);
+	span_wire__free(sr.wire_join);
+	wireconn__free(sr.wire_conns);
+	wire_bpf__destroy(sr.wire);
 	trace_cleanup(&sr.tr);
 	return err == -EINVAL ? 2 : err ? 1 : 0;
 }

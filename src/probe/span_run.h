@@ -7,9 +7,12 @@
 #ifndef BPFSCOPE_PROBE_SPAN_RUN_H
 #define BPFSCOPE_PROBE_SPAN_RUN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bpf/span.h"
+#include "core/wireop.h"
+#include "probe/span_wire.h"
 #include "probe/spans.h"
 #include "probe/trace_run.h"
 
@@ -34,6 +37,8 @@ struct span_run_opts {
 	int root_sample;         /* keep 1 of N requests */
 	int strsize;
 	const char *debug_dir, *types_path;
+	bool wire;     /* --wire: SQL statements and memcached commands as child spans */
+	int wire_text; /* characters kept of SQL text and keys */
 };
 
 /* The options spans and record share, filling a struct span_run_opts. */
@@ -44,7 +49,11 @@ struct span_run_opts {
 	{ "strsize", 0, OPT_INT, &(o).strsize, "BYTES", "bytes kept of each string attribute", 1,  \
 	  256 },                                                                                   \
 	{ "debug-dir", 0, OPT_STRING, &(o).debug_dir, "DIR", "also look for debug files in DIR" }, \
-	{ "types", 0, OPT_STRING, &(o).types_path, "FILE", "type pack from 'bpfscope types build'" }
+	{ "types", 0, OPT_STRING, &(o).types_path, "FILE", "type pack from 'bpfscope types build'" }, \
+	{ "wire", 0, OPT_FLAG, &(o).wire, NULL, "also capture the targets' MySQL and memcached "    \
+	  "traffic (as 'bpfscope wire'): each operation a child span wire:mysql / wire:memcache" }, \
+	{ "wire-text", 0, OPT_INT, &(o).wire_text, "N", "characters kept of SQL text and keys "     \
+	  "with --wire (default 200)", 8, WIRE_TEXT_MAX - 1 }
 
 struct span_run {
 	struct trace_run tr;
@@ -57,6 +66,14 @@ struct span_run {
 	uint64_t kstats[SPSTAT__COUNT];
 	uint64_t peers_dropped; /* socket calls to peers beyond SPAN_PEERS in a span */
 	struct span_asm_stats asm_stats;
+	/* --wire: the wire capture, its parsers and the join (span_wire.h) */
+	struct wire_bpf *wire;
+	struct wireconn *wire_conns;
+	struct span_wire *wire_join;
+	bool wire_polled; /* its ring buffer is in the loop */
+	int wire_text;
+	struct span_wire_stats wire_stats;
+	uint64_t wire_drops, wire_errors; /* wire records lost (ring full), failed reads */
 };
 
 /* Whole command: parse, check, load, run until -d or a signal, summarize.
@@ -64,6 +81,9 @@ struct span_run {
 int span_run_main(const struct common_opts *opts, int argc, char **argv,
 		  const struct span_run_opts *o, const struct span_sink *sink);
 
+/* With --wire, probes nprobes and nprobes + 1 are wire:mysql and
+ * wire:memcache (children); span_run_nprobes counts them. */
+int span_run_nprobes(const struct span_run *sr);
 /* Short name of a probe ('memcached_mget'), its role ('root', 'child'). */
 const char *span_probe_name(const struct span_run *sr, unsigned probe);
 const char *span_probe_role(const struct span_run *sr, unsigned probe);

@@ -76,6 +76,9 @@ static int write_header(struct recorder *rec, const struct span_run *sr)
 		if (sr->tr.probes[i].ast->role)
 			err = span_store__probe(rec->store, i, sr->tr.probes[i].ast->text,
 						span_probe_role(sr, i), span_probe_name(sr, i));
+	for (int i = sr->tr.nprobes; !err && i < span_run_nprobes(sr); i++) /* --wire */
+		err = span_store__probe(rec->store, i, span_probe_name(sr, i), span_probe_role(sr, i),
+					span_probe_name(sr, i));
 	return err;
 }
 
@@ -125,6 +128,13 @@ static int write_losses(struct recorder *rec, const struct span_run *sr)
 	err = err ?: span_store__loss(rec->store, -1, "spans_too_deep", sr->kstats[SPSTAT_TOO_DEEP]);
 	err = err ?: span_store__loss(rec->store, -1, "peers_not_ip", sr->kstats[SPSTAT_IO_NOT_INET]);
 	err = err ?: span_store__loss(rec->store, -1, "peers_dropped", sr->peers_dropped);
+	if (!err && sr->wire_join)
+		err = span_store__loss(rec->store, -1, "wire_outside_requests",
+				       sr->wire_stats.outside);
+	if (!err && sr->wire_join)
+		err = span_store__loss(rec->store, -1, "wire_ring_drops", sr->wire_drops);
+	if (!err && sr->wire_join)
+		err = span_store__loss(rec->store, -1, "wire_read_errors", sr->wire_errors);
 	return err;
 }
 
