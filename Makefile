@@ -144,13 +144,14 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CORE    := src/core/tpformat.c src/core/elfnotes.c src/core/uprobe_site.c src/core/tracefs.c \
 		src/core/log.c src/probe/parse.c src/probe/compile.c src/core/typedb.c src/core/typepack.c \
 		src/core/syms.c src/core/proto_mysql.c src/core/proto_memcache.c src/core/wireop.c src/core/sqlnorm.c \
-		src/probe/prologue.c
+		src/probe/prologue.c src/core/netmatch.c src/core/options.c src/core/kbtf.c src/core/dist.c \
+		src/tools/net_record.c src/tools/spanfile.c src/tools/predict_model.c
 FUZZ_SECONDS ?= 20
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE)
 	@mkdir -p $(@D)
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Isrc -D_GNU_SOURCE -o $@ $< $(FUZZ_CORE) -ldw -lelf -lz -lzstd -llzma -lbz2 -liberty
+		-Isrc -D_GNU_SOURCE -o $@ $< $(FUZZ_CORE) -lsqlite3 -lbpf -ldw -lelf -lz -lzstd -llzma -lbz2 -liberty
 
 fuzz: $(FUZZ_BINS)
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BINS)
