@@ -149,13 +149,21 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CORE    := src/core/tpformat.c src/core/elfnotes.c src/core/uprobe_site.c src/core/tracefs.c \
 		src/core/log.c src/probe/parse.c src/probe/compile.c src/core/typedb.c src/core/typepack.c \
 		src/core/syms.c src/core/proto_mysql.c src/core/proto_memcache.c src/core/wireop.c src/core/sqlnorm.c \
-		src/probe/prologue.c
+		src/probe/prologue.c src/core/netmatch.c src/core/options.c src/core/kbtf.c src/core/dist.c \
+		src/tools/net_record.c src/tools/spanfile.c src/tools/predict_model.c
+FUZZ_OBJS    := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_CORE))
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
 FUZZ_SECONDS ?= 20
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE)
+# the parsers are compiled once (instrumented), not once per fuzzer
+$(BUILD)/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Isrc -D_GNU_SOURCE -o $@ $< $(FUZZ_CORE) -ldw -lelf -lz -lzstd -llzma -lbz2 -liberty
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(FUZZ_OBJS) -lsqlite3 -lbpf -ldw -lelf -lz -lzstd -llzma -lbz2 -liberty
 
 fuzz: $(FUZZ_BINS)
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BINS)

@@ -491,6 +491,7 @@ ELAPSED=$((($(now_ns) - T0) / 1000000000))
 	echo "How well \`bpfscope predict\` foresees a slower peer (predicted vs really delayed): bench/predict.sh, results in [RESULTS-predict.md](RESULTS-predict.md)."
 	echo "Event streaming (events/s, consumer CPU, exact drops under overload): bench/stream.sh (run by make bench), results in [RESULTS-stream.md](RESULTS-stream.md)."
 	echo "Crash recorder probe vs a bare uprobe: bench/crash.sh, results in [RESULTS-crash.md](RESULTS-crash.md)."
+	echo "Fuzzing of every parser of user or network input (executions, coverage, crashes per fuzzer): bench/fuzz.sh, results in [RESULTS-fuzz.md](RESULTS-fuzz.md)."
 	echo
 	echo "## Machine"
 	echo

@@ -14,14 +14,16 @@ for bin in "$@"; do
 	art="$BUILD/fuzz/artifacts/$name/"
 	mkdir -p "$corpus" "$art"
 	log="$BUILD/fuzz/$name.log"
+	stamp="$BUILD/fuzz/$name.start" # crashes of earlier runs stay in $art: count this run's
+	touch "$stamp"
 	"$bin" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$art" \
 		"$corpus" "tests/fuzz/seeds/$name" >"$log" 2>&1
 	rc=$?
 	execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
-	crashes=$(find "$art" -type f | wc -l)
+	crashes=$(find "$art" -type f -newer "$stamp" | wc -l)
 	if [ $rc -ne 0 ]; then
 		failed=1
-		echo "$name: CRASH after ${execs:-?} executions (rc $rc): $(find "$art" -type f | head -3 | tr '\n' ' ') see $log"
+		echo "$name: CRASH after ${execs:-?} executions (rc $rc): $(find "$art" -type f -newer "$stamp" | head -3 | tr '\n' ' ') see $log"
 	else
 		echo "$name: ${execs:-?} executions in ${secs}s, $crashes crashes"
 	fi

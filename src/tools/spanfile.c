@@ -54,6 +54,20 @@ static char *col_strdup(sqlite3_stmt *st, int col)
 	return s ? strdup((const char *)s) : NULL;
 }
 
+/* For NOT NULL text columns: a file that has NULL there anyway (not written
+ * by bpfscope) reads as "", not as out of memory. */
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return s ? (const char *)s : "";
+}
+
+static char *col_strdup_text(sqlite3_stmt *st, int col)
+{
+	return strdup(col_text(st, col));
+}
+
 /* Runs sql with ?1 bound to bind1 (NULL binds NULL), fn on every row. */
 static int query_rows(struct loader *l, const char *sql, const char *bind1, row_fn fn)
 {
@@ -144,7 +158,7 @@ static int probe_row(struct loader *l, sqlite3_stmt *st)
 {
 	struct spanfile *sf = l->sf;
 	size_t n = sf->nprobes, cap = n;
-	char *name = col_strdup(st, 1);
+	char *name = col_strdup_text(st, 1);
 	const unsigned char *role = sqlite3_column_text(st, 2);
 
 	/* the three arrays grow together, one row at a time (few probes) */
@@ -162,7 +176,7 @@ static int probe_row(struct loader *l, sqlite3_stmt *st)
 
 static int attr_row(struct loader *l, sqlite3_stmt *st)
 {
-	return (l->sf->attr = col_strdup(st, 0)) ? 0 : -1;
+	return (l->sf->attr = col_strdup_text(st, 0)) ? 0 : -1;
 }
 
 /* --by must name an attribute some root has; without --by the first one. */
@@ -230,7 +244,8 @@ static int load_roots(struct loader *l)
 				    sql_kind, NULL, NULL) != SQLITE_OK ||
 	    query_rows(l, sql, l->sf->attr, root_row))
 		return -1;
-	qsort(l->sf->reqs, l->sf->nreqs, sizeof(*l->sf->reqs), by_span_id);
+	if (l->sf->nreqs)
+		qsort(l->sf->reqs, l->sf->nreqs, sizeof(*l->sf->reqs), by_span_id);
 	return 0;
 }
 
@@ -238,7 +253,7 @@ static struct sf_request *find_request(const struct spanfile *sf, int64_t span_i
 {
 	struct sf_request key = {.span_id = span_id};
 
-	return bsearch(&key, sf->reqs, sf->nreqs, sizeof(key), by_span_id);
+	return sf->nreqs ? bsearch(&key, sf->reqs, sf->nreqs, sizeof(key), by_span_id) : NULL;
 }
 
 static long probe_index(const struct spanfile *sf, int64_t id)
@@ -282,7 +297,7 @@ static int peer_row(struct loader *l, sqlite3_stmt *st)
 	struct spanfile *sf = l->sf;
 
 	if (grow(sf->peers, &l->cap_peers, sf->npeers + 1) ||
-	    !(sf->peers[sf->npeers] = col_strdup(st, 0)))
+	    !(sf->peers[sf->npeers] = col_strdup_text(st, 0)))
 		return -1;
 	sf->npeers++;
 	return 0;
@@ -295,9 +310,32 @@ static int cmp_str(const void *a, const void *b)
 
 long spanfile_peer_index(const struct spanfile *sf, const char *peer)
 {
-	char *const *hit = bsearch(&peer, sf->peers, sf->npeers, sizeof(*sf->peers), cmp_str);
+	char *const *hit;
+
+	if (!peer || !sf->npeers)
+		return -1;
+	hit = bsearch(&peer, sf->peers, sf->npeers, sizeof(*sf->peers), cmp_str);
 
 	return hit ? hit - sf->peers : -1;
+}
+
+/* SQL sorts and deduplicates the peers already, but a file not written by
+ * bpfscope may hold non-text peers (which sort differently) or NULL (read
+ * as ""): the lookups need them sorted as strcmp sorts, once each. */
+static void sort_peers(struct spanfile *sf)
+{
+	size_t n = 0;
+
+	if (!sf->npeers)
+		return;
+	qsort(sf->peers, sf->npeers, sizeof(*sf->peers), cmp_str);
+	for (size_t i = 0; i < sf->npeers; i++) {
+		if (n && !strcmp(sf->peers[n - 1], sf->peers[i]))
+			free(sf->peers[i]);
+		else
+			sf->peers[n++] = sf->peers[i];
+	}
+	sf->npeers = n;
 }
 
 /* The use of peer p in request r; uses of one request are contiguous. */
@@ -325,7 +363,7 @@ static struct sf_use *use_of(struct loader *l, struct sf_request *r, uint32_t p)
 static int use_row(struct loader *l, sqlite3_stmt *st)
 {
 	struct sf_request *r = find_request(l->sf, sqlite3_column_int64(st, 0));
-	long p = spanfile_peer_index(l->sf, (const char *)sqlite3_column_text(st, 1));
+	long p = spanfile_peer_index(l->sf, col_text(st, 1));
 	struct sf_use *u;
 
 	if (!r || p < 0)
@@ -345,15 +383,17 @@ static int use_row(struct loader *l, sqlite3_stmt *st)
 static int load_uses(struct loader *l)
 {
 	/* wait: see spanfile.h; the share of a span's self time by round trips,
-	 * else by calls */
+	 * else by calls. use_of needs the rows of a request together: ordered
+	 * by the integer it reads (a text root_id would sort apart). */
 	static const char sql[] =
-	    "SELECT s.root_id, p.peer, p.calls, p.round_trips, p.bytes_out, p.bytes_in, p.io_ns, 0,"
+	    "SELECT CAST(s.root_id AS INTEGER), p.peer, p.calls, p.round_trips, p.bytes_out,"
+	    " p.bytes_in, p.io_ns, 0,"
 	    " CASE WHEN s.parent_id IS NULL THEN p.io_ns ELSE (s.duration_ns - s.child_ns) *"
 	    "  COALESCE(p.round_trips * 1.0 / NULLIF((SELECT SUM(q.round_trips) FROM span_peers q"
 	    "   WHERE q.span_id = p.span_id), 0), p.calls * 1.0 / NULLIF((SELECT SUM(q.calls)"
 	    "   FROM span_peers q WHERE q.span_id = p.span_id), 0), 0) END"
 	    " FROM span_peers p JOIN spans s ON s.id = p.span_id"
-	    " UNION ALL SELECT s.root_id, c.peer, 0, 0, 0, 0, 0, 1, 0"
+	    " UNION ALL SELECT CAST(s.root_id AS INTEGER), c.peer, 0, 0, 0, 0, 0, 1, 0"
 	    " FROM connections c JOIN spans s ON s.id = c.span_id WHERE c.event = 'connect'"
 	    " ORDER BY 1";
 
@@ -362,6 +402,7 @@ static int load_uses(struct loader *l)
 		       " SELECT peer FROM connections WHERE event = 'connect' ORDER BY 1",
 		       NULL, peer_row))
 		return -1;
+	sort_peers(l->sf);
 	return query_rows(l, sql, NULL, use_row);
 }
 
@@ -370,7 +411,7 @@ static int child_peer_row(struct loader *l, sqlite3_stmt *st)
 	struct spanfile *sf = l->sf;
 	struct sf_request *r = find_request(sf, sqlite3_column_int64(st, 0));
 	long probe = probe_index(sf, sqlite3_column_int64(st, 1));
-	long peer = spanfile_peer_index(sf, (const char *)sqlite3_column_text(st, 2));
+	long peer = spanfile_peer_index(sf, col_text(st, 2));
 	struct sf_child_peer *c;
 
 	if (!r || probe < 0 || peer < 0)
@@ -406,7 +447,9 @@ static int load_child_peers(struct loader *l)
 		       " GROUP BY s.root_id, s.probe_id, p.peer",
 		       NULL, child_peer_row))
 		return -1;
-	qsort(sf->child_peers, sf->nchild_peers, sizeof(*sf->child_peers), by_kind_probe_peer);
+	if (sf->nchild_peers)
+		qsort(sf->child_peers, sf->nchild_peers, sizeof(*sf->child_peers),
+		      by_kind_probe_peer);
 	for (size_t i = 0; i < sf->nchild_peers; i++) {
 		if (n && !by_kind_probe_peer(&sf->child_peers[n - 1], &sf->child_peers[i]))
 			sf->child_peers[n - 1].calls += sf->child_peers[i].calls;
@@ -427,7 +470,7 @@ static int loss_row(struct loader *l, sqlite3_stmt *st)
 	sf->losses = n;
 	n = &sf->losses[sf->nlosses++];
 	n->probe = col_strdup(st, 0);
-	n->what = col_strdup(st, 1);
+	n->what = col_strdup_text(st, 1);
 	n->count = (uint64_t)sqlite3_column_int64(st, 2);
 	return n->what ? 0 : -1;
 }

@@ -429,6 +429,79 @@ static void test_bad_files(void **state)
 	unlink(path);
 }
 
+/* Fuzzer finds (tests/fuzz/fuzz_spanfile.c). A file with requests but no
+ * child span and no peer: nothing to sort or search (qsort/bsearch were
+ * called with NULL arrays, undefined behaviour that UBSan reports). */
+static void test_roots_only(void **state)
+{
+	struct writer w = {.next_id = 1};
+	char path[64];
+	struct spanfile *sf;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/test_predict_roots.%d.db", getpid());
+	unlink(path);
+	assert_int_equal(sqlite3_open(path, &w.db), SQLITE_OK);
+	sql(&w, "%s", schema);
+	root(&w, "GET / HTTP/1.1", 1, 0);
+	root(&w, "GET / HTTP/1.1", 3, 0);
+	sqlite3_close(w.db);
+	sf = load(path, NULL);
+	assert_int_equal(sf->nreqs, 2);
+	assert_int_equal(sf->npeers, 0);
+	assert_int_equal(sf->nchild_peers, 0);
+	assert_int_equal(spanfile_peer_index(sf, MC), -1);
+	spanfile_free(sf);
+	unlink(path);
+}
+
+/* A file not written by bpfscope (columns without types or NOT NULL): a NULL
+ * peer reads as "", the peers stay sorted and unique whatever their SQL
+ * type, and a root_id stored as text ('1') still groups with the integer 1
+ * (the uses of one request were read apart and indexed past the table). */
+static void test_foreign_values(void **state)
+{
+	struct writer w = {.next_id = 1};
+	char path[64];
+	struct spanfile *sf;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/test_predict_foreign.%d.db", getpid());
+	unlink(path);
+	assert_int_equal(sqlite3_open(path, &w.db), SQLITE_OK);
+	sql(&w, "CREATE TABLE meta (key, value); CREATE TABLE probes (id, spec, role, name);"
+		"CREATE TABLE spans (id, root_id, parent_id, probe_id, pid, tid, start_ns,"
+		" duration_ns, child_ns, depth);"
+		"CREATE TABLE span_attrs (span_id, name, value);"
+		"CREATE TABLE span_peers (span_id, peer, calls, round_trips, bytes_out, bytes_in,"
+		" io_ns);"
+		"CREATE TABLE connections (span_id, event, peer, ts_ns);"
+		"CREATE TABLE losses (probe_id, what, count);"
+		"INSERT INTO meta VALUES ('schema_version', '1');"
+		"INSERT INTO probes VALUES (0, 'r', 'root', NULL), (1, 'c', 'child', 'c');"
+		"INSERT INTO spans VALUES (1, 1, NULL, 0, 1, 1, 0, 10, 5, 0),"
+		" (2, 1, 1, 1, 1, 1, 0, 2, 0, 1), (3, '1', 1, 1, 1, 1, 0, 3, 0, 1),"
+		" (4, 4, NULL, 0, 1, 1, 0, 10, 0, 0);"
+		"INSERT INTO span_peers VALUES (2, 'b:1', 1, 1, 0, 0, 1), (3, 'a:1', 1, 1, 0, 0, 1),"
+		" (4, 5, 1, 1, 0, 0, 1), (4, NULL, 1, 1, 0, 0, 1), (2, '', 1, 1, 0, 0, 1);"
+		"INSERT INTO losses VALUES (NULL, NULL, 1);");
+	sqlite3_close(w.db);
+	sf = load(path, NULL);
+	assert_int_equal(sf->npeers, 4); /* "", "5", "a:1", "b:1" */
+	for (size_t p = 0; p < sf->npeers; p++)
+		assert_int_equal(spanfile_peer_index(sf, sf->peers[p]), (long)p);
+	assert_string_equal(sf->peers[0], "");
+	assert_int_equal(sf->nreqs, 2);
+	for (size_t i = 0; i < sf->nreqs; i++)
+		assert_true(sf->reqs[i].first_use + sf->reqs[i].nuses <= sf->nuses);
+	assert_int_equal(sf->reqs[0].span_id, 1);
+	assert_int_equal(sf->reqs[0].nuses, 3); /* b:1 and "" from span 2, a:1 from span 3 */
+	assert_int_equal(sf->reqs[1].nuses, 2); /* "5" and "" (NULL) */
+	assert_string_equal(sf->losses[0].what, "");
+	spanfile_free(sf);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +513,8 @@ int main(void)
 	    cmocka_unit_test(test_rank),
 	    cmocka_unit_test(test_report_text),
 	    cmocka_unit_test(test_bad_files),
+	    cmocka_unit_test(test_roots_only),
+	    cmocka_unit_test(test_foreign_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
