@@ -31,9 +31,8 @@ ok $? "libbpf, libelf, libdw, zlib, json-c linked statically (ldd shows none)"
 # SIGKILL must leave nothing behind: links and programs die with the fds.
 # Only this instance's objects are checked (other tracers may be running).
 start_bpfscope kill execsnoop || exit 1
-ids() { cat /proc/"$BPFSCOPE_PID"/fdinfo/* 2>/dev/null | awk -v k="$1" '$1 == k":" {print $2}' | sort -u; }
-prog_ids=$(ids prog_id)
-link_ids=$(ids link_id)
+prog_ids=$(bpf_ids "$BPFSCOPE_PID" prog_id)
+link_ids=$(bpf_ids "$BPFSCOPE_PID" link_id)
 kill -9 "$BPFSCOPE_PID"
 wait "$BPFSCOPE_PID" 2>/dev/null
 sleep 0.5

@@ -20,10 +20,6 @@ LEFTOVER_COMMANDS=(
 	"spans|root u:@TARGET@:process_request"
 )
 
-_fd_ids() { # pid kind: prog_id / link_id values from the fdinfo of pid
-	cat /proc/"$1"/fdinfo/* 2>/dev/null | awk -v k="$2" '$1 == k":" {print $2}' | sort -u
-}
-
 _started_all() { # waits (bounded) until every instance printed its start line
 	local i name
 	for _ in $(seq 1 900); do
@@ -71,8 +67,8 @@ leftovers_run() {
 
 	local progs=() links=() i
 	for i in "${!pids[@]}"; do
-		progs[i]=$(_fd_ids "${pids[i]}" prog_id)
-		links[i]=$(_fd_ids "${pids[i]}" link_id)
+		progs[i]=$(bpf_ids "${pids[i]}" prog_id)
+		links[i]=$(bpf_ids "${pids[i]}" link_id)
 	done
 	local net_attached
 	net_attached=$(ip netns exec "$ns" bpftool net show 2>/dev/null | grep -c -E 'va|vb')

@@ -70,6 +70,12 @@ stop_bpfscope() {
 	wait "$BPFSCOPE_PID" 2>/dev/null
 }
 
+# bpf_ids PID KIND: the prog_id or link_id values of a process's BPF fds
+# (by id, because other tracers run concurrently)
+bpf_ids() {
+	cat /proc/"$1"/fdinfo/* 2>/dev/null | awk -v k="$2" '$1 == k":" {print $2}' | sort -u
+}
+
 # wait_for FILE PATTERN [TRIES]: bounded poll (0.05 s steps) for a line.
 wait_for() {
 	for _ in $(seq 1 "${3:-100}"); do
