@@ -9,19 +9,8 @@
 #include <string.h>
 
 #include "core/proto_memcache.h"
+#include "wire_collect.h"
 
-#define MAX_OPS 16
-
-static struct wire_op ops[MAX_OPS];
-static int nops;
-
-static void collect(void *ctx, const struct wire_op *op)
-{
-	(void)ctx;
-	if (nops < MAX_OPS)
-		ops[nops] = *op;
-	nops++;
-}
 
 static void feed_n(struct memcache_conn *c, enum wire_dir dir, const char *s, size_t captured,
 		   size_t len, uint64_t ts)

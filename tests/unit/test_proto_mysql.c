@@ -8,19 +8,8 @@
 #include <string.h>
 
 #include "core/proto_mysql.h"
+#include "wire_collect.h"
 
-#define MAX_OPS 16
-
-static struct wire_op ops[MAX_OPS];
-static int nops;
-
-static void collect(void *ctx, const struct wire_op *op)
-{
-	(void)ctx;
-	if (nops < MAX_OPS)
-		ops[nops] = *op;
-	nops++;
-}
 
 /* A byte stream under construction. */
 struct buf {
