@@ -29,8 +29,14 @@ if [ -b "$blk_src" ]; then
 	echo go >&7
 	exec 7>&-
 	wait "$io"
-	sleep 1.3 # one publish
-	curl -s "http://127.0.0.1:$(port_of bio)/metrics" >"$TMP/bio.metrics"
+	# published once a second; on a loaded machine the first publish after
+	# the writes may come late: poll (10 s at most) until all 20 are in
+	for _ in $(seq 1 50); do
+		sleep 0.2
+		curl -s "http://127.0.0.1:$(port_of bio)/metrics" >"$TMP/bio.metrics"
+		ws=$(metric bio 'bpfscope_biolatency_seconds_count{flags="Write Sync"}')
+		[ -n "$ws" ] && [ "$ws" -ge 20 ] && break
+	done
 	stop_bpfscope
 	ws=$(metric bio 'bpfscope_biolatency_seconds_count{flags="Write Sync"}')
 	inf=$(metric bio 'bpfscope_biolatency_seconds_bucket{flags="Write Sync",le="+Inf"}')
