@@ -20,6 +20,7 @@
  * stack alone, unless its entry was sampled out (bpf/sampleret.bpf.h).
  * Triggers (bpf/trigger.bpf.h) count hits and gate which events run. */
 #include "bpf/common.bpf.h"
+#include "bpf/compat.bpf.h"
 #include "bpf/hist.bpf.h"
 #include "bpf/probe.h"
 #include "bpf/sampleret.bpf.h"
@@ -90,7 +91,7 @@ struct {
 
 /* One stack of open calls per thread, shared by all return probes (calls
  * nest across functions), in task-local storage: no hash update on the hot
- * path, and it goes away with the thread. */
+ * path, and it goes away with the thread (a hash before 5.11: compat.bpf.h). */
 struct pair_frame {
 	__u64 sp; /* stack pointer at entry: the return address is at sp */
 	__u64 ts;
@@ -105,12 +106,9 @@ struct pair_stack {
 	struct pair_frame frames[PROBE_MAX_DEPTH];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct pair_stack);
-} pair_stacks SEC(".maps");
+THREAD_LOCAL(pair_stacks, struct pair_stack, 4096);
+
+static const struct pair_stack empty_pair_stack = {};
 
 static const struct probe_agg_value empty_agg = {};
 
@@ -511,8 +509,13 @@ static long step(__u32 i, void *arg)
 	return 0;
 }
 
-/* Interprets the probe's operations, then emits or aggregates. */
-static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *cfg, __u32 probe)
+/* Iterations of the bounded loop (probe_compat.bpf.h): the longest probe's */
+const volatile __u32 compat_max_ops = PROBE_MAX_OPS;
+
+/* Interprets the probe's operations, then emits or aggregates. bounded: with
+ * the loop of kernels that lack bpf_loop (a constant: see compat.bpf.h). */
+static __always_inline void run_ops_in(void *ctx, struct vm *vm, struct probe_cfg *cfg,
+				       __u32 probe, bool bounded)
 {
 	struct loop_ctx lc = { ctx, vm, cfg, probe, false };
 
@@ -521,7 +524,10 @@ static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *
 	vm->sp = 0;
 	vm->agg_value = 0;
 	__builtin_memset(&vm->key, 0, sizeof(vm->key));
-	bpf_loop(PROBE_MAX_OPS, step, &lc, 0);
+	if (bounded)
+		COMPAT_LOOP(compat_max_ops, step, &lc);
+	else
+		bpf_loop(PROBE_MAX_OPS, step, &lc, 0);
 	if (lc.dropped) {
 		pstat(probe, PSTAT_FILTERED);
 		return;
@@ -536,6 +542,11 @@ static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *
 	 * gated, counted on the trigger), exactly */
 	if (cfg->output == OUTPUT_EVENT ? emit_event(vm, cfg, probe) : aggregate(vm, cfg, probe))
 		pstat(probe, PSTAT_EMITTED);
+}
+
+static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *cfg, __u32 probe)
+{
+	run_ops_in(ctx, vm, cfg, probe, false);
 }
 
 static __always_inline struct probe_cfg *probe_begin(__u32 probe, struct vm **vm)
@@ -591,8 +602,7 @@ static __always_inline void pair_push(struct pt_regs *ctx, struct probe_cfg *cfg
 		sampled_entry(probe);
 		return;
 	}
-	st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = thread_local_get(pair_stacks, true, &empty_pair_stack);
 	if (!st) {
 		pstat(probe, PSTAT_DROPS); /* no memory for this thread's stack */
 		return;
@@ -628,7 +638,7 @@ static __always_inline void pair_take(struct vm *vm, struct pair_frame *f, struc
 /* Return of a return probe: find this frame's entry (see the top comment). */
 static __always_inline bool pair_pop(struct vm *vm, __u32 probe)
 {
-	struct pair_stack *st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0, 0);
+	struct pair_stack *st = thread_local_get(pair_stacks, false, NULL);
 	__u64 frame = PT_REGS_SP(&vm->regs) - 8;
 	__u32 depth = st ? st->depth : 0;
 
@@ -756,3 +766,5 @@ int probe_tp(void *ctx)
 	}
 	return 0;
 }
+
+#include "bpf/probe_compat.bpf.h" /* kernels without cookies or bpf_loop */

@@ -18,6 +18,7 @@
 #include "core/output.h"
 #include "crash/recorder.h"
 #include "probe.skel.h"
+#include "probe/compat.h"
 #include "probe/print.h"
 #include "probe/trace_serve.h"
 
@@ -178,32 +179,38 @@ static int attach_probe(struct trace_run *tr, int id)
 	struct traced_probe *p = &tr->probes[id];
 	struct probe_bpf *skel = tr->skel;
 	int pid = tr->opts->pid ? tr->opts->pid : -1;
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = id);
+	/* without cookies the program's name carries the id (probe/compat.h) */
+	__u64 cookie = probe_compat_active() ? 0 : (__u64)id;
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie);
 	LIBBPF_OPTS(bpf_usdt_opts, so, .usdt_cookie = id);
-	LIBBPF_OPTS(bpf_tracepoint_opts, to, .bpf_cookie = id);
+	LIBBPF_OPTS(bpf_tracepoint_opts, to, .bpf_cookie = cookie);
 
 	switch (p->ast->kind) {
 	case TARGET_UPROBE:
 	case TARGET_URETPROBE:
-		p->links[0] = bpf_program__attach_uprobe_opts(skel->progs.probe_entry, pid,
-							      p->res.path, p->res.file_offset, &uo);
+		p->links[0] = bpf_program__attach_uprobe_opts(
+			probe_compat_prog(tr, skel->progs.probe_entry, "probe_entry_c", id), pid,
+			p->res.path, p->res.file_offset, &uo);
 		if (p->links[0] && p->ast->kind == TARGET_URETPROBE) {
 			uo.retprobe = true;
 			p->links[1] = bpf_program__attach_uprobe_opts(
-				skel->progs.probe_return, pid, p->res.path, p->res.file_offset, &uo);
+				probe_compat_prog(tr, skel->progs.probe_return, "probe_return_c", id),
+				pid, p->res.path, p->res.file_offset, &uo);
 			if (!p->links[1])
 				break;
 		}
 		break;
 	case TARGET_USDT:
-		p->links[0] = bpf_program__attach_usdt(skel->progs.probe_usdt, pid, p->res.path,
-						       p->res.provider, p->ast->function, &so);
+		p->links[0] = bpf_program__attach_usdt(
+			probe_compat_active() ? skel->progs.probe_usdt_compat : skel->progs.probe_usdt,
+			pid, p->res.path, p->res.provider, p->ast->function, &so);
 		break;
 	case TARGET_TRACEPOINT:
-		if (tracepoint_head(tr, id) != id)
+		if (tracepoint_head(tr, id) != id && !probe_compat_active())
 			return 0; /* runs in the chain of the first probe on this event */
-		p->links[0] = bpf_program__attach_tracepoint_opts(skel->progs.probe_tp, p->ast->binary,
-								  p->ast->function, &to);
+		p->links[0] = bpf_program__attach_tracepoint_opts(
+			probe_compat_prog(tr, skel->progs.probe_tp, "probe_tp_c", id), p->ast->binary,
+			p->ast->function, &to);
 		break;
 	}
 	if (!p->links[0] || (p->ast->kind == TARGET_URETPROBE && !p->links[1])) {
@@ -631,6 +638,8 @@ static int load(struct trace_run *tr)
 	bpf_program__set_autoload(tr->skel->progs.probe_return, uses_kind(tr, TARGET_URETPROBE));
 	bpf_program__set_autoload(tr->skel->progs.probe_usdt, uses_kind(tr, TARGET_USDT));
 	bpf_program__set_autoload(tr->skel->progs.probe_tp, uses_kind(tr, TARGET_TRACEPOINT));
+	if (probe_compat_prepare(tr)) /* kernels without cookies or bpf_loop */
+		return -EINVAL;
 	if (tr->hooks && tr->hooks->before_load) {
 		int err = tr->hooks->before_load(tr);
 

@@ -26,6 +26,7 @@
 #include "probe/ast.h"
 #include "probe/compile.h"
 #include "probe/resolve.h"
+#include "probe/compat.h"
 #include "probe/trace_run.h"
 #include "probe.skel.h"
 
@@ -121,9 +122,9 @@ static int trace_once(const struct common_opts *opts, const char *text)
 			err = -ENOMEM;
 	if (!err)
 		err = trace_prepare(&tr, text, &ropts);
-	/* after the probes compiled (their errors first): the interpreter steps
-	 * with bpf_loop, probe ids come from attach cookies */
-	if (!err && trace_kernel_check())
+	/* after the probes compiled (their errors first): what the programs of
+	 * kernels without bpf_loop or cookies cannot do */
+	if (!err && probe_compat_check(&tr))
 		err = -ENOTSUP;
 	if (!err && crash) {
 		struct crash_opts co = { .ring_len = 64, .max_threads = 1024, .per_minute = 10,
