@@ -30,16 +30,32 @@
  * Watching. All processes, or (-p) a process tree: crash_watch holds the
  * tgids, and sched_process_fork adds the children of watched processes;
  * or (BINARY) processes whose executable is that inode; plus the common
- * comm/cgroup filter. Only x86-64 registers are captured so far. */
+ * comm/cgroup filter. Only x86-64 registers are captured so far.
+ *
+ * Kernels without bpf_loop (5.17+; Debian 11's 5.10) get the *_compat
+ * programs, chosen by user space from the feature table: the current task
+ * through bpf_get_current_task (no BTF pointer before 5.11), the user
+ * registers from the top of its kernel stack (task_pt_regs(); no
+ * bpf_task_pt_regs before 5.15), the stack copied in a bounded loop, and
+ * instead of bpf_find_vma (5.17) a walk of the mm's list of mappings
+ * (mm->mmap, vm_next: kernels before 6.1 have it, and those are the ones
+ * without bpf_loop), keeping the executable file mappings, with paths walked
+ * in bounded loops. The report goes out at once; where the list is missing
+ * (bpf_loop disabled on a newer kernel) it carries CRASH_F_VMA_BUSY and user
+ * space takes the mappings from its /proc/PID/maps snapshots. */
 #ifndef BPFSCOPE_CRASH_BPF_H
 #define BPFSCOPE_CRASH_BPF_H
 
+#include "bpf/compat.bpf.h"
 #include "bpf/crash.h"
 #include "bpf/fdpath.bpf.h"
 
 #define CRASH_VM_EXEC 0x4
 #define CRASH_PROT_EXEC 0x4
 #define CRASH_USER_MAX 0x800000000000ULL
+/* x86-64 THREAD_SIZE (16 KiB; 32 with KASAN, which distribution kernels
+ * leave off): task_pt_regs() is the top of the kernel stack */
+#define CRASH_THREAD_SIZE (16 << 10)
 
 const volatile bool crash_enabled = false;   /* record probe events into rings */
 const volatile bool crash_ring_only = false; /* ... and do not emit them (bpfscope crash) */
@@ -175,6 +191,13 @@ static __always_inline bool crash_fatal(int sig)
 	return false;
 }
 
+/* The current task: a BTF pointer where the kernel has bpf_get_current_task_btf
+ * (5.11+), else a plain one (every read below goes through CO-RE). */
+static __always_inline struct task_struct *crash_current(bool compat)
+{
+	return compat ? (struct task_struct *)bpf_get_current_task() : bpf_get_current_task_btf();
+}
+
 static __always_inline bool crash_watched(struct task_struct *task)
 {
 	return crash_tgid_watched(bpf_get_current_pid_tgid() >> 32) && crash_exe_matches(task) &&
@@ -188,11 +211,14 @@ static __always_inline struct crash_work *crash_work_get(void)
 	return bpf_map_lookup_elem(&crash_scratch, &cpu);
 }
 
-static __always_inline void crash_regs(struct crash_event *ev, struct task_struct *task)
+static __always_inline void crash_regs(struct crash_event *ev, struct task_struct *task,
+				       bool compat)
 {
 	struct pt_regs r;
+	void *at = compat ? (void *)BPF_CORE_READ(task, stack) + CRASH_THREAD_SIZE - sizeof(r)
+			  : (void *)bpf_task_pt_regs(task);
 
-	if (bpf_probe_read_kernel(&r, sizeof(r), (void *)bpf_task_pt_regs(task))) {
+	if (bpf_probe_read_kernel(&r, sizeof(r), at)) {
 		ev->flags |= CRASH_F_NO_REGS;
 		return;
 	}
@@ -323,6 +349,60 @@ static __always_inline void crash_vmas(struct crash_work *w)
 	}
 }
 
+/* The mappings list of kernels before 6.1 (the maple tree replaced it). */
+struct vm_area_struct___list {
+	unsigned long vm_start;
+	unsigned long vm_end;
+	struct vm_area_struct___list *vm_next;
+	unsigned long vm_flags;
+	unsigned long vm_pgoff;
+	struct file *vm_file;
+} __attribute__((preserve_access_index));
+
+struct mm_struct___list {
+	struct vm_area_struct___list *mmap;
+} __attribute__((preserve_access_index));
+
+#define CRASH_VMA_WALK 512 /* mappings walked at most */
+
+static __always_inline void crash_vmas_walk(struct crash_work *w, struct task_struct *task)
+{
+	struct mm_struct___list *mm = (void *)BPF_CORE_READ(task, mm);
+	struct vm_area_struct___list *vma;
+	struct crash_vma *v;
+	struct file *file;
+	__u32 k;
+
+	w->ev.nvmas = 0;
+	if (!bpf_core_field_exists(mm->mmap) || !mm) {
+		w->ev.flags |= CRASH_F_VMA_BUSY;
+		return;
+	}
+	vma = BPF_CORE_READ(mm, mmap);
+	for (int i = 0; i < CRASH_VMA_WALK && vma; i++) {
+		file = BPF_CORE_READ(vma, vm_file);
+		k = w->ev.nvmas;
+		if (file && (BPF_CORE_READ(vma, vm_flags) & CRASH_VM_EXEC) && k < CRASH_MAX_VMAS) {
+			v = &w->ev.vmas[k];
+			v->start = BPF_CORE_READ(vma, vm_start);
+			v->end = BPF_CORE_READ(vma, vm_end);
+			v->pgoff = (__u64)BPF_CORE_READ(vma, vm_pgoff) << 12;
+			v->ino = BPF_CORE_READ(file, f_inode, i_ino);
+			v->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+			w->files[k] = (__u64)file;
+			w->ev.nvmas = k + 1;
+		} else if (file && (BPF_CORE_READ(vma, vm_flags) & CRASH_VM_EXEC)) {
+			w->ev.flags |= CRASH_F_VMA_FULL;
+		}
+		vma = BPF_CORE_READ(vma, vm_next);
+	}
+	for (int i = 0; i < CRASH_MAX_VMAS; i++) {
+		if (i >= w->ev.nvmas)
+			break;
+		fdpath_of_file_in((struct file *)w->files[i], &w->ev.vmas[i].path, true);
+	}
+}
+
 static __always_inline void crash_siginfo(struct crash_event *ev, int sig,
 					  struct kernel_siginfo *info, struct k_sigaction *ka)
 {
@@ -367,10 +447,10 @@ static __always_inline void crash_output(struct crash_event *ev)
 		stat_inc(STAT_EVENTS);
 }
 
-SEC("raw_tp/signal_deliver")
-int BPF_PROG(crash_signal, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+static __always_inline int crash_on_signal(void *ctx, int sig, struct kernel_siginfo *info,
+					   struct k_sigaction *ka, bool compat)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = crash_current(compat);
 	__u64 id = bpf_get_current_pid_tgid();
 	struct crash_copy_ctx c;
 	struct crash_work *w;
@@ -388,15 +468,22 @@ int BPF_PROG(crash_signal, int sig, struct kernel_siginfo *info, struct k_sigact
 	ev->flags = 0;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	crash_siginfo(ev, sig, info, ka);
-	crash_regs(ev, task);
+	crash_regs(ev, task, compat);
 	ev->stack_start = ev->regs[7];
 	ev->stack_len = 0;
-	if (!(ev->flags & CRASH_F_NO_REGS))
+	if (!(ev->flags & CRASH_F_NO_REGS) && compat)
+		COMPAT_LOOP(CRASH_STACK_COPY / CRASH_STACK_PAGE + 1, crash_copy_step, &c);
+	else if (!(ev->flags & CRASH_F_NO_REGS))
 		bpf_loop(CRASH_STACK_COPY / CRASH_STACK_PAGE + 1, crash_copy_step, &c, 0);
 	ev->kstack_len = bpf_get_stack(ctx, ev->kstack, sizeof(ev->kstack), 0);
 	crash_take_ring(ev, ev->tid);
 	/* the other threads' rings stay until user space has read them */
 	bpf_map_update_elem(&crash_crashed, &tgid, &one, BPF_ANY);
+	if (compat) { /* the mappings list, at once: no lookups to defer */
+		crash_vmas_walk(w, task);
+		crash_output(ev);
+		return 0;
+	}
 	/* With interrupts off, bpf_find_vma can take the mm lock only once (its
 	 * unlock waits for an irq_work): the mappings are looked up when this
 	 * thread exits, with the mm still there. A handled signal may not kill
@@ -407,6 +494,18 @@ int BPF_PROG(crash_signal, int sig, struct kernel_siginfo *info, struct k_sigact
 	crash_vmas(w);
 	crash_output(ev);
 	return 0;
+}
+
+SEC("raw_tp/signal_deliver")
+int BPF_PROG(crash_signal, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	return crash_on_signal(ctx, sig, info, ka, false);
+}
+
+SEC("raw_tp/signal_deliver")
+int BPF_PROG(crash_signal_compat, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	return crash_on_signal(ctx, sig, info, ka, true);
 }
 
 static __always_inline void crash_note(__u32 kind, __u32 pid, __u32 parent)
@@ -420,13 +519,13 @@ static __always_inline void crash_note(__u32 kind, __u32 pid, __u32 parent)
 }
 
 /* -p: children of watched processes are watched too. */
-SEC("raw_tp/sched_process_fork")
-int BPF_PROG(crash_fork, struct task_struct *parent, struct task_struct *child)
+static __always_inline int crash_on_fork(struct task_struct *parent, struct task_struct *child,
+					 bool compat)
 {
 	__u32 pid = BPF_CORE_READ(child, tgid), ppid = BPF_CORE_READ(parent, tgid);
 	__u8 one = 1;
 
-	if (pid == ppid || !crash_watched(bpf_get_current_task_btf()))
+	if (pid == ppid || !crash_watched(crash_current(compat)))
 		return 0; /* a new thread, or not ours (this runs in the parent) */
 	if (crash_watch_tree)
 		bpf_map_update_elem(&crash_watch, &pid, &one, BPF_ANY);
@@ -434,30 +533,63 @@ int BPF_PROG(crash_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(crash_exec, struct task_struct *p)
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(crash_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (crash_watched(bpf_get_current_task_btf()))
+	return crash_on_fork(parent, child, false);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(crash_fork_compat, struct task_struct *parent, struct task_struct *child)
+{
+	return crash_on_fork(parent, child, true);
+}
+
+static __always_inline int crash_on_exec(bool compat)
+{
+	if (crash_watched(crash_current(compat)))
 		crash_note(CRASH_NOTE_EXEC, bpf_get_current_pid_tgid() >> 32, 0);
 	return 0;
 }
 
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(crash_exec, struct task_struct *p)
+{
+	return crash_on_exec(false);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(crash_exec_compat, struct task_struct *p)
+{
+	return crash_on_exec(true);
+}
+
 /* An executable mapping (dlopen): user space reads the maps again. */
-SEC("tp/syscalls/sys_enter_mmap")
-int crash_mmap(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int crash_on_mmap(struct trace_event_raw_sys_enter *ctx, bool compat)
 {
 	if ((ctx->args[2] & CRASH_PROT_EXEC) && (long)ctx->args[4] >= 0 &&
-	    crash_watched(bpf_get_current_task_btf()))
+	    crash_watched(crash_current(compat)))
 		crash_note(CRASH_NOTE_MMAP, bpf_get_current_pid_tgid() >> 32, 0);
 	return 0;
 }
 
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(crash_exit, struct task_struct *p)
+SEC("tp/syscalls/sys_enter_mmap")
+int crash_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	return crash_on_mmap(ctx, false);
+}
+
+SEC("tp/syscalls/sys_enter_mmap")
+int crash_mmap_compat(struct trace_event_raw_sys_enter *ctx)
+{
+	return crash_on_mmap(ctx, true);
+}
+
+static __always_inline int crash_on_exit(bool compat)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id, tgid = id >> 32;
-	struct crash_work *w = bpf_map_lookup_elem(&crash_pending, &tid);
+	struct crash_work *w = compat ? NULL : bpf_map_lookup_elem(&crash_pending, &tid);
 
 	if (w) { /* crashed: the mm is still there (before exit_mm since 6.16?) */
 		crash_vmas(w);
@@ -471,6 +603,18 @@ int BPF_PROG(crash_exit, struct task_struct *p)
 	if (tid == tgid && crash_watch_tree)
 		bpf_map_delete_elem(&crash_watch, &tgid);
 	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(crash_exit, struct task_struct *p)
+{
+	return crash_on_exit(false);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(crash_exit_compat, struct task_struct *p)
+{
+	return crash_on_exit(true);
 }
 
 #endif

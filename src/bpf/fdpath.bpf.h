@@ -8,6 +8,7 @@
 #ifndef BPFSCOPE_FDPATH_BPF_H
 #define BPFSCOPE_FDPATH_BPF_H
 
+#include "bpf/compat.bpf.h"
 #include "bpf/fdpath.h"
 
 static __always_inline struct file *fdpath_current_file(__u32 fd)
@@ -79,7 +80,9 @@ static long fdpath_step(__u64 index, void *ctx)
 	return 0;
 }
 
-static __always_inline void fdpath_of_file(struct file *file, struct fdpath *p)
+/* compat (a constant): a bounded loop for kernels without bpf_loop (5.17+;
+ * bpf/compat.bpf.h), verified once per step */
+static __always_inline void fdpath_of_file_in(struct file *file, struct fdpath *p, bool compat)
 {
 	struct fdpath_walk w = {};
 	__u32 zero = 0;
@@ -97,13 +100,21 @@ static __always_inline void fdpath_of_file(struct file *file, struct fdpath *p)
 	w.vfsmnt = vfsmnt;
 	w.mnt = container_of(vfsmnt, struct mount, mnt);
 	w.truncated = 1;
-	bpf_loop(FDPATH_DEPTH, fdpath_step, &w, 0);
+	if (compat)
+		COMPAT_LOOP(FDPATH_DEPTH, fdpath_step, &w);
+	else
+		bpf_loop(FDPATH_DEPTH, fdpath_step, &w, 0);
 	if (bpf_probe_read_kernel(p->comps, sizeof(p->comps), scratch->comps)) {
 		stat_inc(STAT_ERRORS);
 		return;
 	}
 	p->used = w.used;
 	p->truncated = w.truncated;
+}
+
+static __always_inline void fdpath_of_file(struct file *file, struct fdpath *p)
+{
+	fdpath_of_file_in(file, p, false);
 }
 
 /* Fills p for fd of the current task; mode 0 when there is no such file. */

@@ -345,8 +345,9 @@ static __always_inline __u64 op_streq(struct vm *vm, struct probe_cfg *cfg,
 	return 1;
 }
 
+/* usdt (a constant): whether this program may call bpf_usdt_arg (see step_tp) */
 static __always_inline __u64 op_push(void *ctx, struct vm *vm, const struct probe_op *op,
-				     __u32 probe)
+				     __u32 probe, bool usdt)
 {
 	long v = 0;
 
@@ -355,7 +356,7 @@ static __always_inline __u64 op_push(void *ctx, struct vm *vm, const struct prob
 	case POP_RETVAL: return PT_REGS_RC(&vm->regs);
 	case POP_SAVED_ARG: return op->a < PROBE_SAVED_ARGS ? vm->saved[op->a & 7] : 0;
 	case POP_USDT_ARG:
-		if (bpf_usdt_arg(ctx, op->a, &v))
+		if (usdt && bpf_usdt_arg(ctx, op->a, &v))
 			pstat(probe, PSTAT_ERRORS);
 		return v;
 	case POP_TP_FIELD: return tp_field(vm, op->a, op->b, op->c);
@@ -380,12 +381,12 @@ static __always_inline __u64 op_push(void *ctx, struct vm *vm, const struct prob
 
 /* Runs one operation; returns false when the event is dropped. */
 static __always_inline bool exec_op(void *ctx, struct vm *vm, struct probe_cfg *cfg,
-				    const struct probe_op *op, __u32 probe)
+				    const struct probe_op *op, __u32 probe, bool usdt)
 {
 	__u64 a, b;
 
 	if (op->code >= POP_ARG && op->code <= POP_REG) {
-		push(vm, op_push(ctx, vm, op, probe));
+		push(vm, op_push(ctx, vm, op, probe, usdt));
 		return true;
 	}
 	switch (op->code) {
@@ -493,38 +494,60 @@ struct loop_ctx {
 
 /* One operation per bpf_loop iteration: the verifier checks this body once
  * instead of unrolling PROBE_MAX_OPS copies of a large switch. */
-static long step(__u32 i, void *arg)
+static __always_inline long step_in(__u32 i, struct loop_ctx *lc, bool usdt)
 {
-	struct loop_ctx *lc = arg;
 	__u32 idx = i;
 
 	if (i >= lc->cfg->nops || i >= PROBE_MAX_OPS)
 		return 1;
 	barrier_var(idx); /* keep the mask: the verifier needs it to bound the access */
 	idx &= PROBE_MAX_OPS - 1;
-	if (!exec_op(lc->ctx, lc->vm, lc->cfg, &lc->cfg->ops[idx], lc->probe)) {
+	if (!exec_op(lc->ctx, lc->vm, lc->cfg, &lc->cfg->ops[idx], lc->probe, usdt)) {
 		lc->dropped = true;
 		return 1;
 	}
 	return 0;
 }
 
+static long step(__u32 i, void *arg)
+{
+	return step_in(i, arg, true);
+}
+
+/* Tracepoint programs of kernels without cookies: no bpf_usdt_arg, whose
+ * lookup by instruction pointer (libbpf, no cookies) reads pt_regs->ip
+ * directly, beyond a tracepoint's record: 5.10 refuses the attach (EACCES). */
+static long step_tp(__u32 i, void *arg)
+{
+	return step_in(i, arg, false);
+}
+
 /* Iterations of the bounded loop (probe_compat.bpf.h): the longest probe's */
 const volatile __u32 compat_max_ops = PROBE_MAX_OPS;
 
-/* Interprets the probe's operations, then emits or aggregates. bounded: with
- * the loop of kernels that lack bpf_loop (a constant: see compat.bpf.h). */
+enum run_how {
+	RUN_BPF_LOOP,
+	RUN_BOUNDED,	/* probe_compat.bpf.h: bounded loop, no triggers, whose */
+	RUN_BOUNDED_TP, /* atomics (fetch-add, cmpxchg) kernels before 5.12 reject */
+};
+
+/* Interprets the probe's operations, then emits or aggregates. how is a
+ * constant: the compiler keeps one loop. */
 static __always_inline void run_ops_in(void *ctx, struct vm *vm, struct probe_cfg *cfg,
-				       __u32 probe, bool bounded)
+				       __u32 probe, enum run_how how)
 {
+	bool compat = how != RUN_BPF_LOOP;
+
 	struct loop_ctx lc = { ctx, vm, cfg, probe, false };
 
-	if (!trigger_open(probe))
+	if (!compat && !trigger_open(probe))
 		return;
 	vm->sp = 0;
 	vm->agg_value = 0;
 	__builtin_memset(&vm->key, 0, sizeof(vm->key));
-	if (bounded)
+	if (how == RUN_BOUNDED_TP)
+		COMPAT_LOOP(compat_max_ops, step_tp, &lc);
+	else if (how == RUN_BOUNDED)
 		COMPAT_LOOP(compat_max_ops, step, &lc);
 	else
 		bpf_loop(PROBE_MAX_OPS, step, &lc, 0);
@@ -532,7 +555,7 @@ static __always_inline void run_ops_in(void *ctx, struct vm *vm, struct probe_cf
 		pstat(probe, PSTAT_FILTERED);
 		return;
 	}
-	if (!trigger_take(probe))
+	if (!compat && !trigger_take(probe))
 		return;
 	if (cfg->output == OUTPUT_EVENT && crash_record(vm->record, cfg->record_size, vm->duration, probe)) {
 		pstat(probe, PSTAT_EMITTED); /* kept only in the thread's crash ring */
@@ -546,21 +569,27 @@ static __always_inline void run_ops_in(void *ctx, struct vm *vm, struct probe_cf
 
 static __always_inline void run_ops(void *ctx, struct vm *vm, struct probe_cfg *cfg, __u32 probe)
 {
-	run_ops_in(ctx, vm, cfg, probe, false);
+	run_ops_in(ctx, vm, cfg, probe, RUN_BPF_LOOP);
 }
 
-static __always_inline struct probe_cfg *probe_begin(__u32 probe, struct vm **vm)
+static __always_inline struct probe_cfg *probe_begin_in(__u32 probe, struct vm **vm, bool compat)
 {
 	struct probe_cfg *cfg = bpf_map_lookup_elem(&probes, &probe);
 
 	if (!cfg || paused || !filter_current())
 		return NULL;
 	pstat(probe, PSTAT_HITS);
-	trigger_hit(probe);
+	if (!compat)
+		trigger_hit(probe);
 	if (cfg->kind != PROBE_URETPROBE && sampled_out(probe, cfg))
 		return NULL;
 	*vm = vm_get();
 	return *vm ? cfg : NULL;
+}
+
+static __always_inline struct probe_cfg *probe_begin(__u32 probe, struct vm **vm)
+{
+	return probe_begin_in(probe, vm, false);
 }
 
 #define FRAME_MASK (PROBE_MAX_DEPTH - 1)

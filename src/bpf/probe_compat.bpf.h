@@ -12,8 +12,8 @@
  * the instruction pointer when the kernel has no cookies.
  *
  * The interpreter steps in a bounded loop (compat.bpf.h) of compat_max_ops
- * iterations, the longest probe's operations; the verifier walks it once per
- * iteration, so probes longer than PROBE_COMPAT_OPS are refused up front.
+ * iterations, the longest probe's operations (fewer iterations verify
+ * faster); 5.10's verifier accepts all PROBE_MAX_OPS of them.
  *
  * Entry/return pairs keep their stacks in the pair_stacks hash whenever
  * these programs run (compat_thread_hash is set with them); a thread's entry
@@ -21,8 +21,10 @@
  * returned: counted as stale, as the task-storage path counts them when it
  * drops them.
  *
- * Request spans (span.bpf.h) are not part of these programs: they need
- * task-local storage and bpf_loop. */
+ * Request spans (span.bpf.h) and triggers (trigger.bpf.h) are not part of
+ * these programs: spans need task-local storage and bpf_loop, triggers
+ * atomics that kernels before 5.12 reject (fetch-add, cmpxchg, xchg; the
+ * kernel refuses the whole program even when they are never reached). */
 #ifndef BPFSCOPE_PROBE_COMPAT_BPF_H
 #define BPFSCOPE_PROBE_COMPAT_BPF_H
 
@@ -33,7 +35,7 @@ static __noinline int compat_entry(struct pt_regs *ctx, __u32 probe)
 	struct probe_cfg *cfg;
 	struct vm *vm;
 
-	if (!(cfg = probe_begin(probe, &vm)))
+	if (!(cfg = probe_begin_in(probe, &vm, true)))
 		return 0;
 	if (cfg->kind == PROBE_URETPROBE) {
 		pair_push(ctx, cfg, probe);
@@ -41,7 +43,7 @@ static __noinline int compat_entry(struct pt_regs *ctx, __u32 probe)
 	}
 	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
 	vm->duration = 0;
-	run_ops_in(ctx, vm, cfg, probe, true);
+	run_ops_in(ctx, vm, cfg, probe, RUN_BOUNDED);
 	return 0;
 }
 
@@ -54,7 +56,7 @@ static __noinline int compat_return(struct pt_regs *ctx, __u32 probe)
 		return 0;
 	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
 	if (pair_pop(vm, probe))
-		run_ops_in(ctx, vm, cfg, probe, true);
+		run_ops_in(ctx, vm, cfg, probe, RUN_BOUNDED);
 	return 0;
 }
 
@@ -66,13 +68,13 @@ static __noinline int compat_tp(void *ctx, __u32 probe)
 	struct vm *vm;
 	__u32 size;
 
-	if (!(cfg = probe_begin(probe, &vm)))
+	if (!(cfg = probe_begin_in(probe, &vm, true)))
 		return 0;
 	size = cfg->tp_size < PROBE_TP_COPY ? cfg->tp_size : PROBE_TP_COPY;
 	if (size)
 		bpf_probe_read_kernel(vm->tp, size, ctx);
 	vm->duration = 0;
-	run_ops_in(ctx, vm, cfg, probe, true);
+	run_ops_in(ctx, vm, cfg, probe, RUN_BOUNDED_TP);
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "bpf/crash.h"
 #include "core/clock.h"
 #include "core/fdpath.h"
+#include "core/features.h"
 #include "core/log.h"
 #include "core/output.h"
 #include "core/procmaps.h"
@@ -86,29 +87,48 @@ struct crash_rec *crash_rec__new(const struct crash_opts *opts)
 	return cr;
 }
 
-static struct bpf_program *const *crash_progs(struct probe_bpf *skel, int *n)
+/* The preferred programs, then the *_compat ones for kernels without
+ * bpf_loop (and so without bpf_find_vma and bpf_task_pt_regs: crash.bpf.h). */
+static struct bpf_program *const *crash_progs(struct probe_bpf *skel, bool compat, int *n)
 {
 	static struct bpf_program *progs[5];
 
-	progs[0] = skel->progs.crash_signal;
-	progs[1] = skel->progs.crash_fork;
-	progs[2] = skel->progs.crash_exec;
-	progs[3] = skel->progs.crash_mmap;
-	progs[4] = skel->progs.crash_exit;
+	progs[0] = compat ? skel->progs.crash_signal_compat : skel->progs.crash_signal;
+	progs[1] = compat ? skel->progs.crash_fork_compat : skel->progs.crash_fork;
+	progs[2] = compat ? skel->progs.crash_exec_compat : skel->progs.crash_exec;
+	progs[3] = compat ? skel->progs.crash_mmap_compat : skel->progs.crash_mmap;
+	progs[4] = compat ? skel->progs.crash_exit_compat : skel->progs.crash_exit;
 	*n = 5;
 	return progs;
 }
 
+/* Keeps the set of programs this kernel runs, drops the other. */
+static void crash_choose_progs(struct probe_bpf *skel, bool on)
+{
+	bool compat = !feature_has(FEAT_BPF_LOOP);
+	struct bpf_program *const *progs;
+	int n;
+
+	for (int set = 0; set < 2; set++) {
+		progs = crash_progs(skel, set, &n);
+		for (int i = 0; i < n; i++) {
+			bpf_program__set_autoload(progs[i], on && set == compat);
+			bpf_program__set_autoattach(progs[i], on && set == compat);
+		}
+	}
+	if (on)
+		log_info("crash recorder: %s", compat ? "registers from the kernel stack, mappings from "
+							 "the mm's list (no bpf_loop)"
+						       : "registers from bpf_task_pt_regs, mappings from "
+							 "bpf_find_vma");
+}
+
 int crash_rec__configure(struct crash_rec *cr, struct probe_bpf *skel)
 {
-	int n, len = cr ? cr->o.ring_len : 1;
-	struct bpf_program *const *progs = crash_progs(skel, &n);
+	int len = cr ? cr->o.ring_len : 1;
 	int err = 0;
 
-	for (int i = 0; i < n; i++) {
-		bpf_program__set_autoload(progs[i], cr != NULL);
-		bpf_program__set_autoattach(progs[i], cr != NULL);
-	}
+	crash_choose_progs(skel, cr != NULL);
 	err = err
 		  ?: bpf_map__set_value_size(skel->maps.crash_rings,
 					     CRASH_RING_HDR + len * sizeof(struct crash_entry));

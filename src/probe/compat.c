@@ -51,15 +51,13 @@ int probe_compat_check(const struct trace_run *tr)
 			  "bpf_loop (5.17+); %d given", PROBE_COMPAT_PROBES, tr->nprobes);
 		return -1;
 	}
+	if (tr->ntrigger_texts) {
+		log_error("triggers need BPF cookies (Linux 5.15+) and bpf_loop (5.17+)");
+		return -1;
+	}
 	for (int i = 0; i < tr->nprobes; i++) {
 		const struct traced_probe *p = &tr->probes[i];
 
-		if (p->cp.cfg.nops > PROBE_COMPAT_OPS) {
-			log_error("%s: %u interpreter steps; without bpf_loop (Linux 5.17+) the "
-				  "verifier accepts at most %d: split it into shorter probes",
-				  p->ast->text, p->cp.cfg.nops, PROBE_COMPAT_OPS);
-			return -1;
-		}
 		/* libbpf finds a USDT spec by absolute address without cookies */
 		if (p->ast->kind == TARGET_USDT && !tr->opts->pid && !feature_has(FEAT_BPF_COOKIE) &&
 		    position_independent(p->res.path)) {

@@ -15,8 +15,8 @@ struct trace_run;
 /* True when the compat programs replace probe_entry/return/usdt/tp. */
 bool probe_compat_active(void);
 /* One error line and -1 for what cannot work here: more probes than there
- * are program copies, a probe longer than the bounded loop, USDT in a
- * position-independent file without -p on a kernel without cookies. */
+ * are program copies, triggers, USDT in a position-independent file without
+ * -p on a kernel without cookies. */
 int probe_compat_check(const struct trace_run *tr);
 /* Before load: the programs the probes need, .rodata choices, and the
  * thread-local maps this kernel cannot (or need not) create. */

@@ -12,9 +12,9 @@
 
 #include "bpf/crash.h"
 #include "core/cmd.h"
-#include "core/features.h"
 #include "core/log.h"
 #include "crash/recorder.h"
+#include "probe/compat.h"
 #include "probe/trace_run.h"
 
 static const char *exec_cmd, *report_dir, *debug_dir, *types_path;
@@ -114,14 +114,10 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	if (!err && text[0])
 		err = trace_prepare(&tr, text, &ropts);
 	free(text);
-	/* the stack copy and the mapping lookups step with bpf_loop; probe ids
-	 * come from attach cookies */
-	if (!err && (!feature_has(FEAT_BPF_LOOP) || (tr.nprobes && !feature_has(FEAT_BPF_COOKIE)))) {
-		log_error("needs bpf_loop (Linux 5.17+)%s; this kernel lacks %s",
-			  tr.nprobes ? " and BPF cookies (5.15+)" : "",
-			  feature_has(FEAT_BPF_LOOP) ? "BPF cookies" : "bpf_loop");
+	/* without bpf_loop or cookies the probes and the recorder run on their
+	 * fallbacks (probe/compat.h, bpf/crash.bpf.h): what those cannot do */
+	if (!err && probe_compat_check(&tr))
 		err = -ENOTSUP;
-	}
 	if (!err && !(tr.crash = crash_rec__new(&co)))
 		err = -EINVAL;
 	if (!err)

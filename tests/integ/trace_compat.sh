@@ -96,9 +96,8 @@ ok $? "tracepoint: same fields and counts with $ALL disabled (two probes on one 
 
 # what the fallback cannot do: one line each
 export BPFSCOPE_DISABLE_FEATURES=$ALL
-long="u:$T:process_request if r->id == 1 || r->id == 2 || r->id == 3 || r->id == 4 || r->id == 5 || r->id == 6 || r->id == 7 || r->id == 8 { print(r->id) }"
-bad_input "a probe longer than the bounded loop is refused" "interpreter steps; without bpf_loop (Linux 5.17+) the verifier accepts at most" \
-	trace "$long"
+bad_input "triggers are refused without cookies and bpf_loop" "triggers need BPF cookies (Linux 5.15+) and bpf_loop" \
+	trace --trigger 'rate(p0) > 10 -> capture(p0, 1)' "u:$T:process_request"
 many=()
 for i in $(seq 1 17); do many+=("u:$T:process_request"); done
 bad_input "more probes than program copies is refused" "at most 16 probes on a kernel without BPF cookies" trace "${many[@]}"

@@ -74,6 +74,8 @@ stop() {
 mech_of() { sed -n "s/.*$2[a-z_]*: attached via \([a-z_]*\).*/\1/p" "/tmp/$1.err" | head -1; }
 
 say "# kernel $(uname -r)"
+# the probe engine's checks (functions in tests/kernel/trace.sh)
+. /bin/guest-trace.sh
 
 # --- features: the table, and the basics every tool needs
 /bin/bpfscope features -o json >/tmp/features.json 2>/tmp/features.err
@@ -210,63 +212,11 @@ stack_tool offcpu sched_switch "us off CPU in stacks of shells waiting (for slee
 	offcputime
 kill $sleeper
 
-# --- trace (the probe engine): struct fields by name from DWARF on a uprobe,
-# and a latency histogram paired in the kernel over recursion (uretprobe).
-# It needs bpf_loop (5.17+) and BPF cookies (5.15+): older kernels must get
-# one clear line instead.
-kver=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
-T=/bin/trace_target
-if [ "$kver" -ge 5017 ]; then
-	if start tr trace -o json "u:$T:process_request { print(r->id, r->the_request, r->hostname) }" \
-		"r:$T:recurse { hist(duration) }"; then
-		$T run 4 >/tmp/tt.out 2>&1
-		stop
-	fi
-	grep -q '"r->id":1,"r->the_request":"POST /item/1 HTTP/1.1","r->hostname":"host1.example"' /tmp/tr.out
-	r1=$?
-	ok $r1 "trace: uprobe with struct fields by name (DWARF)"
-	if [ $r1 -ne 0 ]; then
-		show /tmp/tr.out
-		/bin/bpfscope trace -vv "r:$T:recurse { hist(duration) }" -d 1 >/dev/null 2>/tmp/trvv.err
-		grep -v '^libbpf: ' /tmp/trvv.err | tail -60 | sed 's/^/KT: #   /'
-	fi
-	# recurse(3) is 4 calls per round, the worker's recurse(2) 3 per round: 28
-	grep -q '"count":28' /tmp/tr.out
-	r2=$?
-	ok $r2 "trace: uretprobe latency histogram paired in the kernel counts all 28 returns"
-	[ $r2 -ne 0 ] && show /tmp/tr.out && show /tmp/tr.err
-	cap trace uprobe "$(result $((r1 + r2)))"
-else
-	/bin/bpfscope trace "u:$T:recurse" >/tmp/tr.out 2>/tmp/tr.err
-	r=$?
-	[ $r -ne 0 ] && [ "$(wc -l </tmp/tr.err)" -eq 1 ] && grep -q 'needs bpf_loop (Linux 5.17+)' /tmp/tr.err
-	r=$?
-	ok $r "trace: refused in one line on a kernel before 5.17 ($(cat /tmp/tr.err))"
-	cap trace none "$(result $r)"
-fi
+# --- trace (the probe engine): tests/kernel/trace.sh
+guest_trace
 
-# --- crash: the flight recorder catches a SIGSEGV in -O2 code without frame
-# pointers, with the last probe events and a stack unwound from .eh_frame
-if start crash crash -c crashy "u:/bin/crashy:process_record { print(r->id, r->len) }"; then
-	echo go | /bin/crashy records 5 >/dev/null 2>&1
-	wait_for /tmp/crash.out 'process_record r->id=5' 300
-	stop
-	grep -q 'SIGSEGV' /tmp/crash.out && grep -q 'checksum_payload' /tmp/crash.out &&
-		grep -q 'parse_record' /tmp/crash.out && grep -q 'main' /tmp/crash.out
-	r1=$?
-	ok $r1 "crash: SIGSEGV report with the leaf, its callers and main unwound"
-	grep -q 'process_record r->id=5 r->len=' /tmp/crash.out
-	r2=$?
-	ok $r2 "crash: the ring holds the last probe event (record 5)"
-	[ $((r1 + r2)) -ne 0 ] && show /tmp/crash.out 40 && show /tmp/crash.err
-	cap crash "$(mech_of crash signal_deliver)" "$(result $((r1 + r2)))"
-else
-	# kernels without what the recorder needs must say so in one line
-	[ "$(wc -l </tmp/crash.err)" -eq 1 ]
-	r=$?
-	ok $r "crash: one clear line where it cannot run ($(cat /tmp/crash.err))"
-	cap crash none "$(result $r)"
-fi
+# --- crash: the flight recorder (tests/kernel/trace.sh)
+guest_crash
 
 say "1..$n"
 say "done"
