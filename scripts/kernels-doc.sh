@@ -88,4 +88,10 @@ uses its tracepoints (tests/integ).
 EOF
 header capability
 for c in $caps; do row cap "$c"; done
+cat "$(dirname "$0")/kernels-fallbacks.md"
+# what the guests measured on the way (the bounded loop on kernels without bpf_loop)
+for s in "${series[@]}"; do
+	grep -a -e '^KT: # bounded loop of' -e '^KT: # crash: user stack' "$work/$s.console" 2>/dev/null |
+		grep -v 'find_vma' | sed "s/^KT: # /- $s: /"
+done
 cat "$(dirname "$0")/kernels-older.md"

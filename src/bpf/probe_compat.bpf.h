@@ -21,10 +21,10 @@
  * returned: counted as stale, as the task-storage path counts them when it
  * drops them.
  *
- * Request spans (span.bpf.h) and triggers (trigger.bpf.h) are not part of
- * these programs: spans need task-local storage and bpf_loop, triggers
- * atomics that kernels before 5.12 reject (fetch-add, cmpxchg, xchg; the
- * kernel refuses the whole program even when they are never reached). */
+ * Request spans run their hooks here too (span.bpf.h, compat set). Triggers
+ * (trigger.bpf.h) are not part of these programs: their atomics (fetch-add,
+ * cmpxchg, xchg) need 5.12, and the kernel refuses a whole program that has
+ * one even where it is never reached. */
 #ifndef BPFSCOPE_PROBE_COMPAT_BPF_H
 #define BPFSCOPE_PROBE_COMPAT_BPF_H
 
@@ -37,13 +37,18 @@ static __noinline int compat_entry(struct pt_regs *ctx, __u32 probe)
 
 	if (!(cfg = probe_begin_in(probe, &vm, true)))
 		return 0;
-	if (cfg->kind == PROBE_URETPROBE) {
+	if (cfg->kind == PROBE_URETPROBE && !span_enabled) {
 		pair_push(ctx, cfg, probe);
 		return 0;
 	}
 	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
 	vm->duration = 0;
-	run_ops_in(ctx, vm, cfg, probe, RUN_BOUNDED);
+	if (span_entry_in(ctx, vm, cfg, probe, true))
+		return 0;
+	if (cfg->kind == PROBE_URETPROBE)
+		pair_push(ctx, cfg, probe);
+	else
+		run_ops_in(ctx, vm, cfg, probe, RUN_BOUNDED);
 	return 0;
 }
 
@@ -55,6 +60,8 @@ static __noinline int compat_return(struct pt_regs *ctx, __u32 probe)
 	if (!cfg || !vm || !filter_current())
 		return 0;
 	bpf_probe_read_kernel(&vm->regs, sizeof(vm->regs), ctx);
+	if (span_return_in(ctx, vm, cfg, probe, true))
+		return 0;
 	if (pair_pop(vm, probe))
 		run_ops_in(ctx, vm, cfg, probe, RUN_BOUNDED);
 	return 0;
@@ -85,12 +92,14 @@ int probe_usdt_compat(struct pt_regs *ctx)
 	return compat_entry(ctx, bpf_usdt_cookie(ctx));
 }
 
-/* Frames a thread leaves behind are calls that never returned. */
+/* Frames a thread leaves behind are calls that never returned; its span
+ * stack goes too (task-local storage would go with the thread). */
 SEC("tp/sched/sched_process_exit")
 int probe_thread_exit_compat(void *ctx)
 {
 	struct pair_stack *st = thread_hash_get(&pair_stacks_by_thread, false, NULL);
 
+	thread_local_exit(span_threads);
 	if (!st)
 		return 0;
 	for (int i = 0; i < PROBE_MAX_DEPTH; i++)

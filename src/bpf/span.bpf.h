@@ -29,7 +29,14 @@
  * connect/accept/close of an IP socket inside a span emit a connection
  * record. Span ends go to the ring buffer as struct span_event with the
  * frame's peers; attributes (attr(...)) are the probe's compiled print
- * fields, emitted as a probe record whose duration_ns carries the span id. */
+ * fields, emitted as a probe record whose duration_ns carries the span id.
+ *
+ * Kernels without cookies or bpf_loop (5.10) run the hooks from
+ * probe_compat.bpf.h's programs (compat set, a constant): the span stacks
+ * live in a hash keyed by thread (THREAD_LOCAL, compat.bpf.h; deleted at
+ * thread exit by probe_thread_exit_compat), and span ids and the root
+ * sampler use per-CPU counters instead of fetch-and-add (5.12): ids carry
+ * the CPU in their top 16 bits, and 1 root in N is kept per CPU. */
 #ifndef BPFSCOPE_SPAN_BPF_H
 #define BPFSCOPE_SPAN_BPF_H
 
@@ -80,12 +87,19 @@ const volatile __u32 span_root_sample = 1; /* keep 1 of N roots */
 __u64 span_next_id;
 __u64 span_root_count;
 
+THREAD_LOCAL(span_threads, struct span_thread, 1024);
+
+static const struct span_thread empty_span_thread = {};
+
+enum { SPAN_COUNT_IDS, SPAN_COUNT_ROOTS, SPAN_COUNT__N };
+
+/* compat: per-CPU counters for ids and the root sampler (see the top) */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct span_thread);
-} span_threads SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SPAN_COUNT__N);
+	__type(key, __u32);
+	__type(value, __u64);
+} span_counters SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -111,8 +125,18 @@ static __always_inline void spstat(__u32 stat)
 
 static __always_inline struct span_thread *span_thread_get(bool create)
 {
-	return bpf_task_storage_get(&span_threads, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	return thread_local_get(span_threads, create, &empty_span_thread);
+}
+
+/* The next value of a counter: the global one, or this CPU's (compat). */
+static __always_inline __u64 span_count(__u64 *global, __u32 which, bool compat)
+{
+	__u64 *c;
+
+	if (!compat)
+		return __sync_fetch_and_add(global, 1);
+	c = bpf_map_lookup_elem(&span_counters, &which);
+	return c ? (*c)++ : 0;
 }
 
 /* Sends a closed (or stale) frame to user space. */
@@ -178,26 +202,26 @@ static __always_inline void span_drop_dead(struct span_thread *st, __u64 sp)
 
 /* attr(...) values: the probe's print fields, tagged with the span id. */
 static __always_inline void span_attrs(void *ctx, struct vm *vm, struct probe_cfg *cfg,
-				       __u32 probe, struct span_frame *f)
+				       __u32 probe, struct span_frame *f, bool compat)
 {
 	vm->duration = f->id;
-	run_ops(ctx, vm, cfg, probe);
+	run_ops_in(ctx, vm, cfg, probe, compat ? RUN_BOUNDED : RUN_BPF_LOOP);
 }
 
 /* Decides whether a root opens a sampled request. */
-static __always_inline bool span_root_kept(void)
+static __always_inline bool span_root_kept(bool compat)
 {
 	spstat(SPSTAT_ROOTS);
 	if (span_root_sample <= 1 ||
-	    __sync_fetch_and_add(&span_root_count, 1) % span_root_sample == 0)
+	    span_count(&span_root_count, SPAN_COUNT_ROOTS, compat) % span_root_sample == 0)
 		return true;
 	spstat(SPSTAT_ROOTS_SAMPLED);
 	return false;
 }
 
 /* Entry of a span probe; false when the probe is not a span probe. */
-static __always_inline bool span_entry(void *ctx, struct vm *vm, struct probe_cfg *cfg,
-				       __u32 probe)
+static __always_inline bool span_entry_in(void *ctx, struct vm *vm, struct probe_cfg *cfg,
+					  __u32 probe, bool compat)
 {
 	struct span_cfg *sc;
 	__u64 sp = PT_REGS_SP(&vm->regs);
@@ -220,7 +244,7 @@ static __always_inline bool span_entry(void *ctx, struct vm *vm, struct probe_cf
 			spstat(SPSTAT_OUTSIDE);
 			return true;
 		}
-		skip = !span_root_kept();
+		skip = !span_root_kept(compat);
 		if (skip)
 			pstat(probe, PSTAT_SAMPLED);
 		if (!st)
@@ -243,7 +267,9 @@ static __always_inline bool span_entry(void *ctx, struct vm *vm, struct probe_cf
 	st->depth = d + 1;
 	if (skip)
 		return true;
-	f->id = __sync_fetch_and_add(&span_next_id, 1) + 1;
+	f->id = span_count(&span_next_id, SPAN_COUNT_IDS, compat) + 1;
+	if (compat)
+		f->id |= (__u64)bpf_get_smp_processor_id() << 48;
 	if (!d) {
 		st->root_id = f->id;
 		st->nturns = 0;
@@ -255,14 +281,20 @@ static __always_inline bool span_entry(void *ctx, struct vm *vm, struct probe_cf
 		for (int i = 0; i < SPAN_ARGS; i++)
 			f->args[i] = reg_arg(vm, i, probe);
 	if (sc->attrs_at == SPAN_ATTRS_ENTRY)
-		span_attrs(ctx, vm, cfg, probe, f);
+		span_attrs(ctx, vm, cfg, probe, f, compat);
 	f->start = bpf_ktime_get_ns();
 	return true;
 }
 
+static __always_inline bool span_entry(void *ctx, struct vm *vm, struct probe_cfg *cfg,
+				       __u32 probe)
+{
+	return span_entry_in(ctx, vm, cfg, probe, false);
+}
+
 /* Return of a span probe; false when the probe is not a span probe. */
-static __always_inline bool span_return(void *ctx, struct vm *vm, struct probe_cfg *cfg,
-					__u32 probe)
+static __always_inline bool span_return_in(void *ctx, struct vm *vm, struct probe_cfg *cfg,
+					   __u32 probe, bool compat)
 {
 	__u64 frame = PT_REGS_SP(&vm->regs) - 8, now = bpf_ktime_get_ns();
 	struct span_cfg *sc;
@@ -294,7 +326,7 @@ static __always_inline bool span_return(void *ctx, struct vm *vm, struct probe_c
 		}
 		if (!f->skip && sc->attrs_at == SPAN_ATTRS_RETURN) {
 			__builtin_memcpy(vm->saved, f->args, sizeof(f->args));
-			span_attrs(ctx, vm, cfg, probe, f);
+			span_attrs(ctx, vm, cfg, probe, f, compat);
 		}
 		span_pop(st, now, 0);
 		return true;
@@ -302,6 +334,12 @@ static __always_inline bool span_return(void *ctx, struct vm *vm, struct probe_c
 	if (sc->role == SPAN_ROLE_ROOT)
 		pstat(probe, PSTAT_UNPAIRED);
 	return true;
+}
+
+static __always_inline bool span_return(void *ctx, struct vm *vm, struct probe_cfg *cfg,
+					__u32 probe)
+{
+	return span_return_in(ctx, vm, cfg, probe, false);
 }
 
 /* The innermost open span of the current thread when it is sampled. */

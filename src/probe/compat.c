@@ -142,8 +142,11 @@ int probe_compat_prepare(struct trace_run *tr)
 	skel->rodata->compat_thread_hash = hash;
 	if (!feature_has(FEAT_TASK_STORAGE) || compat)
 		drop_task_storage_maps(skel->obj);
-	bpf_program__set_autoload(skel->progs.probe_thread_exit_compat, hash && uses_returns(tr));
-	if (!hash && bpf_map__set_max_entries(skel->maps.pair_stacks_by_thread, 1))
+	/* spans (hooks) keep a stack per thread too */
+	bpf_program__set_autoload(skel->progs.probe_thread_exit_compat,
+				  hash && (uses_returns(tr) || tr->hooks));
+	if (!hash && (bpf_map__set_max_entries(skel->maps.pair_stacks_by_thread, 1) ||
+		      bpf_map__set_max_entries(skel->maps.span_threads_by_thread, 1)))
 		return -1;
 	log_info("probe engine: %s, %s, %s",
 			 feature_has(FEAT_BPF_COOKIE) && !compat ? "BPF cookies" : "a program per probe",

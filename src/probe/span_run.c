@@ -17,6 +17,7 @@
 #include "core/target.h"
 #include "core/wireconn.h"
 #include "probe.skel.h"
+#include "probe/compat.h"
 #include "probe/print.h"
 #include "wire.skel.h"
 
@@ -390,7 +391,9 @@ static int prepare(struct span_run *sr, int argc, char **argv, const struct span
 	free(text);
 	if (!err)
 		err = check_probes(sr);
-	if (!err && trace_kernel_check()) /* after the probes' own errors, like trace */
+	/* after the probes' own errors, like trace: what the programs of
+	 * kernels without cookies or bpf_loop cannot do */
+	if (!err && probe_compat_check(&sr->tr))
 		err = -ENOTSUP;
 	for (int i = 0; !err && i < sr->tr.nprobes; i++)
 		if (sr->tr.probes[i].ast->role) /* attach entry and return */

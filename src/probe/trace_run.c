@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/features.h"
 #include "core/hist.h"
 #include "core/log.h"
 #include "core/mapdrain.h"
@@ -88,19 +87,6 @@ char *trace_script_text(const char *script_file, int argc, char **argv)
 			sprintf(text + len, "\n%s", argv[i]);
 	}
 	return text;
-}
-
-int trace_kernel_check(void)
-{
-	/* the interpreter steps with bpf_loop, probe ids come from attach cookies */
-	bool loop = feature_has(FEAT_BPF_LOOP), cookie = feature_has(FEAT_BPF_COOKIE);
-
-	if (!loop || !cookie) {
-		log_error("needs bpf_loop (Linux 5.17+) and BPF cookies (5.15+); this kernel lacks %s",
-			  !loop && !cookie ? "both" : loop ? "BPF cookies" : "bpf_loop");
-		return -1;
-	}
-	return 0;
 }
 
 int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_opts *ropts)
@@ -638,14 +624,14 @@ static int load(struct trace_run *tr)
 	bpf_program__set_autoload(tr->skel->progs.probe_return, uses_kind(tr, TARGET_URETPROBE));
 	bpf_program__set_autoload(tr->skel->progs.probe_usdt, uses_kind(tr, TARGET_USDT));
 	bpf_program__set_autoload(tr->skel->progs.probe_tp, uses_kind(tr, TARGET_TRACEPOINT));
-	if (probe_compat_prepare(tr)) /* kernels without cookies or bpf_loop */
-		return -EINVAL;
 	if (tr->hooks && tr->hooks->before_load) {
 		int err = tr->hooks->before_load(tr);
 
 		if (err)
 			return err;
 	}
+	if (probe_compat_prepare(tr)) /* kernels without cookies or bpf_loop */
+		return -EINVAL;
 	if (crash_rec__configure(tr->crash, tr->skel))
 		return -EINVAL;
 	return session_start_attach(&tr->session, tr->skel->skeleton, tr->opts, store_and_attach, tr);

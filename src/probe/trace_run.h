@@ -57,9 +57,6 @@ struct trace_run {
 	struct crash_rec *crash; /* flight recorder (src/crash/), NULL: off */
 };
 
-/* One error line and -1 when the kernel lacks bpf_loop or cookies, which the
- * request spans' programs need (trace itself falls back: probe/compat.h). */
-int trace_kernel_check(void);
 /* The probes of -f FILE (may be NULL) and of the arguments, one per line;
  * NULL after one error line. */
 char *trace_script_text(const char *script_file, int argc, char **argv);

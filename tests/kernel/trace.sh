@@ -41,7 +41,7 @@ engine_of() {
 
 # values NAME: what must not depend on the mechanism (no times, pids, tids)
 values() {
-	sed -n 's/.*"probe":"\([^"]*\)".*"fields":\(.*\)}$/\1 \2/p; s/.*"probe":"\([^"]*\)".*"count":\([0-9]*\).*/\1 count \2/p' \
+	sed -n 's/.*"probe":"\([^"]*\)".*"fields":\(.*\)}$/\1 \2/p; s/.*"probe":"\([^"]*\)","keys":{[^}]*},"count":\([0-9]*\).*/\1 count \2/p' \
 		"/tmp/$1.out" | sort
 	sed -n 's/^bpfscope: \(.*: [0-9]* hits, .*\)/\1/p' "/tmp/$1.err"
 }
@@ -194,6 +194,7 @@ guest_crash() {
 		grep -q 'process_record r->id=5 r->len=' /tmp/crash.out
 		r2=$?
 		ok $r2 "crash: the ring holds the last probe event (record 5)"
+		say "# crash: $(grep -m1 '^user stack' /tmp/crash.out)"
 		[ $((r1 + r2)) -ne 0 ] && show /tmp/crash.out 40 &&
 			grep -v '^libbpf' /tmp/crash.err | tail -10 | sed 's/^/KT: #   /'
 		cap crash "$(crash_mech crash)" "$(result $((r1 + r2)))"
