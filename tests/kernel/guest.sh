@@ -214,6 +214,7 @@ kill $sleeper
 
 # --- trace (the probe engine): tests/kernel/trace.sh
 guest_trace
+guest_spans
 
 # --- crash: the flight recorder (tests/kernel/trace.sh)
 guest_crash

@@ -203,3 +203,35 @@ guest_crash() {
 		cap crash "$(crash_mech crash)" fail
 	fi
 }
+
+# Request spans of tests/targets/spans_target (its own echo server on
+# 127.0.0.1): a root with child spans and socket I/O attributed per peer.
+guest_spans() {
+	S=/bin/spans_target
+	ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+	rm -f /tmp/sgate
+	mkfifo /tmp/sgate
+	$S 2 </tmp/sgate >/tmp/spans.target 2>&1 &
+	spid=$!
+	exec 8>/tmp/sgate
+	wait_for /tmp/spans.target '^port ' 300
+	if tstart spans spans -v -p $spid -o json \
+		"root u:$S:handle_request { attr(path, str(arg0->path)); attr(id, arg0->id) }" \
+		"r:$S:cache_get { attr(ok, retval); attr(key, str(arg0)) }" "u:$S:cache_mget" \
+		"u:$S:db_query" "span u:$S:db_exec" "u:$S:serve_one"; then
+		echo go >&8
+		wait_for /tmp/spans.out '"/serve","id":"7"' 300
+		stop
+	fi
+	exec 8>&-
+	wait $spid 2>/dev/null
+	[ "$(grep -c '"probe":"handle_request"' /tmp/spans.out)" -eq 8 ] &&
+		[ "$(grep -c '"attrs":{"path":"/get","id":"[04]"},"children":{"cache_get":3}' /tmp/spans.out)" -eq 2 ] &&
+		[ "$(grep -c '"children":{"db_query":1,"db_exec":1}' /tmp/spans.out)" -eq 2 ] &&
+		[ "$(grep -c '"path":"/get".*"peers":\[{"peer":"127.0.0.1:[0-9]*","calls":6,"round_trips":3' /tmp/spans.out)" -eq 2 ]
+	r=$?
+	ok $r "spans: 8 requests, /get with 3 cache_get children and 3 round trips to 127.0.0.1, /db nested"
+	[ $r -ne 0 ] && show /tmp/spans.out 6 &&
+		sed -n '/BEGIN PROG LOAD LOG/,/END PROG LOAD LOG/p' /tmp/spans.err | tail -150 | sed 's/^/KT: #   /'
+	cap spans "$(engine_of spans)" "$(result $r)"
+}
