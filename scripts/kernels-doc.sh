@@ -91,7 +91,8 @@ for c in $caps; do row cap "$c"; done
 cat "$(dirname "$0")/kernels-fallbacks.md"
 # what the guests measured on the way (the bounded loop on kernels without bpf_loop)
 for s in "${series[@]}"; do
-	grep -a -e '^KT: # bounded loop of' -e '^KT: # crash: user stack' "$work/$s.console" 2>/dev/null |
-		grep -v 'find_vma' | sed "s/^KT: # /- $s: /"
+	grep -q -a '^KT: # bounded loop of' "$work/$s.console" 2>/dev/null || continue
+	grep -a -e '^KT: # bounded loop of' -e '^KT: # crash: user stack' "$work/$s.console" |
+		sed "s/^KT: # /- $s: /; s/:$//"
 done
 cat "$(dirname "$0")/kernels-older.md"
