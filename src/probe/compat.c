@@ -142,9 +142,12 @@ int probe_compat_prepare(struct trace_run *tr)
 	skel->rodata->compat_thread_hash = hash;
 	if (!feature_has(FEAT_TASK_STORAGE) || compat)
 		drop_task_storage_maps(skel->obj);
-	/* spans (hooks) keep a stack per thread too */
-	bpf_program__set_autoload(skel->progs.probe_thread_exit_compat,
-				  hash && (uses_returns(tr) || tr->hooks));
+	/* spans (hooks) keep a stack per thread too; attached with the
+	 * session's auto-attached programs, before the probes */
+	bool exits = hash && (uses_returns(tr) || tr->hooks);
+
+	bpf_program__set_autoload(skel->progs.probe_thread_exit_compat, exits);
+	bpf_program__set_autoattach(skel->progs.probe_thread_exit_compat, exits);
 	if (!hash && (bpf_map__set_max_entries(skel->maps.pair_stacks_by_thread, 1) ||
 		      bpf_map__set_max_entries(skel->maps.span_threads_by_thread, 1)))
 		return -1;

@@ -4,7 +4,7 @@
 # this kernel with BPFSCOPE_DISABLE_FEATURES: the same probes must give the
 # same values, counts and accounting as on the preferred path.
 source "$(dirname "$0")/lib.bash"
-plan 13
+plan 14
 
 T="$TARGETS/trace_target"
 U="$TARGETS/usdt_target"
@@ -93,6 +93,24 @@ ok $? "preferred path: tracepoint fields and a count of 3" || show "$TMP/tp.norm
 cmp -s "$TMP/tp.norm" "$TMP/tp_all.norm"
 ok $? "tracepoint: same fields and counts with $ALL disabled (two probes on one event)" ||
 	diff "$TMP/tp.norm" "$TMP/tp_all.norm" | head | sed 's/^/# /'
+
+# a thread that exits inside a return-probed call (spans_target chaos:
+# /exit calls pthread_exit in handle_request; /longjmp leaves it too)
+chaos() {
+	local S=$TARGETS/spans_target
+	start_gated "$1-t" "$S" 1 0 chaos
+	local pid=$GATED_PID
+	BPFSCOPE_DISABLE_FEATURES=$2 start_bpfscope "$1" trace -p "$pid" "r:$S:handle_request { count() }" || return 1
+	release_gated "$1-t" "$pid"
+	sleep 0.2
+	stop_bpfscope
+}
+chaos ch ""
+chaos ch_all "$ALL"
+grep -q 'handle_request: 7 hits, .* 5 emitted, 0 dropped, 1 stale, 0 unpaired' "$TMP/ch.err" &&
+	grep -q 'handle_request: 7 hits, .* 5 emitted, 0 dropped, 2 stale, 0 unpaired' "$TMP/ch_all.err"
+ok $? "a frame left by an exiting thread: freed with task storage (1 stale: the longjmp), counted stale when the hash entry is deleted at exit (2)" ||
+	{ show "$TMP/ch.err" 3; show "$TMP/ch_all.err" 3; }
 
 # what the fallback cannot do: one line each
 export BPFSCOPE_DISABLE_FEATURES=$ALL
