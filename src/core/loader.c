@@ -283,6 +283,9 @@ int loader_load(struct bpf_object_skeleton *skel)
 
 int loader_attach(struct bpf_object_skeleton *skel)
 {
+	/* libbpf reads tracepoint ids from tracefs, which is not mounted in
+	 * the fresh /sys of `ip netns exec`: mount it first if needed */
+	tracefs_root();
 	for (int i = 0; i < skel->prog_cnt; i++) {
 		struct bpf_program *prog = *skel->progs[i].prog;
 		struct bpf_link **link = skel->progs[i].link;

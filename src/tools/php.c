@@ -25,6 +25,7 @@
 #include "core/libpath.h"
 #include "core/log.h"
 #include "core/output.h"
+#include "core/procstat.h"
 #include "core/session.h"
 #include "core/uprobe.h"
 #include "core/uprobe_multi.h"
@@ -156,7 +157,7 @@ static int find_binary(struct php_run *r, const char *arg)
 {
 	int pid = r->opts->pid;
 	char exe[64], label[4200];
-	ssize_t n;
+	size_t n;
 
 	if (arg) {
 		/* mod_php lives in Apache's module directory, not the linker's */
@@ -176,13 +177,11 @@ static int find_binary(struct php_run *r, const char *arg)
 	}
 	if (!find_libphp(pid, r->path, sizeof(r->path)))
 		return open_binary(r, NULL); /* mod_php */
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-	n = readlink(exe, r->path, sizeof(r->path) - 1);
-	if (n < 0) {
+	if (proc_exe_path(pid, r->path, sizeof(r->path))) {
 		log_error("no process %d", pid);
 		return -ESRCH;
 	}
-	r->path[n] = 0;
+	n = strlen(r->path);
 	snprintf(label, sizeof(label), "process %d (%s)", pid, r->path);
 	/* through its root: the process may live in another mount namespace */
 	snprintf(exe, sizeof(exe), "/proc/%d/root", pid);
