@@ -119,7 +119,9 @@ build_initramfs() {
 	cp "$BUILD/targets/trace_target" "$root/bin/trace_target"
 	# an -O2 -fomit-frame-pointer target that crashes, for the flight recorder
 	cp "$BUILD/targets/crashy" "$root/bin/crashy"
-	for lib in $(for f in "$BUILD/bpfscope" "$BUILD/targets/trace_target" "$BUILD/targets/crashy"; do
+	# a TCP client and server with byte counts the test chooses (tcptop)
+	cp "$BUILD/targets/tcppeer" "$root/bin/tcppeer"
+	for lib in $(for f in "$BUILD/bpfscope" "$BUILD/targets/"{trace_target,crashy,tcppeer}; do
 		ldd "$f"; done |
 		grep -o '/[^ ]*' | sort -u); do
 		mkdir -p "$root$(dirname "$lib")"

@@ -81,9 +81,16 @@ through `BPFSCOPE_DISABLE_FEATURES`, so the fallback is proven on kernels
 that have everything; the `opensnoop-fallback` row passes only when the
 tracepoint path reported the same fd, errno, flags and path as the fentry
 path for the same opens. `-btf` is runqlat with `--btf` pointing at a copy of the kernel's
-own BTF (CO-RE from a file, as on a kernel without BTF). This development
-machine's 6.18 has no kprobes and fentry fails with EPERM, so there opensnoop
-uses its tracepoints (tests/integ).
+own BTF (CO-RE from a file, as on a kernel without BTF). The `tcptop-*`
+rows run one IPv4 and one IPv6 loopback exchange with byte counts the test
+chooses, once per mechanism: `fexit` (default: fexit on inet_sendmsg and
+inet_recvmsg), `kprobe` (fentry disabled: kprobe + kretprobe on the same
+functions) and `tp` (fentry and kprobes disabled: the
+sock:sock_send_length/sock_recv_length tracepoints, which only Linux 6.3+
+has; before 6.3 the guest checks that tcptop then refuses in one line).
+Every mechanism must report the same bytes. This development machine's 6.18
+has no kprobes and fentry fails with EPERM, so there opensnoop and tcptop
+use their tracepoints (tests/integ).
 
 EOF
 header capability

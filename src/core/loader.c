@@ -119,6 +119,8 @@ static bool target_exists(const struct bpf_program *prog, int si)
 		return tracefs_event_exists(buf, slash + 1);
 	case MECH_FENTRY:
 		return btf_has(target, BTF_KIND_FUNC);
+	case MECH_KPROBE: /* without kernel BTF, attaching is the only test */
+		return !feature_has(FEAT_BTF) || btf_has(target, BTF_KIND_FUNC);
 	default:
 		return true;
 	}

@@ -268,6 +268,50 @@ else
 	cap crash none "$(result $r)"
 fi
 
+# --- tcptop: fexit (or kprobe) on inet_sendmsg/inet_recvmsg where the kernel
+# has them, else the sock:sock_send_length/recv_length tracepoints (6.3+).
+# Each mechanism the kernel offers must count the same bytes for the same
+# exchange over IPv4 and IPv6 loopback.
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+# tcp_bytes NAME DISABLED_FEATURES: prints "MECH v4RX/v4TX v6RX/v6TX" of the servers
+tcp_bytes() {
+	/bin/tcppeer server 4321 >"/tmp/$1.s4" &
+	s4=$!
+	/bin/tcppeer server -6 1234 >"/tmp/$1.s6" &
+	s6=$!
+	wait_for "/tmp/$1.s4" '^port ' 100 && wait_for "/tmp/$1.s6" '^port ' 100 || return 1
+	p4=$(sed -n 's/^port //p' "/tmp/$1.s4")
+	p6=$(sed -n 's/^port //p' "/tmp/$1.s6")
+	BPFSCOPE_DISABLE_FEATURES=$2 start "$1" tcptop -v -o json -i 600 || return 1
+	/bin/tcppeer client "$p4" 98765 >/dev/null
+	/bin/tcppeer client -6 "$p6" 5678 >/dev/null
+	wait $s4 $s6
+	stop
+	row4=$(grep "\"pid\":$s4," "/tmp/$1.out")
+	row6=$(grep "\"pid\":$s6," "/tmp/$1.out")
+	echo "$(mech_of "$1" send__) $(echo "$row4" | sed -n 's/.*"rx_bytes":\([0-9]*\),"tx_bytes":\([0-9]*\).*/\1\/\2/p') $(echo "$row6" | sed -n 's/.*"rx_bytes":\([0-9]*\),"tx_bytes":\([0-9]*\).*/\1\/\2/p')"
+}
+tcptop_check() { # NAME DISABLED EXPECTED_MECH: one ok line per mechanism
+	want=$3
+	got=$(tcp_bytes "$1" "$2")
+	set -- "$1" "$2" $got
+	[ "$3" = "$want" ] && [ "$4" = 98765/4321 ] && [ "$5" = 5678/1234 ]
+	r=$?
+	ok $r "tcptop via ${3:-nothing} (want $want): IPv4 server rx/tx 98765/4321, IPv6 5678/1234 (got: $4 $5)"
+	[ $r -ne 0 ] && show "/tmp/$1.err" && show "/tmp/$1.out"
+	cap "tcptop-$1" "${3:-none}" "$(result $r)"
+}
+tcptop_check fexit "" fentry
+tcptop_check kprobe fentry kprobe
+if [ "$(uname -r | awk -F. '{print $1 * 1000 + $2}')" -ge 6003 ]; then
+	tcptop_check tp fentry,kprobe tp_btf
+else # before 6.3 the tracepoints do not exist: without fentry and kprobes, one line
+	BPFSCOPE_DISABLE_FEATURES=fentry,kprobe /bin/bpfscope tcptop -d 1 >/dev/null 2>/tmp/tcptp.err
+	r=$?
+	[ $r -ne 0 ] && [ "$(wc -l </tmp/tcptp.err)" -eq 1 ] && grep -q "no way to attach" /tmp/tcptp.err
+	ok $? "tcptop without fentry and kprobes before 6.3: one clear line ($(cat /tmp/tcptp.err))"
+fi
+
 say "1..$n"
 say "done"
 poweroff -f
