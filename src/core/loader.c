@@ -156,9 +156,11 @@ static bool same_handler(const struct bpf_program *p, const char *name, size_t l
 	return handler_len(pn) == len && !strncmp(pn, name, len);
 }
 
-static bool is_optional(const struct bpf_program *p, size_t len)
+/* "optional" in the handler (io_start_optional__tp_btf: the whole handler
+ * may be missing) or in the variant (open__open_enter_optional) */
+static bool is_optional(const struct bpf_program *p)
 {
-	return strstr(bpf_program__name(p) + len, "optional") != NULL;
+	return strstr(bpf_program__name(p), "optional") != NULL;
 }
 
 /* A mechanism serves a handler when every one of the handler's programs of
@@ -173,7 +175,7 @@ static bool mech_serves(struct bpf_object *obj, const char *name, size_t len, in
 			continue;
 		if (usable(p))
 			attachable++;
-		else if (!is_optional(p, len))
+		else if (!is_optional(p))
 			return false;
 	}
 	return attachable > 0;
@@ -193,7 +195,7 @@ static int choose_variant(struct bpf_object *obj, const struct bpf_program *firs
 	bpf_object__for_each_program(p, obj) {
 		if (!same_handler(p, name, len))
 			continue;
-		all_optional = all_optional && is_optional(p, len);
+		all_optional = all_optional && is_optional(p);
 		if ((best < 0 || rank(p) < best) && mech_serves(obj, name, len, rank(p)))
 			best = rank(p);
 	}

@@ -312,6 +312,26 @@ else # before 6.3 the tracepoints do not exist: without fentry and kprobes, one 
 	ok $? "tcptop without fentry and kprobes before 6.3: one clear line ($(cat /tmp/tcptp.err))"
 fi
 
+# --- every catalogue tool: starts and ends cleanly (-d), or refuses in one
+# line saying what the kernel lacks. Nothing is provoked here: the checks
+# above prove values; this row proves nothing else crashes or half-starts.
+sweep_bad=""
+for tool in biolatency biosnoop bitesize cpudist execsnoop exitsnoop fileslower filetop \
+	killsnoop mmapsnoop netpath offcputime oomkill opensnoop pagefaults profile runqlat \
+	runqlen statsnoop syncsnoop syscount tcpaccept tcpconnect tcpconnlat tcpdrop tcplife \
+	tcpretrans tcpstates tcptop wakeup gethostlatency; do
+	/bin/bpfscope "$tool" -d 0.3 >/dev/null 2>"/tmp/sweep.err" </dev/null
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "KTROW tool $tool yes starts"
+	else
+		echo "KTROW tool $tool no $(head -1 /tmp/sweep.err | sed 's/^bpfscope [a-z]*: //')"
+		[ "$(grep -vc '^bpfscope: ' /tmp/sweep.err)" -eq 1 ] || sweep_bad="$sweep_bad $tool"
+	fi
+done
+[ -z "$sweep_bad" ]
+ok $? "every catalogue tool starts, or refuses in one line (not so:${sweep_bad:- none})"
+
 say "1..$n"
 say "done"
 poweroff -f
