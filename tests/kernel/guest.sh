@@ -312,6 +312,20 @@ else # before 6.3 the tracepoints do not exist: without fentry and kprobes, one 
 	ok $? "tcptop without fentry and kprobes before 6.3: one clear line ($(cat /tmp/tcptp.err))"
 fi
 
+# --- filetop: bytes per file with the path walked in the kernel (dentries
+# and the tmpfs mount crossing, an unrolled loop that must also verify on
+# kernels without bpf_loop)
+if start ft filetop -v -o json -c dd -i 600; then
+	dd if=/dev/zero of="/tmp/ft-$tag" bs=1000 count=12 2>/dev/null
+	sleep 0.5
+	stop
+fi
+grep -q "\"writes\":12,\"rbytes\":0,\"wbytes\":12000,\"type\":\"R\",\"file\":\"/tmp/ft-$tag\"" /tmp/ft.out
+r=$?
+ok $r "filetop: 12 writes, 12000 bytes to /tmp/ft-$tag, path resolved in the kernel"
+[ $r -ne 0 ] && show /tmp/ft.out && show /tmp/ft.err
+cap filetop "$(mech_of ft write_exit)" "$(result $r)"
+
 # --- every catalogue tool: starts and ends cleanly (-d), or refuses in one
 # line saying what the kernel lacks. Nothing is provoked here: the checks
 # above prove values; this row proves nothing else crashes or half-starts.
