@@ -43,8 +43,14 @@ static void capture(const char *text, size_t len)
 		text += len - (sizeof(captured) - 1);
 		len = sizeof(captured) - 1;
 	}
-	if (captured_len + len >= sizeof(captured))
-		captured_len = 0; /* keep the most recent part */
+	if (captured_len + len >= sizeof(captured)) {
+		/* drop the oldest bytes, not everything: libbpf's lines after a
+		 * long verifier log must not push the log's end marker out */
+		size_t drop = captured_len + len - (sizeof(captured) - 1);
+
+		memmove(captured, captured + drop, captured_len - drop);
+		captured_len -= drop;
+	}
 	memcpy(captured + captured_len, text, len);
 	captured_len += len;
 	captured[captured_len] = 0;
