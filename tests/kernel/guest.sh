@@ -326,6 +326,29 @@ ok $r "filetop: 12 writes, 12000 bytes to /tmp/ft-$tag, path resolved in the ker
 [ $r -ne 0 ] && show /tmp/ft.out && show /tmp/ft.err
 cap filetop "$(mech_of ft write_exit)" "$(result $r)"
 
+# --- discover: every function of a binary counted through one uprobe_multi
+# link (6.6+) or one uprobe per function (6.1); cookies (5.15+) name them
+T=/bin/trace_target
+if [ "$(uname -r | awk -F. '{print $1 * 1000 + $2}')" -ge 5015 ]; then
+	if start disc discover -v -o json "$T" 'recurse' -d 600; then
+		$T run 4 >/dev/null 2>&1
+		stop
+	fi
+	grep -q '"calls":28,"function":"recurse"' /tmp/disc.out
+	r=$?
+	how=$(sed -n 's/.* probed via \([a-z_ -]*\) in .*/\1/p' /tmp/disc.err | head -1)
+	ok $r "discover: recurse counted 28 times (via ${how:-?})"
+	[ $r -ne 0 ] && show /tmp/disc.out && show /tmp/disc.err
+	cap discover "$(echo "${how:-?}" | tr " " _)" "$(result $r)"
+else
+	/bin/bpfscope discover "$T" recurse -d 1 >/dev/null 2>/tmp/disc.err
+	r=$?
+	[ $r -ne 0 ] && [ "$(wc -l </tmp/disc.err)" -eq 1 ] && grep -q 'needs BPF cookies' /tmp/disc.err
+	r=$?
+	ok $r "discover: refused in one line without BPF cookies ($(cat /tmp/disc.err))"
+	cap discover none "$(result $r)"
+fi
+
 # --- every catalogue tool: starts and ends cleanly (-d), or refuses in one
 # line saying what the kernel lacks. Nothing is provoked here: the checks
 # above prove values; this row proves nothing else crashes or half-starts.
