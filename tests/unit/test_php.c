@@ -18,6 +18,7 @@
 #include "core/flamegraph.h"
 #include "tools/php_calls.h"
 #include "tools/php_layout.h"
+#include "layout_gen.h"
 
 static const char *fmt(struct php_arg a)
 {
@@ -239,17 +240,6 @@ static void test_version(void **state)
 	assert_null(php_build_find("8.2.36", 20210902, "NTS"));
 }
 
-/* The value of `name` in the generator's output, or -1. */
-static long gen_value(const char *out, const char *name)
-{
-	char key[64];
-	const char *p;
-
-	snprintf(key, sizeof(key), "\n%s ", name);
-	p = strstr(out, key);
-	return p ? strtol(p + strlen(key), NULL, 10) : -1;
-}
-
 static int cmp_unsigned(const void *a, const void *b)
 {
 	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
@@ -286,13 +276,7 @@ static void check_list(const char *out, const char *name, const unsigned *table,
 
 static void test_layout_matches_headers(void **state)
 {
-	const char *cmd =
-	    "cc -D_GNU_SOURCE $(php-config8.2 --includes) scripts/php-layout.c "
-	    "-o /tmp/bpfscope-php-layout-$$ 2>/dev/null && /tmp/bpfscope-php-layout-$$; "
-	    "rc=$?; rm -f /tmp/bpfscope-php-layout-$$; exit $rc";
-	char out[4096] = "\n";
-	size_t n;
-	FILE *p;
+	char out[4096];
 	const struct php_build *b;
 	const struct php_layout *l;
 
@@ -300,11 +284,7 @@ static void test_layout_matches_headers(void **state)
 	if (access("/usr/include/php/20220829/main/php.h", R_OK) ||
 	    access("scripts/php-layout.c", R_OK))
 		skip(); /* no php8.2-dev here, or not run from the source tree */
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	n = fread(out + 1, 1, sizeof(out) - 2, p);
-	out[n + 1] = 0;
-	assert_int_equal(pclose(p), 0);
+	layout_gen_run("php-layout", out, sizeof(out));
 	b = php_build_find(strstr(out, "\nversion ") + 9, gen_value(out, "api"), "NTS");
 	assert_non_null(b);
 	l = &b->layout;
