@@ -249,7 +249,7 @@ static const char *event_sql(struct mnd_run *r, const struct mnd_event *e, char 
 		if (s->text && s->pid == e->pid && s->stmt == e->obj)
 			return s->text;
 		r->unknown_stmt++;
-		return "";
+		return "(prepared before tracing)";
 	}
 	if (n >= len)
 		n = len - 1;

@@ -6,7 +6,7 @@
 # statements as the wire parser (`bpfscope sql`) saw in the same run.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 15
+plan 17
 
 command -v php >/dev/null || { diag "php missing"; exit 1; }
 if ! mariadb_start; then
@@ -96,4 +96,10 @@ werr=$(jq -r "select(.text == \"SELECT * FROM missing_$tag\") | .result.error" "
 ok $? "and the same error code ($werr)"
 
 bad_input "a library that is not mysqlnd" "is not mysqlnd" mysqlnd /bin/true
+sed 's/mysqlnd 8\.2\./mysqlnd 8.9./g' "$lib" >"$TMP/mysqlnd89.so"
+bad_input "mysqlnd of an unknown version" "unsupported mysqlnd 8.9" mysqlnd "$TMP/mysqlnd89.so"
+sleep 30 &
+sleeper=$!
+_pids+=("$sleeper")
+bad_input "a process without mysqlnd" "process $sleeper has no mysqlnd.so mapped" mysqlnd -p "$sleeper"
 done_testing
