@@ -44,6 +44,9 @@ const struct php_build php_builds[] = {
 		.user_function = 2,
 		.fn_flags = 4,
 		.acc_static = 16,
+		.ex_opline = 0,
+		.op_lineno = 24,
+		.internal_function = 1,
 	    },
 	.handlers = 3451,
 	.call_handlers = {2191, 2192, 2193, 2194, 1345, 1346, 1347, 1348, 2195, 2196, 2197, 2198},
@@ -303,6 +306,34 @@ static int add_handler(int fd, struct php_binary *pb, bool labels_only, unsigned
 	return add_site(pb->callee_sites, &pb->ncallee, label + f->offset);
 }
 
+/* Internal-function call sites inside execute_ex (php_icall.h); failure
+ * only disables --internal through uprobes. */
+static void find_icalls(int fd, struct php_binary *pb, uint64_t exec_size, const struct reloc *labels,
+			unsigned nlabels)
+{
+	uint64_t *targets = calloc(nlabels ? nlabels : 1, sizeof(*targets));
+	uint8_t *code = malloc(exec_size ? exec_size : 1);
+	uint64_t off;
+
+	pb->nicall = -1;
+	if (!targets || !code || php_binary_offset(pb, pb->execute_ex, &off) ||
+	    pread(fd, code, exec_size, off) != (ssize_t)exec_size) {
+		snprintf(pb->icall_why, sizeof(pb->icall_why), "cannot read execute_ex");
+	} else {
+		for (unsigned i = 0; i < nlabels; i++)
+			targets[i] = labels[i].target;
+		pb->nicall = php_icall_find(code, exec_size, pb->execute_ex,
+					    pb->build->layout.eg_current_ex, targets, nlabels,
+					    pb->icall, PHP_ICALL_MAX, pb->icall_why,
+					    sizeof(pb->icall_why));
+		if (pb->nicall == 0 && (pb->nicall = -1))
+			snprintf(pb->icall_why, sizeof(pb->icall_why),
+				 "no internal-function call site in execute_ex");
+	}
+	free(targets);
+	free(code);
+}
+
 static int find_sites(Elf *elf, int fd, struct php_binary *pb, uint64_t exec_size, bool labels_only)
 {
 	const struct php_build *b = pb->build;
@@ -321,8 +352,10 @@ static int find_sites(Elf *elf, int fd, struct php_binary *pb, uint64_t exec_siz
 			err = add_handler(fd, pb, labels_only, b->return_handlers[i],
 					  r[t + b->return_handlers[i]].target, pb->return_sites,
 					  &pb->nreturn);
-	if (!err)
+	if (!err) {
 		pb->unwind_site = r[t + b->unwind_handler].target;
+		find_icalls(fd, pb, exec_size, r + t, b->handlers);
+	}
 	free(r);
 	return err;
 }

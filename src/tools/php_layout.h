@@ -25,6 +25,7 @@
 
 #include "bpf/php.h"
 #include "core/elfreloc.h"
+#include "tools/php_icall.h"
 
 #define PHP_SITES_MAX 32
 #define PHP_FAST_MAX  12
@@ -77,6 +78,10 @@ struct php_binary {
 	int callee_kind[PHP_SITES_MAX];	      /* their PHP_SITE_CALLEE* */
 	int ncallee, nfast;
 	uint64_t unwind_site;
+	/* internal-function call sites (php_icall.h); nicall < 0: none, why */
+	struct php_icall_site icall[PHP_ICALL_MAX];
+	int nicall;
+	char icall_why[160];
 	struct elf_segments segments; /* to turn addresses into file offsets */
 };
 
