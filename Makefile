@@ -148,7 +148,7 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CORE    := src/core/tpformat.c src/core/elfnotes.c src/core/uprobe_site.c src/core/tracefs.c \
 		src/core/log.c src/probe/parse.c src/probe/compile.c src/core/typedb.c src/core/typepack.c \
-		src/core/syms.c src/core/proto_mysql.c src/core/proto_memcache.c src/core/wireop.c src/core/sqlnorm.c \
+		src/core/syms.c src/core/proto_mysql.c src/core/proto_memcache.c src/core/proto_mcbin.c src/core/wireop.c src/core/sqlnorm.c \
 		src/probe/prologue.c src/core/netmatch.c src/core/numparse.c src/core/dist.c \
 		src/tools/net_record.c src/tools/spanfile.c src/tools/predict_model.c \
 		src/core/elfreloc.c src/tools/mysqlnd_layout.c src/tools/php_layout.c src/tools/php_icall.c
