@@ -2,11 +2,12 @@
 # mysqlnd: SQL of a PHP process from uprobes on mysqlnd's methods (found
 # through its method tables), against a private MariaDB: mysqli queries,
 # prepared statements, an error, a 0.2 s SLEEP, PDO emulated and native
-# prepares, each with the PHP request (the CLI script); and the same
+# prepares, each with the PHP request (the CLI script; php-fpm requests);
+# and the same
 # statements as the wire parser (`bpfscope sql`) saw in the same run.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 17
+plan 19
 
 command -v php >/dev/null || { diag "php missing"; exit 1; }
 if ! mariadb_start; then
@@ -94,6 +95,51 @@ ok $? "mysqlnd and the wire report the same $(wc -l <"$TMP/mnd.tsv") statements"
 werr=$(jq -r "select(.text == \"SELECT * FROM missing_$tag\") | .result.error" "$W")
 [ "$werr" = 1146 ]
 ok $? "and the same error code ($werr)"
+
+# php-fpm: a private pool with one worker; each query belongs to the
+# request (method and URI) the worker was serving
+FPM=/usr/sbin/php-fpm8.2
+chmod 755 "$TMP"
+cat >"$TMP/app.php" <<PHP
+<?php
+\$db = new mysqli("127.0.0.1", "root", "", "bpfscope", $DB_PORT);
+\$db->query("SELECT '" . \$_SERVER["SCRIPT_NAME"] . "' AS uri_$tag");
+PHP
+chmod 644 "$TMP/app.php"
+cat >"$TMP/fpm.conf" <<EOF
+[global]
+pid = $TMP/fpm.pid
+error_log = $TMP/fpm.log
+daemonize = no
+[mysqlnd$$]
+user = nobody
+group = nogroup
+listen = $TMP/fpm.sock
+listen.mode = 0666
+pm = static
+pm.max_children = 1
+EOF
+"$FPM" -R -F -y "$TMP/fpm.conf" >/dev/null 2>&1 &
+fpm=$!
+_pids+=("$fpm")
+worker=
+for _ in $(seq 1 100); do
+	worker=$(pgrep -P "$fpm" | head -1)
+	[ -n "$worker" ] && [ -S "$TMP/fpm.sock" ] && break
+	sleep 0.05
+done
+_pids+=("$worker")
+start_bpfscope fpm mysqlnd -o json -p "$worker" || exit 1
+"$TARGETS/fcgi_get" "$TMP/fpm.sock" "$TMP/app.php" GET "/shop/cart.php?id=7" >"$TMP/r1"
+"$TARGETS/fcgi_get" "$TMP/fpm.sock" "$TMP/app.php" POST "/shop/pay.php" >"$TMP/r2"
+stop_bpfscope
+kill -TERM "$fpm" 2>/dev/null
+F=$TMP/fpm.out
+jq -e -s --arg t "$tag" 'any(.[]; .request == "GET /shop/cart.php" and .text == "SELECT '"'"'/shop/cart.php'"'"' AS uri_" + $t)' "$F" >/dev/null
+ok $? "php-fpm: the query of GET /shop/cart.php belongs to that request"
+jq -e -s 'length == 2 and any(.[]; .request == "POST /shop/pay.php" and (.text | startswith("SELECT '"'"'/shop/pay.php'"'"'")))' "$F" >/dev/null
+ok $? "php-fpm: and the POST's to the POST"
+[ $? -eq 0 ] || show "$F"
 
 bad_input "a library that is not mysqlnd" "is not mysqlnd" mysqlnd /bin/true
 sed 's/mysqlnd 8\.2\./mysqlnd 8.9./g' "$lib" >"$TMP/mysqlnd89.so"
