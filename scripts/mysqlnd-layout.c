@@ -35,6 +35,8 @@ int main(void)
 	FIELD("stmt_methods_size", sizeof(MYSQLND_CLASS_METHODS_TYPE(mysqlnd_stmt)));
 	FIELD("xetters_size", sizeof(struct st_mysqlnd_plugin_methods_xetters));
 	FIELD("m_query", offsetof(MYSQLND_CLASS_METHODS_TYPE(mysqlnd_conn_data), query));
+	FIELD("m_send_query", offsetof(MYSQLND_CLASS_METHODS_TYPE(mysqlnd_conn_data), send_query));
+	FIELD("m_reap_query", offsetof(MYSQLND_CLASS_METHODS_TYPE(mysqlnd_conn_data), reap_query));
 	FIELD("m_prepare", offsetof(MYSQLND_CLASS_METHODS_TYPE(mysqlnd_stmt), prepare));
 	FIELD("m_execute", offsetof(MYSQLND_CLASS_METHODS_TYPE(mysqlnd_stmt), execute));
 	FIELD("xetters_stmt_set",

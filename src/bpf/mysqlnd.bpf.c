@@ -9,7 +9,13 @@
  * (php:request__startup, when the PHP binary's USDT probes are attached),
  * then sends it. mysqlnd is not reentrant per thread for these methods
  * (query does not call prepare or execute), so one record per thread is
- * enough; an entry that finds one left over counts it as stale. */
+ * enough; an entry that finds one left over counts it as stale.
+ *
+ * Asynchronous queries (mysqli MYSQLI_ASYNC) are sent by send_query and
+ * ended, maybe much later, by reap_query on the same connection: the
+ * record waits in a map keyed by the connection. query itself calls both
+ * through the method table; inside a query (a record pending on the
+ * thread) they are ignored. */
 #include "bpf/common.bpf.h"
 
 #include <bpf/usdt.bpf.h>
@@ -33,6 +39,13 @@ struct {
 } requests SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64); /* the connection */
+	__type(value, struct mnd_event);
+} async_sent SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -46,8 +59,12 @@ int mnd_entry(struct pt_regs *ctx)
 	__u32 tid = (__u32)id, zero = 0, n;
 	struct mnd_event *e;
 
+	__u32 kind = (__u32)bpf_get_attach_cookie(ctx);
+
 	if (!filter_current())
 		return 0;
+	if ((kind == MND_SEND || kind == MND_REAP) && bpf_map_lookup_elem(&pending, &tid))
+		return 0; /* inside query */
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return 0;
@@ -55,10 +72,11 @@ int mnd_entry(struct pt_regs *ctx)
 	e->obj = PT_REGS_PARM1(ctx);
 	e->pid = id >> 32;
 	e->tid = tid;
-	e->kind = (__u32)bpf_get_attach_cookie(ctx);
+	e->kind = kind;
 	e->text_len = 0;
 	e->read_errs = 0;
-	if (e->kind != MND_EXECUTE) {
+	e->async = kind == MND_SEND;
+	if (kind != MND_EXECUTE && kind != MND_REAP) {
 		__u64 len = PT_REGS_PARM3(ctx);
 
 		e->text_len = len > 0xffffffffULL ? 0xffffffffU : (__u32)len;
@@ -70,6 +88,12 @@ int mnd_entry(struct pt_regs *ctx)
 			e->read_errs++;
 			stat_inc(STAT_ERRORS);
 		}
+	}
+	if (kind == MND_SEND) { /* ends at reap_query, on this connection */
+		e->kind = MND_QUERY;
+		if (bpf_map_update_elem(&async_sent, &e->obj, e, BPF_ANY))
+			stat_inc(STAT_ERRORS);
+		return 0;
 	}
 	if (bpf_map_lookup_elem(&pending, &tid))
 		stat_inc(STAT_STALE);
@@ -120,23 +144,25 @@ SEC("uretprobe")
 int mnd_return(struct pt_regs *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct mnd_event *p = bpf_map_lookup_elem(&pending, &tid), *e;
+	struct mnd_event *p = bpf_map_lookup_elem(&pending, &tid), *e, *src;
 	struct mnd_request *req;
+	__u64 conn;
 
 	if (!p)
 		return 0; /* entered before tracing started, or filtered out */
-	e = event_reserve(sizeof(*e));
-	if (!e) {
-		bpf_map_delete_elem(&pending, &tid);
-		return 0;
-	}
-	if (bpf_probe_read_kernel(e, sizeof(*e), p)) {
+	conn = p->obj;
+	src = p->kind == MND_REAP ? bpf_map_lookup_elem(&async_sent, &conn) : p;
+	e = src ? event_reserve(sizeof(*e)) : NULL;
+	if (e && bpf_probe_read_kernel(e, sizeof(*e), src)) {
 		bpf_ringbuf_discard(e, 0);
-		bpf_map_delete_elem(&pending, &tid);
+		e = NULL;
 		stat_inc(STAT_ERRORS);
-		return 0;
 	}
+	if (src && src != p)
+		bpf_map_delete_elem(&async_sent, &conn);
 	bpf_map_delete_elem(&pending, &tid);
+	if (!e)
+		return 0; /* ring full (counted), or a reap of a query sent before tracing */
 	e->end_ns = bpf_ktime_get_ns();
 	e->status = (__u32)PT_REGS_RC(ctx);
 	read_outcome(e);

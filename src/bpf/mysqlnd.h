@@ -19,6 +19,8 @@ enum mnd_kind {
 	MND_QUERY = 1, /* conn_data->m->query(conn, text, len) */
 	MND_PREPARE,   /* stmt->m->prepare(stmt, text, len) */
 	MND_EXECUTE,   /* stmt->m->execute(stmt) */
+	MND_SEND,      /* conn_data->m->send_query(conn, text, len, ...): MYSQLI_ASYNC */
+	MND_REAP,      /* conn_data->m->reap_query(conn): its end */
 };
 
 /* Offsets into mysqlnd's structs (the built-in table of
@@ -55,7 +57,7 @@ struct mnd_event {
 	__u32 text_len;	 /* length of the SQL text passed */
 	__u32 has_req;	 /* req is valid */
 	__u32 read_errs; /* fields that could not be read */
-	__u32 pad;
+	__u32 async;	 /* a MYSQLI_ASYNC query: sent by send_query, ended by reap_query */
 	struct mnd_request req;
 	char comm[16];
 	char text[MND_TEXT_MAX]; /* min(text_len, MND_TEXT_MAX) bytes, not terminated */

@@ -70,7 +70,7 @@ static const struct out_col columns[] = {
 };
 
 #define STMT_SLOTS 1024 /* prepared statements remembered (text for execute) */
-#define LINKS_MAX  8
+#define LINKS_MAX  12
 
 struct stmt_text {
 	uint32_t pid;
@@ -91,7 +91,8 @@ struct mnd_run {
 	uint64_t calls[4], errors, unknown_stmt, truncated;
 };
 
-static const char *const call_names[] = {"?", "query", "prepare", "execute"};
+static const char *const call_names[] = {"?", "query", "prepare", "execute", "send_query",
+					 "reap_query"};
 
 /* Debian's extension directory holds one API's modules. */
 static int default_library(char *out, size_t len)
@@ -169,7 +170,8 @@ static int add_link(struct mnd_run *r, struct bpf_link *link, const char *what, 
 	return 0;
 }
 
-static int attach_method(struct mnd_run *r, uint64_t vaddr, enum mnd_kind kind)
+/* Entry probe, and the return probe when with_return. */
+static int attach_method(struct mnd_run *r, uint64_t vaddr, enum mnd_kind kind, bool with_return)
 {
 	uint64_t off;
 	int err = 0;
@@ -178,7 +180,7 @@ static int attach_method(struct mnd_run *r, uint64_t vaddr, enum mnd_kind kind)
 		log_error("%s: address 0x%llx outside the file", r->path, (unsigned long long)vaddr);
 		return -ERANGE;
 	}
-	for (int ret = 0; !err && ret < 2; ret++) {
+	for (int ret = 0; !err && ret < 1 + with_return; ret++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = kind, .retprobe = ret);
 		struct bpf_program *prog = ret ? r->skel->progs.mnd_return : r->skel->progs.mnd_entry;
 
@@ -223,9 +225,11 @@ static void attach_requests(struct mnd_run *r)
 static int attach_all(void *ctx)
 {
 	struct mnd_run *r = ctx;
-	int err = attach_method(r, r->lib.query, MND_QUERY)
-		      ?: attach_method(r, r->lib.prepare, MND_PREPARE)
-		      ?: attach_method(r, r->lib.execute, MND_EXECUTE);
+	int err = attach_method(r, r->lib.query, MND_QUERY, true)
+		      ?: attach_method(r, r->lib.prepare, MND_PREPARE, true)
+		      ?: attach_method(r, r->lib.execute, MND_EXECUTE, true)
+		      ?: attach_method(r, r->lib.send_query, MND_SEND, false)
+		      ?: attach_method(r, r->lib.reap_query, MND_REAP, true);
 
 	if (!err)
 		attach_requests(r);
@@ -273,9 +277,10 @@ static void result_text(const struct mnd_event *e, char *buf, size_t len)
 	else if (e->kind == MND_PREPARE)
 		snprintf(buf, len, "stmt=%u", e->stmt_id);
 	else if (e->affected != ~0ULL)
-		snprintf(buf, len, "affected=%llu", (unsigned long long)e->affected);
+		snprintf(buf, len, "affected=%llu%s", (unsigned long long)e->affected,
+			 e->async ? " async" : "");
 	else
-		snprintf(buf, len, "OK");
+		snprintf(buf, len, "OK%s", e->async ? " async" : "");
 }
 
 static struct json_object *result_json(const struct mnd_event *e)
@@ -288,6 +293,8 @@ static struct json_object *result_json(const struct mnd_event *e)
 		json_object_object_add(o, "affected", json_object_new_int64((int64_t)e->affected));
 	if (e->kind != MND_QUERY)
 		json_object_object_add(o, "stmt_id", json_object_new_int64(e->stmt_id));
+	if (e->async)
+		json_object_object_add(o, "async", json_object_new_boolean(1));
 	return o;
 }
 

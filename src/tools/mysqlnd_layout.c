@@ -34,6 +34,8 @@ const struct mysqlnd_build mysqlnd_builds[] = {
 	.stmt_methods_size = 336,
 	.xetters_size = 192,
 	.m_query = 24,
+	.m_send_query = 32,
+	.m_reap_query = 40,
 	.m_prepare = 0,
 	.m_execute = 16,
 	.xetters_stmt_set = 104,
@@ -210,8 +212,10 @@ static int find_methods(Elf *elf, struct mysqlnd_lib *lib, const char *name)
 	if (find_symbols(elf, lib))
 		what = "no mysqlnd_mysqlnd_conn_data_methods/mysqlnd_plugin_methods_xetters of "
 		       "the known size";
-	else if (method(rel, lib, lib->conn_table, b->m_query, &lib->query))
-		what = "conn_data methods without a relocated query";
+	else if (method(rel, lib, lib->conn_table, b->m_query, &lib->query) ||
+		 method(rel, lib, lib->conn_table, b->m_send_query, &lib->send_query) ||
+		 method(rel, lib, lib->conn_table, b->m_reap_query, &lib->reap_query))
+		what = "conn_data methods without a relocated query/send_query/reap_query";
 	else if (find_stmt_table(elf, lib, rel))
 		what = "no single statement-methods setter call";
 	else if (method(rel, lib, lib->stmt_table, b->m_prepare, &lib->prepare) ||

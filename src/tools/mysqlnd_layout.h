@@ -33,7 +33,7 @@ struct mysqlnd_build {
 	struct php_build_key key; /* the PHP build mysqlnd.so came with */
 	struct mnd_layout layout; /* offsets the BPF side reads */
 	unsigned conn_methods_size, stmt_methods_size, xetters_size;
-	unsigned m_query;	   /* in the conn_data table */
+	unsigned m_query, m_send_query, m_reap_query; /* in the conn_data table */
 	unsigned m_prepare, m_execute; /* in the statement table */
 	unsigned xetters_stmt_set; /* mysqlnd_plugin_methods_xetters.statement.set */
 };
@@ -45,6 +45,7 @@ struct mysqlnd_lib {
 	const struct mysqlnd_build *build;
 	uint64_t conn_table, stmt_table, xetters; /* ELF virtual addresses */
 	uint64_t query, prepare, execute;	  /* the methods */
+	uint64_t send_query, reap_query;	  /* mysqli's MYSQLI_ASYNC halves */
 	struct elf_segments segments; /* to turn addresses into file offsets */
 };
 

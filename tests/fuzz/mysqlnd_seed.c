@@ -7,7 +7,10 @@ const char api[] = "API20220829,NTS";
 static int m_query(void) { return 1; }
 static int m_prepare(void) { return 2; }
 static int m_execute(void) { return 3; }
-void *mysqlnd_mysqlnd_conn_data_methods[65] = {0, 0, 0, (void *)m_query};
+static int m_send_query(void) { return 4; }
+static int m_reap_query(void) { return 5; }
+void *mysqlnd_mysqlnd_conn_data_methods[65] = {0, 0, 0, (void *)m_query, (void *)m_send_query,
+					       (void *)m_reap_query};
 __attribute__((used)) static void *stmt_methods[42] = {(void *)m_prepare, 0, (void *)m_execute};
 static void *got_stmt;
 static void set_stmt(void *m) { got_stmt = m; }

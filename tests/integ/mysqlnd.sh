@@ -2,12 +2,12 @@
 # mysqlnd: SQL of a PHP process from uprobes on mysqlnd's methods (found
 # through its method tables), against a private MariaDB: mysqli queries,
 # prepared statements, an error, a 0.2 s SLEEP, PDO emulated and native
-# prepares, each with the PHP request (the CLI script; php-fpm requests);
-# and the same
-# statements as the wire parser (`bpfscope sql`) saw in the same run.
+# prepares, a MYSQLI_ASYNC query, each with the PHP request (the CLI
+# script; php-fpm requests); and the same statements as the wire parser
+# (`bpfscope sql`) saw in the same run.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/services.bash"
-plan 19
+plan 20
 
 command -v php >/dev/null || { diag "php missing"; exit 1; }
 if ! mariadb_start; then
@@ -33,6 +33,10 @@ $st->get_result()->fetch_all();
 $st->close();
 $db->query("SELECT * FROM missing_$tag");
 $db->query("SELECT SLEEP(0.2) AS s_$tag")->fetch_all();
+$db->query("SELECT SLEEP(0.1) AS async_$tag", MYSQLI_ASYNC);
+$links = $errors = $rejects = [$db];
+mysqli_poll($links, $errors, $rejects, 5);
+$db->reap_async_query()->fetch_all();
 $db->close();
 $pdo = new PDO("mysql:host=127.0.0.1;port=$port;dbname=bpfscope", "root", "");
 $pdo->query("SELECT 'pdo_$tag' AS src")->fetchAll();
@@ -73,14 +77,17 @@ awk -v s="${sleep_ms:-0}" 'BEGIN { exit !(s >= 200) }'
 ok $? "SELECT SLEEP(0.2) took >= 200 ms ($sleep_ms ms)"
 jq -e -s 'length > 0 and all(.[]; .latency_ms > 0)' "$J" >/dev/null
 ok $? "every duration is positive"
+async_ms=$(jq -r "select(.text == \"SELECT SLEEP(0.1) AS async_$tag\" and .result.async) | .latency_ms" "$J")
+awk -v s="${async_ms:-0}" 'BEGIN { exit !(s >= 100) }'
+ok $? "MYSQLI_ASYNC query: from send_query to reap_query, >= 100 ms ($async_ms ms)"
 q ".call == \"query\" and .text == \"SELECT 'pdo_$tag' AS src\""
 ok $? "PDO emulated prepare: the interpolated query"
 q ".call == \"execute\" and .text == \"UPDATE t_$tag SET v = v + ? WHERE v > 1\" and .result.affected == 2"
 ok $? "PDO native prepare: execute with its text, 2 affected rows"
 jq -e -s "all(.[]; .request == \"$TMP/client.php\" and .pid == $client)" "$J" >/dev/null
 ok $? "every call belongs to the CLI request of the script, in the client"
-grep -q 'mysqlnd: 5 queries, 2 prepares, 2 executes (0 of statements prepared before tracing), 1 with an error' "$TMP/m.err"
-ok $? "summary counts 5 queries, 2 prepares, 2 executes, 1 error"
+grep -q 'mysqlnd: 6 queries, 2 prepares, 2 executes (0 of statements prepared before tracing), 1 with an error' "$TMP/m.err"
+ok $? "summary counts 6 queries, 2 prepares, 2 executes, 1 error"
 [ $? -eq 0 ] || show "$TMP/m.err"
 
 # the wire parser saw the same statements, in the same order

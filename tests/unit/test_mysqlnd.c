@@ -44,6 +44,8 @@ static void test_layout_matches_headers(void **state)
 	SAME(stmt_methods_size);
 	SAME(xetters_size);
 	SAME(m_query);
+	SAME(m_send_query);
+	SAME(m_reap_query);
 	SAME(m_prepare);
 	SAME(m_execute);
 	SAME(xetters_stmt_set);
@@ -88,7 +90,8 @@ static void test_debian_library(void **state)
 	assert_string_equal(lib.threads, "NTS");
 	assert_int_equal(lib.api, 20220829);
 	assert_true(lib.conn_table && lib.stmt_table && lib.conn_table != lib.stmt_table);
-	assert_true(lib.query && lib.prepare && lib.execute);
+	assert_true(lib.query && lib.prepare && lib.execute && lib.send_query && lib.reap_query);
+	assert_true(lib.send_query != lib.query && lib.reap_query != lib.send_query);
 	assert_true(lib.query != lib.prepare && lib.prepare != lib.execute &&
 		    lib.query != lib.execute);
 	assert_int_equal(mysqlnd_lib_offset(&lib, lib.query, &off), 0);
