@@ -28,19 +28,19 @@ struct php_layout {
 	__u32 fn_num_args; /* zend_function.common.num_args */
 	__u32 op_filename; /* zend_function.op_array.filename */
 	__u32 op_line_start;
-	__u32 ce_name;	     /* zend_class_entry.name */
-	__u32 str_len;	     /* zend_string.len */
-	__u32 str_val;	     /* zend_string.val */
-	__u32 zv_type;	     /* zval.u1.type_info (low byte is the type) */
-	__u32 arr_count;     /* zend_array.nNumOfElements */
-	__u32 ref_val;	     /* zend_reference.val */
-	__u32 obj_ce;	     /* zend_object.ce */
-	__u32 eg_current_ex; /* zend_executor_globals.current_execute_data */
-	__u32 user_function; /* ZEND_USER_FUNCTION */
-	__u32 fn_flags;	     /* zend_function.common.fn_flags */
-	__u32 acc_static;    /* ZEND_ACC_STATIC */
-	__u32 ex_opline;     /* zend_execute_data.opline (saved by handlers that call out) */
-	__u32 op_lineno;     /* zend_op.lineno */
+	__u32 ce_name;		 /* zend_class_entry.name */
+	__u32 str_len;		 /* zend_string.len */
+	__u32 str_val;		 /* zend_string.val */
+	__u32 zv_type;		 /* zval.u1.type_info (low byte is the type) */
+	__u32 arr_count;	 /* zend_array.nNumOfElements */
+	__u32 ref_val;		 /* zend_reference.val */
+	__u32 obj_ce;		 /* zend_object.ce */
+	__u32 eg_current_ex;	 /* zend_executor_globals.current_execute_data */
+	__u32 user_function;	 /* ZEND_USER_FUNCTION */
+	__u32 fn_flags;		 /* zend_function.common.fn_flags */
+	__u32 acc_static;	 /* ZEND_ACC_STATIC */
+	__u32 ex_opline;	 /* zend_execute_data.opline (saved by handlers that call out) */
+	__u32 op_lineno;	 /* zend_op.lineno */
 	__u32 internal_function; /* ZEND_INTERNAL_FUNCTION */
 };
 

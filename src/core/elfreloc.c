@@ -78,8 +78,7 @@ static int load_section(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr, struct el
 			value = symbol_value(elf, shdr->sh_link, GELF_R_SYM(rela.r_info), &defined);
 			err = push(r, rela.r_offset, value + (uint64_t)rela.r_addend, defined);
 			break;
-		default:
-			break;
+		default: break;
 		}
 		if (err)
 			return err;

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HDR	       24
-#define MAGIC_REQ      0x80
-#define MAGIC_RESP     0x81
-#define OP_NOOP	       0x0a
-#define KEEP	       250 /* key bytes kept (memcached keys are <= 250) */
-#define OPCODE_COUNT   0x24
+#define HDR	     24
+#define MAGIC_REQ    0x80
+#define MAGIC_RESP   0x81
+#define OP_NOOP	     0x0a
+#define KEEP	     250 /* key bytes kept (memcached keys are <= 250) */
+#define OPCODE_COUNT 0x24
 
 /* Name, quiet flag and kind of each opcode (0x00-0x23). */
 enum op_kind { OK_GET, OK_STORE, OK_DELETE, OK_ARITH, OK_TOUCH, OK_OTHER, OK_QUIT };
@@ -20,32 +20,32 @@ static const struct {
 	bool quiet;
 	enum op_kind kind;
 } opcodes[OPCODE_COUNT] = {
-    [0x00] = {"get", false, OK_GET},	   [0x01] = {"set", false, OK_STORE},
-    [0x02] = {"add", false, OK_STORE},	   [0x03] = {"replace", false, OK_STORE},
-    [0x04] = {"delete", false, OK_DELETE}, [0x05] = {"incr", false, OK_ARITH},
-    [0x06] = {"decr", false, OK_ARITH},	   [0x07] = {"quit", false, OK_QUIT},
+    [0x00] = {"get", false, OK_GET},	     [0x01] = {"set", false, OK_STORE},
+    [0x02] = {"add", false, OK_STORE},	     [0x03] = {"replace", false, OK_STORE},
+    [0x04] = {"delete", false, OK_DELETE},   [0x05] = {"incr", false, OK_ARITH},
+    [0x06] = {"decr", false, OK_ARITH},	     [0x07] = {"quit", false, OK_QUIT},
     [0x08] = {"flush_all", false, OK_OTHER}, [0x09] = {"get", true, OK_GET},
-    [0x0a] = {"noop", false, OK_OTHER},	   [0x0b] = {"version", false, OK_OTHER},
-    [0x0c] = {"get", false, OK_GET},	   [0x0d] = {"get", true, OK_GET},
-    [0x0e] = {"append", false, OK_STORE},  [0x0f] = {"prepend", false, OK_STORE},
-    [0x10] = {"stats", false, OK_OTHER},   [0x11] = {"set", true, OK_STORE},
-    [0x12] = {"add", true, OK_STORE},	   [0x13] = {"replace", true, OK_STORE},
-    [0x14] = {"delete", true, OK_DELETE},  [0x15] = {"incr", true, OK_ARITH},
-    [0x16] = {"decr", true, OK_ARITH},	   [0x17] = {"quit", true, OK_QUIT},
-    [0x18] = {"flush_all", true, OK_OTHER}, [0x19] = {"append", true, OK_STORE},
-    [0x1a] = {"prepend", true, OK_STORE},  [0x1b] = {"verbosity", false, OK_OTHER},
-    [0x1c] = {"touch", false, OK_TOUCH},   [0x1d] = {"gat", false, OK_GET},
-    [0x1e] = {"gat", true, OK_GET},	   [0x20] = {"sasl_list_mechs", false, OK_OTHER},
+    [0x0a] = {"noop", false, OK_OTHER},	     [0x0b] = {"version", false, OK_OTHER},
+    [0x0c] = {"get", false, OK_GET},	     [0x0d] = {"get", true, OK_GET},
+    [0x0e] = {"append", false, OK_STORE},    [0x0f] = {"prepend", false, OK_STORE},
+    [0x10] = {"stats", false, OK_OTHER},     [0x11] = {"set", true, OK_STORE},
+    [0x12] = {"add", true, OK_STORE},	     [0x13] = {"replace", true, OK_STORE},
+    [0x14] = {"delete", true, OK_DELETE},    [0x15] = {"incr", true, OK_ARITH},
+    [0x16] = {"decr", true, OK_ARITH},	     [0x17] = {"quit", true, OK_QUIT},
+    [0x18] = {"flush_all", true, OK_OTHER},  [0x19] = {"append", true, OK_STORE},
+    [0x1a] = {"prepend", true, OK_STORE},    [0x1b] = {"verbosity", false, OK_OTHER},
+    [0x1c] = {"touch", false, OK_TOUCH},     [0x1d] = {"gat", false, OK_GET},
+    [0x1e] = {"gat", true, OK_GET},	     [0x20] = {"sasl_list_mechs", false, OK_OTHER},
     [0x21] = {"sasl_auth", false, OK_OTHER}, [0x22] = {"sasl_step", false, OK_OTHER},
     [0x23] = {"gat", false, OK_GET},
 };
 
 struct pending {
 	struct wire_op op;
-	uint32_t opaque;    /* of the request, or of the NoOp that ends a quiet-get run */
+	uint32_t opaque; /* of the request, or of the NoOp that ends a quiet-get run */
 	uint8_t opcode;
-	bool quiet_gets;    /* a run of GetQ/GetKQ */
-	bool closed;	    /* the run's NoOp was sent */
+	bool quiet_gets; /* a run of GetQ/GetKQ */
+	bool closed;	 /* the run's NoOp was sent */
 };
 
 /* One direction: the header being assembled, then the body (key kept). */
@@ -55,10 +55,10 @@ struct stream {
 	uint64_t body_left; /* body bytes still to come */
 	uint64_t body_pos;  /* body bytes seen */
 	uint8_t key[KEEP + 8];
-	unsigned key_len;   /* key bytes kept */
-	uint8_t value[8];   /* first value bytes (an increment's result) */
+	unsigned key_len; /* key bytes kept */
+	uint8_t value[8]; /* first value bytes (an increment's result) */
 	unsigned value_len;
-	uint64_t ts;	    /* time of the packet's first byte */
+	uint64_t ts; /* time of the packet's first byte */
 	bool lost;
 };
 
@@ -185,8 +185,8 @@ static void request(struct mcbin_conn *c, const struct stream *s, wire_op_fn fn,
 /* The text protocol's word for a status. */
 static void status_word(struct pending *p, uint16_t status, const struct stream *s)
 {
-	static const char *const words[] = {"", "NOT_FOUND", "EXISTS", "E2BIG", "EINVAL",
-					    "NOT_STORED", "DELTA_BADVAL"};
+	static const char *const words[] = {"",	      "NOT_FOUND",  "EXISTS",	   "E2BIG",
+					    "EINVAL", "NOT_STORED", "DELTA_BADVAL"};
 	enum op_kind kind = opcodes[p->opcode].kind;
 	char *w = p->op.status;
 	size_t wl = sizeof(p->op.status);
@@ -260,7 +260,7 @@ static void response(struct mcbin_conn *c, const struct stream *s, wire_op_fn fn
 	}
 	if (i == c->count)
 		return; /* an answer to nothing we saw */
-	while (i--) /* quiet ones before it got no reply: their default */
+	while (i--)	/* quiet ones before it got no reply: their default */
 		settle_quiet(c, c->last_resp_ns, fn, ctx);
 	if (!at(c, 0)->quiet_gets)
 		status_word(at(c, 0), (uint16_t)be16(s->hdr + 6), s);

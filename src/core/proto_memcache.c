@@ -38,7 +38,8 @@ struct stream {
 };
 
 struct memcache_conn {
-	struct mcbin_conn *bin; /* the binary protocol (proto_mcbin.c), decided on the first bytes */
+	struct mcbin_conn
+	    *bin; /* the binary protocol (proto_mcbin.c), decided on the first bytes */
 	bool decided;
 	struct stream s[2];
 	struct pending q[MEMCACHE_PENDING];

@@ -43,8 +43,8 @@ static double min_ms;
 static const struct opt_def options[] = {
     {"php", 0, OPT_STRING, &php_arg, "BINARY",
      "PHP binary whose requests the calls belong to (default with -p: the process's)"},
-    {"text-len", 't', OPT_INT, &text_len, "N", "show at most N characters of SQL (default 200)",
-     8, MND_TEXT_MAX},
+    {"text-len", 't', OPT_INT, &text_len, "N", "show at most N characters of SQL (default 200)", 8,
+     MND_TEXT_MAX},
     {"redact", 0, OPT_FLAG, &redact, NULL, "replace SQL literals (strings, numbers) with ?"},
     {"min-ms", 0, OPT_DOUBLE, &min_ms, "MS", "show only calls slower than MS", 0, 1e9},
     {0},
@@ -64,8 +64,8 @@ static const struct cmd_spec spec = {
 };
 
 static const struct out_col columns[] = {
-    {"time", "TIME", -15},	    {"pid", "PID", 7},	   {"tid", "TID", 7},
-    {"latency_ms", "LAT(ms)", 9}, {"call", "CALL", -8},  {"result", "RESULT", -14},
+    {"time", "TIME", -15},	  {"pid", "PID", 7},	{"tid", "TID", 7},
+    {"latency_ms", "LAT(ms)", 9}, {"call", "CALL", -8}, {"result", "RESULT", -14},
     {"request", "REQUEST", -24},  {"text", "TEXT", 0},
 };
 
@@ -91,8 +91,8 @@ struct mnd_run {
 	uint64_t calls[4], errors, unknown_stmt, truncated;
 };
 
-static const char *const call_names[] = {"?", "query", "prepare", "execute", "send_query",
-					 "reap_query"};
+static const char *const call_names[] = {"?",	    "query",	  "prepare",
+					 "execute", "send_query", "reap_query"};
 
 /* Debian's extension directory holds one API's modules. */
 static int default_library(char *out, size_t len)
@@ -177,17 +177,18 @@ static int attach_method(struct mnd_run *r, uint64_t vaddr, enum mnd_kind kind, 
 	int err = 0;
 
 	if (mysqlnd_lib_offset(&r->lib, vaddr, &off)) {
-		log_error("%s: address 0x%llx outside the file", r->path, (unsigned long long)vaddr);
+		log_error("%s: address 0x%llx outside the file", r->path,
+			  (unsigned long long)vaddr);
 		return -ERANGE;
 	}
 	for (int ret = 0; !err && ret < 1 + with_return; ret++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = kind, .retprobe = ret);
-		struct bpf_program *prog = ret ? r->skel->progs.mnd_return : r->skel->progs.mnd_entry;
+		struct bpf_program *prog =
+		    ret ? r->skel->progs.mnd_return : r->skel->progs.mnd_entry;
 
-		err = add_link(r,
-			       bpf_program__attach_uprobe_opts(prog, r->opts->pid ?: -1, r->path,
-							       off, &uo),
-			       call_names[kind], r->path);
+		err = add_link(
+		    r, bpf_program__attach_uprobe_opts(prog, r->opts->pid ?: -1, r->path, off, &uo),
+		    call_names[kind], r->path);
 	}
 	return err;
 }
@@ -202,12 +203,14 @@ static void attach_requests(struct mnd_run *r)
 		return;
 	n = usdt_notes_read(r->php, &notes);
 	for (int i = 0; i < n; i++)
-		if (!strcmp(notes[i].provider, "php") && (!strcmp(notes[i].name, "request__startup") ||
-							  !strcmp(notes[i].name, "request__shutdown")))
+		if (!strcmp(notes[i].provider, "php") &&
+		    (!strcmp(notes[i].name, "request__startup") ||
+		     !strcmp(notes[i].name, "request__shutdown")))
 			found++;
 	free(notes);
 	if (found != 2) {
-		log_warn("%s has no php:request__startup/shutdown probes: no request column", r->php);
+		log_warn("%s has no php:request__startup/shutdown probes: no request column",
+			 r->php);
 		return;
 	}
 	if (add_link(r,
@@ -309,8 +312,8 @@ static void request_text(const struct mnd_event *e, char *buf, size_t len)
 	else if (no_uri)
 		snprintf(buf, len, "%.*s", MND_FILE_LEN, q->file);
 	else
-		snprintf(buf, len, "%.*s %.*s", MND_METHOD_LEN, strcmp(q->method, "-") ? q->method : "",
-			 MND_URI_LEN, q->uri);
+		snprintf(buf, len, "%.*s %.*s", MND_METHOD_LEN,
+			 strcmp(q->method, "-") ? q->method : "", MND_URI_LEN, q->uri);
 }
 
 static void print_event(struct mnd_run *r, const struct mnd_event *e, const char *sql)
@@ -322,7 +325,8 @@ static void print_event(struct mnd_run *r, const struct mnd_event *e, const char
 		sql = redacted;
 	}
 	snprintf(text, sizeof(text), "%.*s%s", text_len, sql,
-		 strlen(sql) > (size_t)text_len || (e->kind != MND_EXECUTE && e->text_len > MND_TEXT_MAX)
+		 strlen(sql) > (size_t)text_len ||
+			 (e->kind != MND_EXECUTE && e->text_len > MND_TEXT_MAX)
 		     ? "..."
 		     : "");
 	request_text(e, req, sizeof(req));
@@ -378,13 +382,15 @@ static int session_loop(struct mnd_run *r)
 		err = session_run(&s, NULL, NULL);
 	}
 	if (!err)
-		fprintf(stderr, "bpfscope mysqlnd: %llu queries, %llu prepares, %llu executes (%llu of statements "
-			 "prepared before tracing), %llu with an error, %llu texts cut at %d bytes\n",
-			 (unsigned long long)r->calls[MND_QUERY],
-			 (unsigned long long)r->calls[MND_PREPARE],
-			 (unsigned long long)r->calls[MND_EXECUTE],
-			 (unsigned long long)r->unknown_stmt, (unsigned long long)r->errors,
-			 (unsigned long long)r->truncated, MND_TEXT_MAX);
+		fprintf(
+		    stderr,
+		    "bpfscope mysqlnd: %llu queries, %llu prepares, %llu executes (%llu of "
+		    "statements "
+		    "prepared before tracing), %llu with an error, %llu texts cut at %d bytes\n",
+		    (unsigned long long)r->calls[MND_QUERY],
+		    (unsigned long long)r->calls[MND_PREPARE],
+		    (unsigned long long)r->calls[MND_EXECUTE], (unsigned long long)r->unknown_stmt,
+		    (unsigned long long)r->errors, (unsigned long long)r->truncated, MND_TEXT_MAX);
 	session_end(&s);
 	out__free(r->out);
 	return err ? 1 : 0;
@@ -405,10 +411,9 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		fprintf(stderr,
 			"bpfscope mysqlnd: mysqlnd %s in %s: query 0x%llx, prepare 0x%llx, "
 			"execute 0x%llx%s%s\n",
-			r->lib.version,
-			 r->path, (unsigned long long)r->lib.query,
-			 (unsigned long long)r->lib.prepare, (unsigned long long)r->lib.execute,
-			 r->php[0] ? "; requests from " : "", r->php);
+			r->lib.version, r->path, (unsigned long long)r->lib.query,
+			(unsigned long long)r->lib.prepare, (unsigned long long)r->lib.execute,
+			r->php[0] ? "; requests from " : "", r->php);
 		r->skel = mysqlnd_bpf__open();
 		if (!r->skel)
 			log_error("cannot open BPF object");

@@ -61,11 +61,12 @@ static void scan_strings(const char *data, size_t size, struct mysqlnd_lib *lib)
 		const char *p = data + off, *v = p + 8;
 		size_t left = size - off - 8;
 
-		if (!lib->version[0] && !memcmp(p, tag, sizeof(tag) - 1) && *v >= '1' && *v <= '9') {
+		if (!lib->version[0] && !memcmp(p, tag, sizeof(tag) - 1) && *v >= '1' &&
+		    *v <= '9') {
 			size_t n = 0;
 
-			while (n < left && n < sizeof(lib->version) && strchr("0123456789.", v[n]) &&
-			       v[n])
+			while (n < left && n < sizeof(lib->version) &&
+			       strchr("0123456789.", v[n]) && v[n])
 				n++;
 			if (n < sizeof(lib->version))
 				memcpy(lib->version, v, n);
@@ -130,8 +131,7 @@ static int find_symbols(Elf *elf, struct mysqlnd_lib *lib)
 		GElf_Sym sym;
 		const char *name;
 
-		if (!gelf_getsym(data, (int)i, &sym) || !sym.st_value ||
-		    sym.st_shndx == SHN_UNDEF)
+		if (!gelf_getsym(data, (int)i, &sym) || !sym.st_value || sym.st_shndx == SHN_UNDEF)
 			continue;
 		name = elf_strptr(elf, shdr.sh_link, sym.st_name);
 		if (name && !strcmp(name, "mysqlnd_mysqlnd_conn_data_methods"))
@@ -154,8 +154,8 @@ static uint64_t setter_call(const uint8_t *p, uint64_t vaddr, const struct mysql
 	if (p[0] != 0x48 || p[1] != 0x8b || (p[2] & 0xc7) != 0x05)
 		return 0;
 	reg = (p[2] >> 3) & 7;
-	if (reg == 4 || reg == 5 || p[7] != 0x48 || p[8] != 0x8d || p[9] != 0x3d ||
-	    p[14] != 0xff || p[15] != (0x50 | reg) || p[16] != lib->build->xetters_stmt_set)
+	if (reg == 4 || reg == 5 || p[7] != 0x48 || p[8] != 0x8d || p[9] != 0x3d || p[14] != 0xff ||
+	    p[15] != (0x50 | reg) || p[16] != lib->build->xetters_stmt_set)
 		return 0;
 	memcpy(&got_disp, p + 3, 4);
 	memcpy(&table_disp, p + 10, 4);
@@ -180,8 +180,8 @@ static int find_stmt_table(Elf *elf, struct mysqlnd_lib *lib, const struct elf_r
 			continue;
 		data = elf_getdata(scn, NULL);
 		for (size_t i = 0; data && data->d_buf && i + 17 <= data->d_size; i++) {
-			uint64_t t = setter_call((const uint8_t *)data->d_buf + i,
-						 shdr.sh_addr + i, lib, rel);
+			uint64_t t = setter_call((const uint8_t *)data->d_buf + i, shdr.sh_addr + i,
+						 lib, rel);
 
 			if (t && found++ == 0)
 				lib->stmt_table = t;

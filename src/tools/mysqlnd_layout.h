@@ -34,7 +34,7 @@ struct mysqlnd_build {
 	struct mnd_layout layout; /* offsets the BPF side reads */
 	unsigned conn_methods_size, stmt_methods_size, xetters_size;
 	unsigned m_query, m_send_query, m_reap_query; /* in the conn_data table */
-	unsigned m_prepare, m_execute; /* in the statement table */
+	unsigned m_prepare, m_execute;		      /* in the statement table */
 	unsigned xetters_stmt_set; /* mysqlnd_plugin_methods_xetters.statement.set */
 };
 
@@ -46,7 +46,7 @@ struct mysqlnd_lib {
 	uint64_t conn_table, stmt_table, xetters; /* ELF virtual addresses */
 	uint64_t query, prepare, execute;	  /* the methods */
 	uint64_t send_query, reap_query;	  /* mysqli's MYSQLI_ASYNC halves */
-	struct elf_segments segments; /* to turn addresses into file offsets */
+	struct elf_segments segments;		  /* to turn addresses into file offsets */
 };
 
 extern const struct mysqlnd_build mysqlnd_builds[];

@@ -70,9 +70,11 @@ static const struct out_col columns[] = {
 };
 /* --internal: which kind of function, after VIA */
 static const struct out_col columns_internal[] = {
-    {"time", "TIME", -15},	   {"pid", "PID", 7},	     {"tid", "TID", 7},
-    {"depth", "DEPTH", 5},	   {"dur_us", "DUR_US", 10}, {"via", "VIA", -6},
-    {"kind", "KIND", -8},	   {"location", "LOCATION", -28}, {"call", "CALL", 0},
+    {"time", "TIME", -15},    {"pid", "PID", 7},
+    {"tid", "TID", 7},	      {"depth", "DEPTH", 5},
+    {"dur_us", "DUR_US", 10}, {"via", "VIA", -6},
+    {"kind", "KIND", -8},     {"location", "LOCATION", -28},
+    {"call", "CALL", 0},
 };
 
 #define MAX_LINKS      (2 * PHP_SITES_MAX + 2 * PHP_ICALL_MAX + 10)
@@ -420,20 +422,22 @@ static int attach_all(void *ctx)
 			  ?: attach_usdt(r, s->progs.php_usdt_return, PHP_SITE_USDT_RETURN,
 					 "function__return", notes, nnotes);
 	if (!err && r->usdt && internal_mode) {
-		LIBBPF_OPTS(bpf_usdt_opts, so, .usdt_cookie = PHP_COOKIE(PHP_SITE_USDT_EXEC_ENTRY, 0));
-		LIBBPF_OPTS(bpf_usdt_opts, ro, .usdt_cookie = PHP_COOKIE(PHP_SITE_USDT_EXEC_RETURN, 0));
+		LIBBPF_OPTS(bpf_usdt_opts, so,
+			    .usdt_cookie = PHP_COOKIE(PHP_SITE_USDT_EXEC_ENTRY, 0));
+		LIBBPF_OPTS(bpf_usdt_opts, ro,
+			    .usdt_cookie = PHP_COOKIE(PHP_SITE_USDT_EXEC_RETURN, 0));
 
 		/* two sites each (php_usdt_exec_entry finds its bias without the cookie) */
 		err = add_link(r,
 			       bpf_program__attach_usdt(s->progs.php_usdt_exec_entry,
 							r->opts->pid ?: -1, r->path, "php",
 							"execute__entry", &so),
-			       "execute__entry") ?:
-		      add_link(r,
-			       bpf_program__attach_usdt(s->progs.php_usdt_exec_return,
-							r->opts->pid ?: -1, r->path, "php",
-							"execute__return", &ro),
-			       "execute__return");
+			       "execute__entry")
+			  ?: add_link(r,
+				      bpf_program__attach_usdt(s->progs.php_usdt_exec_return,
+							       r->opts->pid ?: -1, r->path, "php",
+							       "execute__return", &ro),
+				      "execute__return");
 	}
 	if (!err && r->executor)
 		err = attach_executor(r);
@@ -766,10 +770,11 @@ static int trace(struct php_run *r)
 	}
 	err = session_start_attach(&s, r->skel->skeleton, r->opts, attach_all, r);
 	if (!err) {
-		r->out = internal_mode ? out__new(stdout, r->opts->format, columns_internal,
-						  sizeof(columns_internal) / sizeof(columns_internal[0]))
-				       : out__new(stdout, r->opts->format, columns,
-						  sizeof(columns) / sizeof(columns[0]));
+		r->out = internal_mode
+			     ? out__new(stdout, r->opts->format, columns_internal,
+					sizeof(columns_internal) / sizeof(columns_internal[0]))
+			     : out__new(stdout, r->opts->format, columns,
+					sizeof(columns) / sizeof(columns[0]));
 		err = session_events(&s, on_event, r);
 	}
 	if (!err) {

@@ -55,7 +55,7 @@ struct sweep {
 	struct branch {
 		size_t target; /* offset */
 		size_t src;    /* instruction index */
-	} *br;
+	} * br;
 	size_t nbr;
 };
 
@@ -69,7 +69,8 @@ static long branch_target(const struct sweep *w, size_t i)
 
 	if (len == 2 && (p[0] == 0xeb || (p[0] >= 0x70 && p[0] <= 0x7f)))
 		return end + (int8_t)p[1];
-	if ((len == 5 && p[0] == 0xe9) || (len == 6 && p[0] == 0x0f && p[1] >= 0x80 && p[1] <= 0x8f)) {
+	if ((len == 5 && p[0] == 0xe9) ||
+	    (len == 6 && p[0] == 0x0f && p[1] >= 0x80 && p[1] <= 0x8f)) {
 		memcpy(&rel32, p + len - 4, 4);
 		return end + rel32;
 	}
@@ -194,7 +195,8 @@ int php_icall_find(const uint8_t *code, size_t len, uint64_t base, uint32_t eg_c
 	struct sweep w = {code, len, eg_current_ex, NULL, NULL, 0, NULL, 0};
 	int n = 0;
 
-	if (sweep_decode(&w, why, why_len) && labels_in_step(&w, base, labels, nlabels, why, why_len)) {
+	if (sweep_decode(&w, why, why_len) &&
+	    labels_in_step(&w, base, labels, nlabels, why, why_len)) {
 		for (size_t i = 0; i + 1 < w.n; i++) {
 			int reg;
 
@@ -203,7 +205,8 @@ int php_icall_find(const uint8_t *code, size_t len, uint64_t base, uint32_t eg_c
 			reg = callee_reg(&w, i);
 			if (callee_saved(reg) && n < max)
 				out[n++] = (struct php_icall_site){
-				    base + w.insn[i], base + w.insn[return_site(&w, i)], (unsigned)reg};
+				    base + w.insn[i], base + w.insn[return_site(&w, i)],
+				    (unsigned)reg};
 		}
 	} else {
 		n = -1;

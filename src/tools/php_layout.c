@@ -308,8 +308,8 @@ static int add_handler(int fd, struct php_binary *pb, bool labels_only, unsigned
 
 /* Internal-function call sites inside execute_ex (php_icall.h); failure
  * only disables --internal through uprobes. */
-static void find_icalls(int fd, struct php_binary *pb, uint64_t exec_size, const struct reloc *labels,
-			unsigned nlabels)
+static void find_icalls(int fd, struct php_binary *pb, uint64_t exec_size,
+			const struct reloc *labels, unsigned nlabels)
 {
 	uint64_t *targets = calloc(nlabels ? nlabels : 1, sizeof(*targets));
 	uint8_t *code = malloc(exec_size ? exec_size : 1);
@@ -322,10 +322,9 @@ static void find_icalls(int fd, struct php_binary *pb, uint64_t exec_size, const
 	} else {
 		for (unsigned i = 0; i < nlabels; i++)
 			targets[i] = labels[i].target;
-		pb->nicall = php_icall_find(code, exec_size, pb->execute_ex,
-					    pb->build->layout.eg_current_ex, targets, nlabels,
-					    pb->icall, PHP_ICALL_MAX, pb->icall_why,
-					    sizeof(pb->icall_why));
+		pb->nicall = php_icall_find(
+		    code, exec_size, pb->execute_ex, pb->build->layout.eg_current_ex, targets,
+		    nlabels, pb->icall, PHP_ICALL_MAX, pb->icall_why, sizeof(pb->icall_why));
 		if (pb->nicall == 0 && (pb->nicall = -1))
 			snprintf(pb->icall_why, sizeof(pb->icall_why),
 				 "no internal-function call site in execute_ex");

@@ -18,12 +18,11 @@
 
 #include "core/elfreloc.h"
 
-static const char source[] =
-    "extern int ext_fn(void);\n"
-    "static int local_fn(void) { return 1; }\n"
-    "int exported_fn(void) { return 2; }\n"
-    "int (*table[4])(void) = {local_fn, exported_fn, ext_fn, 0};\n"
-    "long plain = 42;\n";
+static const char source[] = "extern int ext_fn(void);\n"
+			     "static int local_fn(void) { return 1; }\n"
+			     "int exported_fn(void) { return 2; }\n"
+			     "int (*table[4])(void) = {local_fn, exported_fn, ext_fn, 0};\n"
+			     "long plain = 42;\n";
 
 static char dir[64], so[96];
 static int fd = -1;
@@ -83,8 +82,8 @@ static uint64_t symbol(const char *name)
 			GElf_Sym s;
 			const char *n;
 
-			if (gelf_getsym(d, (int)i, &s) && (n = elf_strptr(elf, sh.sh_link, s.st_name)) &&
-			    !strcmp(n, name))
+			if (gelf_getsym(d, (int)i, &s) &&
+			    (n = elf_strptr(elf, sh.sh_link, s.st_name)) && !strcmp(n, name))
 				return s.st_value;
 		}
 	}
@@ -109,7 +108,7 @@ static void test_table_slots(void **state)
 	v = 0;
 	assert_int_equal(elf_relocs__slot(r, table + 8, &v), 0);
 	assert_int_equal(v, symbol("exported_fn"));
-	assert_int_equal(elf_relocs__slot(r, table + 16, &v), -ENXIO); /* another library's */
+	assert_int_equal(elf_relocs__slot(r, table + 16, &v), -ENXIO);	/* another library's */
 	assert_int_equal(elf_relocs__slot(r, table + 24, &v), -ENOENT); /* NULL in the file */
 	assert_int_equal(elf_relocs__slot(r, symbol("plain"), &v), -ENOENT);
 	assert_int_equal(elf_relocs__slot(r, table + 4, &v), -ENOENT); /* not a slot start */

@@ -375,9 +375,9 @@ static void test_icall_sites(void **state)
 	    0xff, 0xd0,				      /* 41: call *%rax */
 	    0x90,				      /* 43: nop (the shared return site) */
 	    0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, /* 44..53 */
-	    0xff, 0x55, 0x48,			      /* 54: call *0x48(%rbp) */
-	    0xeb, 0xd2,				      /* 57: jmp 43 */
-	    0xc3,				      /* 59: ret */
+	    0xff, 0x55, 0x48,						/* 54: call *0x48(%rbp) */
+	    0xeb, 0xd2,							/* 57: jmp 43 */
+	    0xc3,							/* 59: ret */
 	};
 	struct php_icall_site s[8];
 	uint64_t labels[] = {0x1000, 0x1000 + 13, 0x5000};
@@ -408,13 +408,12 @@ static void test_icall_sites(void **state)
 	assert_int_equal(s[2].ret, 0x1000 + 43);
 	assert_int_equal(s[2].reg, 3);
 	/* another EG offset: no store matches */
-	assert_int_equal(php_icall_find(code, sizeof(code), 0x1000, 0x1f0, NULL, 0, s, 8, why,
-					sizeof(why)),
-			 0);
+	assert_int_equal(
+	    php_icall_find(code, sizeof(code), 0x1000, 0x1f0, NULL, 0, s, 8, why, sizeof(why)), 0);
 	labels[1] = 0x1000 + 12; /* inside the call */
-	assert_int_equal(php_icall_find(code, sizeof(code), 0x1000, 0x1e8, labels, 3, s, 8, why,
-					sizeof(why)),
-			 -1);
+	assert_int_equal(
+	    php_icall_find(code, sizeof(code), 0x1000, 0x1e8, labels, 3, s, 8, why, sizeof(why)),
+	    -1);
 	assert_non_null(strstr(why, "not an instruction start"));
 }
 
