@@ -105,37 +105,14 @@ ok $? "and the same error code ($werr)"
 
 # php-fpm: a private pool with one worker; each query belongs to the
 # request (method and URI) the worker was serving
-FPM=/usr/sbin/php-fpm8.2
-chmod 755 "$TMP"
 cat >"$TMP/app.php" <<PHP
 <?php
 \$db = new mysqli("127.0.0.1", "root", "", "bpfscope", $DB_PORT);
 \$db->query("SELECT '" . \$_SERVER["SCRIPT_NAME"] . "' AS uri_$tag");
 PHP
 chmod 644 "$TMP/app.php"
-cat >"$TMP/fpm.conf" <<EOF
-[global]
-pid = $TMP/fpm.pid
-error_log = $TMP/fpm.log
-daemonize = no
-[mysqlnd$$]
-user = nobody
-group = nogroup
-listen = $TMP/fpm.sock
-listen.mode = 0666
-pm = static
-pm.max_children = 1
-EOF
-"$FPM" -R -F -y "$TMP/fpm.conf" >/dev/null 2>&1 &
-fpm=$!
-_pids+=("$fpm")
-worker=
-for _ in $(seq 1 100); do
-	worker=$(pgrep -P "$fpm" | head -1)
-	[ -n "$worker" ] && [ -S "$TMP/fpm.sock" ] && break
-	sleep 0.05
-done
-_pids+=("$worker")
+fpm_start || diag "php-fpm did not start"
+worker=$FPM_WORKER fpm=$FPM_PID
 start_bpfscope fpm mysqlnd -o json -p "$worker" || exit 1
 "$TARGETS/fcgi_get" "$TMP/fpm.sock" "$TMP/app.php" GET "/shop/cart.php?id=7" >"$TMP/r1"
 "$TARGETS/fcgi_get" "$TMP/fpm.sock" "$TMP/app.php" POST "/shop/pay.php" >"$TMP/r2"
