@@ -24,9 +24,10 @@
 
 const volatile struct mnd_layout layout = {};
 
+/* threads inside a call (a record is ~1.4 KiB) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 1024);
 	__type(key, __u32);
 	__type(value, struct mnd_event);
 } pending SEC(".maps");
