@@ -116,6 +116,7 @@ static void test_unknown_version(void **state)
 	assert_int_equal(strncmp(lib.version, "8.9.", 4), 0);
 	unlink(copy);
 	assert_int_equal(mysqlnd_lib_open("/bin/sh", NULL, &lib), -ENOEXEC);
+	assert_int_equal(mysqlnd_lib_open("scripts/mysqlnd-layout.c", NULL, &lib), -ENOEXEC);
 	assert_int_equal(mysqlnd_lib_open("/nonexistent/mysqlnd.so", NULL, &lib), -ENOENT);
 }
 
