@@ -3,9 +3,11 @@
 # array_map, DateTime methods) with arguments, duration and the caller's
 # line, through the VM's internal-call sites (uprobes) and through the
 # USDT execute__entry/return probes (USE_ZEND_DTRACE=1): both report the
-# same calls; without --internal none is reported.
+# same calls; without --internal none is reported; a php-fpm worker's
+# request gives the same internal calls.
 source "$(dirname "$0")/lib.bash"
-plan 10
+source "$(dirname "$0")/services.bash"
+plan 11
 
 PHP=/usr/bin/php8.2
 SCRIPT="$(cd "$(dirname "$0")/../targets/php" && pwd)/internal.php"
@@ -63,4 +65,17 @@ ok $? "without --internal: user functions only"
 grep -q 'php: 10 calls (0 left without a return), 0 returns without entry' "$TMP/up.err"
 ok $? "summary: 10 calls, none unpaired"
 [ $? -eq 0 ] || show "$TMP/up.err"
+# php-fpm8.2 (another binary, its own call sites; opcache on): the same
+# internal calls in a request
+cp "$SCRIPT" "$TMP/app.php"
+chmod 644 "$TMP/app.php"
+if fpm_start && start_bpfscope fpm php -I -o json -p "$FPM_WORKER"; then
+	"$TARGETS/fcgi_get" "$FPM_SOCK" "$TMP/app.php" GET /int.php >"$TMP/r1"
+	wait_for "$TMP/fpm.out" '"App\\\\work()"'
+	stop_bpfscope
+fi
+diff <(jq -r 'select(.kind == "internal") | [.depth, .call] | @tsv' "$TMP/up.out") \
+	<(jq -r 'select(.kind == "internal") | [.depth, .call] | @tsv' "$TMP/fpm.out") >"$TMP/fdiff"
+ok $? "php-fpm worker: the same 6 internal calls"
+[ -s "$TMP/fdiff" ] && show "$TMP/fdiff"
 done_testing
