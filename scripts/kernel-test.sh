@@ -119,12 +119,13 @@ build_initramfs() {
 	cp "$BUILD/targets/trace_target" "$root/bin/trace_target"
 	# an -O2 -fomit-frame-pointer target that crashes, for the flight recorder
 	cp "$BUILD/targets/crashy" "$root/bin/crashy"
-	# USDT probes, and the probe engine's checks sourced by /init
+	# a TCP client and server with byte counts the test chooses (tcptop)
+	cp "$BUILD/targets/tcppeer" "$root/bin/tcppeer"
+	# USDT probes, request spans, and the probe engine's checks sourced by /init
 	cp "$BUILD/targets/usdt_target" "$root/bin/usdt_target"
 	cp "$BUILD/targets/spans_target" "$root/bin/spans_target"
 	cp tests/kernel/trace.sh "$root/bin/guest-trace.sh"
-	for lib in $(for f in "$BUILD/bpfscope" "$BUILD/targets/trace_target" "$BUILD/targets/crashy" \
-		"$BUILD/targets/usdt_target" "$BUILD/targets/spans_target"; do
+	for lib in $(for f in "$BUILD/bpfscope" "$BUILD/targets/"{trace_target,crashy,tcppeer,usdt_target,spans_target}; do
 		ldd "$f"; done |
 		grep -o '/[^ ]*' | sort -u); do
 		mkdir -p "$root$(dirname "$lib")"

@@ -399,7 +399,7 @@ static __always_inline void crash_vmas_walk(struct crash_work *w, struct task_st
 	for (int i = 0; i < CRASH_MAX_VMAS; i++) {
 		if (i >= w->ev.nvmas)
 			break;
-		fdpath_of_file_in((struct file *)w->files[i], &w->ev.vmas[i].path, true);
+		fdpath_of_file((struct file *)w->files[i], &w->ev.vmas[i].path);
 	}
 }
 

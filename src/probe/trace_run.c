@@ -451,11 +451,6 @@ int trace_snapshot_aggs(struct trace_run *tr)
 	return err;
 }
 
-static double now_s(void)
-{
-	return clock_mono_ns() / 1e9;
-}
-
 /* Duty cycling: attached for duty_on out of every duty_period seconds. */
 static int duty_tick(struct trace_run *tr, double now)
 {
@@ -481,7 +476,7 @@ static int duty_tick(struct trace_run *tr, double now)
 static int on_tick(void *ctx)
 {
 	struct trace_run *tr = ctx;
-	double now = now_s();
+	double now = clock_mono_s();
 	int err = 0;
 
 	if (tr->duty_period > 0)
@@ -528,8 +523,8 @@ static void print_accounting(struct trace_run *tr)
 	if (tr->duty_period > 0)
 		fprintf(stderr, "bpfscope: duty cycle %.3g/%.3g s: attached %.1f%% of %.1f s\n",
 			tr->duty_on, tr->duty_period,
-			100.0 * tr->attached_time / fmax(now_s() - tr->start, 1e-9),
-			now_s() - tr->start);
+			100.0 * tr->attached_time / fmax(clock_mono_s() - tr->start, 1e-9),
+			clock_mono_s() - tr->start);
 }
 
 static bool uses_kind(const struct trace_run *tr, enum probe_target_kind kind)
@@ -655,11 +650,11 @@ int trace_execute(struct trace_run *tr)
 		return err;
 	if (tr->crash && (tick <= 0 || tick > 0.1))
 		tick = 0.1; /* reaps --exec commands; aggregations still print every -i */
-	tr->start = tr->last_toggle = now_s();
+	tr->start = tr->last_toggle = clock_mono_s();
 	tr->next_print = tr->start + tr->opts->interval;
 	err = evloop__run(tr->session.loop, tr->opts->duration, tick, tick > 0 ? on_tick : NULL, tr);
 	if (tr->attached)
-		tr->attached_time += now_s() - tr->last_toggle;
+		tr->attached_time += clock_mono_s() - tr->last_toggle;
 	tr->skel->bss->paused = true; /* see duty_tick */
 	detach_all(tr);
 	if (!err && tr->hooks && tr->hooks->at_end)
