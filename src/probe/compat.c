@@ -48,7 +48,8 @@ int probe_compat_check(const struct trace_run *tr)
 		return 0;
 	if (tr->nprobes > PROBE_COMPAT_PROBES) {
 		log_error("at most %d probes on a kernel without BPF cookies (Linux 5.15+) or "
-			  "bpf_loop (5.17+); %d given", PROBE_COMPAT_PROBES, tr->nprobes);
+			  "bpf_loop (5.17+); %d given",
+			  PROBE_COMPAT_PROBES, tr->nprobes);
 		return -1;
 	}
 	if (tr->ntrigger_texts) {
@@ -59,10 +60,12 @@ int probe_compat_check(const struct trace_run *tr)
 		const struct traced_probe *p = &tr->probes[i];
 
 		/* libbpf finds a USDT spec by absolute address without cookies */
-		if (p->ast->kind == TARGET_USDT && !tr->opts->pid && !feature_has(FEAT_BPF_COOKIE) &&
-		    position_independent(p->res.path)) {
-			log_error("%s: USDT in a position-independent file needs -p PID on a kernel "
-				  "without BPF cookies (Linux 5.15+)", p->ast->text);
+		if (p->ast->kind == TARGET_USDT && !tr->opts->pid &&
+		    !feature_has(FEAT_BPF_COOKIE) && position_independent(p->res.path)) {
+			log_error(
+			    "%s: USDT in a position-independent file needs -p PID on a kernel "
+			    "without BPF cookies (Linux 5.15+)",
+			    p->ast->text);
 			return -1;
 		}
 	}
@@ -73,7 +76,7 @@ static void drop_task_storage_maps(struct bpf_object *obj)
 {
 	struct bpf_map *m;
 
-	bpf_object__for_each_map(m, obj)
+	bpf_object__for_each_map (m, obj)
 		if (bpf_map__type(m) == BPF_MAP_TYPE_TASK_STORAGE)
 			bpf_map__set_autocreate(m, false);
 }
@@ -152,9 +155,9 @@ int probe_compat_prepare(struct trace_run *tr)
 		      bpf_map__set_max_entries(skel->maps.span_threads_by_thread, 1)))
 		return -1;
 	log_info("probe engine: %s, %s, %s",
-			 feature_has(FEAT_BPF_COOKIE) && !compat ? "BPF cookies" : "a program per probe",
-			 compat ? "bounded loop" : "bpf_loop",
-			 hash ? "per-thread hash" : "task-local storage");
+		 feature_has(FEAT_BPF_COOKIE) && !compat ? "BPF cookies" : "a program per probe",
+		 compat ? "bounded loop" : "bpf_loop",
+		 hash ? "per-thread hash" : "task-local storage");
 	return 0;
 }
 

@@ -19,11 +19,11 @@ static struct common_opts opts;
 /* n uprobes on this test's own executable (a PIE) */
 static struct trace_run run_of(int n)
 {
-	struct trace_run tr = { .opts = &opts, .probes = probes, .nprobes = n };
+	struct trace_run tr = {.opts = &opts, .probes = probes, .nprobes = n};
 
 	for (int i = 0; i < n; i++) {
-		asts[i] = (struct probe_ast){ .kind = TARGET_UPROBE, .text = "u:x:f" };
-		probes[i] = (struct traced_probe){ .ast = &asts[i] };
+		asts[i] = (struct probe_ast){.kind = TARGET_UPROBE, .text = "u:x:f"};
+		probes[i] = (struct traced_probe){.ast = &asts[i]};
 		strcpy(probes[i].res.path, "/proc/self/exe");
 	}
 	return tr;
@@ -74,10 +74,10 @@ static void test_usdt_pie_needs_pid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_active),
-		cmocka_unit_test(test_probe_count),
-		cmocka_unit_test(test_triggers),
-		cmocka_unit_test(test_usdt_pie_needs_pid),
+	    cmocka_unit_test(test_active),
+	    cmocka_unit_test(test_probe_count),
+	    cmocka_unit_test(test_triggers),
+	    cmocka_unit_test(test_usdt_pie_needs_pid),
 	};
 
 	setenv("BPFSCOPE_DISABLE_FEATURES", "bpf_loop,bpf_cookie,task_storage", 1);
