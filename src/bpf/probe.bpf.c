@@ -96,7 +96,7 @@ struct pair_frame {
 	__u64 ts;
 	__u64 args[PROBE_SAVED_ARGS];
 	__u32 probe;
-	__u32 unused;
+	__u32 flags; /* bpf/probe_fast.bpf.h: FAST_FRAME_SAMPLED */
 };
 
 struct pair_stack {
@@ -625,36 +625,47 @@ static __always_inline void pair_take(struct vm *vm, struct pair_frame *f, struc
 		*f = *top;
 }
 
-/* Return of a return probe: find this frame's entry (see the top comment). */
-static __always_inline bool pair_pop(struct vm *vm, __u32 probe)
+/* The entry of this return's frame for probe in st (see the top comment),
+ * NULL when there is none; *depth drops the stale frames above it. */
+static __always_inline struct pair_frame *pair_find(struct pair_stack *st, __u64 frame,
+						    __u32 probe, __u32 *depth)
 {
-	struct pair_stack *st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0, 0);
-	__u64 frame = PT_REGS_SP(&vm->regs) - 8;
-	__u32 depth = st ? st->depth : 0;
-
-	for (int i = 0; i < PROBE_MAX_DEPTH && st && depth; i++) {
-		struct pair_frame *top = frame_at(st, depth - 1);
+	for (int i = 0; i < PROBE_MAX_DEPTH && *depth; i++) {
+		struct pair_frame *top = frame_at(st, *depth - 1);
 
 		if (top->sp > frame)
 			break; /* an outer frame: this call's entry was never seen */
 		if (top->sp < frame) {
 			pstat(top->probe, PSTAT_STALE); /* a frame left by longjmp */
-			depth--;
+			(*depth)--;
 			continue;
 		}
 		/* this frame: its entry is on top, or below sibling probes' */
-		for (int j = 0; j < 4 && j < depth; j++) {
-			struct pair_frame *f = frame_at(st, depth - 1 - j);
+		for (int j = 0; j < 4 && j < *depth; j++) {
+			struct pair_frame *f = frame_at(st, *depth - 1 - j);
 
 			if (f->sp != frame)
 				break;
-			if (f->probe == probe) {
-				pair_take(vm, f, top);
-				st->depth = depth - 1;
-				return true;
-			}
+			if (f->probe == probe)
+				return f;
 		}
 		break;
+	}
+	return NULL;
+}
+
+/* Return of a return probe: find this frame's entry. */
+static __always_inline bool pair_pop(struct vm *vm, __u32 probe)
+{
+	struct pair_stack *st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0, 0);
+	__u64 frame = PT_REGS_SP(&vm->regs) - 8;
+	__u32 depth = st ? st->depth : 0;
+	struct pair_frame *f = st ? pair_find(st, frame, probe, &depth) : NULL;
+
+	if (st && f) {
+		pair_take(vm, f, frame_at(st, depth - 1));
+		st->depth = depth - 1;
+		return true;
 	}
 	if (st)
 		st->depth = depth;
@@ -756,3 +767,5 @@ int probe_tp(void *ctx)
 	}
 	return 0;
 }
+
+#include "bpf/probe_fast.bpf.h" /* fast paths: probe_fast_entry/probe_fast_return */

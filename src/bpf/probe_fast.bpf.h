@@ -1,0 +1,173 @@
+/* Fast paths of the probe engine (included by probe.bpf.c, after the
+ * generic programs, whose maps and helpers they share).
+ *
+ * The generic programs pay for their generality on every call: a copy of
+ * the 168-byte pt_regs, the operation list through bpf_loop, a 72-byte key
+ * hashed into a per-CPU hash. Most latency probes need none of it: a return
+ * probe whose action is hist/lhist/sum of `duration` or count(), with no
+ * key, no predicate and no captured argument, needs the entry time and the
+ * return time. The compiler (src/probe/fastpath.c) picks these programs for
+ * such probes at attach time (the probe id is still the attach cookie):
+ *
+ *   probe_fast_entry   the entry: pushes only (sp, time, probe) on the
+ *                      thread's pair stack; entry-only count() probes
+ *                      count directly.
+ *   probe_fast_return  the return: finds the frame exactly as pair_pop
+ *                      does (same stack, same stale/sibling rules, so fast
+ *                      and generic probes nest in one stack), and adds the
+ *                      duration to slot [probe] of the per-CPU array
+ *                      fast_aggs: no hash, no loop, no register copy.
+ *
+ * Accounting is the generic one: hits, sampled out, emitted, dropped,
+ * stale, unpaired, sampled-out returns; --duty's pause flag and triggers
+ * (trigger_hit at entry, open/take at return) behave the same.
+ *
+ * --sample: an entry that is sampled out pushes a frame marked
+ * FAST_FRAME_SAMPLED (no clock read) instead of the generic path's per-thread
+ * count in an LRU hash (bpf/sampleret.bpf.h); its return pops it like any
+ * frame and counts a sampled-out return. Only when the stack is full or
+ * cannot be allocated does the entry fall back to the LRU count. */
+#ifndef BPFSCOPE_PROBE_FAST_BPF_H
+#define BPFSCOPE_PROBE_FAST_BPF_H
+
+#define FAST_FRAME_SAMPLED 1 /* pair_frame.flags: the entry was sampled out */
+
+/* One aggregation per probe (no keys): index = probe id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PROBE_MAX);
+	__type(key, __u32);
+	__type(value, struct probe_agg_value);
+} fast_aggs SEC(".maps");
+
+static __always_inline __u32 fast_slot(const struct probe_cfg *cfg, __u64 value)
+{
+	__u64 step = cfg->lhist_step ? cfg->lhist_step : 1;
+	__u64 slot;
+
+	if (cfg->output == OUTPUT_HIST)
+		return hist_log2_slot(value);
+	slot = value < cfg->lhist_min ? 0 : (value - cfg->lhist_min) / step;
+	return slot > 63 ? 63 : slot;
+}
+
+/* count/sum/hist/lhist into the probe's slot; the value is 0 for count(). */
+static __always_inline void fast_aggregate(const struct probe_cfg *cfg, __u32 probe, __u64 value)
+{
+	struct probe_agg_value *v = bpf_map_lookup_elem(&fast_aggs, &probe);
+	__u32 slot;
+
+	if (!v)
+		return;
+	if (!trigger_open(probe) || !trigger_take(probe))
+		return;
+	v->count++;
+	if (cfg->output == OUTPUT_COUNT) {
+		pstat(probe, PSTAT_EMITTED);
+		return;
+	}
+	v->sum += value;
+	if (cfg->output == OUTPUT_HIST || cfg->output == OUTPUT_LHIST) {
+		slot = fast_slot(cfg, value);
+		barrier_var(slot); /* a mask 6.1's verifier can see (hist.bpf.h) */
+		v->slots[slot & 63]++;
+	}
+	pstat(probe, PSTAT_EMITTED);
+}
+
+/* The entry of a fast return probe: only what the return needs. */
+static __always_inline void fast_push(struct pt_regs *ctx, struct probe_cfg *cfg, __u32 probe)
+{
+	bool skip = sampled_out(probe, cfg);
+	__u64 sp = PT_REGS_SP(ctx);
+	struct pair_stack *st;
+	struct pair_frame *f;
+	__u32 depth;
+
+	st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		if (skip)
+			sampled_entry(probe);
+		else
+			pstat(probe, PSTAT_DROPS); /* no memory for this thread's stack */
+		return;
+	}
+	depth = drop_dead_frames(st, st->depth, sp, probe);
+	st->depth = depth;
+	if (depth >= PROBE_MAX_DEPTH) {
+		if (skip)
+			sampled_entry(probe);
+		else
+			pstat(probe, PSTAT_STALE); /* deeper than tracked: newest entry lost */
+		return;
+	}
+	f = frame_at(st, depth);
+	f->sp = sp;
+	f->probe = probe;
+	f->flags = skip ? FAST_FRAME_SAMPLED : 0;
+	f->ts = skip ? 0 : bpf_ktime_get_ns();
+	st->depth = depth + 1;
+}
+
+/* The return's frame (pair_find): true with its time and flags, the frame
+ * taken off the stack. */
+static __always_inline bool fast_pop(__u64 frame, __u32 probe, __u64 *ts, __u32 *flags)
+{
+	struct pair_stack *st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0, 0);
+	__u32 depth = st ? st->depth : 0;
+	struct pair_frame *f = st ? pair_find(st, frame, probe, &depth) : NULL;
+
+	if (st && f) {
+		struct pair_frame *top = frame_at(st, depth - 1);
+
+		*ts = f->ts;
+		*flags = f->flags;
+		if (f != top)
+			*f = *top; /* a sibling probe's frame fills the slot */
+		st->depth = depth - 1;
+		return true;
+	}
+	if (st)
+		st->depth = depth;
+	return false;
+}
+
+SEC("uprobe")
+int probe_fast_entry(struct pt_regs *ctx)
+{
+	__u32 probe = bpf_get_attach_cookie(ctx);
+	struct probe_cfg *cfg;
+	struct vm *vm;
+
+	if (!(cfg = probe_begin(probe, &vm))) /* entry-only probes: sampling done */
+		return 0;
+	if (cfg->kind == PROBE_URETPROBE)
+		fast_push(ctx, cfg, probe);
+	else
+		fast_aggregate(cfg, probe, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int probe_fast_return(struct pt_regs *ctx)
+{
+	__u32 probe = bpf_get_attach_cookie(ctx);
+	struct probe_cfg *cfg = bpf_map_lookup_elem(&probes, &probe);
+	__u64 ts = 0;
+	__u32 flags = 0;
+
+	if (!cfg || !filter_current())
+		return 0;
+	if (!fast_pop(PT_REGS_SP(ctx) - 8, probe, &ts, &flags)) {
+		pstat(probe, sampled_return(probe) ? PSTAT_SAMPLED_RET : PSTAT_UNPAIRED);
+		return 0;
+	}
+	if (flags & FAST_FRAME_SAMPLED)
+		pstat(probe, PSTAT_SAMPLED_RET);
+	else
+		fast_aggregate(cfg, probe, bpf_ktime_get_ns() - ts);
+	return 0;
+}
+
+#endif

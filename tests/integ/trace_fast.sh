@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# The fast path of the probe engine (bpf/probe_fast.bpf.h, probe/fastpath.h)
+# gives the same answers as the generic interpreter: every workload runs
+# twice, with the fast path and with BPFSCOPE_PROBE_GENERIC=1, and both must
+# match known values: histogram slots of calls with known durations
+# (tests/targets/naps: recursion in two threads), counts, recursion, threads,
+# longjmp (stale), --sample (sampled-out returns), triggers and --duty.
+source "$(dirname "$0")/lib.bash"
+plan 19
+
+N="$TARGETS/naps" T="$TARGETS/trace_target" B="$TARGETS/burst"
+MODES="fast generic"
+
+# traced MODE NAME TARGET-ARGS -- BPFSCOPE-ARGS...: a gated target (on CPU 0)
+# under bpfscope trace -v -o json -p; output in $TMP/NAME-MODE.out/.err
+traced() {
+	local mode=$1 name=$2-$1 targs=()
+	shift 2
+	while [ "$1" != -- ]; do targs+=("$1"); shift; done
+	shift
+	start_gated "$name-t" taskset -c 0 "${targs[@]}"
+	local target=$GATED_PID
+	if [ "$mode" = generic ]; then export BPFSCOPE_PROBE_GENERIC=1; fi
+	start_bpfscope "$name" trace -v -o json -p "$target" "$@"
+	local rc=$?
+	unset BPFSCOPE_PROBE_GENERIC
+	[ $rc = 0 ] || return 1
+	release_gated "$name-t" "$target"
+	sleep 0.2
+	stop_bpfscope
+}
+# summary NAME [N]: the exit accounting lines (line N: of probe pN-1)
+summary() { grep '^bpfscope: [ur]:' "$TMP/$1.err" | sed "s|$TARGETS/||" | sed -n "${2:-1,\$}p"; }
+# aggs NAME [N]: count and buckets of each aggregation, in probe order (one
+# line each: no keys), or of the Nth only
+aggs() {
+	jq -c '[.count, (.hist.buckets // [] | map([.low, .count]))]' "$TMP/$1.out" | sed -n "${2:-1,\$}p"
+}
+
+HIST="r:$N:nap_recurse { hist(duration) }"
+LHIST="r:$N:nap_recurse { lhist(duration, 0, 100000000, 10000000) }"
+SUM="r:$N:nap_recurse { sum(duration) }"
+PRED="r:$N:nap_recurse if retval == 3 { count() }"
+ENTRY="u:$N:nap_recurse { count() }"
+for m in $MODES; do
+	traced $m naps "$N" wait 4 -- "$HIST" "$LHIST" "$SUM" "$PRED" "$ENTRY" || exit 1
+done
+
+# the paths -v reports
+[ "$(grep -o 'p[0-9] .*path.*' "$TMP/naps-fast.err" | sed -E 's/^(p[0-9]) [^ ]*: /\1 /' | paste -sd,)" = \
+	"p0 fast path,p1 fast path,p2 fast path,p3 generic path: it has a predicate,p4 fast path" ]
+ok $? "-v: hist/lhist/sum of duration and count() take the fast path, a predicate keeps the generic one" ||
+	show "$TMP/naps-fast.err"
+[ "$(grep -c 'generic path: BPFSCOPE_PROBE_GENERIC is set' "$TMP/naps-generic.err")" -eq 5 ]
+ok $? "BPFSCOPE_PROBE_GENERIC=1 forces every probe onto the generic path"
+
+# 24 calls: 2 threads x 4 rounds x 3 depths, 8 in each known slot
+want='[[4194304,8],[16777216,8],[67108864,8]]'
+for m in $MODES; do
+	got=$(aggs naps-$m 1)
+	[ "$got" = "[24,$want]" ]
+	ok $? "$m: hist(duration) of a recursion in two threads: 8 calls in each of the 3 known log2 slots (got $got)"
+	got=$(aggs naps-$m 2)
+	[ "$got" = '[24,[[0,8],[20000000,8],[90000000,8]]]' ]
+	ok $? "$m: lhist(duration) slots 0-10, 20-30, 90-100 ms, 8 each (got $got)"
+done
+jq -s -e '.[2] | .count == 24 and .sum > 960000000 and .sum < 1300000000' "$TMP/naps-fast.out" >/dev/null
+ok $? "fast: sum(duration) of 24 calls of 5.5 + 23 + 92 ms x 8"
+[ "$(aggs naps-fast | paste -sd' ')" = "$(aggs naps-generic | paste -sd' ')" ] &&
+	[ "$(aggs naps-fast 4)" = '[8,[]]' ] && [ "$(aggs naps-fast 5)" = '[24,[]]' ]
+ok $? "fast and generic: the same counts and slots for every probe (predicate: 8 outer calls; entry count 24)" ||
+	diff <(aggs naps-fast) <(aggs naps-generic) | show /dev/stdin
+summary naps-fast 1 | grep -q ": 24 hits, 0 sampled out, 0 filtered, 24 emitted, 0 dropped, 0 stale, 0 unpaired" &&
+	[ "$(summary naps-fast)" = "$(summary naps-generic)" ]
+ok $? "fast and generic: identical exit accounting (24 hits, 24 emitted, nothing stale or unpaired)" ||
+	diff <(summary naps-fast) <(summary naps-generic) | show /dev/stdin
+
+# trace_target: recursion (main thread and a worker), longjmp, entry counts
+for m in $MODES; do
+	traced $m tt "$T" wait 6 -- "r:$T:recurse { hist(duration) }" "r:$T:jumpy { count() }" \
+		"u:$T:process_request { count() }" || exit 1
+done
+for m in $MODES; do
+	summary tt-$m 1 | grep -q "recurse: 42 hits, 0 sampled out, 0 filtered, 42 emitted, 0 dropped, 0 stale, 0 unpaired" &&
+		summary tt-$m 2 | grep -q "jumpy: 6 hits, 0 sampled out, 0 filtered, 3 emitted, 0 dropped, 3 stale, 0 unpaired" &&
+		summary tt-$m 3 | grep -q "process_request: 6 hits, 0 sampled out, 0 filtered, 6 emitted"
+	ok $? "$m: recursion 42 paired, longjmp 3 paired + 3 stale, 6 entry counts" || show "$TMP/tt-$m.err"
+done
+[ "$(summary tt-fast)" = "$(summary tt-generic)" ] &&
+	[ "$(aggs tt-fast | jq -c '.[0]' | paste -sd' ')" = "$(aggs tt-generic | jq -c '.[0]' | paste -sd' ')" ]
+ok $? "fast and generic: identical accounting and counts on trace_target"
+
+# --sample 3: sampled-out entries of a recursion in two threads (one CPU)
+for m in $MODES; do
+	traced $m sample "$T" wait 30 -- --sample 3 "r:$T:recurse { count() }" "r:$T:process_request { count() }" || exit 1
+	summary sample-$m 1 | grep -q "recurse: 210 hits, 140 sampled out, 0 filtered, 70 emitted, 0 dropped, 0 stale, 0 unpaired, 0 read errors, 140 sampled-out returns" &&
+		summary sample-$m 2 | grep -q "process_request: 30 hits, 20 sampled out, 0 filtered, 10 emitted, 0 dropped, 0 stale, 0 unpaired, 0 read errors, 20 sampled-out returns"
+	ok $? "$m: --sample 3 keeps 70 of 210 recursive calls, 140 sampled-out returns, none unpaired" ||
+		show "$TMP/sample-$m.err"
+done
+
+# triggers: a fast probe as source and as the captured probe
+for m in $MODES; do
+	traced $m trig "$B" wait 300 20000 1000 20000 1000 -- \
+		--trigger 'rate(p0, 100ms) > 8000 -> capture(p1, 10) rearm < 3000' \
+		"u:$B:tick { count() }" "r:$B:work { count() }" || exit 1
+	jq -e 'select(.probe != null and (.probe | test("^r:"))) | .count == 20' "$TMP/trig-$m.out" >/dev/null &&
+		grep -q "fired 2, re-armed 2, 20 events captured" "$TMP/trig-$m.err"
+	ok $? "$m: trigger fired twice, 20 returns of work() captured" || show "$TMP/trig-$m.err"
+done
+
+# --duty: every entry is paired or counted stale at a window edge (returns of
+# calls entered before a window opened are unpaired on both paths)
+for m in $MODES; do
+	if [ $m = generic ]; then export BPFSCOPE_PROBE_GENERIC=1; fi
+	start_bpfscope duty-$m trace --duty 0.1/0.3 "r:$T:cache_fetch { count() }"
+	unset BPFSCOPE_PROBE_GENERIC
+	taskset -c 0 "$T" loop 1.2 >"$TMP/duty-$m.calls"
+	stop_bpfscope
+	line=$(summary duty-$m)
+	awk '{ gsub(",", ""); for (i = 1; i <= NF; i++) v[$(i + 1)] = $i }
+		END { d = v["hits"] - v["emitted"] - v["stale"]
+			exit !(v["hits"] > 0 && d >= 0 && d <= 1) }' <<<"$line"
+	ok $? "$m: --duty 0.1/0.3: hits = emitted + stale (+1 still open) ($line; $(cat "$TMP/duty-$m.calls"))"
+done
+
+bad_input "BPFSCOPE_PROBE_GENERIC does not change bad input handling" "unknown name 'nosuch'" \
+	trace "r:$N:nap_recurse { hist(nosuch) }"
+done_testing
