@@ -5,9 +5,10 @@
  * the 168-byte pt_regs, the operation list through bpf_loop, a 72-byte key
  * hashed into a per-CPU hash. Most latency probes need none of it: a return
  * probe whose action is hist/lhist/sum of `duration` or count(), with no
- * key, no predicate and no captured argument, needs the entry time and the
- * return time. The compiler (src/probe/fastpath.c) picks these programs for
- * such probes at attach time (the probe id is still the attach cookie):
+ * key and no captured argument, needs the entry time and the return time;
+ * a predicate `retval OP constant` costs one comparison more. The
+ * compiler (src/probe/fastpath.c) picks these programs for such probes at
+ * attach time (the probe id is still the attach cookie):
  *
  *   probe_fast_entry   the entry: pushes only (sp, time, probe) on the
  *                      thread's pair stack; entry-only count() probes
@@ -51,15 +52,36 @@ static __always_inline __u32 fast_slot(const struct probe_cfg *cfg, __u64 value)
 	return slot > 63 ? 63 : slot;
 }
 
-/* count/sum/hist/lhist into the probe's slot; the value is 0 for count(). */
-static __always_inline void fast_aggregate(const struct probe_cfg *cfg, __u32 probe, __u64 value)
+/* The predicate of a fast probe, read from its compiled operations: the
+ * compiler takes only `retval` (RETVAL FILTER) and `retval OP constant`
+ * (RETVAL IMM OP FILTER) as the first operations, anything else is not fast;
+ * binary() is the interpreter's own comparison. */
+static __always_inline bool fast_predicate(const struct probe_cfg *cfg, struct pt_regs *ctx)
+{
+	__u64 rc = PT_REGS_RC(ctx);
+
+	if (cfg->ops[0].code != POP_RETVAL)
+		return true;
+	if (cfg->ops[1].code == POP_FILTER)
+		return rc != 0;
+	return binary(cfg->ops[2].code, rc, cfg->ops[1].imm);
+}
+
+/* count/sum/hist/lhist into the probe's slot; the value is 0 for count().
+ * ctx: the return's registers for the predicate, NULL at an entry. */
+static __always_inline void fast_aggregate(const struct probe_cfg *cfg, __u32 probe, __u64 value,
+					   struct pt_regs *ctx)
 {
 	struct probe_agg_value *v = bpf_map_lookup_elem(&fast_aggs, &probe);
 	__u32 slot;
 
-	if (!v)
+	if (!v || !trigger_open(probe))
 		return;
-	if (!trigger_open(probe) || !trigger_take(probe))
+	if (ctx && !fast_predicate(cfg, ctx)) {
+		pstat(probe, PSTAT_FILTERED);
+		return;
+	}
+	if (!trigger_take(probe))
 		return;
 	v->count++;
 	if (cfg->output == OUTPUT_COUNT) {
@@ -145,7 +167,7 @@ int probe_fast_entry(struct pt_regs *ctx)
 	if (cfg->kind == PROBE_URETPROBE)
 		fast_push(ctx, cfg, probe);
 	else
-		fast_aggregate(cfg, probe, 0);
+		fast_aggregate(cfg, probe, 0, NULL);
 	return 0;
 }
 
@@ -166,7 +188,7 @@ int probe_fast_return(struct pt_regs *ctx)
 	if (flags & FAST_FRAME_SAMPLED)
 		pstat(probe, PSTAT_SAMPLED_RET);
 	else
-		fast_aggregate(cfg, probe, bpf_ktime_get_ns() - ts);
+		fast_aggregate(cfg, probe, bpf_ktime_get_ns() - ts, ctx);
 	return 0;
 }
 

@@ -33,7 +33,27 @@ static bool fast_action(const struct probe_ast *ast)
 	return ast->action == ACT_HIST || ast->action == ACT_LHIST || ast->action == ACT_SUM;
 }
 
-bool probe_fast_eligible(const struct probe_ast *ast, bool spans, const char **why)
+static bool is_comparison(__u8 code)
+{
+	return code >= POP_EQ && code <= POP_SGE;
+}
+
+/* The compiled predicate is `retval` or `retval OP constant`, the only ones
+ * bpf/probe_fast.bpf.h's fast_predicate() reads. */
+static bool fast_predicate(const struct probe_cfg *cfg)
+{
+	const struct probe_op *op = cfg->ops;
+
+	if (cfg->nops < 2 || op[0].code != POP_RETVAL)
+		return false;
+	if (op[1].code == POP_FILTER)
+		return true;
+	return cfg->nops >= 4 && op[1].code == POP_IMM && is_comparison(op[2].code) &&
+	       op[3].code == POP_FILTER;
+}
+
+bool probe_fast_eligible(const struct probe_ast *ast, const struct probe_cfg *cfg, bool spans,
+			 const char **why)
 {
 	*why = NULL;
 	if (forced_generic())
@@ -42,8 +62,10 @@ bool probe_fast_eligible(const struct probe_ast *ast, bool spans, const char **w
 		*why = "span probes carry the span hooks";
 	else if (ast->kind != TARGET_UPROBE && ast->kind != TARGET_URETPROBE)
 		*why = "only u: and r: probes have one";
-	else if (ast->predicate)
+	else if (ast->predicate && ast->kind != TARGET_URETPROBE)
 		*why = "it has a predicate";
+	else if (ast->predicate && !fast_predicate(cfg))
+		*why = "its predicate is not 'retval OP constant'";
 	else if (ast->nkeys)
 		*why = "it has keys (by ...)";
 	else if (!fast_action(ast))
@@ -57,7 +79,7 @@ void probe_fast_choose(struct traced_probe *p, int id, bool spans)
 {
 	const char *why;
 
-	p->fast = probe_fast_eligible(p->ast, spans, &why);
+	p->fast = probe_fast_eligible(p->ast, &p->cp.cfg, spans, &why);
 	if (p->fast)
 		log_info("p%d %s: fast path", id, p->ast->text);
 	else

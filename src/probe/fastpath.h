@@ -6,7 +6,9 @@
  * A probe takes the fast path when its shape needs nothing the interpreter
  * provides: a return probe (r:) whose action is count(), hist(duration),
  * lhist(duration, ...) or sum(duration), or an entry probe (u:) whose action
- * is count(); no `by (...)` keys, no `if` predicate, and not a span probe
+ * is count(); no `by (...)` keys, no `if` predicate except `retval OP
+ * constant` or `retval` on return probes (recognised in the compiled
+ * operations, which the fast program reads), and not a span probe
  * (the span commands keep the generic programs, which carry their hooks).
  * Everything else, and every probe when BPFSCOPE_PROBE_GENERIC is set to
  * anything but "" or "0" (tests compare both paths), stays generic.
@@ -25,9 +27,11 @@
 struct traced_probe;
 struct probe_bpf;
 
-/* True when the probe may take the fast path; otherwise *why (static text)
- * says what keeps it generic. spans: the probes run under a span command. */
-bool probe_fast_eligible(const struct probe_ast *ast, bool spans, const char **why);
+/* True when the probe (its syntax and compiled operations) may take the
+ * fast path; otherwise *why (static text) says what keeps it generic.
+ * spans: the probes run under a span command. */
+bool probe_fast_eligible(const struct probe_ast *ast, const struct probe_cfg *cfg, bool spans,
+			 const char **why);
 
 /* Sets p->fast from probe_fast_eligible; -v logs the path of probe pID
  * and why. */

@@ -39,8 +39,8 @@ aggs() {
 
 HIST="r:$N:nap_recurse { hist(duration) }"
 LHIST="r:$N:nap_recurse { lhist(duration, 0, 100000000, 10000000) }"
-SUM="r:$N:nap_recurse { sum(duration) }"
-PRED="r:$N:nap_recurse if retval == 3 { count() }"
+SUM="r:$N:nap_recurse if retval >= 2 { sum(duration) }"
+PRED="r:$N:nap_recurse if retval == 3 && tid > 0 { count() }"
 ENTRY="u:$N:nap_recurse { count() }"
 for m in $MODES; do
 	traced $m naps "$N" wait 4 -- "$HIST" "$LHIST" "$SUM" "$PRED" "$ENTRY" || exit 1
@@ -48,8 +48,8 @@ done
 
 # the paths -v reports
 [ "$(grep -o 'p[0-9] .*path.*' "$TMP/naps-fast.err" | sed -E 's/^(p[0-9]) [^ ]*: /\1 /' | paste -sd,)" = \
-	"p0 fast path,p1 fast path,p2 fast path,p3 generic path: it has a predicate,p4 fast path" ]
-ok $? "-v: hist/lhist/sum of duration and count() take the fast path, a predicate keeps the generic one" ||
+	"p0 fast path,p1 fast path,p2 fast path,p3 generic path: its predicate is not 'retval OP constant',p4 fast path" ]
+ok $? "-v: hist/lhist/sum of duration, count() and 'retval OP constant' take the fast path, another predicate keeps the generic one" ||
 	show "$TMP/naps-fast.err"
 [ "$(grep -c 'generic path: BPFSCOPE_PROBE_GENERIC is set' "$TMP/naps-generic.err")" -eq 5 ]
 ok $? "BPFSCOPE_PROBE_GENERIC=1 forces every probe onto the generic path"
@@ -64,11 +64,12 @@ for m in $MODES; do
 	[ "$got" = '[24,[[0,8],[20000000,8],[90000000,8]]]' ]
 	ok $? "$m: lhist(duration) slots 0-10, 20-30, 90-100 ms, 8 each (got $got)"
 done
-jq -s -e '.[2] | .count == 24 and .sum > 960000000 and .sum < 1300000000' "$TMP/naps-fast.out" >/dev/null
-ok $? "fast: sum(duration) of 24 calls of 5.5 + 23 + 92 ms x 8"
+jq -s -e '.[2] | .count == 16 and .sum > 900000000 and .sum < 1200000000' "$TMP/naps-fast.out" >/dev/null &&
+	summary naps-fast 3 | grep -q ": 24 hits, 0 sampled out, 8 filtered, 16 emitted"
+ok $? "fast: 'if retval >= 2' sum(duration): 16 calls of 23 + 92 ms x 8, 8 filtered"
 [ "$(aggs naps-fast | paste -sd' ')" = "$(aggs naps-generic | paste -sd' ')" ] &&
 	[ "$(aggs naps-fast 4)" = '[8,[]]' ] && [ "$(aggs naps-fast 5)" = '[24,[]]' ]
-ok $? "fast and generic: the same counts and slots for every probe (predicate: 8 outer calls; entry count 24)" ||
+ok $? "fast and generic: the same counts and slots for every probe (generic predicate in the same stack: 8 outer calls; entry count 24)" ||
 	diff <(aggs naps-fast) <(aggs naps-generic) | show /dev/stdin
 summary naps-fast 1 | grep -q ": 24 hits, 0 sampled out, 0 filtered, 24 emitted, 0 dropped, 0 stale, 0 unpaired" &&
 	[ "$(summary naps-fast)" = "$(summary naps-generic)" ]
@@ -78,13 +79,15 @@ ok $? "fast and generic: identical exit accounting (24 hits, 24 emitted, nothing
 # trace_target: recursion (main thread and a worker), longjmp, entry counts
 for m in $MODES; do
 	traced $m tt "$T" wait 6 -- "r:$T:recurse { hist(duration) }" "r:$T:jumpy { count() }" \
-		"u:$T:process_request { count() }" || exit 1
+		"u:$T:process_request { count() }" "r:$T:process_request if retval < 100 { count() }" || exit 1
 done
 for m in $MODES; do
 	summary tt-$m 1 | grep -q "recurse: 42 hits, 0 sampled out, 0 filtered, 42 emitted, 0 dropped, 0 stale, 0 unpaired" &&
 		summary tt-$m 2 | grep -q "jumpy: 6 hits, 0 sampled out, 0 filtered, 3 emitted, 0 dropped, 3 stale, 0 unpaired" &&
-		summary tt-$m 3 | grep -q "process_request: 6 hits, 0 sampled out, 0 filtered, 6 emitted"
-	ok $? "$m: recursion 42 paired, longjmp 3 paired + 3 stale, 6 entry counts" || show "$TMP/tt-$m.err"
+		summary tt-$m 3 | grep -q "process_request: 6 hits, 0 sampled out, 0 filtered, 6 emitted" &&
+		summary tt-$m 4 | grep -q "process_request: 6 hits, 0 sampled out, 4 filtered, 2 emitted"
+	ok $? "$m: recursion 42 paired, longjmp 3 paired + 3 stale, 6 entry counts, 'retval < 100' (signed int) 2 of 6" ||
+		show "$TMP/tt-$m.err"
 done
 [ "$(summary tt-fast)" = "$(summary tt-generic)" ] &&
 	[ "$(aggs tt-fast | jq -c '.[0]' | paste -sd' ')" = "$(aggs tt-generic | jq -c '.[0]' | paste -sd' ')" ]

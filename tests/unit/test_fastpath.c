@@ -8,17 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/compile.h"
 #include "probe/fastpath.h"
 
-/* Whether the single probe of text takes the fast path; *why when not. */
+/* Whether the single probe of text (compiled without type information)
+ * takes the fast path; *why when not. */
 static bool eligible(const char *text, bool spans, const char **why)
 {
+	static struct compiled_probe cp;
 	char err[256];
 	struct script *s = probe_parse(text, err, sizeof(err));
+	struct probe_target target = { 0 };
 	bool fast;
 
 	assert_non_null(s);
-	fast = probe_fast_eligible(s->probes[0], spans, why);
+	target.kind = s->probes[0]->kind;
+	assert_int_equal(probe_compile(s->probes[0], &target, 64, &cp, err, sizeof(err)), 0);
+	fast = probe_fast_eligible(s->probes[0], &cp.cfg, spans, why);
 	script_free(s);
 	return fast;
 }
@@ -31,6 +37,9 @@ static void test_fast_shapes(void **state)
 		"r:/bin/true:main { sum(duration) }",
 		"r:/bin/true:main { count() }",
 		"u:/bin/true:main { count() }",
+		"r:/bin/true:main if retval == 0 { hist(duration) }",
+		"r:/bin/true:main if retval >= 100 { count() }",
+		"r:/bin/true:main if retval { sum(duration) }",
 	};
 	const char *why;
 
@@ -47,7 +56,13 @@ static void test_generic_shapes(void **state)
 	static const struct {
 		const char *text, *why;
 	} generic[] = {
-		{ "r:/bin/true:main if retval == 0 { hist(duration) }", "it has a predicate" },
+		{ "u:/bin/true:main if arg0 == 0 { count() }", "it has a predicate" },
+		{ "r:/bin/true:main if arg0 == 0 { count() }", "its predicate is not 'retval OP constant'" },
+		{ "r:/bin/true:main if retval == 0 && pid == 1 { count() }",
+		  "its predicate is not 'retval OP constant'" },
+		{ "r:/bin/true:main if 3 < retval { count() }", "its predicate is not 'retval OP constant'" },
+		{ "r:/bin/true:main if retval + 1 == 0 { count() }",
+		  "its predicate is not 'retval OP constant'" },
 		{ "r:/bin/true:main { hist(duration) by (arg0) }", "it has keys (by ...)" },
 		{ "r:/bin/true:main { hist(retval) }", "its action is not count(), or hist/lhist/sum of duration" },
 		{ "r:/bin/true:main { hist(duration * 2) }", "its action is not count(), or hist/lhist/sum of duration" },
