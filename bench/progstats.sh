@@ -72,7 +72,7 @@ for line in sys.stdin:
         name += "#%d" % seen[name]
     if p.get("run_cnt"):
         print(name, p["run_cnt"], p["run_time_ns"], "%.1f" % (p["run_time_ns"] / p["run_cnt"]))
-' | sed "s/^/$mode $round /" | tee -a "$TMP/all"
+' | sed "s/^/$mode $round /" | tee -a "$TMP/all" >&2
 		kill -INT "$PID" 2>/dev/null
 		wait 2>/dev/null
 		PID=

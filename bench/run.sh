@@ -556,9 +556,9 @@ ELAPSED=$((($(now_ns) - T0) / 1000000000))
 	echo "run (the empty bare programs' figure is mostly that): compare differences to bare, not absolute values."
 	echo "bpftrace names both its programs after the function (#2: the second, its return program)."
 	echo
-	echo '\`\`\`'
+	echo '```'
 	echo "$PROGSTATS"
-	echo '\`\`\`'
+	echo '```'
 	echo
 	echo "Where the fast path's time goes (measured with bench/progstats.sh on variant builds of"
 	echo "bpf/probe_fast.bpf.h, 2026-11-26): each \`bpf_ktime_get_ns()\` costs ~34 ns on this virtual machine"

@@ -447,10 +447,12 @@ static __always_inline bool aggregate(struct vm *vm, struct probe_cfg *cfg, __u3
 	if (cfg->output == OUTPUT_HIST) {
 		slot = hist_log2_slot(value);
 	} else if (cfg->output == OUTPUT_LHIST) {
-		slot = value < cfg->lhist_min ? 0
-		       : (value - cfg->lhist_min) / (cfg->lhist_step ? cfg->lhist_step : 1);
-		if (slot > 63)
-			slot = 63;
+		/* 64-bit: a quotient past 2^32 must not wrap into a low slot */
+		__u64 q = value < cfg->lhist_min
+				  ? 0
+				  : (value - cfg->lhist_min) / (cfg->lhist_step ? cfg->lhist_step : 1);
+
+		slot = q > 63 ? 63 : q;
 	} else {
 		return true;
 	}
