@@ -6,7 +6,7 @@
 # (tests/targets/naps: recursion in two threads), counts, recursion, threads,
 # longjmp (stale), --sample (sampled-out returns), triggers and --duty.
 source "$(dirname "$0")/lib.bash"
-plan 19
+plan 21
 
 N="$TARGETS/naps" T="$TARGETS/trace_target" B="$TARGETS/burst"
 MODES="fast generic"
@@ -75,6 +75,16 @@ summary naps-fast 1 | grep -q ": 24 hits, 0 sampled out, 0 filtered, 24 emitted,
 	[ "$(summary naps-fast)" = "$(summary naps-generic)" ]
 ok $? "fast and generic: identical exit accounting (24 hits, 24 emitted, nothing stale or unpaired)" ||
 	diff <(summary naps-fast) <(summary naps-generic) | show /dev/stdin
+
+# -i: each interval prints what came since the last one (the fast path keeps
+# the last totals and hands out differences); the intervals add up to 24
+for m in $MODES; do
+	traced $m interval "$N" wait 4 -- -i 0.1 "$HIST" || exit 1
+	sum=$(jq -s 'map(.count) | add' "$TMP/interval-$m.out")
+	lines=$(wc -l <"$TMP/interval-$m.out")
+	[ "$sum" = 24 ] && [ "$lines" -ge 2 ]
+	ok $? "$m: -i 0.1: $lines interval prints add up to the 24 calls (got $sum)"
+done
 
 # trace_target: recursion (main thread and a worker), longjmp, entry counts
 for m in $MODES; do
