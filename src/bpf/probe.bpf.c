@@ -581,6 +581,16 @@ static __always_inline __u32 drop_dead_frames(struct pair_stack *st, __u32 depth
 	return depth;
 }
 
+static __always_inline void save_args(struct pair_frame *f, struct pt_regs *ctx)
+{
+	f->args[0] = PT_REGS_PARM1(ctx);
+	f->args[1] = PT_REGS_PARM2(ctx);
+	f->args[2] = PT_REGS_PARM3(ctx);
+	f->args[3] = PT_REGS_PARM4(ctx);
+	f->args[4] = PT_REGS_PARM5(ctx);
+	f->args[5] = ARG6(ctx);
+}
+
 /* Entry of a return probe: push time, frame and argument registers. */
 static __always_inline void pair_push(struct pt_regs *ctx, struct probe_cfg *cfg, __u32 probe)
 {
@@ -608,12 +618,7 @@ static __always_inline void pair_push(struct pt_regs *ctx, struct probe_cfg *cfg
 	f = frame_at(st, depth);
 	f->sp = sp;
 	f->probe = probe;
-	f->args[0] = PT_REGS_PARM1(ctx);
-	f->args[1] = PT_REGS_PARM2(ctx);
-	f->args[2] = PT_REGS_PARM3(ctx);
-	f->args[3] = PT_REGS_PARM4(ctx);
-	f->args[4] = PT_REGS_PARM5(ctx);
-	f->args[5] = ARG6(ctx);
+	save_args(f, ctx);
 	f->ts = bpf_ktime_get_ns();
 	st->depth = depth + 1;
 }

@@ -6,7 +6,9 @@
  * hashed into a per-CPU hash. Most latency probes need none of it: a return
  * probe whose action is hist/lhist/sum of `duration` or count(), with no
  * key and no captured argument, needs the entry time and the return time;
- * a predicate `retval OP constant` costs one comparison more. The
+ * a predicate `retval OP constant` costs one comparison more, a key that is
+ * retval or an argument register a hash update (the generic aggregation,
+ * without the interpreter). The
  * compiler (src/probe/fastpath.c) picks these programs for such probes at
  * attach time (the probe id is still the attach cookie):
  *
@@ -52,37 +54,77 @@ static __always_inline __u32 fast_slot(const struct probe_cfg *cfg, __u64 value)
 	return slot > 63 ? 63 : slot;
 }
 
-/* The predicate of a fast probe, read from its compiled operations: the
- * compiler takes only `retval` (RETVAL FILTER) and `retval OP constant`
- * (RETVAL IMM OP FILTER) as the first operations, anything else is not fast;
- * binary() is the interpreter's own comparison. */
-static __always_inline bool fast_predicate(const struct probe_cfg *cfg, struct pt_regs *ctx)
+/* A fast probe's compiled operations, as probe/fastpath.c admits them:
+ * [predicate] [key] [value]. The predicate is `retval` (RETVAL FILTER) or
+ * `retval OP constant` (RETVAL IMM OP FILTER); its length, 0 when none: */
+static __always_inline __u32 fast_pred_len(const struct probe_cfg *cfg)
 {
-	__u64 rc = PT_REGS_RC(ctx);
-
 	if (cfg->ops[0].code != POP_RETVAL)
-		return true;
+		return 0;
 	if (cfg->ops[1].code == POP_FILTER)
-		return rc != 0;
-	return binary(cfg->ops[2].code, rc, cfg->ops[1].imm);
+		return 2;
+	if (cfg->ops[1].code == POP_IMM && cfg->ops[3].code == POP_FILTER)
+		return 4;
+	return 0; /* retval is the key */
 }
 
-/* count/sum/hist/lhist into the probe's slot; the value is 0 for count().
- * ctx: the return's registers for the predicate, NULL at an entry. */
-static __always_inline void fast_aggregate(const struct probe_cfg *cfg, __u32 probe, __u64 value,
-					   struct pt_regs *ctx)
+/* binary() is the interpreter's own comparison. */
+static __always_inline bool fast_predicate(const struct probe_cfg *cfg, __u32 len, __u64 rc)
+{
+	if (len == 2)
+		return rc != 0;
+	if (len == 4)
+		return binary(cfg->ops[2].code, rc, cfg->ops[1].imm);
+	return true;
+}
+
+/* The key (cfg->key_size 8) follows the predicate: RETVAL or SAVED_ARG n,
+ * stored at offset 0 of the key. Its argument index, PROBE_SAVED_ARGS for
+ * retval. */
+static __always_inline __u32 fast_key_arg(const struct probe_cfg *cfg)
+{
+	const struct probe_op *op = &cfg->ops[fast_pred_len(cfg) & (PROBE_MAX_OPS - 1)];
+
+	return op->code == POP_SAVED_ARG ? op->a : PROBE_SAVED_ARGS;
+}
+
+/* A keyed fast probe aggregates into the generic hash, with the key laid
+ * out as the interpreter would (one u64 at offset 0): no operation loop, no
+ * register copy, the same entries for user space. */
+static __always_inline bool fast_keyed(struct probe_cfg *cfg, __u32 probe, __u64 key, __u64 value)
+{
+	struct vm *vm = vm_get();
+
+	if (!vm)
+		return false;
+	__builtin_memset(&vm->key, 0, sizeof(vm->key));
+	*(__u64 *)vm->key.data = key;
+	vm->agg_value = value;
+	return aggregate(vm, cfg, probe);
+}
+
+/* count/sum/hist/lhist into the probe's slot (or its key's entry); the
+ * value is 0 for count(). ret: at a return (predicate and key apply), rc:
+ * its return value, key: the key when the probe has one. */
+static __always_inline void fast_aggregate(struct probe_cfg *cfg, __u32 probe, __u64 value,
+					   bool ret, __u64 rc, __u64 key)
 {
 	struct probe_agg_value *v = bpf_map_lookup_elem(&fast_aggs, &probe);
 	__u32 slot;
 
 	if (!v || !trigger_open(probe))
 		return;
-	if (ctx && !fast_predicate(cfg, ctx)) {
+	if (ret && !fast_predicate(cfg, fast_pred_len(cfg), rc)) {
 		pstat(probe, PSTAT_FILTERED);
 		return;
 	}
 	if (!trigger_take(probe))
 		return;
+	if (ret && cfg->key_size) {
+		if (fast_keyed(cfg, probe, key, value))
+			pstat(probe, PSTAT_EMITTED);
+		return;
+	}
 	v->count++;
 	if (cfg->output == OUTPUT_COUNT) {
 		pstat(probe, PSTAT_EMITTED);
@@ -128,13 +170,16 @@ static __always_inline void fast_push(struct pt_regs *ctx, struct probe_cfg *cfg
 	f->sp = sp;
 	f->probe = probe;
 	f->flags = skip ? FAST_FRAME_SAMPLED : 0;
+	if (cfg->key_size && !skip)
+		save_args(f, ctx); /* keyed by an argument, read at return */
 	f->ts = skip ? 0 : bpf_ktime_get_ns();
 	st->depth = depth + 1;
 }
 
-/* The return's frame (pair_find): true with its time and flags, the frame
- * taken off the stack. */
-static __always_inline bool fast_pop(__u64 frame, __u32 probe, __u64 *ts, __u32 *flags)
+/* The return's frame (pair_find): true with its time, flags and saved
+ * argument argi (when < PROBE_SAVED_ARGS), the frame taken off the stack. */
+static __always_inline bool fast_pop(__u64 frame, __u32 probe, __u64 *ts, __u32 *flags, __u32 argi,
+				     __u64 *arg)
 {
 	struct pair_stack *st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0, 0);
 	__u32 depth = st ? st->depth : 0;
@@ -145,6 +190,8 @@ static __always_inline bool fast_pop(__u64 frame, __u32 probe, __u64 *ts, __u32 
 
 		*ts = f->ts;
 		*flags = f->flags;
+		if (argi < PROBE_SAVED_ARGS)
+			*arg = f->args[argi];
 		if (f != top)
 			*f = *top; /* a sibling probe's frame fills the slot */
 		st->depth = depth - 1;
@@ -167,7 +214,7 @@ int probe_fast_entry(struct pt_regs *ctx)
 	if (cfg->kind == PROBE_URETPROBE)
 		fast_push(ctx, cfg, probe);
 	else
-		fast_aggregate(cfg, probe, 0, NULL);
+		fast_aggregate(cfg, probe, 0, false, 0, 0);
 	return 0;
 }
 
@@ -176,19 +223,20 @@ int probe_fast_return(struct pt_regs *ctx)
 {
 	__u32 probe = bpf_get_attach_cookie(ctx);
 	struct probe_cfg *cfg = bpf_map_lookup_elem(&probes, &probe);
-	__u64 ts = 0;
-	__u32 flags = 0;
+	__u64 ts = 0, rc = PT_REGS_RC(ctx), key = rc;
+	__u32 flags = 0, argi;
 
 	if (!cfg || !filter_current())
 		return 0;
-	if (!fast_pop(PT_REGS_SP(ctx) - 8, probe, &ts, &flags)) {
+	argi = cfg->key_size ? fast_key_arg(cfg) : PROBE_SAVED_ARGS;
+	if (!fast_pop(PT_REGS_SP(ctx) - 8, probe, &ts, &flags, argi, &key)) {
 		pstat(probe, sampled_return(probe) ? PSTAT_SAMPLED_RET : PSTAT_UNPAIRED);
 		return 0;
 	}
 	if (flags & FAST_FRAME_SAMPLED)
 		pstat(probe, PSTAT_SAMPLED_RET);
 	else
-		fast_aggregate(cfg, probe, bpf_ktime_get_ns() - ts, ctx);
+		fast_aggregate(cfg, probe, bpf_ktime_get_ns() - ts, true, rc, key);
 	return 0;
 }
 

@@ -38,18 +38,34 @@ static bool is_comparison(__u8 code)
 	return code >= POP_EQ && code <= POP_SGE;
 }
 
-/* The compiled predicate is `retval` or `retval OP constant`, the only ones
- * bpf/probe_fast.bpf.h's fast_predicate() reads. */
-static bool fast_predicate(const struct probe_cfg *cfg)
+/* Length of the compiled predicate when it is `retval` or `retval OP
+ * constant`, the only ones bpf/probe_fast.bpf.h's fast_pred_len() reads;
+ * -1 for any other. */
+static int fast_pred_len(const struct probe_cfg *cfg)
 {
 	const struct probe_op *op = cfg->ops;
 
 	if (cfg->nops < 2 || op[0].code != POP_RETVAL)
-		return false;
+		return -1;
 	if (op[1].code == POP_FILTER)
-		return true;
-	return cfg->nops >= 4 && op[1].code == POP_IMM && is_comparison(op[2].code) &&
-	       op[3].code == POP_FILTER;
+		return 2;
+	if (cfg->nops >= 4 && op[1].code == POP_IMM && is_comparison(op[2].code) &&
+	    op[3].code == POP_FILTER)
+		return 4;
+	return -1;
+}
+
+/* One key that is retval or an argument register as is, 8 bytes at offset
+ * 0, right after the predicate (fast_key_arg() in the BPF side). */
+static bool fast_key(const struct probe_cfg *cfg, int at)
+{
+	const struct probe_op *op = &cfg->ops[at];
+
+	if (cfg->key_size != 8 || (int)cfg->nops < at + 2)
+		return false;
+	if (op[0].code != POP_RETVAL && (op[0].code != POP_SAVED_ARG || op[0].a >= PROBE_SAVED_ARGS))
+		return false;
+	return op[1].code == POP_STORE && op[1].c == 2 /* key */ && op[1].a == 0 && op[1].b == 8;
 }
 
 bool probe_fast_eligible(const struct probe_ast *ast, const struct probe_cfg *cfg, bool spans,
@@ -64,10 +80,11 @@ bool probe_fast_eligible(const struct probe_ast *ast, const struct probe_cfg *cf
 		*why = "only u: and r: probes have one";
 	else if (ast->predicate && ast->kind != TARGET_URETPROBE)
 		*why = "it has a predicate";
-	else if (ast->predicate && !fast_predicate(cfg))
+	else if (ast->predicate && fast_pred_len(cfg) < 0)
 		*why = "its predicate is not 'retval OP constant'";
-	else if (ast->nkeys)
-		*why = "it has keys (by ...)";
+	else if (ast->nkeys && (ast->kind != TARGET_URETPROBE || ast->nkeys > 1 ||
+				!fast_key(cfg, ast->predicate ? fast_pred_len(cfg) : 0)))
+		*why = "its key is not one 'retval' or argument";
 	else if (!fast_action(ast))
 		*why = ast->kind == TARGET_URETPROBE
 			       ? "its action is not count(), or hist/lhist/sum of duration"

@@ -6,9 +6,10 @@
  * A probe takes the fast path when its shape needs nothing the interpreter
  * provides: a return probe (r:) whose action is count(), hist(duration),
  * lhist(duration, ...) or sum(duration), or an entry probe (u:) whose action
- * is count(); no `by (...)` keys, no `if` predicate except `retval OP
- * constant` or `retval` on return probes (recognised in the compiled
- * operations, which the fast program reads), and not a span probe
+ * is count(); on return probes at most one key, `by (retval)` or by an
+ * argument register as is (aggregated in the generic hash), and no `if`
+ * predicate except `retval OP constant` or `retval` (both recognised in the
+ * compiled operations, which the fast program reads); not a span probe
  * (the span commands keep the generic programs, which carry their hooks).
  * Everything else, and every probe when BPFSCOPE_PROBE_GENERIC is set to
  * anything but "" or "0" (tests compare both paths), stays generic.

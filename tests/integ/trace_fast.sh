@@ -76,15 +76,25 @@ summary naps-fast 1 | grep -q ": 24 hits, 0 sampled out, 0 filtered, 24 emitted,
 ok $? "fast and generic: identical exit accounting (24 hits, 24 emitted, nothing stale or unpaired)" ||
 	diff <(summary naps-fast) <(summary naps-generic) | show /dev/stdin
 
-# -i: each interval prints what came since the last one (the fast path keeps
-# the last totals and hands out differences); the intervals add up to 24
+# keys (retval, an argument) and -i: each interval prints what came since
+# the last one (the fast path keeps the last totals and hands out
+# differences), the intervals add up to 8 calls per key in its known slot
+KEYED="r:$N:nap_recurse { hist(duration) by (retval) }"
+KEYARG="r:$N:nap_recurse if retval >= 2 { count() by (depth) }"
 for m in $MODES; do
-	traced $m interval "$N" wait 4 -- -i 0.1 "$HIST" || exit 1
-	sum=$(jq -s 'map(.count) | add' "$TMP/interval-$m.out")
-	lines=$(wc -l <"$TMP/interval-$m.out")
-	[ "$sum" = 24 ] && [ "$lines" -ge 2 ]
-	ok $? "$m: -i 0.1: $lines interval prints add up to the 24 calls (got $sum)"
+	traced $m keyed "$N" wait 4 -- -i 0.1 "$KEYED" "$KEYARG" || exit 1
 done
+# per key over all intervals: count and the slots seen
+bykey() {
+	jq -s -c 'map({k: (.keys | tostring), c: .count, b: ((.hist.buckets // []) | map(.low))})
+		| group_by(.k) | map([.[0].k, (map(.c) | add), (map(.b) | add | unique)])' "$TMP/keyed-$1.out"
+}
+want='[["{\"depth\":1}",8,[]],["{\"depth\":2}",8,[]],["{\"retval\":1}",8,[4194304]],["{\"retval\":2}",8,[16777216]],["{\"retval\":3}",8,[67108864]]]'
+[ "$(bykey fast)" = "$want" ] && [ "$(grep -c ': fast path' "$TMP/keyed-fast.err")" -eq 2 ] &&
+	[ "$(wc -l <"$TMP/keyed-fast.out")" -gt 5 ]
+ok $? "fast: by (retval) and by (depth) over $(wc -l <"$TMP/keyed-fast.out") interval lines: 8 per key in its slot (got $(bykey fast))"
+[ "$(bykey generic)" = "$want" ] && [ "$(summary keyed-fast)" = "$(summary keyed-generic)" ]
+ok $? "generic: the same keys, counts and slots, the same accounting (got $(bykey generic))"
 
 # trace_target: recursion (main thread and a worker), longjmp, entry counts
 for m in $MODES; do

@@ -40,13 +40,18 @@ static void test_fast_shapes(void **state)
 		"r:/bin/true:main if retval == 0 { hist(duration) }",
 		"r:/bin/true:main if retval >= 100 { count() }",
 		"r:/bin/true:main if retval { sum(duration) }",
+		"r:/bin/true:main { hist(duration) by (retval) }",
+		"r:/bin/true:main { count() by (arg2) }",
+		"r:/bin/true:main if retval != 0 { hist(duration) by (arg0) }",
+		"r:/bin/true:main if retval { count() by (retval) }",
 	};
 	const char *why;
 
 	(void)state;
 	unsetenv("BPFSCOPE_PROBE_GENERIC");
 	for (size_t i = 0; i < sizeof(fast) / sizeof(fast[0]); i++) {
-		assert_true(eligible(fast[i], false, &why));
+		if (!eligible(fast[i], false, &why))
+			fail_msg("%s: %s", fast[i], why);
 		assert_null(why);
 	}
 }
@@ -63,7 +68,12 @@ static void test_generic_shapes(void **state)
 		{ "r:/bin/true:main if 3 < retval { count() }", "its predicate is not 'retval OP constant'" },
 		{ "r:/bin/true:main if retval + 1 == 0 { count() }",
 		  "its predicate is not 'retval OP constant'" },
-		{ "r:/bin/true:main { hist(duration) by (arg0) }", "it has keys (by ...)" },
+		{ "r:/bin/true:main { hist(duration) by (arg0, arg1) }",
+		  "its key is not one 'retval' or argument" },
+		{ "r:/bin/true:main { hist(duration) by (comm) }", "its key is not one 'retval' or argument" },
+		{ "r:/bin/true:main { count() by (arg0 + 1) }", "its key is not one 'retval' or argument" },
+		{ "r:/bin/true:main { count() by (pid) }", "its key is not one 'retval' or argument" },
+		{ "u:/bin/true:main { count() by (arg0) }", "its key is not one 'retval' or argument" },
 		{ "r:/bin/true:main { hist(retval) }", "its action is not count(), or hist/lhist/sum of duration" },
 		{ "r:/bin/true:main { hist(duration * 2) }", "its action is not count(), or hist/lhist/sum of duration" },
 		{ "r:/bin/true:main { print(retval) }", "its action is not count(), or hist/lhist/sum of duration" },
