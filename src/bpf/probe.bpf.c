@@ -456,6 +456,7 @@ static __always_inline bool aggregate(struct vm *vm, struct probe_cfg *cfg, __u3
 	} else {
 		return true;
 	}
+	barrier_var(slot); /* keeps the mask 6.1's verifier needs (bpf/hist.bpf.h) */
 	v->slots[slot & 63]++;
 	return true;
 }
