@@ -3,39 +3,13 @@
 # gives the same answers as the generic interpreter: every workload runs
 # twice, with the fast path and with BPFSCOPE_PROBE_GENERIC=1, and both must
 # match known values: histogram slots of calls with known durations
-# (tests/targets/naps: recursion in two threads), counts, recursion, threads,
-# longjmp (stale), --sample (sampled-out returns), triggers and --duty.
+# (tests/targets/naps: recursion in two threads), keys, -i intervals,
+# counts, recursion, threads, longjmp (stale). --sample, triggers and --duty:
+# trace_fast_modes.sh.
 source "$(dirname "$0")/lib.bash"
-plan 21
+plan 15
 
-N="$TARGETS/naps" T="$TARGETS/trace_target" B="$TARGETS/burst"
-MODES="fast generic"
-
-# traced MODE NAME TARGET-ARGS -- BPFSCOPE-ARGS...: a gated target (on CPU 0)
-# under bpfscope trace -v -o json -p; output in $TMP/NAME-MODE.out/.err
-traced() {
-	local mode=$1 name=$2-$1 targs=()
-	shift 2
-	while [ "$1" != -- ]; do targs+=("$1"); shift; done
-	shift
-	start_gated "$name-t" taskset -c 0 "${targs[@]}"
-	local target=$GATED_PID
-	if [ "$mode" = generic ]; then export BPFSCOPE_PROBE_GENERIC=1; fi
-	start_bpfscope "$name" trace -v -o json -p "$target" "$@"
-	local rc=$?
-	unset BPFSCOPE_PROBE_GENERIC
-	[ $rc = 0 ] || return 1
-	release_gated "$name-t" "$target"
-	sleep 0.2
-	stop_bpfscope
-}
-# summary NAME [N]: the exit accounting lines (line N: of probe pN-1)
-summary() { grep '^bpfscope: [ur]:' "$TMP/$1.err" | sed "s|$TARGETS/||" | sed -n "${2:-1,\$}p"; }
-# aggs NAME [N]: count and buckets of each aggregation, in probe order (one
-# line each: no keys), or of the Nth only
-aggs() {
-	jq -c '[.count, (.hist.buckets // [] | map([.low, .count]))]' "$TMP/$1.out" | sed -n "${2:-1,\$}p"
-}
+source "$(dirname "$0")/fastpath.bash"
 
 HIST="r:$N:nap_recurse { hist(duration) }"
 LHIST="r:$N:nap_recurse { lhist(duration, 0, 100000000, 10000000) }"
@@ -112,40 +86,6 @@ done
 [ "$(summary tt-fast)" = "$(summary tt-generic)" ] &&
 	[ "$(aggs tt-fast | jq -c '.[0]' | paste -sd' ')" = "$(aggs tt-generic | jq -c '.[0]' | paste -sd' ')" ]
 ok $? "fast and generic: identical accounting and counts on trace_target"
-
-# --sample 3: sampled-out entries of a recursion in two threads (one CPU)
-for m in $MODES; do
-	traced $m sample "$T" wait 30 -- --sample 3 "r:$T:recurse { count() }" "r:$T:process_request { count() }" || exit 1
-	summary sample-$m 1 | grep -q "recurse: 210 hits, 140 sampled out, 0 filtered, 70 emitted, 0 dropped, 0 stale, 0 unpaired, 0 read errors, 140 sampled-out returns" &&
-		summary sample-$m 2 | grep -q "process_request: 30 hits, 20 sampled out, 0 filtered, 10 emitted, 0 dropped, 0 stale, 0 unpaired, 0 read errors, 20 sampled-out returns"
-	ok $? "$m: --sample 3 keeps 70 of 210 recursive calls, 140 sampled-out returns, none unpaired" ||
-		show "$TMP/sample-$m.err"
-done
-
-# triggers: a fast probe as source and as the captured probe
-for m in $MODES; do
-	traced $m trig "$B" wait 300 20000 1000 20000 1000 -- \
-		--trigger 'rate(p0, 100ms) > 8000 -> capture(p1, 10) rearm < 3000' \
-		"u:$B:tick { count() }" "r:$B:work { count() }" || exit 1
-	jq -e 'select(.probe != null and (.probe | test("^r:"))) | .count == 20' "$TMP/trig-$m.out" >/dev/null &&
-		grep -q "fired 2, re-armed 2, 20 events captured" "$TMP/trig-$m.err"
-	ok $? "$m: trigger fired twice, 20 returns of work() captured" || show "$TMP/trig-$m.err"
-done
-
-# --duty: every entry is paired or counted stale at a window edge (returns of
-# calls entered before a window opened are unpaired on both paths)
-for m in $MODES; do
-	if [ $m = generic ]; then export BPFSCOPE_PROBE_GENERIC=1; fi
-	start_bpfscope duty-$m trace --duty 0.1/0.3 "r:$T:cache_fetch { count() }"
-	unset BPFSCOPE_PROBE_GENERIC
-	taskset -c 0 "$T" loop 1.2 >"$TMP/duty-$m.calls"
-	stop_bpfscope
-	line=$(summary duty-$m)
-	awk '{ gsub(",", ""); for (i = 1; i <= NF; i++) v[$(i + 1)] = $i }
-		END { d = v["hits"] - v["emitted"] - v["stale"]
-			exit !(v["hits"] > 0 && d >= 0 && d <= 1) }' <<<"$line"
-	ok $? "$m: --duty 0.1/0.3: hits = emitted + stale (+1 still open) ($line; $(cat "$TMP/duty-$m.calls"))"
-done
 
 bad_input "BPFSCOPE_PROBE_GENERIC does not change bad input handling" "unknown name 'nosuch'" \
 	trace "r:$N:nap_recurse { hist(nosuch) }"
