@@ -63,7 +63,8 @@ static bool fast_key(const struct probe_cfg *cfg, int at)
 
 	if (cfg->key_size != 8 || (int)cfg->nops < at + 2)
 		return false;
-	if (op[0].code != POP_RETVAL && (op[0].code != POP_SAVED_ARG || op[0].a >= PROBE_SAVED_ARGS))
+	if (op[0].code != POP_RETVAL &&
+	    (op[0].code != POP_SAVED_ARG || op[0].a >= PROBE_SAVED_ARGS))
 		return false;
 	return op[1].code == POP_STORE && op[1].c == 2 /* key */ && op[1].a == 0 && op[1].b == 8;
 }
@@ -87,8 +88,8 @@ bool probe_fast_eligible(const struct probe_ast *ast, const struct probe_cfg *cf
 		*why = "its key is not one 'retval' or argument";
 	else if (!fast_action(ast))
 		*why = ast->kind == TARGET_URETPROBE
-			       ? "its action is not count(), or hist/lhist/sum of duration"
-			       : "its action is not count()";
+			   ? "its action is not count(), or hist/lhist/sum of duration"
+			   : "its action is not count()";
 	return *why == NULL;
 }
 
@@ -103,8 +104,8 @@ void probe_fast_choose(struct traced_probe *p, int id, bool spans)
 		log_info("p%d %s: generic path: %s", id, p->ast->text, why);
 }
 
-bool probe_fast_delta(const struct probe_agg_value *percpu, int ncpus,
-		      struct probe_agg_value *base, bool advance, struct probe_agg_value *delta)
+bool probe_fast_delta(const struct probe_agg_value *percpu, int ncpus, struct probe_agg_value *base,
+		      bool advance, struct probe_agg_value *delta)
 {
 	struct probe_agg_value total;
 

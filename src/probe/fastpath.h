@@ -41,8 +41,8 @@ void probe_fast_choose(struct traced_probe *p, int id, bool spans);
 /* The difference of per-CPU totals (ncpus values) to *base, summed into
  * *delta; with advance, *base becomes the totals. False when no call was
  * added since *base (nothing to report). */
-bool probe_fast_delta(const struct probe_agg_value *percpu, int ncpus,
-		      struct probe_agg_value *base, bool advance, struct probe_agg_value *delta);
+bool probe_fast_delta(const struct probe_agg_value *percpu, int ncpus, struct probe_agg_value *base,
+		      bool advance, struct probe_agg_value *delta);
 
 /* Autoload of the four uprobe programs: only those the probes use. */
 void probe_fast_autoload(struct probe_bpf *skel, const struct traced_probe *probes, int n);

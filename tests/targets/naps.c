@@ -18,11 +18,11 @@
 
 #define NOINLINE __attribute__((noinline, used))
 
-static const long nap_us[] = { 5500, 17500, 69000 }; /* by depth: totals 5.5, 23, 92 ms */
+static const long nap_us[] = {5500, 17500, 69000}; /* by depth: totals 5.5, 23, 92 ms */
 
 static void sleep_us(long us)
 {
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+	struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
 
 	while (nanosleep(&ts, &ts))
 		;

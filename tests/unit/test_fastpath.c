@@ -18,7 +18,7 @@ static bool eligible(const char *text, bool spans, const char **why)
 	static struct compiled_probe cp;
 	char err[256];
 	struct script *s = probe_parse(text, err, sizeof(err));
-	struct probe_target target = { 0 };
+	struct probe_target target = {0};
 	bool fast;
 
 	assert_non_null(s);
@@ -32,18 +32,18 @@ static bool eligible(const char *text, bool spans, const char **why)
 static void test_fast_shapes(void **state)
 {
 	static const char *const fast[] = {
-		"r:/bin/true:main { hist(duration) }",
-		"r:/bin/true:main { lhist(duration, 0, 1000, 10) }",
-		"r:/bin/true:main { sum(duration) }",
-		"r:/bin/true:main { count() }",
-		"u:/bin/true:main { count() }",
-		"r:/bin/true:main if retval == 0 { hist(duration) }",
-		"r:/bin/true:main if retval >= 100 { count() }",
-		"r:/bin/true:main if retval { sum(duration) }",
-		"r:/bin/true:main { hist(duration) by (retval) }",
-		"r:/bin/true:main { count() by (arg2) }",
-		"r:/bin/true:main if retval != 0 { hist(duration) by (arg0) }",
-		"r:/bin/true:main if retval { count() by (retval) }",
+	    "r:/bin/true:main { hist(duration) }",
+	    "r:/bin/true:main { lhist(duration, 0, 1000, 10) }",
+	    "r:/bin/true:main { sum(duration) }",
+	    "r:/bin/true:main { count() }",
+	    "u:/bin/true:main { count() }",
+	    "r:/bin/true:main if retval == 0 { hist(duration) }",
+	    "r:/bin/true:main if retval >= 100 { count() }",
+	    "r:/bin/true:main if retval { sum(duration) }",
+	    "r:/bin/true:main { hist(duration) by (retval) }",
+	    "r:/bin/true:main { count() by (arg2) }",
+	    "r:/bin/true:main if retval != 0 { hist(duration) by (arg0) }",
+	    "r:/bin/true:main if retval { count() by (retval) }",
 	};
 	const char *why;
 
@@ -61,26 +61,33 @@ static void test_generic_shapes(void **state)
 	static const struct {
 		const char *text, *why;
 	} generic[] = {
-		{ "u:/bin/true:main if arg0 == 0 { count() }", "it has a predicate" },
-		{ "r:/bin/true:main if arg0 == 0 { count() }", "its predicate is not 'retval OP constant'" },
-		{ "r:/bin/true:main if retval == 0 && pid == 1 { count() }",
-		  "its predicate is not 'retval OP constant'" },
-		{ "r:/bin/true:main if 3 < retval { count() }", "its predicate is not 'retval OP constant'" },
-		{ "r:/bin/true:main if retval + 1 == 0 { count() }",
-		  "its predicate is not 'retval OP constant'" },
-		{ "r:/bin/true:main { hist(duration) by (arg0, arg1) }",
-		  "its key is not one 'retval' or argument" },
-		{ "r:/bin/true:main { hist(duration) by (comm) }", "its key is not one 'retval' or argument" },
-		{ "r:/bin/true:main { count() by (arg0 + 1) }", "its key is not one 'retval' or argument" },
-		{ "r:/bin/true:main { count() by (pid) }", "its key is not one 'retval' or argument" },
-		{ "u:/bin/true:main { count() by (arg0) }", "its key is not one 'retval' or argument" },
-		{ "r:/bin/true:main { hist(retval) }", "its action is not count(), or hist/lhist/sum of duration" },
-		{ "r:/bin/true:main { hist(duration * 2) }", "its action is not count(), or hist/lhist/sum of duration" },
-		{ "r:/bin/true:main { print(retval) }", "its action is not count(), or hist/lhist/sum of duration" },
-		{ "u:/bin/true:main { hist(arg0) }", "its action is not count()" },
-		{ "u:/bin/true:main { print(arg0) }", "its action is not count()" },
-		{ "t:sched:sched_switch { count() }", "only u: and r: probes have one" },
-		{ "root r:/bin/true:main { count() }", "span probes carry the span hooks" },
+	    {"u:/bin/true:main if arg0 == 0 { count() }", "it has a predicate"},
+	    {"r:/bin/true:main if arg0 == 0 { count() }",
+	     "its predicate is not 'retval OP constant'"},
+	    {"r:/bin/true:main if retval == 0 && pid == 1 { count() }",
+	     "its predicate is not 'retval OP constant'"},
+	    {"r:/bin/true:main if 3 < retval { count() }",
+	     "its predicate is not 'retval OP constant'"},
+	    {"r:/bin/true:main if retval + 1 == 0 { count() }",
+	     "its predicate is not 'retval OP constant'"},
+	    {"r:/bin/true:main { hist(duration) by (arg0, arg1) }",
+	     "its key is not one 'retval' or argument"},
+	    {"r:/bin/true:main { hist(duration) by (comm) }",
+	     "its key is not one 'retval' or argument"},
+	    {"r:/bin/true:main { count() by (arg0 + 1) }",
+	     "its key is not one 'retval' or argument"},
+	    {"r:/bin/true:main { count() by (pid) }", "its key is not one 'retval' or argument"},
+	    {"u:/bin/true:main { count() by (arg0) }", "its key is not one 'retval' or argument"},
+	    {"r:/bin/true:main { hist(retval) }",
+	     "its action is not count(), or hist/lhist/sum of duration"},
+	    {"r:/bin/true:main { hist(duration * 2) }",
+	     "its action is not count(), or hist/lhist/sum of duration"},
+	    {"r:/bin/true:main { print(retval) }",
+	     "its action is not count(), or hist/lhist/sum of duration"},
+	    {"u:/bin/true:main { hist(arg0) }", "its action is not count()"},
+	    {"u:/bin/true:main { print(arg0) }", "its action is not count()"},
+	    {"t:sched:sched_switch { count() }", "only u: and r: probes have one"},
+	    {"root r:/bin/true:main { count() }", "span probes carry the span hooks"},
 	};
 	const char *why;
 
@@ -140,10 +147,10 @@ static void test_delta(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fast_shapes),
-		cmocka_unit_test(test_generic_shapes),
-		cmocka_unit_test(test_forced_generic),
-		cmocka_unit_test(test_delta),
+	    cmocka_unit_test(test_fast_shapes),
+	    cmocka_unit_test(test_generic_shapes),
+	    cmocka_unit_test(test_forced_generic),
+	    cmocka_unit_test(test_delta),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
