@@ -8,9 +8,9 @@
  * key and no captured argument, needs the entry time and the return time;
  * a predicate `retval OP constant` costs one comparison more, a key that is
  * retval or an argument register a hash update (the generic aggregation,
- * without the interpreter). The
- * compiler (src/probe/fastpath.c) picks these programs for such probes at
- * attach time (the probe id is still the attach cookie):
+ * without the interpreter). The compiler (src/probe/fastpath.c) picks these
+ * programs for such probes at attach time (the probe id is still the attach
+ * cookie):
  *
  *   probe_fast_entry   the entry: pushes only (sp, time, probe) on the
  *                      thread's pair stack; entry-only count() probes
@@ -19,7 +19,8 @@
  *                      does (same stack, same stale/sibling rules, so fast
  *                      and generic probes nest in one stack), and adds the
  *                      duration to slot [probe] of the per-CPU array
- *                      fast_aggs: no hash, no loop, no register copy.
+ *                      fast_aggs: no hash, no loop, no register copy
+ *                      (keyed probes: to the generic hash, see fast_keyed).
  *
  * Accounting is the generic one: hits, sampled out, emitted, dropped,
  * stale, unpaired, sampled-out returns; --duty's pause flag and triggers
