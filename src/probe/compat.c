@@ -108,9 +108,13 @@ static int enable_compat(struct trace_run *tr)
 	bpf_program__set_autoload(skel->progs.probe_return, false);
 	bpf_program__set_autoload(skel->progs.probe_usdt, false);
 	bpf_program__set_autoload(skel->progs.probe_tp, false);
+	/* the fast paths take the probe id from the cookie */
+	bpf_program__set_autoload(skel->progs.probe_fast_entry, false);
+	bpf_program__set_autoload(skel->progs.probe_fast_return, false);
 	for (int i = 0; i < tr->nprobes && !err; i++) {
 		enum probe_target_kind kind = tr->probes[i].ast->kind;
 
+		tr->probes[i].fast = false;
 		if (tr->probes[i].cp.cfg.nops > steps)
 			steps = tr->probes[i].cp.cfg.nops;
 		if (kind == TARGET_UPROBE || kind == TARGET_URETPROBE)
