@@ -263,17 +263,17 @@ static int report(struct store *st, const struct common_opts *opts)
 {
 	struct net_join *j = net_join__new();
 	char note[1024];
-	uint64_t drops;
+	uint64_t drops, uncovered;
 	int err = -1;
 
 	if (!j)
 		return -1;
 	if (!store__load(st, j) && !net_join__run(j, 1) && !store__messages(st, j)) {
 		net_serve_spans(j); /* --otlp: one span per message, boundaries of all hosts */
-		store__clock_note(st, note, sizeof(note), &drops);
+		store__clock_note(st, note, sizeof(note), &drops, &uncovered);
 		net_report_print(stdout, j,
 				 &(struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6),
-							   hist_opt, series_opt, note},
+							   hist_opt, series_opt, note, uncovered},
 				 drops);
 		err = 0;
 	}

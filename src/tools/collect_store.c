@@ -15,7 +15,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS hosts(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
     " clock TEXT, tai_offset_s INTEGER, synced INTEGER, maxerror_us INTEGER,"
     " esterror_us INTEGER, events INTEGER, drops INTEGER, errors INTEGER, misses INTEGER,"
-    " rejected INTEGER NOT NULL DEFAULT 0);"
+    " rejected INTEGER NOT NULL DEFAULT 0, uncovered INTEGER);"
     "CREATE TABLE IF NOT EXISTS records(host_id INTEGER NOT NULL REFERENCES hosts(id),"
     " boundary INTEGER NOT NULL, proto TEXT NOT NULL, family INTEGER NOT NULL, saddr TEXT,"
     " sport INTEGER, daddr TEXT, dport INTEGER, seq INTEGER, len INTEGER, hash INTEGER,"
@@ -163,13 +163,14 @@ static int update_host(struct store *s, const char *sql, int64_t host_id, const 
 
 int store__stats(struct store *s, int64_t host_id, const struct net_stats *st)
 {
-	uint64_t v[4] = {st->events, st->drops, st->errors, st->misses};
+	uint64_t v[5] = {st->events, st->drops, st->errors, st->misses, st->uncovered};
 
 	return update_host(
 	    s,
 	    "UPDATE hosts SET events=coalesce(events,0)+?1, drops=coalesce(drops,0)+?2,"
-	    " errors=coalesce(errors,0)+?3, misses=coalesce(misses,0)+?4 WHERE id=?5",
-	    host_id, v, 4);
+	    " errors=coalesce(errors,0)+?3, misses=coalesce(misses,0)+?4,"
+	    " uncovered=coalesce(uncovered,0)+?5 WHERE id=?6",
+	    host_id, v, 5);
 }
 
 int store__rejected(struct store *s, int64_t host_id)
@@ -269,16 +270,17 @@ int store__messages(struct store *s, const struct net_join *j)
 	return store__commit(s);
 }
 
-void store__clock_note(struct store *s, char *buf, size_t len, uint64_t *drops)
+void store__clock_note(struct store *s, char *buf, size_t len, uint64_t *drops,
+		       uint64_t *uncovered)
 {
 	sqlite3_stmt *st;
 	size_t used = 0;
 
-	*drops = 0;
+	*drops = *uncovered = 0;
 	buf[0] = 0;
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT name, clock, synced, esterror_us, maxerror_us,"
-			       " coalesce(drops,0) FROM hosts ORDER BY name",
+			       " coalesce(drops,0), coalesce(uncovered,0) FROM hosts ORDER BY name",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	used += snprintf(buf, len, "clock sync error bound per host (adjtimex):");
@@ -295,6 +297,7 @@ void store__clock_note(struct store *s, char *buf, size_t len, uint64_t *drops)
 			used += snprintf(buf + used, len - used,
 					 " %s: %s, unsynchronised, unknown;", name, clock);
 		*drops += sqlite3_column_int64(st, 5);
+		*uncovered += sqlite3_column_int64(st, 6);
 	}
 	sqlite3_finalize(st);
 }

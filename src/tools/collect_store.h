@@ -34,7 +34,8 @@ int store__load(struct store *s, struct net_join *j);
 /* Replaces the messages table with the join's result. */
 int store__messages(struct store *s, const struct net_join *j);
 /* "client: tai, synchronised, est 10 us, max 100 us; ..." and drop total. */
-void store__clock_note(struct store *s, char *buf, size_t len, uint64_t *drops);
+void store__clock_note(struct store *s, char *buf, size_t len, uint64_t *drops,
+		       uint64_t *uncovered);
 void store__close(struct store *s);
 
 #endif

@@ -331,6 +331,16 @@ static void clock_note(const struct clocksync *cs, char *buf, size_t len)
 			 clocksync_source(cs));
 }
 
+/* Datagrams past the kernel's bounded loops (sendmmsg/recvmmsg, GSO). */
+static uint64_t uncovered(struct net_ctx *c)
+{
+	uint64_t n = 0;
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.uncovered), &zero, &n);
+	return n;
+}
+
 static void finish(struct net_ctx *c, struct session *s, const struct common_opts *opts)
 {
 	struct evloop_stats st = {0};
@@ -340,7 +350,7 @@ static void finish(struct net_ctx *c, struct session *s, const struct common_opt
 	if (s->loop)
 		evloop__stats(s->loop, &st);
 	if (c->export) {
-		ns = (struct net_stats){st.submitted, st.drops, st.errors, st.misses};
+		ns = (struct net_stats){st.submitted, st.drops, st.errors, st.misses, uncovered(c)};
 		net_format_stats(line, sizeof(line), &ns);
 		fputs(line, c->export);
 		fflush(c->export);
@@ -354,7 +364,7 @@ static void finish(struct net_ctx *c, struct session *s, const struct common_opt
 	clock_note(&c->clock, note, sizeof(note));
 	net_report_print(stdout, c->join,
 			 &(struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6),
-						   hist_opt, series_opt, note},
+						   hist_opt, series_opt, note, uncovered(c)},
 			 st.drops);
 	if (c->not_kept)
 		log_warn("%llu records over --max-records were not joined",

@@ -366,8 +366,8 @@ static void summary(FILE *out, const struct net_join *j, const struct net_report
 		    out,
 		    "messages: %zu; sends %zu: %zu with egress (host TX), %zu reaching a receive"
 		    " on another host; %zu receives with ingress (host RX); ring-buffer drops "
-		    "%" PRIu64 "\n",
-		    n, started, tx, complete, rx, ring_drops);
+		    "%" PRIu64 "; uncovered datagrams %" PRIu64 "\n",
+		    n, started, tx, complete, rx, ring_drops, o->uncovered);
 		if (o->clock_note)
 			fprintf(out, "%s\n", o->clock_note);
 		return;
@@ -390,6 +390,7 @@ static void summary(FILE *out, const struct net_join *j, const struct net_report
 	json_object_object_add(obj, "tx_matched", json_object_new_uint64(tx));
 	json_object_object_add(obj, "rx_matched", json_object_new_uint64(rx));
 	json_object_object_add(obj, "ring_drops", json_object_new_uint64(ring_drops));
+	json_object_object_add(obj, "uncovered", json_object_new_uint64(o->uncovered));
 	if (o->clock_note)
 		json_object_object_add(obj, "clock", json_object_new_string(o->clock_note));
 	out_json_line(out, obj);

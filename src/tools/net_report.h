@@ -20,6 +20,7 @@ struct net_report_opts {
 	bool histograms;	/* text: log2 histograms per flow and segment */
 	bool series;		/* per-second time series */
 	const char *clock_note; /* e.g. "clock sync error bound: ..." (may be NULL) */
+	uint64_t uncovered;	/* datagrams past the kernel's bounded loops (mmsg, GSO) */
 };
 
 const char *net_seg_name(enum net_seg s);
