@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -20,6 +21,7 @@ static const char schema[] =
     " boundary INTEGER NOT NULL, proto TEXT NOT NULL, family INTEGER NOT NULL, saddr TEXT,"
     " sport INTEGER, daddr TEXT, dport INTEGER, seq INTEGER, len INTEGER, hash INTEGER,"
     " ts_ns INTEGER NOT NULL, ifindex INTEGER, pid INTEGER);"
+    "CREATE INDEX IF NOT EXISTS records_ts ON records(ts_ns);"
     "CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY, flow TEXT, proto TEXT,"
     " origin TEXT, final TEXT, bytes INTEGER, t_send_ns INTEGER, t_egress_ns INTEGER,"
     " t_ingress_ns INTEGER, t_recv_ns INTEGER, app_ns INTEGER, tx_ns INTEGER,"
@@ -187,6 +189,11 @@ static void text_addr(const unsigned char *txt, uint8_t family, uint8_t *out)
 
 int store__load(struct store *s, struct net_join *j)
 {
+	return store__load_since(s, j, INT64_MIN);
+}
+
+int store__load_since(struct store *s, struct net_join *j, int64_t min_ts_ns)
+{
 	sqlite3_stmt *st;
 	int rc;
 
@@ -194,9 +201,10 @@ int store__load(struct store *s, struct net_join *j)
 	    sqlite3_prepare_v2(s->db,
 			       "SELECT h.name, r.boundary, r.proto, r.family, r.saddr, r.sport,"
 			       " r.daddr, r.dport, r.seq, r.len, r.hash, r.ts_ns, r.ifindex, r.pid"
-			       " FROM records r JOIN hosts h ON h.id = r.host_id",
+			       " FROM records r JOIN hosts h ON h.id = r.host_id WHERE r.ts_ns >= ?1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return fail(s, "load");
+	sqlite3_bind_int64(st, 1, min_ts_ns);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct net_rec r = {0};
 		int host = net_join__host(j, (const char *)sqlite3_column_text(st, 0));
