@@ -210,6 +210,9 @@ static __always_inline __u16 cmsg_gso(const struct user_msghdr *msg)
 	} c = {};
 	__u64 off = 0;
 
+	/* unrolled: Linux 6.1 rejects a loop whose body calls a helper
+	 * ("back-edge from insn N to N+1") */
+#pragma clang loop unroll(full)
 	for (int i = 0; i < 2; i++) {
 		if (off + 18 > msg->msg_controllen ||
 		    bpf_probe_read_user(&c, sizeof(c), msg->msg_control + off))
@@ -326,6 +329,9 @@ static __always_inline void emit_udp_send(struct net_event *e, const void *buf, 
 		emit_udp(e, buf, len);
 		return;
 	}
+	/* unrolled: Linux 6.1 rejects a loop whose body calls a helper
+	 * ("back-edge from insn N to N+1") */
+#pragma clang loop unroll(full)
 	for (__u32 i = 0; i < NET_GSO_MAX; i++) {
 		__u32 off = i * gso;
 
@@ -386,10 +392,15 @@ static __always_inline void mmsg_exit(struct pending *p, struct net_event *e,
 	struct mmsg *vec = p->buf;
 	__u32 total = 0;
 
-	for (__u32 i = 0; i < NET_MMSG_MAX && i < n; i++) {
+	/* unrolled: Linux 6.1 rejects a loop whose body calls a helper
+	 * ("back-edge from insn N to N+1") */
+#pragma clang loop unroll(full)
+	for (__u32 i = 0; i < NET_MMSG_MAX; i++) {
 		struct mmsg m = {};
 		struct iovec iov = {};
 
+		if (i >= n)
+			break;
 		if (bpf_probe_read_user(&m, sizeof(m), &vec[i])) {
 			stat_inc(STAT_ERRORS);
 			return;
@@ -629,6 +640,7 @@ static __always_inline bool parse_pkt(void *data, void *end, struct net_event *e
 		if ((len) >= NET_HASH_BYTES)                                                       \
 			__err = load(ctx, off, buf, NET_HASH_BYTES);                               \
 		else                                                                               \
+			_Pragma("clang loop unroll(full)")                                         \
 			for (int __i = 0; __i < NET_HASH_BYTES - 1; __i++)                         \
 				if (__i < (len))                                                   \
 					__err |= load(ctx, (off) + __i, &(buf)[__i], 1);           \
@@ -656,25 +668,32 @@ static __always_inline void emit_skb_udp(struct __sk_buff *skb, struct net_event
 static __always_inline void emit_skb_udp_gso(struct __sk_buff *skb, struct net_event *e,
 					     __u32 off, __u32 len)
 {
-	__u32 gso = skb->gso_size, seg = 0, i;
+	__u32 gso = skb->gso_size, seg = 0;
 	__u8 head[NET_HASH_BYTES];
 
 	if (gso < NET_HASH_BYTES || len <= gso) {
 		emit_skb_udp(skb, e, off, len);
 		return;
 	}
-	for (i = 0; i < NET_GSO_MAX && len - seg >= gso; i++, seg += gso) {
+	/* unrolled: Linux 6.1 rejects a loop whose body calls a helper
+	 * ("back-edge from insn N to N+1") */
+#pragma clang loop unroll(full)
+	for (int i = 0; i < NET_GSO_MAX; i++) {
+		seg = i * gso;
+		if (seg >= len)
+			return;
+		if (len - seg < gso) {
+			emit_skb_udp(skb, e, (off + seg) & 0xffff, len - seg);
+			return;
+		}
 		if (bpf_skb_load_bytes(skb, (off + seg) & 0xffff, head, NET_HASH_BYTES))
 			stat_inc(STAT_ERRORS);
 		e->len = gso;
 		e->hash = hash_head(head);
 		emit(e);
 	}
-	if (seg >= len)
-		return;
-	if (i < NET_GSO_MAX)
-		emit_skb_udp(skb, e, (off + seg) & 0xffff, len - seg);
-	else
+	seg = NET_GSO_MAX * gso;
+	if (seg < len)
 		add_uncovered((len - seg - 1) / gso + 1);
 }
 
