@@ -187,6 +187,13 @@ static __always_inline int call_enter(long fd, void *buf, void *addr, __u32 dir,
 
 	if (!filter_current())
 		return 0;
+	/* Cheap first test: the calling task's network namespace. Every agent's
+	 * programs run for every syscall on the host, so the fd table walk
+	 * below is only done for tasks of this agent's namespace (a socket of
+	 * this namespace used from a task of another one is not seen). */
+	if (BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy, net_ns, ns.inum) !=
+	    netns_ino)
+		return 0;
 	p.sk = sock_of_fd(fd);
 	if (!p.sk)
 		return 0;

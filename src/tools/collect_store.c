@@ -65,6 +65,9 @@ struct store *store__open(const char *path)
 	if (exec(s, "PRAGMA journal_mode=WAL") || exec(s, "PRAGMA synchronous=NORMAL") ||
 	    exec(s, schema))
 		goto err;
+	/* databases written before the uncovered count: add the column (fails
+	 * harmlessly where it exists) */
+	sqlite3_exec(s->db, "ALTER TABLE hosts ADD COLUMN uncovered INTEGER", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO records VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
 			       &s->ins_rec, NULL) != SQLITE_OK) {
 		fail(s, "prepare");
