@@ -81,7 +81,14 @@ through `BPFSCOPE_DISABLE_FEATURES`, so the fallback is proven on kernels
 that have everything; the `opensnoop-fallback` row passes only when the
 tracepoint path reported the same fd, errno, flags and path as the fentry
 path for the same opens. `-btf` is runqlat with `--btf` pointing at a copy of the kernel's
-own BTF (CO-RE from a file, as on a kernel without BTF). This development
+own BTF (CO-RE from a file, as on a kernel without BTF). The `net` rows come from
+`bpfscope net` on a veth pair between two network namespaces in the guest
+(5 UDP datagrams echoed, exact counts, no tc filter left after exit): `net`
+is the tc egress attachment (`tcx` link on 6.6+, `tc_legacy` classic
+clsact filter before), `net-ingress` the ingress hook (generic XDP where
+`bpf_xdp_load_bytes` exists, 5.18+, else tc), `net-clock` the kernel
+timestamp clock (`tai` with `bpf_ktime_get_tai_ns`, else monotonic plus a
+user-space offset), `net-fallback` the same run with tcx disabled. This development
 machine's 6.18 has no kprobes and fentry fails with EPERM, so there opensnoop
 uses its tracepoints (tests/integ).
 
