@@ -73,7 +73,8 @@ static void prune_done(struct collect_live *l)
 		if (l->done[i].start_ns >= l->cut_ns)
 			l->done[kept++] = l->done[i];
 	l->ndone = kept;
-	qsort(l->done, l->ndone, sizeof(*l->done), by_key);
+	if (kept) /* no NULL to qsort before the first report */
+		qsort(l->done, l->ndone, sizeof(*l->done), by_key);
 }
 
 /* Marks the messages decided now; returns how many, < 0 out of memory. */
@@ -90,7 +91,7 @@ static long decide(struct collect_live *l, size_t n, uint64_t cut_new, uint64_t 
 		bool complete = NET_HAVE(m, 1) && NET_HAVE(m, 4) && d.start_ns < settled;
 
 		if (d.start_ns < l->cut_ns || (!complete && d.start_ns >= cut_new) ||
-		    bsearch(&d, l->done, before, sizeof(d), by_key))
+		    (before && bsearch(&d, l->done, before, sizeof(d), by_key)))
 			continue;
 		if (l->ndone == l->cap) {
 			size_t cap = l->cap ? 2 * l->cap : 1024;

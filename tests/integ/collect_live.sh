@@ -39,7 +39,8 @@ sleep 1
 for a in "${agents[@]}"; do kill -INT "$a"; done
 for a in "${agents[@]}"; do wait "$a"; done
 wait "$col"
-ok $? "collector exits 0 at -d"
+r=$?; ok $r "collector exits 0 at -d"
+[ $r = 0 ] || show "$TMP/live.err"
 
 final=$(jq -s '[.[] | select(.type == "summary")] | last | .messages' "$TMP/live.out")
 total=$(interval_msgs)
