@@ -148,9 +148,10 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CORE    := src/core/tpformat.c src/core/elfnotes.c src/core/uprobe_site.c src/core/tracefs.c \
 		src/core/log.c src/probe/parse.c src/probe/compile.c src/core/typedb.c src/core/typepack.c \
-		src/core/syms.c src/core/proto_mysql.c src/core/proto_memcache.c src/core/wireop.c src/core/sqlnorm.c \
+		src/core/syms.c src/core/proto_mysql.c src/core/proto_memcache.c src/core/proto_mcbin.c src/core/wireop.c src/core/sqlnorm.c \
 		src/probe/prologue.c src/core/netmatch.c src/core/numparse.c src/core/dist.c \
-		src/tools/net_record.c src/tools/spanfile.c src/tools/predict_model.c
+		src/tools/net_record.c src/tools/spanfile.c src/tools/predict_model.c \
+		src/core/elfreloc.c src/tools/mysqlnd_layout.c src/tools/php_layout.c src/tools/php_icall.c
 FUZZ_OBJS    := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_CORE))
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-sanitize-recover=undefined -Isrc -D_GNU_SOURCE
 FUZZ_SECONDS ?= 20

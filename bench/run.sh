@@ -88,7 +88,7 @@ BT_ENTRY="uprobe:$FE,uprobe:$FS"
 BT_RET="uretprobe:$FE,uretprobe:$FS"
 BT_PROG="BEGIN { printf(\"ready\\n\"); } $BT_ENTRY { @s[tid] = nsecs; } $BT_RET /@s[tid]/ { @h = hist(nsecs - @s[tid]); delete(@s[tid]); }"
 BT_EMPTY="BEGIN { printf(\"ready\\n\"); } $BT_ENTRY { } $BT_RET { }"
-MODES="none bare_entry bare bt_empty bpftrace hist count print sample duty"
+MODES="none bare_entry bare bt_empty bpftrace hist hist_generic count print sample duty"
 declare -A CMD MARK
 CMD[bare]="$BARE $CALLEE work_emul work_step"
 MARK[bare]=attached
@@ -98,8 +98,10 @@ CMD[bt_empty]="bpftrace -e '$BT_EMPTY'"
 MARK[bt_empty]=ready
 CMD[bpftrace]="bpftrace -e '$BT_PROG'"
 MARK[bpftrace]=ready
-for m in hist count print sample duty; do MARK[$m]="tracing, Ctrl-C"; done
+for m in hist hist_generic count print sample duty; do MARK[$m]="tracing, Ctrl-C"; done
 CMD[hist]="$BS trace 'r:$FE { hist(duration) }' 'r:$FS { hist(duration) }'"
+# the same probes with the generic interpreter forced (docs/probe-language.md, "Cost")
+CMD[hist_generic]="env BPFSCOPE_PROBE_GENERIC=1 $BS trace 'r:$FE { hist(duration) }' 'r:$FS { hist(duration) }'"
 CMD[count]="$BS trace 'u:$FE { count() }' 'u:$FS { count() }'"
 CMD[print]="$BS trace 'u:$FE { print(arg0, arg1) }' 'u:$FS { print(arg0, arg1) }'"
 CMD[sample]="$BS trace --sample 100 'r:$FE { hist(duration) }' 'r:$FS { hist(duration) }'"
@@ -110,7 +112,8 @@ declare -A LABEL=(
 	[bare]="bare uprobe+uretprobe (bench/bare_uprobe, empty BPF programs)"
 	[bt_empty]="bpftrace, empty uprobe+uretprobe actions"
 	[bpftrace]="bpftrace, same histogram (@s[tid] / hist / delete)"
-	[hist]="bpfscope trace r: { hist(duration) }"
+	[hist]="bpfscope trace r: { hist(duration) } (fast path)"
+	[hist_generic]="same, BPFSCOPE_PROBE_GENERIC=1 (generic interpreter)"
 	[count]="bpfscope trace u: { count() }"
 	[print]="bpfscope trace u: { print(arg0, arg1) } > /dev/null"
 	[sample]="bpfscope trace --sample 100 r: { hist(duration) }"
@@ -235,22 +238,23 @@ percall_raw() {
 	echo "bpfscope exit accounting of the last repetition (print mode: events delivered vs dropped):"
 	echo
 	echo '```'
-	for m in hist count print sample duty; do
+	for m in hist hist_generic count print sample duty; do
 		grep -h 'bpfscope: [ru]:\|delivered' "$TMP/$m.summary" 2>/dev/null | sed "s|$CALLEE|CALLEE|; s|^|$m: |"
 	done
 	echo '```'
 }
 
-# headline: the goal ratios, CPU time, medians of per-repetition ratios
+# headline: the goal ratios, CPU time, min / median of per-repetition ratios
+# (the goals are judged on the median)
 headline() {
 	local col=5 site r
 	med() { r=$(paired "$1" "$2" "$site" "$col"); echo "${r#* / }"; }
-	echo "| site | bpfscope hist / bare pair (goal <= 1.10) | bpfscope hist / bpftrace hist (goal <= 0.75) | bpftrace hist / bare pair | count / bare entry uprobe | --sample 100 hist / hist |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	echo "| site | bpfscope hist / bare pair, min / median (goal <= 1.10) | bpfscope hist / bpftrace hist, min / median (goal <= 0.75) | generic interpreter hist / bare pair | bpftrace hist / bare pair | count / bare entry uprobe | --sample 100 hist / hist |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for site in emul step; do
 		local hb ht
 		hb=$(med hist bare) ht=$(med hist bpftrace)
-		echo "| work_$site | $hb ($(goal "$hb" 1.10)) | $ht ($(goal "$ht" 0.75)) | $(med bpftrace bare) | $(med count bare_entry) | $(med sample hist) |"
+		echo "| work_$site | $(paired hist bare $site $col) ($(goal "$hb" 1.10)) | $(paired hist bpftrace $site $col) ($(goal "$ht" 0.75)) | $(med hist_generic bare) | $(med bpftrace bare) | $(med count bare_entry) | $(med sample hist) |"
 	done
 }
 
@@ -475,6 +479,8 @@ START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 START_TIME=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 T0=$(now_ns)
 percall || exit 1
+log "BPF run time per program (bench/progstats.sh)"
+PROGSTATS=$(BUILD=$BUILD bench/progstats.sh "$REPS" 1 2>/dev/null)
 reloc_percall || exit 1
 attach_times || exit 1
 discover_times
@@ -507,6 +513,20 @@ ELAPSED=$((($(now_ns) - T0) / 1000000000))
 	echo "baseline measured in the same repetition (details and wall-time figures in part 1):"
 	echo
 	headline
+	echo
+	echo "Reading of the per-call goals (written 2026-11-26; the table above is this run's). \`hist(duration)\` takes"
+	echo "the fast path (docs/probe-language.md, \"Cost: the fast path\"); the column \"generic interpreter\" is the"
+	echo "same probe with BPFSCOPE_PROBE_GENERIC=1. Three runs that day with the final fast path (REPS=7, medians"
+	echo "of per-repetition CPU-time ratios on the emulated site): hist / bare pair 1.18, 1.19, 1.12 (interpreter:"
+	echo "1.35, 1.36, 1.27), hist / bpftrace 0.75, 0.72, 0.76. So \"<= 0.75 of bpftrace\" is reached at its edge"
+	echo "(met in two runs of three, the spread between runs is larger than the margin) and \"<= 1.10 of the bare"
+	echo "pair\" is not met. Part 1a shows why 1.10 is out of reach for this design here: 10% of the bare pair is"
+	echo "~90-110 ns, and the two \`bpf_ktime_get_ns()\` reads any in-kernel duration needs cost ~68 ns on this"
+	echo "virtual machine, the per-thread pairing state (task-local storage, stack-pointer frames) ~37 ns more."
+	echo "Getting below would take per-call storage the kernel pairs itself (uprobe session cookies, Linux"
+	echo "6.13+), not tried yet. On the single-stepped site the bare pair itself costs ~10 us and bpftrace"
+	echo "only ~1.05-1.1x of it, so 0.75 of bpftrace lies below the bare pair: no tracer can meet that goal"
+	echo "there; 1.10 of the bare pair is met."
 	echo
 	echo "Entry-probe relocation (part 1b), single-stepped work_reloc with \`count()\`: --no-relocate / relocated"
 	echo "per repetition, min / median: CPU **$(paired reloc_off reloc_on reloc 5)**, wall **$(paired reloc_off reloc_on reloc 4)** (goal: >= 5)."
@@ -541,6 +561,24 @@ ELAPSED=$((($(now_ns) - T0) / 1000000000))
 	MEASURE="wall time (CLOCK_MONOTONIC)"
 	percall_table 4
 	percall_raw
+	echo
+	echo "## 1a. BPF run time per program"
+	echo
+	echo "\`bench/progstats.sh $REPS 1\`: kernel.bpf_stats_enabled=1 for the run (set back after), one tracer at a time"
+	echo "on \`callee emul 1\` (work_emul, same histogram as part 1), run_time_ns / run_cnt of each program the"
+	echo "tracer's pid holds, min / median over $REPS rounds. bpf_stats adds its own two clock reads to every"
+	echo "run (the empty bare programs' figure is mostly that): compare differences to bare, not absolute values."
+	echo "bpftrace names both its programs after the function (#2: the second, its return program)."
+	echo
+	echo '```'
+	echo "$PROGSTATS"
+	echo '```'
+	echo
+	echo "Where the fast path's time goes (measured with bench/progstats.sh on variant builds of"
+	echo "bpf/probe_fast.bpf.h, 2026-11-26): each \`bpf_ktime_get_ns()\` costs ~34 ns on this virtual machine"
+	echo "(one per program, ~68 ns per call: a floor any in-kernel duration pays, bpftrace included); the"
+	echo "task-storage lookup and frame push/pop ~18-20 ns per program; probe lookup, filter, counters and"
+	echo "the per-CPU array ~12-15 ns per program."
 	echo
 	echo "## 1b. Entry-probe relocation"
 	echo

@@ -152,12 +152,14 @@ build_initramfs() {
 	cp "$BUILD/targets/trace_target" "$root/bin/trace_target"
 	# an -O2 -fomit-frame-pointer target that crashes, for the flight recorder
 	cp "$BUILD/targets/crashy" "$root/bin/crashy"
+	# a TCP client and server with byte counts the test chooses (tcptop)
+	cp "$BUILD/targets/tcppeer" "$root/bin/tcppeer"
 	# net: iproute2 (netns, veth, tc) and the lab's UDP client/echo
 	# (in /usr/sbin: busybox --install replaces /bin/ip with its own)
 	mkdir -p "$root/usr/sbin"
 	cp "$(command -v ip)" "$(command -v tc)" "$root/usr/sbin/"
 	cp "$BUILD/targets/netlab" "$root/bin/netlab"
-	for lib in $(for f in "$BUILD/bpfscope" "$BUILD/targets/trace_target" "$BUILD/targets/crashy" \
+	for lib in $(for f in "$BUILD/bpfscope" "$BUILD/targets/"{trace_target,crashy,tcppeer} \
 		"$root/usr/sbin/ip" "$root/usr/sbin/tc" "$root/bin/netlab"; do
 		ldd "$f"; done |
 		grep -o '/[^ ]*' | sort -u); do

@@ -11,8 +11,8 @@ series=("$@")
 cell() {
 	local f="$work/$3.console"
 	[ -f "$f" ] || { echo "not run"; return; }
-	if [ "$1" = feature ]; then
-		awk -v n="$2" '$1 == "KTROW" && $2 == "feature" && $3 == n {
+	if [ "$1" = feature ] || [ "$1" = tool ]; then
+		awk -v k="$1" -v n="$2" '$1 == "KTROW" && $2 == k && $3 == n {
 			d = ""; for (i = 5; i <= NF; i++) d = d (i > 5 ? " " : "") $i
 			print $4 " (" d ")"; found = 1; exit }
 			END { if (!found) print "?" }' "$f"
@@ -48,6 +48,7 @@ done
 [ ${#consoles[@]} -gt 0 ] || { echo "kernels-doc: no guest ran" >&2; exit 1; }
 features=$(cat "${consoles[@]}" | awk '$1 == "KTROW" && $2 == "feature" && !seen[$3]++ { print $3 }')
 caps=$(cat "${consoles[@]}" | awk '$1 == "KTROW" && $2 == "cap" && !seen[$3]++ { print $3 }')
+tools=$(cat "${consoles[@]}" | awk '$1 == "KTROW" && $2 == "tool" && !seen[$3]++ { print $3 }')
 
 cat <<EOF
 # Kernels
@@ -81,18 +82,38 @@ through `BPFSCOPE_DISABLE_FEATURES`, so the fallback is proven on kernels
 that have everything; the `opensnoop-fallback` row passes only when the
 tracepoint path reported the same fd, errno, flags and path as the fentry
 path for the same opens. `-btf` is runqlat with `--btf` pointing at a copy of the kernel's
-own BTF (CO-RE from a file, as on a kernel without BTF). The `net` rows come from
+own BTF (CO-RE from a file, as on a kernel without BTF). The `tcptop-*`
+rows run one IPv4 and one IPv6 loopback exchange with byte counts the test
+chooses, once per mechanism: `fexit` (default: fexit on inet_sendmsg and
+inet_recvmsg), `kprobe` (fentry disabled: kprobe + kretprobe on the same
+functions) and `tp` (fentry and kprobes disabled: the
+sock:sock_send_length/sock_recv_length tracepoints, which only Linux 6.3+
+has; before 6.3 the guest checks that tcptop then refuses in one line).
+Every mechanism must report the same bytes. The `net` rows come from
 `bpfscope net` on a veth pair between two network namespaces in the guest
 (5 UDP datagrams echoed, exact counts, no tc filter left after exit): `net`
 is the tc egress attachment (`tcx` link on 6.6+, `tc_legacy` classic
 clsact filter before), `net-ingress` the ingress hook (generic XDP where
 `bpf_xdp_load_bytes` exists, 5.18+, else tc), `net-clock` the kernel
 timestamp clock (`tai` with `bpf_ktime_get_tai_ns`, else monotonic plus a
-user-space offset), `net-fallback` the same run with tcx disabled. This development
-machine's 6.18 has no kprobes and fentry fails with EPERM, so there opensnoop
-uses its tracepoints (tests/integ).
+user-space offset), `net-fallback` the same run with tcx disabled. This development machine's 6.18
+has no kprobes and fentry fails with EPERM, so there opensnoop and tcptop
+use their tracepoints (tests/integ).
 
 EOF
 header capability
 for c in $caps; do row cap "$c"; done
+cat <<'EOF'
+
+## Does every catalogue tool start?
+
+Each tool run for 0.3 s with no options (`bpfscope TOOL -d 0.3`): "yes"
+when it attached and ended cleanly, otherwise its one error line. The
+checks above prove values for the tools they name; this table proves the
+rest load, verify and attach on each kernel (the test fails if a tool that
+cannot start prints more than one line).
+
+EOF
+header tool
+for t in $tools; do row tool "$t"; done
 cat "$(dirname "$0")/kernels-older.md"

@@ -76,6 +76,9 @@ int main(void)
 	FIELD("user_function", ZEND_USER_FUNCTION);
 	FIELD("fn_flags", offsetof(zend_function, common.fn_flags));
 	FIELD("acc_static", ZEND_ACC_STATIC);
+	FIELD("ex_opline", offsetof(zend_execute_data, opline));
+	FIELD("op_lineno", offsetof(zend_op, lineno));
+	FIELD("internal_function", ZEND_INTERNAL_FUNCTION);
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
 		last = handlers[i].index > last ? handlers[i].index : last;
 	FIELD("handlers", last + 1);

@@ -32,8 +32,7 @@ struct fdpath_walk {
 	__u32 truncated;
 };
 
-/* The walk writes into this per-CPU scratch copy (a callback cannot write
- * through a ring-buffer pointer passed in its context), then copies out. */
+/* The walk writes into this per-CPU scratch copy, then copies out. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -42,21 +41,21 @@ struct {
 } fdpath_scratch SEC(".maps");
 
 /* One step of the walk: cross a mount at its root, or copy one name and go
- * up. Returns 1 to stop. Run through bpf_loop: an open-coded loop with
- * these branches makes the verifier explore too many states (E2BIG). */
-static long fdpath_step(__u64 index, void *ctx)
+ * up. Returns 1 to stop. The walk is an unrolled loop, not bpf_loop (5.17+;
+ * a program that merely references a bpf_loop callback does not load on
+ * 5.10). To keep the verifier's work linear in the depth, the state carried
+ * between steps holds no narrowing ranges: the offset is masked to a fixed
+ * range every step, so the states after either branch of a step look the
+ * same to the verifier and one of them is pruned. */
+static __always_inline int fdpath_step(struct fdpath_walk *w, struct fdpath *p)
 {
-	struct fdpath_walk *w = ctx;
 	/* local copies: CO-RE reads must start from kernel types, not w */
 	struct dentry *dentry = w->dentry, *parent = BPF_CORE_READ(dentry, d_parent);
 	struct vfsmount *vfsmnt = w->vfsmnt;
 	struct mount *mnt = w->mnt, *up;
-	__u32 zero = 0;
-	struct fdpath *p = bpf_map_lookup_elem(&fdpath_scratch, &zero);
+	__u32 used = w->used & (2 * FDPATH_MAX - 1);
 	long n;
 
-	if (!p)
-		return 1;
 	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root) || dentry == parent) {
 		up = BPF_CORE_READ(mnt, mnt_parent);
 		if (up == mnt) {
@@ -68,13 +67,18 @@ static long fdpath_step(__u64 index, void *ctx)
 		w->vfsmnt = &up->mnt;
 		return 0;
 	}
-	if (w->used > FDPATH_MAX - FDPATH_NAME_MAX)
+	if (used > FDPATH_MAX - FDPATH_NAME_MAX)
 		return 1;
-	n = bpf_probe_read_kernel_str(p->comps + (w->used & (FDPATH_MAX - 1)), FDPATH_NAME_MAX,
+	/* masked again at the use, behind a barrier so the compiler cannot drop
+	 * the mask: 6.1's verifier did not carry the check above to the spilled
+	 * copy the compiler reloaded here */
+	barrier_var(used);
+	used &= FDPATH_MAX - 1;
+	n = bpf_probe_read_kernel_str(p->comps + used, FDPATH_NAME_MAX,
 				      BPF_CORE_READ(dentry, d_name.name));
 	if (n <= 0)
 		return 1;
-	w->used += n;
+	w->used = (used + n) & (2 * FDPATH_MAX - 1); /* at most FDPATH_MAX here */
 	w->dentry = parent;
 	return 0;
 }
@@ -97,7 +101,10 @@ static __always_inline void fdpath_of_file(struct file *file, struct fdpath *p)
 	w.vfsmnt = vfsmnt;
 	w.mnt = container_of(vfsmnt, struct mount, mnt);
 	w.truncated = 1;
-	bpf_loop(FDPATH_DEPTH, fdpath_step, &w, 0);
+#pragma unroll
+	for (int i = 0; i < FDPATH_DEPTH; i++)
+		if (fdpath_step(&w, scratch))
+			break;
 	if (bpf_probe_read_kernel(p->comps, sizeof(p->comps), scratch->comps)) {
 		stat_inc(STAT_ERRORS);
 		return;

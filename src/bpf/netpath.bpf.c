@@ -8,6 +8,7 @@
  * parsed there: the key remembered at net_dev_queue is looked up by skb
  * address. */
 #include "bpf/common.bpf.h"
+#include "bpf/dropreason.bpf.h"
 #include <bpf/bpf_endian.h>
 
 #include "bpf/netpath.h"
@@ -151,15 +152,16 @@ int BPF_PROG(np_tcp_rcv, struct sock *sk, struct sk_buff *skb)
 }
 
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(np_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+int np_drop(__u64 *ctx)
 {
+	struct sk_buff *skb = (struct sk_buff *)ctx[0];
 	struct netpath_event e = {};
 
 	if (!parse(skb, &e))
 		return 0;
 	e.ts_ns = bpf_ktime_get_ns();
 	e.step = NP_DROP;
-	e.reason = reason;
+	e.reason = kfree_skb_btf_reason(ctx);
 	dev_info(BPF_CORE_READ(skb, dev), &e);
 	event_output(&e, sizeof(e));
 	return 0;

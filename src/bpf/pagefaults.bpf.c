@@ -6,7 +6,6 @@
 #include "bpf/stacks.bpf.h"
 #include "bpf/pagefaults.h"
 
-const volatile bool by_file = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -63,11 +62,17 @@ int page_fault_user(struct trace_event_raw_exceptions *ctx)
 
 	if (!filter_current())
 		return 0;
-	if (by_file) {
-		count_by_file(ctx->address);
-		return 0;
-	}
 	stacks_fill_key(ctx, &key);
 	stacks_count(&counts, &key, 1);
+	return 0;
+}
+
+/* --by-file: a program of its own, loaded only then, because a program that
+ * references bpf_find_vma's callback does not load before Linux 5.17 */
+SEC("tp/exceptions/page_fault_user")
+int page_fault_user_by_file(struct trace_event_raw_exceptions *ctx)
+{
+	if (filter_current())
+		count_by_file(ctx->address);
 	return 0;
 }

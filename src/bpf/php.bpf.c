@@ -32,6 +32,12 @@ const volatile struct php_layout layout = {};
 const volatile __u64 eg_vaddr;	   /* &executor_globals */
 const volatile __u64 dtrace_vaddr; /* &zend_dtrace_enabled */
 const volatile bool has_filter;
+const volatile bool report_internal; /* --internal */
+/* php:execute__entry has two sites (dtrace_execute_ex and
+ * dtrace_execute_internal) but one cookie: the program tells them apart by
+ * the load bias, which must be page-aligned (user space checked that only
+ * one candidate can be). */
+const volatile __u64 exec_entry_pcs[2];
 const volatile char uri_pat[PHP_PAT_LEN];
 const volatile char method_pat[PHP_PAT_LEN];
 
@@ -138,27 +144,14 @@ static __always_inline void read_arg(struct php_arg *a, __u64 zv)
 	}
 }
 
-/* Reports the entry of the call whose frame is ex, if it is a named user
- * function (not the main script or an include); returns whether it is. */
-static __always_inline bool emit_entry(__u64 ex, __u8 mech)
+/* Name, class and arguments of the call of func whose frame is ex. User
+ * functions move extra arguments away when their frame starts: clamp. */
+static __always_inline void fill_call(struct php_call_event *e, __u64 ex, __u64 func, __u64 name,
+				      bool clamp)
 {
-	__u64 func, name, scope;
-	struct php_call_event *e;
+	__u64 scope;
 	__u32 nargs, declared;
 
-	if (!ex) /* execute_ex(NULL) initialises the VM */
-		return false;
-	func = rd64(ex + layout.ex_func);
-	if (!func || rd8(func + layout.fn_type) != layout.user_function)
-		return false;
-	name = rd64(func + layout.fn_name);
-	if (!name)
-		return false;
-	e = event_reserve(sizeof(*e));
-	if (!e)
-		return true;
-	hdr_fill(&e->h, PHP_EV_ENTRY, mech, ex);
-	e->h.line = rd32(func + layout.op_line_start);
 	read_zstr(e->func, sizeof(e->func), name);
 	scope = rd64(func + layout.fn_scope);
 	e->cls[0] = 0;
@@ -167,12 +160,11 @@ static __always_inline bool emit_entry(__u64 ex, __u8 mech)
 		read_zstr(e->cls, sizeof(e->cls), rd64(scope + layout.ce_name));
 		e->is_static = !!(rd32(func + layout.fn_flags) & layout.acc_static);
 	}
-	read_zstr(e->file, sizeof(e->file), rd64(func + layout.op_filename));
 	nargs = rd32(ex + layout.ex_num_args);
 	declared = rd32(func + layout.fn_num_args);
 	e->nargs_all = nargs > 255 ? 255 : nargs;
-	if (nargs > declared)
-		nargs = declared; /* extra arguments move when the frame starts */
+	if (clamp && nargs > declared)
+		nargs = declared;
 	if (nargs > PHP_MAX_ARGS)
 		nargs = PHP_MAX_ARGS;
 	e->nargs = nargs;
@@ -181,6 +173,70 @@ static __always_inline bool emit_entry(__u64 ex, __u8 mech)
 			break;
 		read_arg(&e->args[i], ex + layout.ex_args + 16 * i);
 	}
+}
+
+/* The function of frame ex when it has this type (ZEND_USER_FUNCTION or
+ * ZEND_INTERNAL_FUNCTION), or 0. */
+static __always_inline __u64 func_of(__u64 ex, __u32 type)
+{
+	__u64 func = ex ? rd64(ex + layout.ex_func) : 0;
+
+	return func && rd8(func + layout.fn_type) == type ? func : 0;
+}
+
+/* A call event with its header; NULL when the ring is full (counted). */
+static __always_inline struct php_call_event *call_event(__u64 ex, __u8 mech, __u32 line,
+							 __u8 internal)
+{
+	struct php_call_event *e = event_reserve(sizeof(*e));
+
+	if (e) {
+		hdr_fill(&e->h, PHP_EV_ENTRY, mech, ex);
+		e->h.line = line;
+		e->internal = internal;
+	}
+	return e;
+}
+
+/* Reports the entry of the call whose frame is ex, if it is a named user
+ * function (not the main script or an include); returns whether it is.
+ * (execute_ex(NULL) initialises the VM: no frame.) */
+static __always_inline bool emit_entry(__u64 ex, __u8 mech)
+{
+	__u64 func = func_of(ex, layout.user_function);
+	__u64 name = func ? rd64(func + layout.fn_name) : 0;
+	struct php_call_event *e;
+
+	if (!name)
+		return false;
+	e = call_event(ex, mech, rd32(func + layout.op_line_start), 0);
+	if (!e)
+		return true;
+	read_zstr(e->file, sizeof(e->file), rd64(func + layout.op_filename));
+	fill_call(e, ex, func, name, true);
+	event_submit(e);
+	return true;
+}
+
+/* Reports the entry of an internal call; where it was called from is
+ * file (a zend_string, or a C string when cstr) and line. */
+static __always_inline bool emit_internal(__u64 ex, __u8 mech, __u64 file, bool cstr, __u32 line)
+{
+	__u64 func = func_of(ex, layout.internal_function);
+	__u64 name = func ? rd64(func + layout.fn_name) : 0;
+	struct php_call_event *e;
+
+	if (!name)
+		return false;
+	e = call_event(ex, mech, line, 1);
+	if (!e)
+		return true;
+	e->file[0] = 0;
+	if (cstr && file)
+		bpf_probe_read_user_str(e->file, sizeof(e->file), (void *)file);
+	else if (!cstr)
+		read_zstr(e->file, sizeof(e->file), file);
+	fill_call(e, ex, func, name, false);
 	event_submit(e);
 	return true;
 }
@@ -260,6 +316,68 @@ int php_unwind(struct pt_regs *ctx)
 	return 0;
 }
 
+/* The frame of an internal call in the register the cookie names, when it
+ * is what the VM made current (else the site matched by accident). */
+static __always_inline __u64 icall_frame(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx), ex;
+	__u32 reg = (cookie >> 48) & 0xff;
+	/* every candidate read at a fixed offset: the verifier refuses a ctx
+	 * load at a computed one */
+	__u64 bx = ctx->bx, bp = ctx->bp, r12 = ctx->r12, r13 = ctx->r13, r15 = ctx->r15;
+
+	asm volatile("" : "+r"(bx), "+r"(bp), "+r"(r12), "+r"(r13), "+r"(r15));
+	if (reg == 3)
+		ex = bx;
+	else if (reg == 5)
+		ex = bp;
+	else if (reg == 12)
+		ex = r12;
+	else if (reg == 13)
+		ex = r13;
+	else if (reg == 15)
+		ex = r15;
+	else
+		return 0;
+	if (ex != rd64(site_bias(ctx, cookie) + eg_vaddr + layout.eg_current_ex))
+		return 0;
+	return func_of(ex, layout.internal_function) ? ex : 0;
+}
+
+SEC("uprobe")
+int php_icall(struct pt_regs *ctx)
+{
+	__u64 ex, caller, func;
+
+	if (!report_internal || !executor_active(ctx))
+		return 0;
+	ex = icall_frame(ctx);
+	if (!ex)
+		return 0;
+	/* the caller (%r14) saved its opline before calling out */
+	caller = ctx->r14;
+	func = rd64(caller + layout.ex_func);
+	if (func && rd8(func + layout.fn_type) == layout.user_function)
+		emit_internal(ex, PHP_MECH_UPROBE, rd64(func + layout.op_filename), false,
+			      rd32(rd64(caller + layout.ex_opline) + layout.op_lineno));
+	else
+		emit_internal(ex, PHP_MECH_UPROBE, 0, true, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int php_ireturn(struct pt_regs *ctx)
+{
+	__u64 ex;
+
+	if (!report_internal || !executor_active(ctx))
+		return 0;
+	ex = icall_frame(ctx);
+	if (ex)
+		emit_return(ex, PHP_MECH_UPROBE, PHP_EV_RETURN);
+	return 0;
+}
+
 /* USDT function__return names no frame, and function__entry also fires for
  * the main script and includes ("main"), which are not reported: each
  * thread keeps one bit per open USDT call, set when its entry was reported,
@@ -278,7 +396,7 @@ struct {
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct usdt_stack);
-} usdt_stacks SEC(".maps");
+} usdt_stacks SEC(".maps"), exec_stacks SEC(".maps");
 
 /* The word of bit d; the barrier keeps the compiler from dropping the mask
  * the verifier needs after it proved d < USDT_BITS itself. */
@@ -290,30 +408,24 @@ static __always_inline __u32 bit_word(__u32 d)
 	return w & (USDT_BITS / 64 - 1);
 }
 
-static __always_inline struct usdt_stack *usdt_stack_of(__u32 tid)
+static __always_inline struct usdt_stack *usdt_stack_of(void *map, __u32 tid)
 {
-	struct usdt_stack *st = bpf_map_lookup_elem(&usdt_stacks, &tid), zero = {};
+	struct usdt_stack *st = bpf_map_lookup_elem(map, &tid), zero = {};
 
 	if (st)
 		return st;
-	bpf_map_update_elem(&usdt_stacks, &tid, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&usdt_stacks, &tid);
+	bpf_map_update_elem(map, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, &tid);
 }
 
-SEC("usdt")
-int php_usdt_entry(struct pt_regs *ctx)
+/* Pushes one open USDT call; reported: whether its entry was sent. */
+static __always_inline void usdt_push(void *map, __u32 tid, bool reported)
 {
-	__u64 bias = site_bias(ctx, bpf_usdt_cookie(ctx));
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct usdt_stack *st;
-	bool reported = false;
+	struct usdt_stack *st = usdt_stack_of(map, tid);
 	__u32 d;
 
-	if (filter_current() && request_allows())
-		reported = emit_entry(rd64(bias + eg_vaddr + layout.eg_current_ex), PHP_MECH_USDT);
-	st = usdt_stack_of(tid);
 	if (!st)
-		return 0;
+		return;
 	d = st->depth++;
 	if (d < USDT_BITS) {
 		if (reported)
@@ -321,23 +433,71 @@ int php_usdt_entry(struct pt_regs *ctx)
 		else
 			st->bits[bit_word(d)] &= ~(1ULL << (d % 64));
 	}
+}
+
+/* Pops the innermost open USDT call: was its entry sent? unknown (the
+ * call began before tracing, or deeper than the bits) when that is not
+ * known. */
+static __always_inline bool usdt_pop(void *map, __u32 tid, bool unknown)
+{
+	struct usdt_stack *st = bpf_map_lookup_elem(map, &tid);
+	__u32 d;
+
+	if (!st || !st->depth)
+		return unknown;
+	d = --st->depth;
+	return d < USDT_BITS ? st->bits[bit_word(d)] >> (d % 64) & 1 : unknown;
+}
+
+SEC("usdt")
+int php_usdt_entry(struct pt_regs *ctx)
+{
+	__u64 bias = site_bias(ctx, bpf_usdt_cookie(ctx));
+	bool reported = false;
+
+	if (filter_current() && request_allows())
+		reported = emit_entry(rd64(bias + eg_vaddr + layout.eg_current_ex), PHP_MECH_USDT);
+	usdt_push(&usdt_stacks, (__u32)bpf_get_current_pid_tgid(), reported);
 	return 0;
 }
 
 SEC("usdt")
 int php_usdt_return(struct pt_regs *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct usdt_stack *st = bpf_map_lookup_elem(&usdt_stacks, &tid);
-	bool reported = true;
-	__u32 d;
+	if (usdt_pop(&usdt_stacks, (__u32)bpf_get_current_pid_tgid(), true) && filter_current() &&
+	    request_allows())
+		emit_return(0, PHP_MECH_USDT, PHP_EV_RETURN);
+	return 0;
+}
 
-	if (st && st->depth) {
-		d = --st->depth;
-		if (d < USDT_BITS)
-			reported = st->bits[bit_word(d)] >> (d % 64) & 1;
+/* execute__entry(file, line) fires for user calls (in dtrace_execute_ex,
+ * after function__entry) and internal ones (dtrace_execute_internal, which
+ * USE_ZEND_DTRACE=1 makes the VM call for every internal function); only
+ * the internal ones are reported here, file:line being the caller's. */
+SEC("usdt")
+int php_usdt_exec_entry(struct pt_regs *ctx)
+{
+	__u64 ip = PT_REGS_IP(ctx), bias = ip - exec_entry_pcs[0];
+	bool reported = false;
+	long file = 0, line = 0;
+
+	if (bias & 0xfff)
+		bias = ip - exec_entry_pcs[1];
+	if (report_internal && !(bias & 0xfff) && filter_current() && request_allows()) {
+		bpf_usdt_arg(ctx, 0, &file);
+		bpf_usdt_arg(ctx, 1, &line);
+		reported = emit_internal(rd64(bias + eg_vaddr + layout.eg_current_ex),
+					 PHP_MECH_USDT, file, true, (__u32)line);
 	}
-	if (reported && filter_current() && request_allows())
+	usdt_push(&exec_stacks, (__u32)bpf_get_current_pid_tgid(), reported);
+	return 0;
+}
+
+SEC("usdt")
+int php_usdt_exec_return(struct pt_regs *ctx)
+{
+	if (usdt_pop(&exec_stacks, (__u32)bpf_get_current_pid_tgid(), false) && report_internal &&
+	    filter_current() && request_allows())
 		emit_return(0, PHP_MECH_USDT, PHP_EV_RETURN);
 	return 0;
 }

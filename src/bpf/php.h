@@ -28,18 +28,20 @@ struct php_layout {
 	__u32 fn_num_args; /* zend_function.common.num_args */
 	__u32 op_filename; /* zend_function.op_array.filename */
 	__u32 op_line_start;
-	__u32 ce_name;	     /* zend_class_entry.name */
-	__u32 str_len;	     /* zend_string.len */
-	__u32 str_val;	     /* zend_string.val */
-	__u32 zv_type;	     /* zval.u1.type_info (low byte is the type) */
-	__u32 arr_count;     /* zend_array.nNumOfElements */
-	__u32 ref_val;	     /* zend_reference.val */
-	__u32 obj_ce;	     /* zend_object.ce */
-	__u32 eg_current_ex; /* zend_executor_globals.current_execute_data */
-	__u32 user_function; /* ZEND_USER_FUNCTION */
-	__u32 fn_flags;	     /* zend_function.common.fn_flags */
-	__u32 acc_static;    /* ZEND_ACC_STATIC */
-	__u32 pad;
+	__u32 ce_name;		 /* zend_class_entry.name */
+	__u32 str_len;		 /* zend_string.len */
+	__u32 str_val;		 /* zend_string.val */
+	__u32 zv_type;		 /* zval.u1.type_info (low byte is the type) */
+	__u32 arr_count;	 /* zend_array.nNumOfElements */
+	__u32 ref_val;		 /* zend_reference.val */
+	__u32 obj_ce;		 /* zend_object.ce */
+	__u32 eg_current_ex;	 /* zend_executor_globals.current_execute_data */
+	__u32 user_function;	 /* ZEND_USER_FUNCTION */
+	__u32 fn_flags;		 /* zend_function.common.fn_flags */
+	__u32 acc_static;	 /* ZEND_ACC_STATIC */
+	__u32 ex_opline;	 /* zend_execute_data.opline (saved by handlers that call out) */
+	__u32 op_lineno;	 /* zend_op.lineno */
+	__u32 internal_function; /* ZEND_INTERNAL_FUNCTION */
 };
 
 /* zval types (Zend/zend_types.h, stable since PHP 7). */
@@ -74,8 +76,14 @@ enum php_site {
 	PHP_SITE_CALLEE = 9,	  /* inside DO_UCALL, after the switch: %r14 = callee */
 	PHP_SITE_CALLEE_RBX = 10, /* inside DO_FCALL(_BY_NAME): %rbx = callee */
 	PHP_SITE_CALLEE_R12 = 11, /* inside DO_FCALL_BY_NAME (RETVAL_USED): %r12 = callee */
+	PHP_SITE_ICALL = 12,	  /* the call of an internal function: callee in the cookie's reg */
+	PHP_SITE_IRETURN = 13,	  /* the instruction after it: callee still there */
+	PHP_SITE_USDT_EXEC_ENTRY = 14, /* php:execute__entry (user and internal calls) */
+	PHP_SITE_USDT_EXEC_RETURN = 15,
 };
 #define PHP_COOKIE(site, vaddr) (((__u64)(site) << 56) | ((vaddr)&0xffffffffffffULL))
+/* ICALL/IRETURN: bits 48-55 hold the x86 register number of the callee. */
+#define PHP_COOKIE_REG(site, reg, vaddr) (PHP_COOKIE(site, vaddr) | ((__u64)(reg)&0xff) << 48)
 
 /* UNWIND: an exception reached frame; the calls above it are gone. */
 enum php_event_kind {
@@ -112,7 +120,8 @@ struct php_call_event {
 	__u8 nargs;	/* arguments captured */
 	__u8 nargs_all; /* arguments passed */
 	__u8 is_static; /* a static method: Class::f, else Class->f */
-	__u8 pad[5];
+	__u8 internal;	/* an internal function: file/line are the caller's */
+	__u8 pad[4];
 	char func[PHP_NAME_LEN];
 	char cls[PHP_NAME_LEN];
 	char file[PHP_FILE_LEN];

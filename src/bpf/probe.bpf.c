@@ -96,7 +96,7 @@ struct pair_frame {
 	__u64 ts;
 	__u64 args[PROBE_SAVED_ARGS];
 	__u32 probe;
-	__u32 unused;
+	__u32 flags; /* bpf/probe_fast.bpf.h: FAST_FRAME_SAMPLED */
 };
 
 struct pair_stack {
@@ -447,13 +447,16 @@ static __always_inline bool aggregate(struct vm *vm, struct probe_cfg *cfg, __u3
 	if (cfg->output == OUTPUT_HIST) {
 		slot = hist_log2_slot(value);
 	} else if (cfg->output == OUTPUT_LHIST) {
-		slot = value < cfg->lhist_min ? 0
-		       : (value - cfg->lhist_min) / (cfg->lhist_step ? cfg->lhist_step : 1);
-		if (slot > 63)
-			slot = 63;
+		/* 64-bit: a quotient past 2^32 must not wrap into a low slot */
+		__u64 q = value < cfg->lhist_min
+				  ? 0
+				  : (value - cfg->lhist_min) / (cfg->lhist_step ? cfg->lhist_step : 1);
+
+		slot = q > 63 ? 63 : q;
 	} else {
 		return true;
 	}
+	barrier_var(slot); /* keeps the mask 6.1's verifier needs (bpf/hist.bpf.h) */
 	v->slots[slot & 63]++;
 	return true;
 }
@@ -579,6 +582,16 @@ static __always_inline __u32 drop_dead_frames(struct pair_stack *st, __u32 depth
 	return depth;
 }
 
+static __always_inline void save_args(struct pair_frame *f, struct pt_regs *ctx)
+{
+	f->args[0] = PT_REGS_PARM1(ctx);
+	f->args[1] = PT_REGS_PARM2(ctx);
+	f->args[2] = PT_REGS_PARM3(ctx);
+	f->args[3] = PT_REGS_PARM4(ctx);
+	f->args[4] = PT_REGS_PARM5(ctx);
+	f->args[5] = ARG6(ctx);
+}
+
 /* Entry of a return probe: push time, frame and argument registers. */
 static __always_inline void pair_push(struct pt_regs *ctx, struct probe_cfg *cfg, __u32 probe)
 {
@@ -606,12 +619,7 @@ static __always_inline void pair_push(struct pt_regs *ctx, struct probe_cfg *cfg
 	f = frame_at(st, depth);
 	f->sp = sp;
 	f->probe = probe;
-	f->args[0] = PT_REGS_PARM1(ctx);
-	f->args[1] = PT_REGS_PARM2(ctx);
-	f->args[2] = PT_REGS_PARM3(ctx);
-	f->args[3] = PT_REGS_PARM4(ctx);
-	f->args[4] = PT_REGS_PARM5(ctx);
-	f->args[5] = ARG6(ctx);
+	save_args(f, ctx);
 	f->ts = bpf_ktime_get_ns();
 	st->depth = depth + 1;
 }
@@ -625,36 +633,47 @@ static __always_inline void pair_take(struct vm *vm, struct pair_frame *f, struc
 		*f = *top;
 }
 
-/* Return of a return probe: find this frame's entry (see the top comment). */
-static __always_inline bool pair_pop(struct vm *vm, __u32 probe)
+/* The entry of this return's frame for probe in st (see the top comment),
+ * NULL when there is none; *depth drops the stale frames above it. */
+static __always_inline struct pair_frame *pair_find(struct pair_stack *st, __u64 frame,
+						    __u32 probe, __u32 *depth)
 {
-	struct pair_stack *st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0, 0);
-	__u64 frame = PT_REGS_SP(&vm->regs) - 8;
-	__u32 depth = st ? st->depth : 0;
-
-	for (int i = 0; i < PROBE_MAX_DEPTH && st && depth; i++) {
-		struct pair_frame *top = frame_at(st, depth - 1);
+	for (int i = 0; i < PROBE_MAX_DEPTH && *depth; i++) {
+		struct pair_frame *top = frame_at(st, *depth - 1);
 
 		if (top->sp > frame)
 			break; /* an outer frame: this call's entry was never seen */
 		if (top->sp < frame) {
 			pstat(top->probe, PSTAT_STALE); /* a frame left by longjmp */
-			depth--;
+			(*depth)--;
 			continue;
 		}
 		/* this frame: its entry is on top, or below sibling probes' */
-		for (int j = 0; j < 4 && j < depth; j++) {
-			struct pair_frame *f = frame_at(st, depth - 1 - j);
+		for (int j = 0; j < 4 && j < *depth; j++) {
+			struct pair_frame *f = frame_at(st, *depth - 1 - j);
 
 			if (f->sp != frame)
 				break;
-			if (f->probe == probe) {
-				pair_take(vm, f, top);
-				st->depth = depth - 1;
-				return true;
-			}
+			if (f->probe == probe)
+				return f;
 		}
 		break;
+	}
+	return NULL;
+}
+
+/* Return of a return probe: find this frame's entry. */
+static __always_inline bool pair_pop(struct vm *vm, __u32 probe)
+{
+	struct pair_stack *st = bpf_task_storage_get(&pair_stacks, bpf_get_current_task_btf(), 0, 0);
+	__u64 frame = PT_REGS_SP(&vm->regs) - 8;
+	__u32 depth = st ? st->depth : 0;
+	struct pair_frame *f = st ? pair_find(st, frame, probe, &depth) : NULL;
+
+	if (st && f) {
+		pair_take(vm, f, frame_at(st, depth - 1));
+		st->depth = depth - 1;
+		return true;
 	}
 	if (st)
 		st->depth = depth;
@@ -756,3 +775,5 @@ int probe_tp(void *ctx)
 	}
 	return 0;
 }
+
+#include "bpf/probe_fast.bpf.h" /* fast paths: probe_fast_entry/probe_fast_return */

@@ -1,9 +1,10 @@
 /* tcpdrop: TCP packets the kernel drops (skb:kfree_skb, which carries the
- * drop reason since 5.17). The packet's IP and TCP headers are read from the
+ * drop reason since 5.17; before, every kfree_skb is reported, reason unknown). The packet's IP and TCP headers are read from the
  * skb to get addresses and flags (many drops have no socket, e.g. NO_SOCKET);
  * the socket, when there is one, gives the state and the cgroup for the
  * filter. tp_btf preferred, the classic tracepoint as fallback. */
 #include "bpf/common.bpf.h"
+#include "bpf/dropreason.bpf.h"
 #include "bpf/tcpdrop.h"
 #include "bpf/tcpsock.bpf.h"
 
@@ -59,7 +60,7 @@ static __always_inline int on_drop(struct sk_buff *skb, void *location, __u32 re
 	/* SKB_NOT_DROPPED_YET and SKB_CONSUMED are not drops; NOT_SPECIFIED
 	 * (2) also frees packets that were fully processed (an ACK ending a
 	 * handshake, in tcp_rcv_state_process), so it is opt-in */
-	if (reason <= 1 || (reason == 2 && !with_unspecified))
+	if (reason != DROP_REASON_UNKNOWN && (reason <= 1 || (reason == 2 && !with_unspecified)))
 		return 0;
 	sk = BPF_CORE_READ(skb, sk);
 	if (sk ? !filter_sock(sk) : (filter.cgroup_id || filter.cgroup_set))
@@ -83,13 +84,13 @@ static __always_inline int on_drop(struct sk_buff *skb, void *location, __u32 re
 }
 
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(kfree_skb__tp_btf, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+int kfree_skb__tp_btf(__u64 *ctx)
 {
-	return on_drop(skb, location, reason);
+	return on_drop((struct sk_buff *)ctx[0], (void *)ctx[1], kfree_skb_btf_reason(ctx));
 }
 
 SEC("tp/skb/kfree_skb")
 int kfree_skb__tracepoint(struct trace_event_raw_kfree_skb *ctx)
 {
-	return on_drop(ctx->skbaddr, ctx->location, ctx->reason);
+	return on_drop(ctx->skbaddr, ctx->location, kfree_skb_tp_reason(ctx));
 }

@@ -16,6 +16,11 @@ uint64_t clock_mono_ns(void)
 	return ts_ns(CLOCK_MONOTONIC);
 }
 
+double clock_mono_s(void)
+{
+	return clock_mono_ns() / 1e9;
+}
+
 uint64_t clock_wall_ns(void)
 {
 	return ts_ns(CLOCK_REALTIME);

@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 uint64_t clock_mono_ns(void);
+/* CLOCK_MONOTONIC in seconds, for intervals and deadlines */
+double clock_mono_s(void);
 uint64_t clock_wall_ns(void);
 uint64_t clock_mono_to_wall(uint64_t mono_ns);
 /* "HH:MM:SS.uuuuuu" (local time) */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bpf/common.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/procevents.h"
 
@@ -156,14 +157,6 @@ int evloop__add_ringbuf(struct evloop *loop, struct bpf_map *map, evloop_event_f
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void install_signals(void)
 {
 	/* SA_RESTART: a signal while stdout is blocked must not fail the write
@@ -180,7 +173,7 @@ static void install_signals(void)
 static int drain_once(struct evloop *loop, double until)
 {
 	int ms = DRAIN_MS, err;
-	double left = until - now_s();
+	double left = until - clock_mono_s();
 
 	if (left < DRAIN_MS / 1000.0)
 		ms = left > 0 ? (int)(left * 1000) : 0;
@@ -202,7 +195,7 @@ static int drain_once(struct evloop *loop, double until)
 int evloop__run(struct evloop *loop, double duration, double interval, evloop_tick_fn on_tick,
 		void *ctx)
 {
-	double start = now_s(), end = duration > 0 ? start + duration : 1e300;
+	double start = clock_mono_s(), end = duration > 0 ? start + duration : 1e300;
 	double next_tick = interval > 0 ? start + interval : 1e300;
 	int err = 0;
 
@@ -211,18 +204,18 @@ int evloop__run(struct evloop *loop, double duration, double interval, evloop_ti
 		double until = end < next_tick ? end : next_tick;
 
 		err = drain_once(loop, until);
-		if (background.fn && now_s() >= background.next) {
+		if (background.fn && clock_mono_s() >= background.next) {
 			background.fn(background.ctx);
-			background.next = now_s() + background.period;
+			background.next = clock_mono_s() + background.period;
 		}
-		if (now_s() >= next_tick && on_tick) {
+		if (clock_mono_s() >= next_tick && on_tick) {
 			err = err ? err : on_tick(ctx);
 			next_tick += interval;
 		}
-		if (now_s() >= end)
+		if (clock_mono_s() >= end)
 			break;
-		if (loop->watched_pid && now_s() >= loop->next_pid_check) {
-			loop->next_pid_check = now_s() + PID_CHECK_S;
+		if (loop->watched_pid && clock_mono_s() >= loop->next_pid_check) {
+			loop->next_pid_check = clock_mono_s() + PID_CHECK_S;
 			if (watched_pid_changed(loop))
 				break;
 		}

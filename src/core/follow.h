@@ -2,14 +2,12 @@
  * the same executable (a restart, a new worker, a deploy that replaced the
  * binary on disk) so the command can attach to it again. Matching is by the
  * executable's path, so a replaced binary (new inode, " (deleted)" on the old
- * one) still matches. */
+ * one) still matches (core/procstat.h proc_exe_path reads the path). */
 #ifndef BPFSCOPE_FOLLOW_H
 #define BPFSCOPE_FOLLOW_H
 
 #include <stddef.h>
 
-/* The executable path of pid without " (deleted)"; < 0 if unreadable. */
-int follow_exe_of(int pid, char *path, size_t size);
 /* Polls /proc until a process other than old_pid (and not us) runs exe;
  * returns the newest such pid, or 0 when a stop signal arrived or
  * timeout_s passed (timeout_s <= 0: no limit). */

@@ -4,6 +4,7 @@
  * relative to the start of the new-format header. */
 #include "core/libpath.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -158,6 +159,40 @@ static int from_path_env(const char *name, char *out, size_t len)
 	return err;
 }
 
+int libpath_dir_lookup(const char *dir, const char *name, char *out, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int err = -ENOENT;
+
+	if (!d)
+		return -ENOENT;
+	while (err && (de = readdir(d))) {
+		if (!libpath_name_matches(de->d_name, name))
+			continue;
+		snprintf(out, len, "%s/%s", dir, de->d_name);
+		if (!access(out, R_OK))
+			err = 0;
+	}
+	closedir(d);
+	return err;
+}
+
+/* Without an ld.so.cache (minimal images, initramfs), the dynamic linker
+ * searches its default directories: so do we. */
+static int from_default_dirs(const char *name, char *out, size_t len)
+{
+	static const char *const dirs[] = {
+		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
+		"/lib", "/usr/lib", "/usr/local/lib",
+	};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (!libpath_dir_lookup(dirs[i], name, out, len))
+			return 0;
+	return -ENOENT;
+}
+
 int libpath_resolve(const char *name, pid_t pid, char *out, size_t len)
 {
 	if (strchr(name, '/')) {
@@ -171,5 +206,7 @@ int libpath_resolve(const char *name, pid_t pid, char *out, size_t len)
 		return 0;
 	if (!from_ldcache(name, out, len))
 		return 0;
-	return from_path_env(name, out, len);
+	if (!from_path_env(name, out, len))
+		return 0;
+	return from_default_dirs(name, out, len);
 }

@@ -43,8 +43,14 @@ static void capture(const char *text, size_t len)
 		text += len - (sizeof(captured) - 1);
 		len = sizeof(captured) - 1;
 	}
-	if (captured_len + len >= sizeof(captured))
-		captured_len = 0; /* keep the most recent part */
+	if (captured_len + len >= sizeof(captured)) {
+		/* drop the oldest bytes, not everything: libbpf's lines after a
+		 * long verifier log must not push the log's end marker out */
+		size_t drop = captured_len + len - (sizeof(captured) - 1);
+
+		memmove(captured, captured + drop, captured_len - drop);
+		captured_len -= drop;
+	}
 	memcpy(captured + captured_len, text, len);
 	captured_len += len;
 	captured[captured_len] = 0;
@@ -119,6 +125,8 @@ static bool target_exists(const struct bpf_program *prog, int si)
 		return tracefs_event_exists(buf, slash + 1);
 	case MECH_FENTRY:
 		return btf_has(target, BTF_KIND_FUNC);
+	case MECH_KPROBE: /* without kernel BTF, attaching is the only test */
+		return !feature_has(FEAT_BTF) || btf_has(target, BTF_KIND_FUNC);
 	default:
 		return true;
 	}
@@ -154,9 +162,11 @@ static bool same_handler(const struct bpf_program *p, const char *name, size_t l
 	return handler_len(pn) == len && !strncmp(pn, name, len);
 }
 
-static bool is_optional(const struct bpf_program *p, size_t len)
+/* "optional" in the handler (io_start_optional__tp_btf: the whole handler
+ * may be missing) or in the variant (open__open_enter_optional) */
+static bool is_optional(const struct bpf_program *p)
 {
-	return strstr(bpf_program__name(p) + len, "optional") != NULL;
+	return strstr(bpf_program__name(p), "optional") != NULL;
 }
 
 /* A mechanism serves a handler when every one of the handler's programs of
@@ -171,7 +181,7 @@ static bool mech_serves(struct bpf_object *obj, const char *name, size_t len, in
 			continue;
 		if (usable(p))
 			attachable++;
-		else if (!is_optional(p, len))
+		else if (!is_optional(p))
 			return false;
 	}
 	return attachable > 0;
@@ -191,7 +201,7 @@ static int choose_variant(struct bpf_object *obj, const struct bpf_program *firs
 	bpf_object__for_each_program(p, obj) {
 		if (!same_handler(p, name, len))
 			continue;
-		all_optional = all_optional && is_optional(p, len);
+		all_optional = all_optional && is_optional(p);
 		if ((best < 0 || rank(p) < best) && mech_serves(obj, name, len, rank(p)))
 			best = rank(p);
 	}
@@ -283,6 +293,9 @@ int loader_load(struct bpf_object_skeleton *skel)
 
 int loader_attach(struct bpf_object_skeleton *skel)
 {
+	/* libbpf reads tracepoint ids from tracefs, which is not mounted in
+	 * the fresh /sys of `ip netns exec`: mount it first if needed */
+	tracefs_root();
 	for (int i = 0; i < skel->prog_cnt; i++) {
 		struct bpf_program *prog = *skel->progs[i].prog;
 		struct bpf_link **link = skel->progs[i].link;

@@ -1,5 +1,6 @@
 /* memcached text/meta protocol parser: see proto_memcache.h for the design. */
 #include "core/proto_memcache.h"
+#include "core/proto_mcbin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,9 @@ struct stream {
 };
 
 struct memcache_conn {
+	struct mcbin_conn
+	    *bin; /* the binary protocol (proto_mcbin.c), decided on the first bytes */
+	bool decided;
 	struct stream s[2];
 	struct pending q[MEMCACHE_PENDING];
 	unsigned head, count;
@@ -50,6 +54,8 @@ struct memcache_conn *memcache_conn__new(void)
 
 void memcache_conn__free(struct memcache_conn *c)
 {
+	if (c)
+		mcbin_conn__free(c->bin);
 	free(c);
 }
 
@@ -319,6 +325,8 @@ static void stream_gap(struct memcache_conn *c, enum wire_dir dir, size_t gap, w
 
 void memcache_conn__flush(struct memcache_conn *c, wire_op_fn fn, void *ctx)
 {
+	if (c->bin)
+		mcbin_conn__flush(c->bin, fn, ctx);
 	while (c->count) {
 		c->q[c->head].op.incomplete = true;
 		emit_front(c, c->last_resp_ns, fn, ctx);
@@ -330,6 +338,15 @@ void memcache_conn__feed(struct memcache_conn *c, const struct wire_chunk *ch, w
 {
 	struct stream *s = &c->s[ch->dir];
 
+	if (!c->decided && ch->captured) {
+		c->decided = true;
+		if (ch->data[0] == 0x80 || ch->data[0] == 0x81)
+			c->bin = mcbin_conn__new();
+	}
+	if (c->bin) {
+		mcbin_conn__feed(c->bin, ch, fn, ctx);
+		return;
+	}
 	if (ch->dir == WIRE_REQ && c->s[WIRE_RESP].lost) {
 		/* the replies could not be followed: end what is pending */
 		memcache_conn__flush(c, fn, ctx);
@@ -354,8 +371,10 @@ enum wire_role memcache_detect(const uint8_t *data, size_t captured, bool is_wri
 	    "NOT_FOUND\r", "EXISTS\r", "TOUCHED\r", "EN\r",	    "HD",
 	    "VA ",	   "NF\r",     "MN\r"};
 	size_t word = 0;
-	int idx;
+	int idx, magic = mcbin_detect(data, captured);
 
+	if (magic) /* binary: a request header from the client */
+		return (magic == 0x80) == is_write ? WIRE_ROLE_CLIENT : WIRE_ROLE_SERVER;
 	while (word < captured && word < 10 && data[word] >= 'a' && data[word] <= 'z')
 		word++;
 	if (word && word < captured && (data[word] == ' ' || data[word] == '\r') &&

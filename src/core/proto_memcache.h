@@ -11,8 +11,11 @@
  * their default outcome. Values are skipped by their announced length and
  * never kept. noreply requests are emitted when sent.
  *
- * Limits: the binary protocol is not parsed; a quiet meta request that did
- * get a reply takes the first reply after it (no opaque matching). */
+ * A connection whose first bytes are a binary-protocol header (0x80/0x81)
+ * is handed to core/proto_mcbin.c instead.
+ *
+ * Limits: a quiet meta request that did get a reply takes the first reply
+ * after it (no opaque matching). */
 #ifndef BPFSCOPE_PROTO_MEMCACHE_H
 #define BPFSCOPE_PROTO_MEMCACHE_H
 
@@ -30,8 +33,9 @@ void memcache_conn__feed(struct memcache_conn *c, const struct wire_chunk *ch, w
 void memcache_conn__flush(struct memcache_conn *c, wire_op_fn fn, void *ctx);
 void memcache_conn__free(struct memcache_conn *c);
 
-/* A chunk that starts with a request line makes the writer the client;
- * one that starts with a reply line (VALUE, STORED, ...) the reader. */
+/* A chunk that starts with a request line (or binary request header) makes
+ * the writer the client; one that starts with a reply line (VALUE, STORED,
+ * ...) or binary response header the reader. */
 enum wire_role memcache_detect(const uint8_t *data, size_t captured, bool is_write);
 
 #endif

@@ -28,6 +28,7 @@
 #include "core/log.h"
 #include "core/output.h"
 #include "core/procmaps.h"
+#include "core/procstat.h"
 #include "core/syms.h"
 #include "crash/published.h"
 #include "crash/report.h"
@@ -145,18 +146,9 @@ int crash_rec__configure(struct crash_rec *cr, struct probe_bpf *skel)
 
 static pid_t parent_of(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	FILE *f;
-	int ppid = 0;
+	struct proc_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-		sscanf(p + 1, " %*c %d", &ppid);
-	fclose(f);
-	return ppid;
+	return proc_stat_read(pid, &st) ? 0 : st.ppid;
 }
 
 static bool in_tree(pid_t pid, pid_t root)

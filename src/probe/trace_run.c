@@ -18,6 +18,7 @@
 #include "core/output.h"
 #include "crash/recorder.h"
 #include "probe.skel.h"
+#include "probe/fastpath.h"
 #include "probe/print.h"
 #include "probe/trace_serve.h"
 
@@ -148,6 +149,7 @@ int trace_prepare(struct trace_run *tr, const char *text, const struct resolve_o
 		}
 		if (p->res.site_note[0])
 			log_info("%s", p->res.site_note);
+		probe_fast_choose(p, i, tr->hooks != NULL);
 		p->cp.cfg.sample_every = tr->sample_every;
 		if (p->ast->kind == TARGET_URETPROBE && p->res.cxx)
 			log_warn("%s: a C++ exception thrown through a function with a return probe "
@@ -185,12 +187,14 @@ static int attach_probe(struct trace_run *tr, int id)
 	switch (p->ast->kind) {
 	case TARGET_UPROBE:
 	case TARGET_URETPROBE:
-		p->links[0] = bpf_program__attach_uprobe_opts(skel->progs.probe_entry, pid,
-							      p->res.path, p->res.file_offset, &uo);
+		p->links[0] = bpf_program__attach_uprobe_opts(
+			p->fast ? skel->progs.probe_fast_entry : skel->progs.probe_entry, pid,
+			p->res.path, p->res.file_offset, &uo);
 		if (p->links[0] && p->ast->kind == TARGET_URETPROBE) {
 			uo.retprobe = true;
 			p->links[1] = bpf_program__attach_uprobe_opts(
-				skel->progs.probe_return, pid, p->res.path, p->res.file_offset, &uo);
+				p->fast ? skel->progs.probe_fast_return : skel->progs.probe_return, pid,
+				p->res.path, p->res.file_offset, &uo);
 			if (!p->links[1])
 				break;
 		}
@@ -351,15 +355,18 @@ static void collect_agg(void *ctx, const void *key, const void *value)
 
 /* Reads, sums and clears every aggregation entry (core/mapdrain: only the
  * keys read are deleted, so what arrives while printing is kept for the next
- * interval), sorted by probe, then count. */
-static int read_aggs(struct bpf_map *map, struct agg_table *t, bool clear)
+ * interval), the fast path's with them, sorted by probe, then count. */
+static int read_aggs(struct trace_run *tr, struct agg_table *t, bool clear)
 {
+	struct bpf_map *map = tr->skel->maps.aggs;
 	int n;
 
 	t->ncpus = libbpf_num_possible_cpus();
 	n = (clear ? bpfmap_drain : bpfmap_read)(bpf_map__fd(map), sizeof(struct probe_agg_key),
 						 t->ncpus * sizeof(struct probe_agg_value),
 						 bpf_map__max_entries(map), collect_agg, t);
+	if (n >= 0)
+		n = probe_fast_read(tr->skel, tr->probes, tr->nprobes, t->ncpus, clear, collect_agg, t);
 	if (n < 0 || t->failed)
 		return n < 0 ? n : -ENOMEM;
 	if (t->n)
@@ -421,7 +428,7 @@ static int print_aggregations(struct trace_run *tr)
 {
 	struct agg_table t = { 0 };
 	char when[64];
-	int last = -1, err = read_aggs(tr->skel->maps.aggs, &t, true);
+	int last = -1, err = read_aggs(tr, &t, true);
 
 	for (int i = 0; !err && i < t.n; i++) {
 		const struct agg_entry *e = &t.all[i];
@@ -450,17 +457,12 @@ static int print_aggregations(struct trace_run *tr)
 int trace_snapshot_aggs(struct trace_run *tr)
 {
 	struct agg_table t = { 0 };
-	int err = read_aggs(tr->skel->maps.aggs, &t, false);
+	int err = read_aggs(tr, &t, false);
 
 	for (int i = 0; !err && i < t.n; i++)
 		trace_serve_agg(tr, &t.all[i].key, &t.all[i].value, false);
 	free(t.all);
 	return err;
-}
-
-static double now_s(void)
-{
-	return clock_mono_ns() / 1e9;
 }
 
 /* Duty cycling: attached for duty_on out of every duty_period seconds. */
@@ -488,7 +490,7 @@ static int duty_tick(struct trace_run *tr, double now)
 static int on_tick(void *ctx)
 {
 	struct trace_run *tr = ctx;
-	double now = now_s();
+	double now = clock_mono_s();
 	int err = 0;
 
 	if (tr->duty_period > 0)
@@ -535,8 +537,8 @@ static void print_accounting(struct trace_run *tr)
 	if (tr->duty_period > 0)
 		fprintf(stderr, "bpfscope: duty cycle %.3g/%.3g s: attached %.1f%% of %.1f s\n",
 			tr->duty_on, tr->duty_period,
-			100.0 * tr->attached_time / fmax(now_s() - tr->start, 1e-9),
-			now_s() - tr->start);
+			100.0 * tr->attached_time / fmax(clock_mono_s() - tr->start, 1e-9),
+			clock_mono_s() - tr->start);
 }
 
 static bool uses_kind(const struct trace_run *tr, enum probe_target_kind kind)
@@ -626,9 +628,7 @@ static int load(struct trace_run *tr)
 		bpf_program__set_autoload(prog, false);
 	}
 	/* verify only the programs these probes use: loading is the slow step */
-	bpf_program__set_autoload(tr->skel->progs.probe_entry, uses_kind(tr, TARGET_UPROBE) ||
-							       uses_kind(tr, TARGET_URETPROBE));
-	bpf_program__set_autoload(tr->skel->progs.probe_return, uses_kind(tr, TARGET_URETPROBE));
+	probe_fast_autoload(tr->skel, tr->probes, tr->nprobes);
 	bpf_program__set_autoload(tr->skel->progs.probe_usdt, uses_kind(tr, TARGET_USDT));
 	bpf_program__set_autoload(tr->skel->progs.probe_tp, uses_kind(tr, TARGET_TRACEPOINT));
 	if (tr->hooks && tr->hooks->before_load) {
@@ -660,11 +660,11 @@ int trace_execute(struct trace_run *tr)
 		return err;
 	if (tr->crash && (tick <= 0 || tick > 0.1))
 		tick = 0.1; /* reaps --exec commands; aggregations still print every -i */
-	tr->start = tr->last_toggle = now_s();
+	tr->start = tr->last_toggle = clock_mono_s();
 	tr->next_print = tr->start + tr->opts->interval;
 	err = evloop__run(tr->session.loop, tr->opts->duration, tick, tick > 0 ? on_tick : NULL, tr);
 	if (tr->attached)
-		tr->attached_time += now_s() - tr->last_toggle;
+		tr->attached_time += clock_mono_s() - tr->last_toggle;
 	tr->skel->bss->paused = true; /* see duty_tick */
 	detach_all(tr);
 	if (!err && tr->hooks && tr->hooks->at_end)

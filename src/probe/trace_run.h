@@ -24,6 +24,8 @@ struct traced_probe {
 	struct resolved res;
 	struct compiled_probe cp;
 	struct bpf_link *links[2]; /* entry, return */
+	bool fast;                      /* on bpf/probe_fast.bpf.h (probe/fastpath.h) */
+	struct probe_agg_value fast_base; /* fast: totals at the last drain */
 };
 
 /* What a command built on the trace engine (spans, record) adds to it. */

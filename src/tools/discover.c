@@ -488,6 +488,12 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		log_error("--sort time needs --time");
 		return 2;
 	}
+	if (!feature_has(FEAT_BPF_COOKIE)) {
+		/* hundreds of probes share one program; only the cookie says which */
+		log_error("discover needs BPF cookies (Linux 5.15+) to tell the functions apart; "
+			  "this kernel lacks them (trace one function with 'bpfscope trace')");
+		return 2;
+	}
 	d.multi = !per_function && feature_has(FEAT_UPROBE_MULTI);
 	err = candidates(&d, argv[0], argc > 1 ? argv[1] : "*");
 	if (!err)

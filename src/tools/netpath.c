@@ -15,6 +15,7 @@
 #include "bpf/netpath.h"
 #include "core/clock.h"
 #include "core/cmd.h"
+#include "core/dropreason.h"
 #include "core/log.h"
 #include "core/output.h"
 #include "core/session.h"
@@ -106,22 +107,9 @@ static int ev_cmp(const void *pa, const void *pb)
 
 static const char *drop_reason(const struct np_ctx *c, uint32_t reason)
 {
-	static char buf[32];
-	int id = c->btf ? btf__find_by_name_kind(c->btf, "skb_drop_reason", BTF_KIND_ENUM) : -1;
+	static char buf[64];
 
-	if (id > 0) {
-		const struct btf_type *t = btf__type_by_id(c->btf, id);
-		const struct btf_enum *e = btf_enum(t);
-
-		for (int i = 0; i < btf_vlen(t); i++, e++)
-			if ((uint32_t)e->val == reason) {
-				const char *name = btf__name_by_offset(c->btf, e->name_off);
-
-				return strncmp(name, "SKB_DROP_REASON_", 16) ? name : name + 16;
-			}
-	}
-	snprintf(buf, sizeof(buf), "%u", reason);
-	return buf;
+	return drop_reason_name(c->btf, reason, buf, sizeof(buf));
 }
 
 static void flow_str(const struct netpath_event *e, char *buf, size_t len)

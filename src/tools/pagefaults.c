@@ -108,7 +108,13 @@ static int run(struct pagefaults_bpf *skel, const struct common_opts *opts)
 		log_error("--by-file counts files, not stacks: no --folded or --svg");
 		return 2;
 	}
-	skel->rodata->by_file = by_file;
+	if (by_file && libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma, NULL) != 1) {
+		log_error("--by-file needs the bpf_find_vma helper (Linux 5.17+), which this kernel "
+			  "lacks; stacks work without --by-file");
+		return 2;
+	}
+	bpf_program__set_autoload(by_file ? skel->progs.page_fault_user : skel->progs.page_fault_user_by_file,
+				  false);
 	if (by_file) {
 		tool.print = print_by_file;
 		tool.ctx = &bf;

@@ -25,6 +25,7 @@
 #include "core/libpath.h"
 #include "core/log.h"
 #include "core/output.h"
+#include "core/procstat.h"
 #include "core/session.h"
 #include "core/uprobe.h"
 #include "core/uprobe_multi.h"
@@ -33,7 +34,7 @@
 #include "tools/php_layout.h"
 
 static const char *uri_glob, *method_glob, *flame_path;
-static bool tree_mode;
+static bool tree_mode, internal_mode;
 static double min_us;
 
 static const struct opt_def options[] = {
@@ -45,6 +46,8 @@ static const struct opt_def options[] = {
     {"flame", 0, OPT_STRING, &flame_path, "FILE",
      "write a flame graph of PHP frames weighted by self time (.svg, else folded)"},
     {"min-us", 0, OPT_DOUBLE, &min_us, "US", "rows only for calls at least this long", 0, 1e12},
+    {"internal", 'I', OPT_FLAG, &internal_mode, NULL,
+     "also internal functions (usleep, PDO::query, array_map...), located at their caller"},
     {0},
 };
 
@@ -66,8 +69,16 @@ static const struct out_col columns[] = {
     {"depth", "DEPTH", 5},	   {"dur_us", "DUR_US", 10}, {"via", "VIA", -6},
     {"location", "LOCATION", -28}, {"call", "CALL", 0},
 };
+/* --internal: which kind of function, after VIA */
+static const struct out_col columns_internal[] = {
+    {"time", "TIME", -15},    {"pid", "PID", 7},
+    {"tid", "TID", 7},	      {"depth", "DEPTH", 5},
+    {"dur_us", "DUR_US", 10}, {"via", "VIA", -6},
+    {"kind", "KIND", -8},     {"location", "LOCATION", -28},
+    {"call", "CALL", 0},
+};
 
-#define MAX_LINKS      (2 * PHP_SITES_MAX + 8)
+#define MAX_LINKS      (2 * PHP_SITES_MAX + 2 * PHP_ICALL_MAX + 10)
 #define APACHE_MODULES "/usr/lib/apache2/modules" /* Debian's */
 #define MAX_THREADS    1024
 
@@ -88,7 +99,7 @@ struct php_run {
 	int nlinks;
 	bool usdt, executor; /* which mechanisms to attach */
 	bool multi;	     /* executor sites as uprobe_multi links */
-	int multi_fds[5];
+	int multi_fds[7];
 	int nmulti;
 	struct out *out;
 	struct flame *flame;
@@ -156,7 +167,7 @@ static int find_binary(struct php_run *r, const char *arg)
 {
 	int pid = r->opts->pid;
 	char exe[64], label[4200];
-	ssize_t n;
+	size_t n;
 
 	if (arg) {
 		/* mod_php lives in Apache's module directory, not the linker's */
@@ -176,13 +187,11 @@ static int find_binary(struct php_run *r, const char *arg)
 	}
 	if (!find_libphp(pid, r->path, sizeof(r->path)))
 		return open_binary(r, NULL); /* mod_php */
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-	n = readlink(exe, r->path, sizeof(r->path) - 1);
-	if (n < 0) {
+	if (proc_exe_path(pid, r->path, sizeof(r->path))) {
 		log_error("no process %d", pid);
 		return -ESRCH;
 	}
-	r->path[n] = 0;
+	n = strlen(r->path);
 	snprintf(label, sizeof(label), "process %d (%s)", pid, r->path);
 	/* through its root: the process may live in another mount namespace */
 	snprintf(exe, sizeof(exe), "/proc/%d/root", pid);
@@ -271,24 +280,79 @@ static int attach_multi(struct php_run *r, struct bpf_program *prog, int site, c
 	return 0;
 }
 
+/* Internal calls: entry at the call instruction, return at the next one,
+ * the callee's register in the cookie. */
+static int attach_icalls(struct php_run *r)
+{
+	const struct php_binary *b = &r->bin;
+	uint64_t offs[2][PHP_ICALL_MAX], cookies[2][PHP_ICALL_MAX];
+	struct bpf_program *progs[2] = {r->skel->progs.php_icall, r->skel->progs.php_ireturn};
+	int n[2] = {0, 0}, err = 0;
+
+	for (int i = 0; i < b->nicall; i++) {
+		const struct php_icall_site *ic = &b->icall[i];
+		bool shared = false;
+
+		for (int j = 0; j < i; j++)
+			shared |= b->icall[j].ret == ic->ret; /* DO_FCALL's two paths */
+		if (php_binary_offset(b, ic->call, &offs[0][n[0]]) ||
+		    (!shared && php_binary_offset(b, ic->ret, &offs[1][n[1]]))) {
+			log_error("%s: address 0x%llx outside the file", r->path,
+				  (unsigned long long)ic->call);
+			return -ERANGE;
+		}
+		cookies[0][n[0]++] = PHP_COOKIE_REG(PHP_SITE_ICALL, ic->reg, ic->call);
+		if (!shared)
+			cookies[1][n[1]++] = PHP_COOKIE_REG(PHP_SITE_IRETURN, ic->reg, ic->ret);
+	}
+	for (int k = 0; !err && k < 2; k++) {
+		if (r->multi) {
+			int fd = uprobe_multi_attach(progs[k], r->path, offs[k], cookies[k], n[k],
+						     r->opts->pid, false);
+
+			if (fd < 0) {
+				log_error("cannot attach internal-call uprobes to %s: %s", r->path,
+					  strerror(-fd));
+				return fd;
+			}
+			r->multi_fds[r->nmulti++] = fd;
+			continue;
+		}
+		for (int i = 0; !err && i < n[k]; i++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookies[k][i]);
+
+			err = add_link(r,
+				       bpf_program__attach_uprobe_opts(progs[k], r->opts->pid ?: -1,
+								       r->path, offs[k][i], &uo),
+				       "an internal-call uprobe");
+		}
+	}
+	return err;
+}
+
 static int attach_executor(struct php_run *r)
 {
 	struct php_bpf *s = r->skel;
 	const struct php_binary *b = &r->bin;
-	int err;
+	int err = 0;
 
 	log_info("%d VM handler sites (%d call, %d return), %d of them at branches the kernel "
 		 "emulates, as %s",
 		 b->ncall + b->ncallee + b->nreturn + 2, b->ncall + b->ncallee, b->nreturn,
 		 b->nfast, r->multi ? "uprobe_multi links" : "single uprobes");
 	if (r->multi)
-		return attach_multi(r, s->progs.php_execute, PHP_SITE_EXECUTE, NULL, &b->execute_ex, 1) ?:
+		return (internal_mode ? attach_icalls(r) : 0) ?:
+		       attach_multi(r, s->progs.php_execute, PHP_SITE_EXECUTE, NULL, &b->execute_ex, 1) ?:
 		       attach_multi(r, s->progs.php_unwind, PHP_SITE_UNWIND, NULL, &b->unwind_site, 1) ?:
 		       attach_multi(r, s->progs.php_call, PHP_SITE_CALL, NULL, b->call_sites, b->ncall) ?:
 		       attach_multi(r, s->progs.php_callee, PHP_SITE_CALLEE, b->callee_kind, b->callee_sites,
 				    b->ncallee) ?:
 		       attach_multi(r, s->progs.php_return, PHP_SITE_RETURN, NULL, b->return_sites,
 				    b->nreturn);
+	if (internal_mode)
+		err = attach_icalls(r);
+	if (err)
+		return err;
 	err = attach_uprobe(r, s->progs.php_execute, PHP_SITE_EXECUTE, b->execute_ex)
 		  ?: attach_uprobe(r, s->progs.php_unwind, PHP_SITE_UNWIND, b->unwind_site);
 	for (int i = 0; !err && i < b->ncall; i++)
@@ -356,6 +420,24 @@ static int attach_all(void *ctx)
 				  "function__entry", notes, nnotes)
 			  ?: attach_usdt(r, s->progs.php_usdt_return, PHP_SITE_USDT_RETURN,
 					 "function__return", notes, nnotes);
+	if (!err && r->usdt && internal_mode) {
+		LIBBPF_OPTS(bpf_usdt_opts, so,
+			    .usdt_cookie = PHP_COOKIE(PHP_SITE_USDT_EXEC_ENTRY, 0));
+		LIBBPF_OPTS(bpf_usdt_opts, ro,
+			    .usdt_cookie = PHP_COOKIE(PHP_SITE_USDT_EXEC_RETURN, 0));
+
+		/* two sites each (php_usdt_exec_entry finds its bias without the cookie) */
+		err = add_link(r,
+			       bpf_program__attach_usdt(s->progs.php_usdt_exec_entry,
+							r->opts->pid ?: -1, r->path, "php",
+							"execute__entry", &so),
+			       "execute__entry")
+			  ?: add_link(r,
+				      bpf_program__attach_usdt(s->progs.php_usdt_exec_return,
+							       r->opts->pid ?: -1, r->path, "php",
+							       "execute__return", &ro),
+				      "execute__return");
+	}
 	if (!err && r->executor)
 		err = attach_executor(r);
 	free(notes);
@@ -441,6 +523,8 @@ static void print_row(struct php_run *r, const struct php_stack *s, int depth, u
 	out__u64(r->out, depth);
 	out__double(r->out, dur_ns / 1e3, 1);
 	out__str(r->out, f->mech == PHP_MECH_USDT ? "usdt" : "uprobe");
+	if (internal_mode)
+		out__str(r->out, f->internal ? "internal" : "user");
 	out__str(r->out, f->where);
 	out__str(r->out, f->call);
 	out__row_end(r->out);
@@ -480,6 +564,7 @@ static void on_entry(struct php_run *r, struct php_thread *t, const struct php_c
 		return;
 	}
 	f->mech = e->h.mech;
+	f->internal = e->internal;
 	php_name_format(e, f->name, sizeof(f->name));
 	php_call_format(e, f->call, sizeof(f->call));
 	snprintf(f->where, sizeof(f->where), "%.*s:%u", PHP_FILE_LEN, e->file, e->h.line);
@@ -541,6 +626,30 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
+/* The sites of php:execute__entry, for php_usdt_exec_entry to tell apart
+ * by their page offsets (php.bpf.c). */
+static int set_exec_entry_pcs(struct php_run *r)
+{
+	struct usdt_note *notes = NULL;
+	int nnotes = usdt_notes_read(r->path, &notes), found = 0;
+	uint64_t pcs[2] = {0, 0};
+
+	for (int i = 0; i < nnotes; i++)
+		if (!strcmp(notes[i].provider, "php") && !strcmp(notes[i].name, "execute__entry") &&
+		    found++ < 2)
+			pcs[found - 1] = notes[i].pc;
+	free(notes);
+	if (found < 1 || found > 2 || (found == 2 && ((pcs[0] - pcs[1]) & 0xfff) == 0)) {
+		log_error("%s: %d php:execute__entry probes at addresses bpfscope cannot tell "
+			  "apart: no internal functions through USDT",
+			  r->path, found);
+		return -ENOTSUP;
+	}
+	r->skel->rodata->exec_entry_pcs[0] = pcs[0];
+	r->skel->rodata->exec_entry_pcs[1] = pcs[found - 1];
+	return 0;
+}
+
 static int set_rodata(struct php_run *r)
 {
 	struct php_bpf *s = r->skel;
@@ -549,6 +658,9 @@ static int set_rodata(struct php_run *r)
 	s->rodata->eg_vaddr = r->bin.eg;
 	s->rodata->dtrace_vaddr = r->bin.dtrace_enabled;
 	s->rodata->has_filter = uri_glob || method_glob;
+	s->rodata->report_internal = internal_mode;
+	if (internal_mode && set_exec_entry_pcs(r))
+		return -ENOTSUP;
 	if ((uri_glob && strlen(uri_glob) >= PHP_PAT_LEN) ||
 	    (method_glob && strlen(method_glob) >= PHP_PAT_LEN)) {
 		log_error("--uri/--method patterns are limited to %d bytes", PHP_PAT_LEN - 1);
@@ -640,7 +752,15 @@ static int trace(struct php_run *r)
 	uprobe_manual(r->skel->obj);
 	choose_mechanism(r);
 	r->multi = r->executor && feature_has(FEAT_UPROBE_MULTI);
+	if (internal_mode && r->executor && r->bin.nicall < 0) {
+		log_error("%s: internal functions through uprobes: %s (run PHP with "
+			  "USE_ZEND_DTRACE=1)",
+			  r->path, r->bin.icall_why);
+		return -ENOTSUP;
+	}
 	if (r->multi) {
+		uprobe_multi_prepare(r->skel->progs.php_icall);
+		uprobe_multi_prepare(r->skel->progs.php_ireturn);
 		uprobe_multi_prepare(r->skel->progs.php_call);
 		uprobe_multi_prepare(r->skel->progs.php_callee);
 		uprobe_multi_prepare(r->skel->progs.php_return);
@@ -649,8 +769,11 @@ static int trace(struct php_run *r)
 	}
 	err = session_start_attach(&s, r->skel->skeleton, r->opts, attach_all, r);
 	if (!err) {
-		r->out = out__new(stdout, r->opts->format, columns,
-				  sizeof(columns) / sizeof(columns[0]));
+		r->out = internal_mode
+			     ? out__new(stdout, r->opts->format, columns_internal,
+					sizeof(columns_internal) / sizeof(columns_internal[0]))
+			     : out__new(stdout, r->opts->format, columns,
+					sizeof(columns) / sizeof(columns[0]));
 		err = session_events(&s, on_event, r);
 	}
 	if (!err) {

@@ -34,6 +34,7 @@ void php_name_format(const struct php_call_event *e, char *buf, size_t len);
 struct php_frame {
 	uint64_t frame, start_ns;
 	uint8_t mech;
+	uint8_t internal; /* an internal function (where: its caller's line) */
 	char name[2 * PHP_NAME_LEN + 4];
 	char call[512];
 	char where[PHP_FILE_LEN + 16];

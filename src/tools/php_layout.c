@@ -20,9 +20,7 @@
  * Zend/zend_vm_handlers.h; 3451 = its last index + 1 + the trailing NULL. */
 const struct php_build php_builds[] = {
     {
-	.series = "8.2",
-	.api = 20220829,
-	.threads = "NTS",
+	.key = {"8.2", 20220829, "NTS"},
 	.layout =
 	    {
 		.ex_call = 8,
@@ -46,6 +44,9 @@ const struct php_build php_builds[] = {
 		.user_function = 2,
 		.fn_flags = 4,
 		.acc_static = 16,
+		.ex_opline = 0,
+		.op_lineno = 24,
+		.internal_function = 1,
 	    },
 	.handlers = 3451,
 	.call_handlers = {2191, 2192, 2193, 2194, 1345, 1346, 1347, 1348, 2195, 2196, 2197, 2198},
@@ -100,15 +101,20 @@ int php_parse_version(const char *text, char *version, size_t len)
 	return 0;
 }
 
+bool php_build_key_matches(const struct php_build_key *key, const char *version, unsigned api,
+			   const char *threads)
+{
+	size_t n = strlen(key->series);
+
+	return !strncmp(version, key->series, n) && version[n] == '.' && api == key->api &&
+	       !strcmp(threads, key->threads);
+}
+
 const struct php_build *php_build_find(const char *version, unsigned api, const char *threads)
 {
-	for (size_t i = 0; i < php_nbuilds; i++) {
-		size_t n = strlen(php_builds[i].series);
-
-		if (!strncmp(version, php_builds[i].series, n) && version[n] == '.' &&
-		    api == php_builds[i].api && !strcmp(threads, php_builds[i].threads))
+	for (size_t i = 0; i < php_nbuilds; i++)
+		if (php_build_key_matches(&php_builds[i].key, version, api, threads))
 			return &php_builds[i];
-	}
 	return NULL;
 }
 
@@ -300,6 +306,33 @@ static int add_handler(int fd, struct php_binary *pb, bool labels_only, unsigned
 	return add_site(pb->callee_sites, &pb->ncallee, label + f->offset);
 }
 
+/* Internal-function call sites inside execute_ex (php_icall.h); failure
+ * only disables --internal through uprobes. */
+static void find_icalls(int fd, struct php_binary *pb, uint64_t exec_size,
+			const struct reloc *labels, unsigned nlabels)
+{
+	uint64_t *targets = calloc(nlabels ? nlabels : 1, sizeof(*targets));
+	uint8_t *code = malloc(exec_size ? exec_size : 1);
+	uint64_t off;
+
+	pb->nicall = -1;
+	if (!targets || !code || php_binary_offset(pb, pb->execute_ex, &off) ||
+	    pread(fd, code, exec_size, off) != (ssize_t)exec_size) {
+		snprintf(pb->icall_why, sizeof(pb->icall_why), "cannot read execute_ex");
+	} else {
+		for (unsigned i = 0; i < nlabels; i++)
+			targets[i] = labels[i].target;
+		pb->nicall = php_icall_find(
+		    code, exec_size, pb->execute_ex, pb->build->layout.eg_current_ex, targets,
+		    nlabels, pb->icall, PHP_ICALL_MAX, pb->icall_why, sizeof(pb->icall_why));
+		if (pb->nicall == 0 && (pb->nicall = -1))
+			snprintf(pb->icall_why, sizeof(pb->icall_why),
+				 "no internal-function call site in execute_ex");
+	}
+	free(targets);
+	free(code);
+}
+
 static int find_sites(Elf *elf, int fd, struct php_binary *pb, uint64_t exec_size, bool labels_only)
 {
 	const struct php_build *b = pb->build;
@@ -318,8 +351,10 @@ static int find_sites(Elf *elf, int fd, struct php_binary *pb, uint64_t exec_siz
 			err = add_handler(fd, pb, labels_only, b->return_handlers[i],
 					  r[t + b->return_handlers[i]].target, pb->return_sites,
 					  &pb->nreturn);
-	if (!err)
+	if (!err) {
 		pb->unwind_site = r[t + b->unwind_handler].target;
+		find_icalls(fd, pb, exec_size, r + t, b->handlers);
+	}
 	free(r);
 	return err;
 }
@@ -334,39 +369,16 @@ static void scan_rodata(Elf *elf, struct php_binary *pb)
 		scan_strings(data->d_buf, data->d_size, pb);
 }
 
-static void read_segments(Elf *elf, struct php_binary *pb)
-{
-	size_t n = 0;
-
-	if (elf_getphdrnum(elf, &n))
-		return;
-	for (size_t i = 0; i < n && pb->nload < 8; i++) {
-		GElf_Phdr ph;
-
-		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) {
-			pb->load[pb->nload].vaddr = ph.p_vaddr;
-			pb->load[pb->nload].filesz = ph.p_filesz;
-			pb->load[pb->nload].offset = ph.p_offset;
-			pb->nload++;
-		}
-	}
-}
-
 int php_binary_offset(const struct php_binary *pb, uint64_t vaddr, uint64_t *offset)
 {
-	for (int i = 0; i < pb->nload; i++)
-		if (vaddr >= pb->load[i].vaddr && vaddr < pb->load[i].vaddr + pb->load[i].filesz) {
-			*offset = vaddr - pb->load[i].vaddr + pb->load[i].offset;
-			return 0;
-		}
-	return -ERANGE;
+	return elf_segments_offset(&pb->segments, vaddr, offset);
 }
 
 static int analyse(Elf *elf, int fd, const char *path, bool labels_only, struct php_binary *pb)
 {
 	uint64_t exec_size = 0;
 
-	read_segments(elf, pb);
+	elf_segments_read(elf, &pb->segments);
 	scan_rodata(elf, pb);
 	if (!pb->version[0] || !pb->api) {
 		log_error("%s is not PHP (no PHP version string)", path);
@@ -398,26 +410,24 @@ int php_binary_open(const char *path, const char *label, struct php_binary *out)
 	return php_binary_open_opts(path, label, false, out);
 }
 
+struct analysis {
+	const char *name;
+	bool labels_only;
+	struct php_binary *pb;
+};
+
+static int analyse_file(Elf *elf, int fd, void *ctx)
+{
+	struct analysis *a = ctx;
+
+	return analyse(elf, fd, a->name, a->labels_only, a->pb);
+}
+
 int php_binary_open_opts(const char *path, const char *label, bool labels_only,
 			 struct php_binary *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
-	Elf *elf;
+	struct analysis a = {label ? label : path, labels_only, out};
 
 	memset(out, 0, sizeof(*out));
-	if (fd < 0) {
-		log_error("cannot open %s: %s", path, strerror(errno));
-		return -ENOENT;
-	}
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		log_error("%s is not PHP (not an ELF file)", label ? label : path);
-		err = -ENOEXEC;
-	} else {
-		err = analyse(elf, fd, label ? label : path, labels_only, out);
-	}
-	elf_end(elf);
-	close(fd);
-	return err;
+	return elf_with_file(path, label, "PHP", analyse_file, &a);
 }

@@ -24,6 +24,8 @@
 #include <stdint.h>
 
 #include "bpf/php.h"
+#include "core/elfreloc.h"
+#include "tools/php_icall.h"
 
 #define PHP_SITES_MAX 32
 #define PHP_FAST_MAX  12
@@ -40,11 +42,20 @@ struct php_fast_site {
 	const char *code; /* hex */
 };
 
-/* One PHP build the tool knows. */
-struct php_build {
+/* What a layout table entry is for (also src/tools/mysqlnd_layout.c's). */
+struct php_build_key {
 	const char *series;  /* "8.2": major.minor of the version string */
 	unsigned api;	     /* ZEND_MODULE_API_NO */
 	const char *threads; /* "NTS" */
+};
+
+/* Does "8.2.36" / API / "NTS" belong to key? */
+bool php_build_key_matches(const struct php_build_key *key, const char *version, unsigned api,
+			   const char *threads);
+
+/* One PHP build the tool knows. */
+struct php_build {
+	struct php_build_key key;
 	struct php_layout layout;
 	unsigned handlers; /* entries of the hybrid VM's label table */
 	/* spec indices (zend_vm_handlers.h) of the call and return handlers */
@@ -67,10 +78,11 @@ struct php_binary {
 	int callee_kind[PHP_SITES_MAX];	      /* their PHP_SITE_CALLEE* */
 	int ncallee, nfast;
 	uint64_t unwind_site;
-	struct {
-		uint64_t vaddr, filesz, offset;
-	} load[8]; /* PT_LOAD segments, to turn addresses into file offsets */
-	int nload;
+	/* internal-function call sites (php_icall.h); nicall < 0: none, why */
+	struct php_icall_site icall[PHP_ICALL_MAX];
+	int nicall;
+	char icall_why[160];
+	struct elf_segments segments; /* to turn addresses into file offsets */
 };
 
 extern const struct php_build php_builds[];

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/cmd.h"
 #include "core/container.h"
+#include "core/dropreason.h"
 #include "core/evtool.h"
 #include "core/inet.h"
 #include "core/log.h"
@@ -45,28 +46,8 @@ static const struct out_col columns[] = {
 
 struct names {
 	const struct btf *btf;
-	int enum_id;
 	struct ksyms *ksyms;
 };
-
-/* "NO_SOCKET" for SKB_DROP_REASON_NO_SOCKET, from the kernel's own enum. */
-static const char *reason_name(const struct names *n, __u32 reason, char *buf, size_t len)
-{
-	const struct btf_type *t = n->enum_id > 0 ? btf__type_by_id(n->btf, n->enum_id) : NULL;
-	const struct btf_enum *v = t ? btf_enum(t) : NULL;
-
-	for (int i = 0; t && i < btf_vlen(t); i++, v++)
-		if (v->val == (int)reason) {
-			const char *name = btf__name_by_offset(n->btf, v->name_off);
-
-			if (!strncmp(name, "SKB_DROP_REASON_", 16))
-				name += 16;
-			snprintf(buf, len, "%s", name);
-			return buf;
-		}
-	snprintf(buf, len, "%u", reason);
-	return buf;
-}
 
 static const char *flags_str(__u8 f, char *buf)
 {
@@ -96,7 +77,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 	inet_out_addrs(c->out, &e->addrs);
 	out__str(c->out, flags_str(e->tcpflags, flags));
 	out__str(c->out, e->state < 0 ? "-" : tcp_state_name(e->state));
-	out__str(c->out, reason_name(n, e->reason, reason, sizeof(reason)));
+	out__str(c->out, drop_reason_name(n->btf, e->reason, reason, sizeof(reason)));
 	if (c->opts->k8s)
 		k8s_out(c->out, e->cgroup_id, 0);
 	out__str(c->out, where);
@@ -106,14 +87,13 @@ static int on_event(void *ctx, const void *data, size_t size)
 
 static int run(struct tcpdrop_bpf *skel, const struct common_opts *opts)
 {
-	struct names names = { btf__load_vmlinux_btf(), 0, ksyms__load() };
+	struct names names = { btf__load_vmlinux_btf(), ksyms__load() };
 	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event, &names };
 	int rc;
 
-	if (names.btf)
-		names.enum_id = btf__find_by_name_kind(names.btf, "skb_drop_reason", BTF_KIND_ENUM);
-	if (names.enum_id <= 0)
-		log_info("no enum skb_drop_reason in kernel BTF: reasons shown as numbers");
+	if (!names.btf || btf__find_by_name_kind(names.btf, "skb_drop_reason", BTF_KIND_ENUM) <= 0)
+		log_info("no enum skb_drop_reason in kernel BTF (Linux < 5.17): every kfree_skb "
+			 "of a TCP packet is shown, reason unknown");
 	skel->rodata->port_only = (__u16)port;
 	skel->rodata->with_unspecified = all_reasons;
 	rc = evtool_run(&tool, skel->skeleton, opts);

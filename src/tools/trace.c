@@ -21,6 +21,7 @@
 #include "core/evloop.h"
 #include "core/follow.h"
 #include "core/log.h"
+#include "core/procstat.h"
 #include "core/session.h"
 #include "crash/recorder.h"
 #include "probe/ast.h"
@@ -155,7 +156,7 @@ static int trace_pid(const struct common_opts *opts, const char *text)
 	char exe[4096];
 	int err;
 
-	if (follow && follow_exe_of(opts->pid, exe, sizeof(exe))) {
+	if (follow && proc_exe_path(opts->pid, exe, sizeof(exe))) {
 		log_error("--follow: cannot read the executable of process %d", opts->pid);
 		return -EINVAL;
 	}

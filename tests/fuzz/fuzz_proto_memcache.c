@@ -1,4 +1,5 @@
-/* libFuzzer target: the memcached text/meta parser on arbitrary byte
+/* libFuzzer target: the memcached text/meta (and, for streams that start
+ * with a binary header, binary: core/proto_mcbin.c) parser on arbitrary byte
  * streams in chunks of both directions with bytes missing. Input as for
  * fuzz_proto_mysql: [control byte][length byte][bytes]... */
 #include <stdint.h>

@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.bash"
 plan 39
 
 source "$(dirname "$0")/php.bash"
+source "$(dirname "$0")/services.bash"
 if [ ! -x "$PHP" ]; then
 	for i in $(seq 1 39); do echo "ok $i # skip php8.2-cli not installed"; done
 	exit 0
@@ -71,33 +72,10 @@ show "$TMP/tree.out" 20
 
 # php-fpm: a private pool on a unix socket, one worker, driven by a tiny
 # FastCGI client; the filter sees the path PHP reports (SCRIPT_NAME).
-FPM=/usr/sbin/php-fpm8.2
-chmod 755 "$TMP"
 cp "$SCRIPT" "$TMP/app.php"
 chmod 644 "$TMP/app.php"
-cat >"$TMP/fpm.conf" <<EOF
-[global]
-pid = $TMP/fpm.pid
-error_log = $TMP/fpm.log
-daemonize = no
-[bpfscope$$]
-user = nobody
-group = nogroup
-listen = $TMP/fpm.sock
-listen.mode = 0666
-pm = static
-pm.max_children = 1
-EOF
-"$FPM" -R -F -y "$TMP/fpm.conf" >/dev/null 2>&1 &
-fpm=$!
-_pids+=("$fpm")
-worker=
-for _ in $(seq 1 100); do
-	worker=$(pgrep -P "$fpm" | head -1)
-	[ -n "$worker" ] && [ -S "$TMP/fpm.sock" ] && break
-	sleep 0.05
-done
-_pids+=("$worker")
+fpm_start || diag "php-fpm did not start"
+fpm=$FPM_PID worker=$FPM_WORKER
 bad_input "php-fpm: -p of the master is refused" "is the php-fpm master" php -p "$fpm"
 start_bpfscope fpm php --tree --uri '/slow*' --method GET -p "$worker" || exit 1
 "$TARGETS/fcgi_get" "$TMP/fpm.sock" "$TMP/app.php" GET "/slow/app.php?id=7" >"$TMP/r1"

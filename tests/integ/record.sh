@@ -4,7 +4,7 @@
 # recording killed with SIGKILL must leave a consistent file holding the
 # batches committed before the kill, each request complete.
 source "$(dirname "$0")/lib.bash"
-plan 16
+plan 17
 
 command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 not installed"; exit 0; }
 T=$TARGETS/spans_target
@@ -66,6 +66,15 @@ n=$(sql 'select count(*) from spans where depth = 0')
 ok $? "committed requests are readable after the kill ($n requests)"
 [ "$(sql "select count(*) from spans r join span_attrs a on a.span_id = r.id where r.depth = 0 and (select count(*) from spans c where c.root_id = r.id and c.depth > 0) != case a.value when '/get' then 3 when '/db' then 2 else 1 end")" -eq 0 ]
 ok $? "every committed request is complete (a batch is one transaction)"
+# `ip netns exec` gives the command a fresh /sys without tracefs: record must
+# mount it itself to attach its socket syscall tracepoints
+NS=bpfscope-rec-$$
+ip netns add "$NS"
+out=$(ip netns exec "$NS" "$BPFSCOPE" record -o "$TMP/netns.db" -d 0.5 "root u:$T:handle_request" 2>&1)
+rc=$?
+ip netns del "$NS"
+[ $rc -eq 0 ] && grep -q "0 requests, 0 spans written" <<<"$out"
+ok $? "record inside ip netns exec (no tracefs mounted there) attaches and ends cleanly" || diag "$out"
 bad_input "record needs -o FILE" "-o FILE is required" record -d 1 "root u:$T:handle_request"
 bad_input "record never replaces what is not a regular file" "is not a regular file" record -o /dev/null -d 1 "root u:$T:handle_request"
 done_testing

@@ -72,3 +72,37 @@ mariadb_start() {
 		CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '';
 		GRANT ALL ON *.* TO 'root'@'127.0.0.1';"
 }
+
+# fpm_start: a private php-fpm pool (one worker, static) on a unix socket
+# under $TMP, serving files the worker (nobody) can read; sets FPM_PID (the
+# master), FPM_WORKER and FPM_SOCK. Drive it with $TARGETS/fcgi_get.
+fpm_start() {
+	local fpm=/usr/sbin/php-fpm8.2
+	[ -x "$fpm" ] || return 1
+	chmod 755 "$TMP"
+	cat >"$TMP/fpm.conf" <<EOF
+[global]
+pid = $TMP/fpm.pid
+error_log = $TMP/fpm.log
+daemonize = no
+[bpfscope$$]
+user = nobody
+group = nogroup
+listen = $TMP/fpm.sock
+listen.mode = 0666
+pm = static
+pm.max_children = 1
+EOF
+	"$fpm" -R -F -y "$TMP/fpm.conf" >/dev/null 2>&1 &
+	FPM_PID=$!
+	_pids+=("$FPM_PID")
+	FPM_SOCK=$TMP/fpm.sock
+	FPM_WORKER=
+	for _ in $(seq 1 100); do
+		FPM_WORKER=$(pgrep -P "$FPM_PID" | head -1)
+		[ -n "$FPM_WORKER" ] && [ -S "$FPM_SOCK" ] && break
+		sleep 0.05
+	done
+	[ -n "$FPM_WORKER" ] && _pids+=("$FPM_WORKER")
+	[ -n "$FPM_WORKER" ]
+}

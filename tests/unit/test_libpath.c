@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -60,6 +62,32 @@ static void test_corrupt_cache(void **state)
 	assert_int_not_equal(libpath_ldcache_lookup("short", 5, "c", out, sizeof(out)), 0);
 }
 
+/* Without an ld.so.cache: a directory scan by short name. */
+static void test_dir_lookup(void **state)
+{
+	char dir[] = "/tmp/bpfscope-libdir-XXXXXX", path[PATH_MAX], out[PATH_MAX];
+	const char *files[] = {"libfoobar.so.1", "libfoo.so.3", "notalib.txt"};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		fclose(fopen(path, "w"));
+	}
+	snprintf(path, sizeof(path), "%s/libfoo.so.3", dir);
+	assert_int_equal(libpath_dir_lookup(dir, "libfoo", out, sizeof(out)), 0);
+	assert_string_equal(out, path);
+	assert_int_equal(libpath_dir_lookup(dir, "foo", out, sizeof(out)), 0);
+	assert_string_equal(out, path);
+	assert_int_not_equal(libpath_dir_lookup(dir, "libfo", out, sizeof(out)), 0);
+	assert_int_not_equal(libpath_dir_lookup("/no/such/dir", "c", out, sizeof(out)), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -67,6 +95,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_libc),
 		cmocka_unit_test(test_resolve_missing),
 		cmocka_unit_test(test_corrupt_cache),
+		cmocka_unit_test(test_dir_lookup),
 	};
 
 	return cmocka_run_group_tests_name("libpath", tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include "core/flamegraph.h"
 #include "tools/php_calls.h"
 #include "tools/php_layout.h"
+#include "layout_gen.h"
 
 static const char *fmt(struct php_arg a)
 {
@@ -239,17 +240,6 @@ static void test_version(void **state)
 	assert_null(php_build_find("8.2.36", 20210902, "NTS"));
 }
 
-/* The value of `name` in the generator's output, or -1. */
-static long gen_value(const char *out, const char *name)
-{
-	char key[64];
-	const char *p;
-
-	snprintf(key, sizeof(key), "\n%s ", name);
-	p = strstr(out, key);
-	return p ? strtol(p + strlen(key), NULL, 10) : -1;
-}
-
 static int cmp_unsigned(const void *a, const void *b)
 {
 	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
@@ -286,13 +276,7 @@ static void check_list(const char *out, const char *name, const unsigned *table,
 
 static void test_layout_matches_headers(void **state)
 {
-	const char *cmd =
-	    "cc -D_GNU_SOURCE $(php-config8.2 --includes) scripts/php-layout.c "
-	    "-o /tmp/bpfscope-php-layout-$$ 2>/dev/null && /tmp/bpfscope-php-layout-$$; "
-	    "rc=$?; rm -f /tmp/bpfscope-php-layout-$$; exit $rc";
-	char out[4096] = "\n";
-	size_t n;
-	FILE *p;
+	char out[4096];
 	const struct php_build *b;
 	const struct php_layout *l;
 
@@ -300,11 +284,7 @@ static void test_layout_matches_headers(void **state)
 	if (access("/usr/include/php/20220829/main/php.h", R_OK) ||
 	    access("scripts/php-layout.c", R_OK))
 		skip(); /* no php8.2-dev here, or not run from the source tree */
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	n = fread(out + 1, 1, sizeof(out) - 2, p);
-	out[n + 1] = 0;
-	assert_int_equal(pclose(p), 0);
+	layout_gen_run("php-layout", out, sizeof(out));
 	b = php_build_find(strstr(out, "\nversion ") + 9, gen_value(out, "api"), "NTS");
 	assert_non_null(b);
 	l = &b->layout;
@@ -330,6 +310,9 @@ static void test_layout_matches_headers(void **state)
 	SAME(user_function);
 	SAME(fn_flags);
 	SAME(acc_static);
+	SAME(ex_opline);
+	SAME(op_lineno);
+	SAME(internal_function);
 #undef SAME
 	assert_int_equal(b->handlers, gen_value(out, "handlers"));
 	assert_int_equal(b->unwind_handler, gen_value(out, "unwind_handler"));
@@ -370,6 +353,94 @@ static void test_binary_sites(void **state)
 	}
 }
 
+/* php_icall_find on code built here: the DO_ICALL shape, a store of a
+ * register that is not callee-saved, a call with no store before it, the
+ * DO_FCALL shape (a je from the store to a direct call whose return jumps
+ * to the shared return site), labels out of step, undecodable bytes. */
+static void test_icall_sites(void **state)
+{
+	static const uint8_t code[] = {
+	    /* 0: DO_ICALL */
+	    0x4c, 0x89, 0xa3, 0xe8, 0x01, 0x00, 0x00, /* mov %r12,0x1e8(%rbx) */
+	    0x48, 0x89, 0xc7,			      /* mov %rax,%rdi */
+	    0xff, 0x50, 0x48,			      /* 10: call *0x48(%rax) */
+	    0x4c, 0x89, 0xb3, 0xe8, 0x01, 0x00, 0x00, /* 13: mov %r14,0x1e8(%rbx) */
+	    /* 20: the VM's own register stored: not a callee */
+	    0x4c, 0x89, 0xb3, 0xe8, 0x01, 0x00, 0x00, /* mov %r14,0x1e8(%rbx) */
+	    0xff, 0xd0,				      /* 27: call *%rax */
+	    /* 29: DO_FCALL: store, test, je to the direct path */
+	    0x48, 0x89, 0x98, 0xe8, 0x01, 0x00, 0x00, /* mov %rbx,0x1e8(%rax) */
+	    0x48, 0x85, 0xc0,			      /* 36: test %rax,%rax */
+	    0x74, 0x02,				      /* 39: je 43 */
+	    0xff, 0xd0,				      /* 41: call *%rax */
+	    0x90,				      /* 43: nop (the shared return site) */
+	    0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, /* 44..53 */
+	    0xff, 0x55, 0x48,						/* 54: call *0x48(%rbp) */
+	    0xeb, 0xd2,							/* 57: jmp 43 */
+	    0xc3,							/* 59: ret */
+	};
+	struct php_icall_site s[8];
+	uint64_t labels[] = {0x1000, 0x1000 + 13, 0x5000};
+	char why[160] = "";
+	int n;
+
+	(void)state;
+	n = php_icall_find(code, sizeof(code), 0x1000, 0x1e8, labels, 3, s, 8, why, sizeof(why));
+	assert_int_equal(n, 2);
+	assert_int_equal(s[0].call, 0x1000 + 10);
+	assert_int_equal(s[0].ret, 0x1000 + 13);
+	assert_int_equal(s[0].reg, 12);
+	assert_int_equal(s[1].call, 0x1000 + 41);
+	assert_int_equal(s[1].ret, 0x1000 + 43);
+	assert_int_equal(s[1].reg, 3);
+	/* the call at 54 is 11 instructions past the jump: too far, not taken;
+	 * with the nops gone it is found and returns through the jmp to 43 */
+	uint8_t near[sizeof(code)];
+	size_t m = 0;
+
+	for (size_t i = 0; i < sizeof(code); i++)
+		if (i < 44 || i > 53)
+			near[m++] = code[i];
+	near[m - 2] = (uint8_t)(43 - 49); /* the jmp (now at 47) to 43 again */
+	n = php_icall_find(near, m, 0x1000, 0x1e8, NULL, 0, s, 8, why, sizeof(why));
+	assert_int_equal(n, 3);
+	assert_int_equal(s[2].call, 0x1000 + 44);
+	assert_int_equal(s[2].ret, 0x1000 + 43);
+	assert_int_equal(s[2].reg, 3);
+	/* another EG offset: no store matches */
+	assert_int_equal(
+	    php_icall_find(code, sizeof(code), 0x1000, 0x1f0, NULL, 0, s, 8, why, sizeof(why)), 0);
+	labels[1] = 0x1000 + 12; /* inside the call */
+	assert_int_equal(
+	    php_icall_find(code, sizeof(code), 0x1000, 0x1e8, labels, 3, s, 8, why, sizeof(why)),
+	    -1);
+	assert_non_null(strstr(why, "not an instruction start"));
+}
+
+/* Debian's php8.2: the internal-call sites of DO_ICALL, DO_FCALL and
+ * DO_FCALL_BY_NAME (both retval variants) are found. */
+static void test_binary_icalls(void **state)
+{
+	struct php_binary pb;
+	int calls_r12 = 0, calls_rbx = 0;
+
+	(void)state;
+	if (access("/usr/bin/php8.2", R_OK))
+		skip();
+	assert_int_equal(php_binary_open("/usr/bin/php8.2", NULL, &pb), 0);
+	if (pb.nfast == 0)
+		skip(); /* another build of 8.2 */
+	assert_int_equal(pb.nicall, 8);
+	for (int i = 0; i < pb.nicall; i++) {
+		assert_true(pb.icall[i].ret != pb.icall[i].call);
+		assert_true(pb.icall[i].call >= pb.execute_ex);
+		calls_r12 += pb.icall[i].reg == 12;
+		calls_rbx += pb.icall[i].reg == 3;
+	}
+	assert_int_equal(calls_r12, 3); /* DO_ICALL x2, DO_FCALL_BY_NAME (used) */
+	assert_int_equal(calls_rbx, 5); /* DO_FCALL_BY_NAME, DO_FCALL x2 paths x2 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,7 +448,8 @@ int main(void)
 	    cmocka_unit_test(test_call_format),	  cmocka_unit_test(test_glob),
 	    cmocka_unit_test(test_stack_pairing), cmocka_unit_test(test_tree),
 	    cmocka_unit_test(test_version),	  cmocka_unit_test(test_layout_matches_headers),
-	    cmocka_unit_test(test_binary_sites),
+	    cmocka_unit_test(test_binary_sites),  cmocka_unit_test(test_icall_sites),
+	    cmocka_unit_test(test_binary_icalls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
