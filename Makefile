@@ -184,7 +184,7 @@ demo: deps
 kernel-test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bpfscope $(BUILD)/targets/trace_target \
 		$(BUILD)/targets/crashy $(BUILD)/targets/usdt_target $(BUILD)/targets/spans_target \
-		$(BUILD)/targets/tcppeer
+		$(BUILD)/targets/tcppeer $(BUILD)/targets/netlab
 	@BUILD=$(BUILD) scripts/kernel-test.sh
 
 lint: deps

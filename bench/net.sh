@@ -4,7 +4,8 @@
 # (client -> relay (routing) -> server namespaces). Runs, alternating,
 # ROUNDS times each: TCP bulk throughput and UDP packet rate (64-byte
 # datagrams), without and with `bpfscope net` in the client and server
-# namespaces, and prints the ratios as a markdown table (bench/RESULTS-net.md).
+# namespaces (also with --sample 100 and with --ingress tc instead of generic
+# XDP), and prints the ratios as a markdown table (bench/RESULTS-net.md).
 #   usage: bench/net.sh [ROUNDS] [SECONDS]   (root; build first: make test-bins)
 set -u
 cd "$(dirname "$0")/.."
@@ -50,9 +51,10 @@ udp_rate() {
 
 declare -A sum
 for r in $(seq 1 "$ROUNDS"); do
-	for mode in base traced sampled; do
+	for mode in base traced sampled tcin; do
 		[ $mode = traced ] && trace_on
 		[ $mode = sampled ] && trace_on --sample 100
+		[ $mode = tcin ] && trace_on --ingress tc
 		t=$(tcp_rate) u=$(udp_rate)
 		[ $mode != base ] && trace_off
 		echo "# round $r $mode: tcp $t bytes/s, udp $u datagrams/s received" >&2
@@ -64,10 +66,10 @@ done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b / a }'; }
 mean() { awk -v a="$1" -v n="$ROUNDS" 'BEGIN { printf "%.0f", a / n }'; }
 cat <<EOT
-| workload (veth, client -> relay -> server) | without | with \`net\` | ratio | with \`net --sample 100\` | ratio |
-| --- | ---: | ---: | ---: | ---: | ---: |
-| TCP bulk throughput, bytes/s (mean of $ROUNDS x ${SECS}s) | $(mean "${sum[base.tcp]}") | $(mean "${sum[traced.tcp]}") | $(ratio "${sum[base.tcp]}" "${sum[traced.tcp]}") | $(mean "${sum[sampled.tcp]}") | $(ratio "${sum[base.tcp]}" "${sum[sampled.tcp]}") |
-| UDP 64-byte datagrams received/s (mean of $ROUNDS x ${SECS}s) | $(mean "${sum[base.udp]}") | $(mean "${sum[traced.udp]}") | $(ratio "${sum[base.udp]}" "${sum[traced.udp]}") | $(mean "${sum[sampled.udp]}") | $(ratio "${sum[base.udp]}" "${sum[sampled.udp]}") |
+| workload (veth, client -> relay -> server) | without | with \`net\` | ratio | with \`net --sample 100\` | ratio | with \`net --ingress tc\` | ratio |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| TCP bulk throughput, bytes/s (mean of $ROUNDS x ${SECS}s) | $(mean "${sum[base.tcp]}") | $(mean "${sum[traced.tcp]}") | $(ratio "${sum[base.tcp]}" "${sum[traced.tcp]}") | $(mean "${sum[sampled.tcp]}") | $(ratio "${sum[base.tcp]}" "${sum[sampled.tcp]}") | $(mean "${sum[tcin.tcp]}") | $(ratio "${sum[base.tcp]}" "${sum[tcin.tcp]}") |
+| UDP 64-byte datagrams received/s (mean of $ROUNDS x ${SECS}s) | $(mean "${sum[base.udp]}") | $(mean "${sum[traced.udp]}") | $(ratio "${sum[base.udp]}" "${sum[traced.udp]}") | $(mean "${sum[sampled.udp]}") | $(ratio "${sum[base.udp]}" "${sum[sampled.udp]}") | $(mean "${sum[tcin.udp]}") | $(ratio "${sum[base.udp]}" "${sum[tcin.udp]}") |
 
-runs (without / with / sampled): TCP${runs_base_tcp} /${runs_traced_tcp} /${runs_sampled_tcp}; UDP${runs_base_udp} /${runs_traced_udp} /${runs_sampled_udp}
+runs (without / with / sampled / tc ingress): TCP${runs_base_tcp} /${runs_traced_tcp} /${runs_sampled_tcp} /${runs_tcin_tcp}; UDP${runs_base_udp} /${runs_traced_udp} /${runs_sampled_udp} /${runs_tcin_udp}
 EOT

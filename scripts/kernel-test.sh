@@ -103,8 +103,41 @@ fetch_locked() {
 	if ! extract_vmlinux "$tmp"/boot/vmlinuz-* "$tmp/kernel"; then
 		cp "$tmp"/boot/vmlinuz-* "$tmp/kernel" # bzImage boots too, only slower
 	fi
-	mkdir -p "$dir" && basename "$deb" .deb >"$dir/release" && mv "$tmp/kernel" "$dir/kernel"
+	extract_modules "$deb" "$tmp" || true # net checks say so in the guest
+	mkdir -p "$dir" && basename "$deb" .deb >"$dir/release" && rm -rf "$dir/modules" &&
+		{ [ ! -d "$tmp/modules" ] || mv "$tmp/modules" "$dir/modules"; } &&
+		mv "$tmp/kernel" "$dir/kernel"
 	rm -rf "$tmp"
+}
+
+# The modules the net check needs (Debian builds them as modules): veth,
+# and for classic tc filters sch_ingress (clsact) and cls_bpf. Loaded in
+# the guest with insmod, so stored uncompressed, in $CACHE/SERIES/modules.
+NET_MODULES="drivers/net/veth net/sched/sch_ingress net/sched/cls_bpf"
+extract_modules() {
+	local deb=$1 tmp=$2 m f
+	mkdir -p "$tmp/modules" "$tmp/mods"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/mods" --wildcards \
+		$(for m in $NET_MODULES; do echo "./lib/modules/*/kernel/$m.ko*"; done) || return 1
+	for f in $(find "$tmp/mods" -name '*.ko*'); do
+		case "$f" in
+		*.xz) xz -dc "$f" >"$tmp/modules/$(basename "$f" .xz)" ;;
+		*.zst) zstd -qdc "$f" >"$tmp/modules/$(basename "$f" .zst)" ;;
+		*) cp "$f" "$tmp/modules/" ;;
+		esac
+	done
+	rm -rf "$tmp/mods"
+}
+
+# Cache entries from before the modules were kept get them once.
+fetch_modules() {
+	local dir="$CACHE/$1"
+	[ -d "$dir/modules" ] && return 0
+	(
+		flock -w 900 9 || exit 1
+		[ -d "$dir/modules" ] && exit 0
+		KERNEL_REFRESH=1 fetch_locked "$1"
+	) 9>"$CACHE/.lock"
 }
 
 # initramfs: busybox, bpfscope with the shared libraries it needs, /init
@@ -125,7 +158,14 @@ build_initramfs() {
 	cp "$BUILD/targets/usdt_target" "$root/bin/usdt_target"
 	cp "$BUILD/targets/spans_target" "$root/bin/spans_target"
 	cp tests/kernel/trace.sh "$root/bin/guest-trace.sh"
-	for lib in $(for f in "$BUILD/bpfscope" "$BUILD/targets/"{trace_target,crashy,tcppeer,usdt_target,spans_target}; do
+	# net: iproute2 (netns, veth, tc) and the lab's UDP client/echo
+	# (in /usr/sbin: busybox --install replaces /bin/ip with its own)
+	mkdir -p "$root/usr/sbin"
+	cp "$(command -v ip)" "$(command -v tc)" "$root/usr/sbin/"
+	cp "$BUILD/targets/netlab" "$root/bin/netlab"
+	for lib in $(for f in "$BUILD/bpfscope" \
+		"$BUILD/targets/"{trace_target,crashy,tcppeer,usdt_target,spans_target,netlab} \
+		"$root/usr/sbin/ip" "$root/usr/sbin/tc"; do
 		ldd "$f"; done |
 		grep -o '/[^ ]*' | sort -u); do
 		mkdir -p "$root$(dirname "$lib")"
@@ -136,11 +176,24 @@ build_initramfs() {
 	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$WORK/initramfs.gz"
 }
 
+# initramfs of one series: the common one plus that kernel's net modules
+# (a second gzip'ed cpio member, concatenated: the kernel unpacks both)
+series_initramfs() {
+	local mods="$WORK/mods-$1"
+	rm -rf "$mods"
+	mkdir -p "$mods/lib/modules/net"
+	cp "$CACHE/$1"/modules/*.ko "$mods/lib/modules/net/" 2>/dev/null || true
+	{
+		cat "$WORK/initramfs.gz"
+		(cd "$mods" && find . | cpio -o -H newc --quiet) | gzip -1
+	} >"$WORK/initramfs-$1.gz"
+}
+
 # no_timer_check: under emulation on a busy host the kernel's IO-APIC timer
 # check can fail and panic ("IO-APIC + timer doesn't work").
 qemu_run() {
 	timeout "$GUEST_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 512M -smp 1 \
-		-kernel "$CACHE/$1/kernel" -initrd "$WORK/initramfs.gz" \
+		-kernel "$CACHE/$1/kernel" -initrd "$WORK/initramfs-$1.gz" \
 		-append "console=ttyS0 quiet panic=-1 no_timer_check" \
 		-display none -serial stdio -monitor none -no-reboot </dev/null >"$WORK/$1.log" 2>&1 || true
 	tr -d '\r' <"$WORK/$1.log" >"$WORK/$1.console"
@@ -149,6 +202,7 @@ qemu_run() {
 # A guest that never reached /init (a boot hiccup of the emulation, not a
 # test result) gets one more try; what it printed is kept as SERIES.1.console.
 boot() {
+	series_initramfs "$1"
 	qemu_run "$1"
 	if ! grep -q '^KT: ' "$WORK/$1.console"; then
 		mv "$WORK/$1.console" "$WORK/$1.1.console"
@@ -194,7 +248,7 @@ main() {
 	build_initramfs
 	for s in "${SERIES[@]}"; do
 		rm -f "$WORK/$s.console"
-		if ! fetch "$s"; then
+		if ! fetch "$s" || ! fetch_modules "$s"; then
 			tap "not ok" "[$s] kernel image fetched from Debian's archive"
 			continue
 		fi

@@ -89,7 +89,14 @@ inet_recvmsg), `kprobe` (fentry disabled: kprobe + kretprobe on the same
 functions) and `tp` (fentry and kprobes disabled: the
 sock:sock_send_length/sock_recv_length tracepoints, which only Linux 6.3+
 has; before 6.3 the guest checks that tcptop then refuses in one line).
-Every mechanism must report the same bytes. This development machine's 6.18
+Every mechanism must report the same bytes. The `net` rows come from
+`bpfscope net` on a veth pair between two network namespaces in the guest
+(5 UDP datagrams echoed, exact counts, no tc filter left after exit): `net`
+is the tc egress attachment (`tcx` link on 6.6+, `tc_legacy` classic
+clsact filter before), `net-ingress` the ingress hook (generic XDP where
+`bpf_xdp_load_bytes` exists, 5.18+, else tc), `net-clock` the kernel
+timestamp clock (`tai` with `bpf_ktime_get_tai_ns`, else monotonic plus a
+user-space offset), `net-fallback` the same run with tcx disabled. This development machine's 6.18
 has no kprobes and fentry fails with EPERM, so there opensnoop and tcptop
 use their tracepoints (tests/integ).
 

@@ -14,6 +14,10 @@ enum net_boundary {
 
 /* Bytes of UDP payload hashed (zero-padded) to recognise a datagram. */
 #define NET_HASH_BYTES 32
+/* Bounded loops: sendmmsg/recvmmsg entries and UDP GSO segments recorded
+ * per call or packet; the rest is counted in the "uncovered" map. */
+#define NET_MMSG_MAX 8
+#define NET_GSO_MAX  16
 
 /* Addresses and ports are in data direction: s = sender of these bytes,
  * d = receiver, also for receive records. Ports in host order; IPv4

@@ -25,6 +25,7 @@
 #define ATTACH_TRACE_KPROBE_MULTI 42
 #define ATTACH_TRACE_UPROBE_MULTI UPROBE_MULTI_ATTACH_TYPE
 #define HELPER_KTIME_GET_TAI_NS 208
+#define ATTACH_TCX_INGRESS 46 /* BPF_TCX_INGRESS, Linux 6.6 */
 
 struct feature_state {
 	bool probed, present;
@@ -49,6 +50,7 @@ static const char *const names[FEAT__COUNT] = {
 	[FEAT_KTIME_TAI] = "ktime_get_tai_ns",
 	[FEAT_TASK_STORAGE] = "task_storage",
 	[FEAT_BPF_LOOP] = "bpf_loop",
+	[FEAT_TCX] = "tcx",
 };
 
 static const struct bpf_insn ret0[] = {
@@ -187,6 +189,27 @@ static bool probe_tracepoint(struct feature_state *st)
 	return probe_prog_type(st, BPF_PROG_TYPE_TRACEPOINT, "tracepoint");
 }
 
+/* tcx links (6.6+): link_create of a tc program for BPF_TCX_INGRESS on
+ * ifindex 0 fails with ENODEV where tcx exists (the device lookup comes
+ * after the attach type is understood) and EINVAL before it. Nothing is
+ * attached either way. */
+static bool probe_tcx(struct feature_state *st)
+{
+	int fd = load_prog(BPF_PROG_TYPE_SCHED_CLS, 0, 0), link;
+
+	if (fd < 0)
+		return say(st, false, "tc program load failed: %s", strerror(-fd));
+	link = bpf_link_create(fd, 0, ATTACH_TCX_INGRESS, NULL);
+	if (link >= 0)
+		close(link);
+	else
+		link = -errno;
+	close(fd);
+	if (link == -ENODEV)
+		return say(st, true, "%s", "tcx link_create understood");
+	return say(st, false, "tcx link_create: %s", strerror(link < 0 ? -link : 0));
+}
+
 static bool probe_one(enum feature f, struct feature_state *st)
 {
 	switch (f) {
@@ -213,6 +236,7 @@ static bool probe_one(enum feature f, struct feature_state *st)
 				    "ktime_get_tai_ns");
 	case FEAT_TASK_STORAGE: return probe_map(st, BPF_MAP_TYPE_TASK_STORAGE, "task_storage");
 	case FEAT_BPF_LOOP: return probe_helper(st, BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, "loop");
+	case FEAT_TCX: return probe_tcx(st);
 	default: return false;
 	}
 }

@@ -24,6 +24,7 @@ enum feature {
 	FEAT_KTIME_TAI,
 	FEAT_TASK_STORAGE,
 	FEAT_BPF_LOOP,
+	FEAT_TCX,
 	FEAT__COUNT
 };
 

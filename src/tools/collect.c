@@ -21,6 +21,7 @@
 #include "core/cmd.h"
 #include "core/endpoint.h"
 #include "core/log.h"
+#include "tools/collect_live.h"
 #include "tools/collect_store.h"
 #include "tools/net_report.h"
 #include "tools/net_serve.h"
@@ -31,7 +32,7 @@
 
 static const char *listen_opt = "127.0.0.1:7878", *db_opt = "bpfscope-net.db", *input_opt;
 static int agents_opt;
-static double slow_ms;
+static double slow_ms, max_age_s = 5;
 static bool hist_opt, series_opt;
 
 static const struct opt_def options[] = {
@@ -46,6 +47,8 @@ static const struct opt_def options[] = {
      1e9},
     {"hist", 0, OPT_FLAG, &hist_opt, NULL, "print log2 histograms per flow and segment"},
     {"series", 0, OPT_FLAG, &series_opt, NULL, "print the per-second time series"},
+    {"max-age", 0, OPT_DOUBLE, &max_age_s, "SECONDS",
+     "-i: an incomplete chain waits this long for its receive (default 5)", 0.1, 3600},
     {0},
 };
 
@@ -57,7 +60,7 @@ static const struct cmd_spec spec = {
 	       "(1->2), network (2 on the sender -> 3 on the receiver), relay dwell (3->2 on a "
 	       "host that forwards the same bytes) and RX host (3->4).",
     .opts = options,
-    .common = COMMON_DURATION | COMMON_OUTPUT | COMMON_OTLP,
+    .common = COMMON_DURATION | COMMON_INTERVAL | COMMON_OUTPUT | COMMON_OTLP,
     .max_args = 0,
 };
 
@@ -169,12 +172,34 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+static struct net_report_opts report_opts(const struct common_opts *opts)
+{
+	return (struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6), hist_opt,
+					series_opt, NULL, 0, NULL, NULL};
+}
+
+/* -i: one report of the messages decided since the last one. */
+static void interval_tick(struct store *st, const struct common_opts *opts,
+			  struct collect_live *live, uint64_t *next)
+{
+	uint64_t now = clock_mono_ns();
+
+	if (opts->interval <= 0 || now < *next)
+		return;
+	*next = now + (uint64_t)(opts->interval * 1e9);
+	collect_live_report(live, st, report_opts(opts), clock_wall_ns());
+	fflush(stdout);
+}
+
 /* Accepts agents until -d, --agents finished, or a signal. */
-static int serve(struct store *st, int lfd, double duration)
+static int serve(struct store *st, int lfd, const struct common_opts *opts)
 {
 	struct agent *agents[MAX_AGENTS] = {0};
-	uint64_t deadline = duration > 0 ? clock_mono_ns() + (uint64_t)(duration * 1e9) : 0;
+	struct collect_live live = {.max_age_ns = (uint64_t)(max_age_s * 1e9)};
+	uint64_t deadline =
+	    opts->duration > 0 ? clock_mono_ns() + (uint64_t)(opts->duration * 1e9) : 0;
 	uint64_t last_commit = clock_mono_ns();
+	uint64_t next_report = last_commit + (uint64_t)(opts->interval * 1e9);
 	int finished = 0;
 
 	fprintf(stderr, "bpfscope collect: listening on %s\n", listen_opt);
@@ -215,7 +240,9 @@ static int serve(struct store *st, int lfd, double duration)
 			store__commit(st);
 			last_commit = clock_mono_ns();
 		}
+		interval_tick(st, opts, &live, &next_report);
 	}
+	collect_live_free(&live);
 	for (int i = 0; i < MAX_AGENTS; i++)
 		if (agents[i])
 			agent_end(&agents[i]);
@@ -263,18 +290,21 @@ static int report(struct store *st, const struct common_opts *opts)
 {
 	struct net_join *j = net_join__new();
 	char note[1024];
-	uint64_t drops;
+	uint64_t drops, uncovered;
 	int err = -1;
 
 	if (!j)
 		return -1;
 	if (!store__load(st, j) && !net_join__run(j, 1) && !store__messages(st, j)) {
 		net_serve_spans(j); /* --otlp: one span per message, boundaries of all hosts */
-		store__clock_note(st, note, sizeof(note), &drops);
-		net_report_print(stdout, j,
-				 &(struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6),
-							   hist_opt, series_opt, note},
-				 drops);
+		struct net_report_opts o = report_opts(opts);
+
+		store__clock_note(st, note, sizeof(note), &drops, &uncovered);
+		o.clock_note = note;
+		o.uncovered = uncovered;
+		if (opts->interval > 0 && o.format == OUT_TEXT)
+			printf("\n=== at exit: all records ===\n");
+		net_report_print(stdout, j, &o, drops);
 		err = 0;
 	}
 	net_join__free(j);
@@ -298,7 +328,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	install_signals();
 	err = serve_start(opts) ? -1 : 0;
 	if (!err)
-		err = input_opt ? read_input(st, input_opt) : serve(st, lfd, opts->duration);
+		err = input_opt ? read_input(st, input_opt) : serve(st, lfd, opts);
 	if (!err)
 		err = report(st, opts);
 	serve_stop();

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -15,11 +16,12 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS hosts(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
     " clock TEXT, tai_offset_s INTEGER, synced INTEGER, maxerror_us INTEGER,"
     " esterror_us INTEGER, events INTEGER, drops INTEGER, errors INTEGER, misses INTEGER,"
-    " rejected INTEGER NOT NULL DEFAULT 0);"
+    " rejected INTEGER NOT NULL DEFAULT 0, uncovered INTEGER);"
     "CREATE TABLE IF NOT EXISTS records(host_id INTEGER NOT NULL REFERENCES hosts(id),"
     " boundary INTEGER NOT NULL, proto TEXT NOT NULL, family INTEGER NOT NULL, saddr TEXT,"
     " sport INTEGER, daddr TEXT, dport INTEGER, seq INTEGER, len INTEGER, hash INTEGER,"
     " ts_ns INTEGER NOT NULL, ifindex INTEGER, pid INTEGER);"
+    "CREATE INDEX IF NOT EXISTS records_ts ON records(ts_ns);"
     "CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY, flow TEXT, proto TEXT,"
     " origin TEXT, final TEXT, bytes INTEGER, t_send_ns INTEGER, t_egress_ns INTEGER,"
     " t_ingress_ns INTEGER, t_recv_ns INTEGER, app_ns INTEGER, tx_ns INTEGER,"
@@ -63,6 +65,9 @@ struct store *store__open(const char *path)
 	if (exec(s, "PRAGMA journal_mode=WAL") || exec(s, "PRAGMA synchronous=NORMAL") ||
 	    exec(s, schema))
 		goto err;
+	/* databases written before the uncovered count: add the column (fails
+	 * harmlessly where it exists) */
+	sqlite3_exec(s->db, "ALTER TABLE hosts ADD COLUMN uncovered INTEGER", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO records VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
 			       &s->ins_rec, NULL) != SQLITE_OK) {
 		fail(s, "prepare");
@@ -163,13 +168,14 @@ static int update_host(struct store *s, const char *sql, int64_t host_id, const 
 
 int store__stats(struct store *s, int64_t host_id, const struct net_stats *st)
 {
-	uint64_t v[4] = {st->events, st->drops, st->errors, st->misses};
+	uint64_t v[5] = {st->events, st->drops, st->errors, st->misses, st->uncovered};
 
 	return update_host(
 	    s,
 	    "UPDATE hosts SET events=coalesce(events,0)+?1, drops=coalesce(drops,0)+?2,"
-	    " errors=coalesce(errors,0)+?3, misses=coalesce(misses,0)+?4 WHERE id=?5",
-	    host_id, v, 4);
+	    " errors=coalesce(errors,0)+?3, misses=coalesce(misses,0)+?4,"
+	    " uncovered=coalesce(uncovered,0)+?5 WHERE id=?6",
+	    host_id, v, 5);
 }
 
 int store__rejected(struct store *s, int64_t host_id)
@@ -186,6 +192,11 @@ static void text_addr(const unsigned char *txt, uint8_t family, uint8_t *out)
 
 int store__load(struct store *s, struct net_join *j)
 {
+	return store__load_since(s, j, INT64_MIN);
+}
+
+int store__load_since(struct store *s, struct net_join *j, int64_t min_ts_ns)
+{
 	sqlite3_stmt *st;
 	int rc;
 
@@ -193,9 +204,10 @@ int store__load(struct store *s, struct net_join *j)
 	    sqlite3_prepare_v2(s->db,
 			       "SELECT h.name, r.boundary, r.proto, r.family, r.saddr, r.sport,"
 			       " r.daddr, r.dport, r.seq, r.len, r.hash, r.ts_ns, r.ifindex, r.pid"
-			       " FROM records r JOIN hosts h ON h.id = r.host_id",
+			       " FROM records r JOIN hosts h ON h.id = r.host_id WHERE r.ts_ns >= ?1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return fail(s, "load");
+	sqlite3_bind_int64(st, 1, min_ts_ns);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct net_rec r = {0};
 		int host = net_join__host(j, (const char *)sqlite3_column_text(st, 0));
@@ -269,16 +281,17 @@ int store__messages(struct store *s, const struct net_join *j)
 	return store__commit(s);
 }
 
-void store__clock_note(struct store *s, char *buf, size_t len, uint64_t *drops)
+void store__clock_note(struct store *s, char *buf, size_t len, uint64_t *drops,
+		       uint64_t *uncovered)
 {
 	sqlite3_stmt *st;
 	size_t used = 0;
 
-	*drops = 0;
+	*drops = *uncovered = 0;
 	buf[0] = 0;
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT name, clock, synced, esterror_us, maxerror_us,"
-			       " coalesce(drops,0) FROM hosts ORDER BY name",
+			       " coalesce(drops,0), coalesce(uncovered,0) FROM hosts ORDER BY name",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	used += snprintf(buf, len, "clock sync error bound per host (adjtimex):");
@@ -295,6 +308,7 @@ void store__clock_note(struct store *s, char *buf, size_t len, uint64_t *drops)
 			used += snprintf(buf + used, len - used,
 					 " %s: %s, unsynchronised, unknown;", name, clock);
 		*drops += sqlite3_column_int64(st, 5);
+		*uncovered += sqlite3_column_int64(st, 6);
 	}
 	sqlite3_finalize(st);
 }

@@ -31,10 +31,13 @@ int store__rejected(struct store *s, int64_t host_id);
 int store__commit(struct store *s);
 /* Loads every record into the join (hosts by name). */
 int store__load(struct store *s, struct net_join *j);
+/* Only records at or after min_ts_ns (UTC ns): collect -i's window. */
+int store__load_since(struct store *s, struct net_join *j, int64_t min_ts_ns);
 /* Replaces the messages table with the join's result. */
 int store__messages(struct store *s, const struct net_join *j);
 /* "client: tai, synchronised, est 10 us, max 100 us; ..." and drop total. */
-void store__clock_note(struct store *s, char *buf, size_t len, uint64_t *drops);
+void store__clock_note(struct store *s, char *buf, size_t len, uint64_t *drops,
+		       uint64_t *uncovered);
 void store__close(struct store *s);
 
 #endif

@@ -6,8 +6,10 @@
  * records stream to `bpfscope collect`, which joins several hosts. One
  * agent per network namespace: sockets of other namespaces are ignored.
  *
- * tc programs attach through tcx links and XDP through an XDP link (both
- * bpf_link, so nothing outlives the process, SIGKILL included). */
+ * tc programs attach through tcx links where the kernel has them (6.6+), else
+ * as classic clsact filters (net_tc.c: removed at exit and signals, and a
+ * SIGKILLed run's at the next start); XDP through an XDP link (a bpf_link:
+ * nothing outlives the process). */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -34,11 +36,10 @@
 #include "tools/net_record.h"
 #include "tools/net_report.h"
 #include "tools/net_serve.h"
+#include "tools/net_tc.h"
 #include "core/serve.h"
 
-#define MAX_IFACES	 16
-#define TCX_INGRESS_TYPE 46 /* BPF_TCX_INGRESS, newer than libbpf 1.1's headers */
-#define TCX_EGRESS_TYPE	 47
+#define MAX_IFACES NET_TC_MAX_IFACES
 
 static const char *ifaces[MAX_IFACES];
 static int nifaces;
@@ -97,8 +98,10 @@ struct net_ctx {
 	struct net_join *join;
 	FILE *export;
 	uint64_t not_kept; /* local mode: over --max-records */
-	int links[2 * MAX_IFACES];
+	int links[MAX_IFACES]; /* XDP links */
 	int nlinks;
+	struct net_tc tc;
+	bool xdp_ok; /* bpf_xdp_load_bytes (5.18+): the XDP program can load */
 	int ifindex[MAX_IFACES];
 	struct net_serve serve; /* --serve: records kept for the live view */
 };
@@ -150,18 +153,14 @@ static int on_tick(void *ctx)
 	return 0;
 }
 
-static int link_iface(struct net_ctx *c, struct bpf_program *prog, int ifindex, int type,
-		      __u32 flags, const char *what, const char *iface)
+static int attach_tc(struct net_ctx *c, struct bpf_program *prog, int i, bool ingress)
 {
-	struct bpf_link_create_opts lopts = { .sz = sizeof(lopts), .flags = flags };
-	int fd = bpf_link_create(bpf_program__fd(prog), ifindex, type, flags ? &lopts : NULL);
+	int err = net_tc_attach(&c->tc, bpf_program__fd(prog), c->ifindex[i], ifaces[i], ingress);
 
-	if (fd < 0) {
-		log_error("cannot attach %s to %s: %s", what, iface, strerror(errno));
-		return -errno;
-	}
-	c->links[c->nlinks++] = fd;
-	return 0;
+	if (!err)
+		log_info("%s: attached via %s (%s)", bpf_program__name(prog),
+			 net_tc_mechanism(&c->tc), ifaces[i]);
+	return err;
 }
 
 /* XDP as asked; in auto mode generic XDP, or tc ingress when the interface
@@ -173,12 +172,14 @@ static int attach_ingress(struct net_ctx *c, int i)
 	struct bpf_link_create_opts lopts = { .sz = sizeof(lopts), .flags = flags };
 	int fd;
 
-	if (!strcmp(ingress_opt, "tc"))
+	if (!strcmp(ingress_opt, "tc") || (is_auto && !c->xdp_ok))
 		goto tc;
 	fd = bpf_link_create(bpf_program__fd(c->skel->progs.net_xdp_ingress), c->ifindex[i],
 			     BPF_XDP, &lopts);
 	if (fd >= 0) {
 		c->links[c->nlinks++] = fd;
+		log_info("net_xdp_ingress: attached via %s (%s)",
+			 flags == XDP_FLAGS_SKB_MODE ? "xdp_generic" : "xdp_native", ifaces[i]);
 		return 0;
 	}
 	if (!is_auto) {
@@ -187,8 +188,7 @@ static int attach_ingress(struct net_ctx *c, int i)
 	}
 	log_warn("XDP on %s not possible (%s); using tc ingress", ifaces[i], strerror(errno));
 tc:
-	return link_iface(c, c->skel->progs.net_tc_ingress, c->ifindex[i], TCX_INGRESS_TYPE, 0,
-			  "tc ingress (tcx)", ifaces[i]);
+	return attach_tc(c, c->skel->progs.net_tc_ingress, i, true);
 }
 
 /* tc egress on every interface, and the chosen ingress hook. */
@@ -198,8 +198,7 @@ static int attach_ifaces(void *ctx)
 	int err;
 
 	for (int i = 0; i < nifaces; i++) {
-		err = link_iface(c, c->skel->progs.net_tc_egress, c->ifindex[i], TCX_EGRESS_TYPE, 0,
-				 "tc egress (tcx)", ifaces[i]);
+		err = attach_tc(c, c->skel->progs.net_tc_egress, i, false);
 		if (!err)
 			err = attach_ingress(c, i);
 		if (err)
@@ -256,6 +255,17 @@ static int configure(struct net_ctx *c)
 	bpf_program__set_autoattach(skel->progs.net_tc_egress, false);
 	bpf_program__set_autoattach(skel->progs.net_tc_ingress, false);
 	bpf_program__set_autoattach(skel->progs.net_xdp_ingress, false);
+	net_tc_init(&c->tc);
+	/* The XDP program reads the payload head with bpf_xdp_load_bytes
+	 * (5.18+); before it, ingress is tc. */
+	c->xdp_ok = libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, NULL) == 1;
+	if (!c->xdp_ok && strncmp(ingress_opt, "xdp", 3) == 0) {
+		log_error("--ingress %s needs bpf_xdp_load_bytes (Linux 5.18+); use --ingress tc",
+			  ingress_opt);
+		return -ENOTSUP;
+	}
+	if (!c->xdp_ok || !strcmp(ingress_opt, "tc"))
+		bpf_program__set_autoload(skel->progs.net_xdp_ingress, false);
 	clocksync_init(&c->clock, skel->rodata->tai);
 	return 0;
 }
@@ -321,6 +331,16 @@ static void clock_note(const struct clocksync *cs, char *buf, size_t len)
 			 clocksync_source(cs));
 }
 
+/* Datagrams past the kernel's bounded loops (sendmmsg/recvmmsg, GSO). */
+static uint64_t uncovered(struct net_ctx *c)
+{
+	uint64_t n = 0;
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.uncovered), &zero, &n);
+	return n;
+}
+
 static void finish(struct net_ctx *c, struct session *s, const struct common_opts *opts)
 {
 	struct evloop_stats st = {0};
@@ -330,7 +350,7 @@ static void finish(struct net_ctx *c, struct session *s, const struct common_opt
 	if (s->loop)
 		evloop__stats(s->loop, &st);
 	if (c->export) {
-		ns = (struct net_stats){st.submitted, st.drops, st.errors, st.misses};
+		ns = (struct net_stats){st.submitted, st.drops, st.errors, st.misses, uncovered(c)};
 		net_format_stats(line, sizeof(line), &ns);
 		fputs(line, c->export);
 		fflush(c->export);
@@ -344,7 +364,7 @@ static void finish(struct net_ctx *c, struct session *s, const struct common_opt
 	clock_note(&c->clock, note, sizeof(note));
 	net_report_print(stdout, c->join,
 			 &(struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6),
-						   hist_opt, series_opt, note},
+						   hist_opt, series_opt, note, uncovered(c)},
 			 st.drops);
 	if (c->not_kept)
 		log_warn("%llu records over --max-records were not joined",
@@ -393,6 +413,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	session_end(&s);
 	for (int i = 0; i < c.nlinks; i++)
 		close(c.links[i]);
+	net_tc_detach(&c.tc);
 	if (c.export)
 		fclose(c.export);
 	net_join__free(c.join);

@@ -66,8 +66,8 @@ int net_format_rec(char *buf, size_t len, const struct net_rec *r)
 
 int net_format_stats(char *buf, size_t len, const struct net_stats *s)
 {
-	return snprintf(buf, len, "S %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", s->events,
-			s->drops, s->errors, s->misses);
+	return snprintf(buf, len, "S %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+			s->events, s->drops, s->errors, s->misses, s->uncovered);
 }
 
 /* Splits on single spaces; empty fields, tabs and control bytes fail. */
@@ -185,10 +185,13 @@ static int parse_rec(char **t, int n, struct net_rec *r, char *err, size_t errle
 
 static int parse_stats(char **t, int n, struct net_stats *s, char *err, size_t errlen)
 {
-	if (n != 5)
-		return FAIL("stats: expected 5 fields, got %d", n);
+	/* 5 fields from agents before the uncovered count was added */
+	if (n != 5 && n != 6)
+		return FAIL("stats: expected 5 or 6 fields, got %d", n);
+	s->uncovered = 0;
 	if (number(t[1], UINT64_MAX, &s->events, 10) || number(t[2], UINT64_MAX, &s->drops, 10) ||
-	    number(t[3], UINT64_MAX, &s->errors, 10) || number(t[4], UINT64_MAX, &s->misses, 10))
+	    number(t[3], UINT64_MAX, &s->errors, 10) || number(t[4], UINT64_MAX, &s->misses, 10) ||
+	    (n == 6 && number(t[5], UINT64_MAX, &s->uncovered, 10)))
 		return FAIL("stats: bad number");
 	return NET_LINE_STATS;
 }

@@ -43,6 +43,7 @@ struct net_hello {
 
 struct net_stats {
 	uint64_t events, drops, errors, misses;
+	uint64_t uncovered; /* optional 6th field: datagrams past the kernel's bounded loops */
 };
 
 enum net_line_kind { NET_LINE_HELLO = 'H', NET_LINE_REC = 'R', NET_LINE_STATS = 'S' };

@@ -103,8 +103,15 @@ static double mean(const struct vals *v)
 	return v->n ? sum / (double)v->n : 0;
 }
 
+static bool kept(const struct net_join *j, const struct net_report_opts *o,
+		 const struct net_msg *m)
+{
+	return !o->keep || o->keep(j, m, o->keep_arg);
+}
+
 /* Groups messages by label; returns the number of flows. */
-static int group_flows(const struct net_join *j, struct flow *flows)
+static int group_flows(const struct net_join *j, struct flow *flows,
+		       const struct net_report_opts *o)
 {
 	size_t n;
 	const struct net_msg *msgs = net_join__msgs(j, &n);
@@ -114,6 +121,8 @@ static int group_flows(const struct net_join *j, struct flow *flows)
 		char label[256];
 		int f;
 
+		if (!kept(j, o, &msgs[i]))
+			continue;
 		net_msg_label(j, &msgs[i], label, sizeof(label));
 		for (f = 0; f < nflows && strcmp(flows[f].label, label); f++)
 			;
@@ -262,6 +271,8 @@ static void series(FILE *out, const struct net_join *j, const struct flow *f,
 	for (size_t i = 0; i < n; i++) {
 		uint64_t sec = msg_time(&msgs[i]) / 1000000000ull;
 
+		if (!kept(j, o, &msgs[i]))
+			continue;
 		net_msg_label(j, &msgs[i], label, sizeof(label));
 		if (strcmp(label, f->label))
 			continue;
@@ -329,6 +340,8 @@ static void slow_lines(FILE *out, const struct net_join *j, const struct net_rep
 	for (size_t i = 0; i < n && o->slow_ns; i++) {
 		int64_t total = net_msg_app(&msgs[i]);
 
+		if (!kept(j, o, &msgs[i]))
+			continue;
 		if (total < 0)
 			total =
 			    net_msg_tx(&msgs[i]) >= 0 ? net_msg_tx(&msgs[i]) : net_msg_rx(&msgs[i]);
@@ -341,16 +354,20 @@ static void summary(FILE *out, const struct net_join *j, const struct net_report
 		    uint64_t ring_drops)
 {
 	const struct net_join_counts *c = net_join__counts(j);
-	size_t n, complete = 0, started = 0, tx = 0, rx = 0;
+	size_t n, shown = 0, complete = 0, started = 0, tx = 0, rx = 0;
 	const struct net_msg *msgs = net_join__msgs(j, &n);
 	struct json_object *obj, *arr[3];
 
 	for (size_t i = 0; i < n; i++) {
+		if (!kept(j, o, &msgs[i]))
+			continue;
+		shown++;
 		started += NET_HAVE(&msgs[i], 1);
 		complete += NET_HAVE(&msgs[i], 1) && NET_HAVE(&msgs[i], 4);
 		tx += NET_HAVE(&msgs[i], 1) && NET_HAVE(&msgs[i], 2);
 		rx += NET_HAVE(&msgs[i], 3) && NET_HAVE(&msgs[i], 4);
 	}
+	n = shown;
 	if (o->format == OUT_TEXT) {
 		fprintf(out,
 			"\nrecords by boundary (send egress ingress recv): %" PRIu64 " %" PRIu64
@@ -366,8 +383,8 @@ static void summary(FILE *out, const struct net_join *j, const struct net_report
 		    out,
 		    "messages: %zu; sends %zu: %zu with egress (host TX), %zu reaching a receive"
 		    " on another host; %zu receives with ingress (host RX); ring-buffer drops "
-		    "%" PRIu64 "\n",
-		    n, started, tx, complete, rx, ring_drops);
+		    "%" PRIu64 "; uncovered datagrams %" PRIu64 "\n",
+		    n, started, tx, complete, rx, ring_drops, o->uncovered);
 		if (o->clock_note)
 			fprintf(out, "%s\n", o->clock_note);
 		return;
@@ -390,6 +407,7 @@ static void summary(FILE *out, const struct net_join *j, const struct net_report
 	json_object_object_add(obj, "tx_matched", json_object_new_uint64(tx));
 	json_object_object_add(obj, "rx_matched", json_object_new_uint64(rx));
 	json_object_object_add(obj, "ring_drops", json_object_new_uint64(ring_drops));
+	json_object_object_add(obj, "uncovered", json_object_new_uint64(o->uncovered));
 	if (o->clock_note)
 		json_object_object_add(obj, "clock", json_object_new_string(o->clock_note));
 	out_json_line(out, obj);
@@ -403,7 +421,7 @@ void net_report_print(FILE *out, const struct net_join *j, const struct net_repo
 
 	if (!flows)
 		return;
-	nflows = group_flows(j, flows);
+	nflows = group_flows(j, flows, o);
 	for (int f = 0; f < nflows; f++)
 		if (o->format == OUT_TEXT)
 			flow_text(out, &flows[f], o);

@@ -20,6 +20,10 @@ struct net_report_opts {
 	bool histograms;	/* text: log2 histograms per flow and segment */
 	bool series;		/* per-second time series */
 	const char *clock_note; /* e.g. "clock sync error bound: ..." (may be NULL) */
+	uint64_t uncovered;	/* datagrams past the kernel's bounded loops (mmsg, GSO) */
+	/* Only the messages keep() accepts (collect -i: one interval); NULL: all */
+	bool (*keep)(const struct net_join *j, const struct net_msg *m, void *arg);
+	void *keep_arg;
 };
 
 const char *net_seg_name(enum net_seg s);

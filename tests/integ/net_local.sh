@@ -9,30 +9,7 @@ trap 'lab_down; cleanup' EXIT
 lab_up || { diag "cannot build the lab"; exit 1; }
 COUNT=50
 
-in_ns "$NS_S" "$TARGETS/netlab" uecho 7101 15 & disown # lab_down reaps it
-_pids+=($!)
-in_ns "$NS_S" "$TARGETS/netlab" techo 7102 15 & disown # lab_down reaps it
-_pids+=($!)
-in_ns "$NS_S" "$TARGETS/netlab" uecho 7103 15 & disown # lab_down reaps it
-_pids+=($!)
-
-# run_local NAME ARGS...: bpfscope net in the client namespace during traffic
-run_local() {
-	local name=$1
-	shift
-	ip netns exec "$NS_C" "$BPFSCOPE" net -i "$IF_C" -o json "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	BPFSCOPE_PID=$!
-	_pids+=("$BPFSCOPE_PID")
-	wait_for "$TMP/$name.err" 'tracing, Ctrl-C' 200 || { show "$TMP/$name.err"; return 1; }
-	in_ns "$NS_C" "$TARGETS/netlab" udp 10.77.2.2 7101 "$COUNT" 2000 100 >/dev/null
-	in_ns "$NS_C" "$TARGETS/netlab" tcp 10.77.2.2 7102 "$COUNT" 2000 5000 >/dev/null
-	in_ns "$NS_C" "$TARGETS/netlab" udp 10.77.2.2 7103 "$COUNT" 2000 100 >/dev/null
-	stop_bpfscope
-}
-count_of() { # FILE FLOWREGEX SEGMENT
-	jq -s -r --arg f "$2" --arg s "$3" \
-		'[.[] | select(.type == "flow" and (.flow | test($f))) | .segments[$s].count // 0] | add // 0' "$1"
-}
+local_servers 15
 
 run_local xdp --slow 50
 [ "$(count_of "$TMP/xdp.out" ':7101 udp' tx_host)" = "$COUNT" ]

@@ -51,3 +51,34 @@ in_ns() {
 	shift
 	ip netns exec "$ns" "$@"
 }
+
+# local_servers SECS: the echo servers of the single-host runs in the server
+# namespace: UDP 7101 and 7103, TCP 7102
+local_servers() {
+	in_ns "$NS_S" "$TARGETS/netlab" uecho 7101 "$1" & disown # lab_down reaps it
+	_pids+=($!)
+	in_ns "$NS_S" "$TARGETS/netlab" techo 7102 "$1" & disown
+	_pids+=($!)
+	in_ns "$NS_S" "$TARGETS/netlab" uecho 7103 "$1" & disown
+	_pids+=($!)
+}
+
+# run_local NAME ARGS...: bpfscope net in the client namespace during $COUNT
+# UDP messages to 7101, TCP messages to 7102 and UDP messages to 7103
+run_local() {
+	local name=$1
+	shift
+	ip netns exec "$NS_C" "$BPFSCOPE" net -i "$IF_C" -o json "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	BPFSCOPE_PID=$!
+	_pids+=("$BPFSCOPE_PID")
+	wait_for "$TMP/$name.err" 'tracing, Ctrl-C' 200 || { show "$TMP/$name.err"; return 1; }
+	in_ns "$NS_C" "$TARGETS/netlab" udp 10.77.2.2 7101 "$COUNT" 2000 100 >/dev/null
+	in_ns "$NS_C" "$TARGETS/netlab" tcp 10.77.2.2 7102 "$COUNT" 2000 5000 >/dev/null
+	in_ns "$NS_C" "$TARGETS/netlab" udp 10.77.2.2 7103 "$COUNT" 2000 100 >/dev/null
+	stop_bpfscope
+}
+count_of() { # FILE FLOWREGEX SEGMENT
+	jq -s -r --arg f "$2" --arg s "$3" \
+		'[.[] | select(.type == "flow" and (.flow | test($f))) | .segments[$s].count // 0] | add // 0' "$1"
+}
+

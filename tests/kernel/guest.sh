@@ -320,6 +320,84 @@ done
 [ -z "$sweep_bad" ]
 ok $? "every catalogue tool starts, or refuses in one line (not so:${sweep_bad:- none})"
 
+
+# --- net (issue #8): tc egress + XDP/tc ingress on a veth pair between two
+# network namespaces, with five UDP datagrams of known payloads echoed back.
+# Mechanisms: tcx links on 6.6+, classic clsact filters before; XDP ingress
+# needs bpf_xdp_load_bytes (5.18+), tc ingress before; the clock is TAI
+# where bpf_ktime_get_tai_ns exists (6.1+), monotonic + offset before.
+# iproute2 from the host (busybox ip has no netns or veth)
+IP2=/usr/sbin/ip TC2=/usr/sbin/tc
+# net_run NAME [ENV]: bpfscope net in netns ktc during the datagrams
+net_run() {
+	env $2 $IP2 netns exec ktc /bin/bpfscope net -v -i vkc -o json >"/tmp/$1.out" 2>"/tmp/$1.err" &
+	BPID=$!
+	if ! wait_for "/tmp/$1.err" 'tracing, Ctrl-C to end' 900; then
+		say "# bpfscope net did not start:"
+		grep -v '^libbpf' "/tmp/$1.err" | sed 's/^/KT: #   /' | head -15
+	fi
+	$IP2 netns exec ktc /bin/netlab udp 10.99.0.2 7201 5 20000 100 >"/tmp/$1.traffic" 2>&1
+	stop
+}
+# net_check NAME LABEL: exact counts, and no classic filter left behind
+net_check() {
+	grep -q '"flow":"[^"]* 10.99.0.1:[0-9]* -> ? 10.99.0.2:7201 udp","messages":5,"segments":{"tx_host":{"count":5,' "/tmp/$1.out" &&
+		grep -q '"flow":"? 10.99.0.2:7201 -> [^"]* udp","messages":5,"segments":{"rx_host":{"count":5,' "/tmp/$1.out" &&
+		grep -q '"type":"summary","records":\[5,5,5,5\]' "/tmp/$1.out"
+	r=$?
+	ok $r "net $2: 5 UDP sends with host TX and 5 echoes with host RX, 5 records per boundary ($(cat "/tmp/$1.traffic"))"
+	[ $r -ne 0 ] && show "/tmp/$1.out" && grep -v '^libbpf' "/tmp/$1.err" | sed 's/^/KT: #   /' | head -20
+	[ -z "$($TC2 -n ktc filter show dev vkc egress)" ] && [ -z "$($TC2 -n ktc filter show dev vkc ingress)" ]
+	r2=$?
+	ok $r2 "net $2: no tc filter left on vkc after exit"
+	return $((r + r2))
+}
+net_lab() {
+	# Debian builds veth, sch_ingress (clsact) and cls_bpf as modules: the
+	# host put this kernel's copies in the initramfs
+	for m in /lib/modules/net/*.ko; do
+		[ -f "$m" ] && insmod "$m"
+	done
+	mkdir -p /run/netns
+	$IP2 netns add ktc && $IP2 netns add kts &&
+		$IP2 link add vkc netns ktc type veth peer name vks netns kts &&
+		$IP2 -n ktc addr add 10.99.0.1/24 dev vkc && $IP2 -n kts addr add 10.99.0.2/24 dev vks &&
+		$IP2 -n ktc link set vkc up && $IP2 -n kts link set vks up &&
+		$IP2 -n ktc link set lo up && $IP2 -n kts link set lo up
+}
+if net_lab 2>/tmp/netlab.err; then
+	$IP2 netns exec kts /bin/netlab uecho 7201 200 >/dev/null 2>&1 &
+	echo_pid=$!
+	net_run kn
+	net_check kn default
+	r=$?
+	tcmech=$(mech_of kn net_tc_egress)
+	inmech=$(mech_of kn "net_[a-z]*_ingress")
+	clock=$(sed -n 's/.*"clock":"clock: \([a-z+]*\),.*/\1/p' /tmp/kn.out)
+	if [ "$kver" -ge 6006 ]; then want_tc=tcx; else want_tc=tc_legacy; fi
+	if [ "$kver" -ge 5018 ]; then want_in=xdp_generic; else want_in=tc_legacy; fi
+	if [ "$kver" -ge 6001 ]; then want_clock=tai; else want_clock=monotonic+offset; fi
+	[ "$tcmech" = "$want_tc" ]
+	ok $? "net: tc egress via $want_tc (got ${tcmech:-none})"
+	[ "$inmech" = "$want_in" ]
+	ok $? "net: ingress via $want_in (got ${inmech:-none})"
+	[ "$clock" = "$want_clock" ]
+	ok $? "net: clock $want_clock (got ${clock:-none})"
+	cap net "$tcmech" "$(result $r)"
+	cap net-ingress "$inmech" "$(result $r)"
+	cap net-clock "$clock" "$(result $r)"
+	if [ "$tcmech" = tcx ]; then
+		net_run knl BPFSCOPE_DISABLE_FEATURES=tcx
+		net_check knl "tcx disabled"
+		r=$?
+		cap net-fallback "$(mech_of knl net_tc_egress)" "$(result $r)"
+	fi
+	kill $echo_pid
+else
+	ok 1 "net: veth pair between two network namespaces created"
+	show /tmp/netlab.err
+fi
+
 say "1..$n"
 say "done"
 poweroff -f

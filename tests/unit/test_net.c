@@ -47,7 +47,7 @@ static void test_line_round_trip(void **state)
 	struct net_rec r = rec(0, 2, 6, "10.0.0.1", 40000, "10.0.0.2", 7000, 4294967000u, 1448,
 			       0xdeadbeef12345678ull, 1795644175359724086ull);
 	struct net_hello h = {"client-1", "tai", 37, true, 100, 10};
-	struct net_stats st = {10, 2, 1, 0};
+	struct net_stats st = {10, 2, 1, 0, 7};
 	union net_line l;
 	char buf[256], err[128];
 
@@ -65,6 +65,10 @@ static void test_line_round_trip(void **state)
 	net_format_stats(buf, sizeof(buf), &st);
 	assert_int_equal(net_line_parse(buf, &l, err, sizeof(err)), NET_LINE_STATS);
 	assert_int_equal(l.stats.drops, 2);
+	assert_int_equal(l.stats.uncovered, st.uncovered);
+	/* agents before the uncovered field send 5 fields */
+	assert_int_equal(net_line_parse("S 1 2 3 4", &l, err, sizeof(err)), NET_LINE_STATS);
+	assert_int_equal(l.stats.uncovered, 0);
 	/* IPv6 and unknown addresses */
 	assert_int_equal(net_line_parse("R 4 U - 0 fd00::2 7000 0 12 00000000000000ff 5 0 1", &l,
 					err, sizeof(err)),
@@ -106,7 +110,9 @@ static void test_line_rejects(void **state)
 	expect_reject("H 2 h tai 0 1 1 1", "version");
 	expect_reject("H 1 h sundial 0 1 1 1", "clock");
 	expect_reject("H 1 h tai 0 2 1 1", "number");
-	expect_reject("S 1 2 3", "5 fields");
+	expect_reject("S 1 2 3", "5 or 6 fields");
+	expect_reject("S 1 2 3 4 5 6", "5 or 6 fields");
+	expect_reject("S 1 2 3 4 x", "bad number");
 	expect_reject("X 1", "unknown line type");
 	expect_reject("RR 1", "unknown line type");
 	memset(big, 'a', sizeof(big) - 1);
