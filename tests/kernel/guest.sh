@@ -374,6 +374,7 @@ if net_lab 2>/tmp/netlab.err; then
 	tcmech=$(mech_of kn net_tc_egress)
 	inmech=$(mech_of kn "net_[a-z]*_ingress")
 	clock=$(sed -n 's/.*"clock":"clock: \([a-z+]*\),.*/\1/p' /tmp/kn.out)
+	kver=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
 	if [ "$kver" -ge 6006 ]; then want_tc=tcx; else want_tc=tc_legacy; fi
 	if [ "$kver" -ge 5018 ]; then want_in=xdp_generic; else want_in=tc_legacy; fi
 	if [ "$kver" -ge 6001 ]; then want_clock=tai; else want_clock=monotonic+offset; fi
