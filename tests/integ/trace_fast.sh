@@ -12,7 +12,7 @@ plan 15
 source "$(dirname "$0")/fastpath.bash"
 
 HIST="r:$N:nap_recurse { hist(duration) }"
-LHIST="r:$N:nap_recurse { lhist(duration, 0, 100000000, 10000000) }"
+LHIST="r:$N:nap_recurse { lhist(duration, 0, 400000000, 50000000) }"
 SUM="r:$N:nap_recurse if retval >= 2 { sum(duration) }"
 PRED="r:$N:nap_recurse if retval == 3 && tid > 0 { count() }"
 ENTRY="u:$N:nap_recurse { count() }"
@@ -29,18 +29,18 @@ ok $? "-v: hist/lhist/sum of duration, count() and 'retval OP constant' take the
 ok $? "BPFSCOPE_PROBE_GENERIC=1 forces every probe onto the generic path"
 
 # 24 calls: 2 threads x 4 rounds x 3 depths, 8 in each known slot
-want='[[4194304,8],[16777216,8],[67108864,8]]'
+want='[[16777216,8],[67108864,8],[268435456,8]]'
 for m in $MODES; do
 	got=$(aggs naps-$m 1)
 	[ "$got" = "[24,$want]" ]
 	ok $? "$m: hist(duration) of a recursion in two threads: 8 calls in each of the 3 known log2 slots (got $got)"
 	got=$(aggs naps-$m 2)
-	[ "$got" = '[24,[[0,8],[20000000,8],[90000000,8]]]' ]
-	ok $? "$m: lhist(duration) slots 0-10, 20-30, 90-100 ms, 8 each (got $got)"
+	[ "$got" = '[24,[[0,8],[50000000,8],[250000000,8]]]' ]
+	ok $? "$m: lhist(duration) slots 0-50, 50-100, 250-300 ms, 8 each (got $got)"
 done
-jq -s -e '.[2] | .count == 16 and .sum > 900000000 and .sum < 1200000000' "$TMP/naps-fast.out" >/dev/null &&
+jq -s -e '.[2] | .count == 16 and .sum > 2760000000 and .sum < 3300000000' "$TMP/naps-fast.out" >/dev/null &&
 	summary naps-fast 3 | grep -q ": 24 hits, 0 sampled out, 8 filtered, 16 emitted"
-ok $? "fast: 'if retval >= 2' sum(duration): 16 calls of 23 + 92 ms x 8, 8 filtered"
+ok $? "fast: 'if retval >= 2' sum(duration): 16 calls of (70 + 275 ms) x 8, 8 filtered"
 [ "$(aggs naps-fast | paste -sd' ')" = "$(aggs naps-generic | paste -sd' ')" ] &&
 	[ "$(aggs naps-fast 4)" = '[8,[]]' ] && [ "$(aggs naps-fast 5)" = '[24,[]]' ]
 ok $? "fast and generic: the same counts and slots for every probe (generic predicate in the same stack: 8 outer calls; entry count 24)" ||
@@ -63,7 +63,7 @@ bykey() {
 	jq -s -c 'map({k: (.keys | tostring), c: .count, b: ((.hist.buckets // []) | map(.low))})
 		| group_by(.k) | map([.[0].k, (map(.c) | add), (map(.b) | add | unique)])' "$TMP/keyed-$1.out"
 }
-want='[["{\"depth\":1}",8,[]],["{\"depth\":2}",8,[]],["{\"retval\":1}",8,[4194304]],["{\"retval\":2}",8,[16777216]],["{\"retval\":3}",8,[67108864]]]'
+want='[["{\"depth\":1}",8,[]],["{\"depth\":2}",8,[]],["{\"retval\":1}",8,[16777216]],["{\"retval\":2}",8,[67108864]],["{\"retval\":3}",8,[268435456]]]'
 [ "$(bykey fast)" = "$want" ] && [ "$(grep -c ': fast path' "$TMP/keyed-fast.err")" -eq 2 ] &&
 	[ "$(wc -l <"$TMP/keyed-fast.out")" -gt 5 ]
 ok $? "fast: by (retval) and by (depth) over $(wc -l <"$TMP/keyed-fast.out") interval lines: 8 per key in its slot (got $(bykey fast))"

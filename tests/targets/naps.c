@@ -6,10 +6,13 @@
  *                      in the main thread and in a second thread at once
  *
  * A round is nap_recurse(2): a recursion of three calls, each sleeping
- * after its inner call returns, so the innermost lasts ~5.5 ms (log2 slot
- * [4194304, 8388608) ns), the middle ~23 ms ([16777216, 33554432)) and the
- * outer ~92 ms ([67108864, 134217728)): each lands near the middle of its
- * slot, far from the edges a late wakeup on a loaded machine could cross. */
+ * after its inner call returns, so the innermost lasts ~18 ms (log2 slot
+ * [16777216, 33554432) ns), the middle ~70 ms ([67108864, 134217728)) and
+ * the outer ~275 ms ([268435456, 536870912)). A sleep never ends early, and
+ * each total sits at least 15 ms below its slot's upper edge, so a late
+ * wakeup on a loaded machine stays in the slot (the first version's 5.5 ms
+ * call had 2.9 ms of room and crossed it under load in CI). */
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +21,7 @@
 
 #define NOINLINE __attribute__((noinline, used))
 
-static const long nap_us[] = {5500, 17500, 69000}; /* by depth: totals 5.5, 23, 92 ms */
+static const long nap_us[] = {18000, 52000, 205000}; /* by depth: totals 18, 70, 275 ms */
 
 static void sleep_us(long us)
 {
