@@ -7,10 +7,30 @@
 
 #include "bpf/dropreason.h"
 
-const char *drop_reason_name(const struct btf *btf, uint32_t reason, char *buf, size_t len)
+bool drop_reasons__open(struct drop_reasons *r)
 {
-	int id = btf ? btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM) : -1;
-	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	int id;
+
+	r->btf = btf__load_vmlinux_btf();
+	r->reasons = NULL;
+	if (!r->btf)
+		return false;
+	id = btf__find_by_name_kind(r->btf, "skb_drop_reason", BTF_KIND_ENUM);
+	if (id > 0)
+		r->reasons = btf__type_by_id(r->btf, id);
+	return r->reasons != NULL;
+}
+
+void drop_reasons__close(struct drop_reasons *r)
+{
+	btf__free(r->btf);
+	r->btf = NULL;
+	r->reasons = NULL;
+}
+
+const char *drop_reason_name(const struct drop_reasons *r, uint32_t reason, char *buf, size_t len)
+{
+	const struct btf_type *t = r->reasons;
 	const struct btf_enum *v = t ? btf_enum(t) : NULL;
 
 	if (reason == DROP_REASON_UNKNOWN) {
@@ -19,7 +39,7 @@ const char *drop_reason_name(const struct btf *btf, uint32_t reason, char *buf, 
 	}
 	for (int i = 0; t && i < btf_vlen(t); i++, v++)
 		if ((uint32_t)v->val == reason) {
-			const char *name = btf__name_by_offset(btf, v->name_off);
+			const char *name = btf__name_by_offset(r->btf, v->name_off);
 
 			if (!strncmp(name, "SKB_DROP_REASON_", 16))
 				name += 16;

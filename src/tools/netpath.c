@@ -4,7 +4,6 @@
  * at exit, every segment whose path took longer than --slow is printed with
  * its steps and the step pair where most time went, and every drop with the
  * kernel's drop reason. */
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -56,7 +55,7 @@ struct np_ctx {
 	struct netpath_event *ev;
 	size_t n, cap;
 	uint64_t not_kept;
-	struct btf *btf;
+	struct drop_reasons reasons;
 };
 
 static int on_event(void *ctx, const void *data, size_t size)
@@ -109,7 +108,7 @@ static const char *drop_reason(const struct np_ctx *c, uint32_t reason)
 {
 	static char buf[64];
 
-	return drop_reason_name(c->btf, reason, buf, sizeof(buf));
+	return drop_reason_name(&c->reasons, reason, buf, sizeof(buf));
 }
 
 static void flow_str(const struct netpath_event *e, char *buf, size_t len)
@@ -271,11 +270,12 @@ static void report(struct np_ctx *c, enum out_format fmt, uint64_t ring_drops)
 
 static int run(struct netpath_bpf *skel, const struct common_opts *opts)
 {
-	struct np_ctx c = {.btf = btf__load_vmlinux_btf()};
+	struct np_ctx c = {0};
 	struct evloop_stats st = {0};
 	struct session s = {0};
 	int err;
 
+	drop_reasons__open(&c.reasons); /* without the enum, reasons print as numbers */
 	skel->rodata->port = port_opt;
 	err = session_start(&s, skel->skeleton, opts);
 	if (!err)
@@ -287,7 +287,7 @@ static int run(struct netpath_bpf *skel, const struct common_opts *opts)
 		report(&c, opts->format, st.drops);
 	}
 	session_end(&s);
-	btf__free(c.btf);
+	drop_reasons__close(&c.reasons);
 	free(c.ev);
 	return err ? 1 : 0;
 }

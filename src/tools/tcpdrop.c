@@ -1,7 +1,6 @@
 /* bpfscope tcpdrop: TCP packets dropped by the kernel, with the kernel's
  * reason (enum skb_drop_reason, named from the running kernel's BTF, so new
  * reasons need no update here) and the function that dropped them. */
-#include <bpf/btf.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,7 +44,7 @@ static const struct out_col columns[] = {
 };
 
 struct names {
-	const struct btf *btf;
+	struct drop_reasons reasons;
 	struct ksyms *ksyms;
 };
 
@@ -77,7 +76,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 	inet_out_addrs(c->out, &e->addrs);
 	out__str(c->out, flags_str(e->tcpflags, flags));
 	out__str(c->out, e->state < 0 ? "-" : tcp_state_name(e->state));
-	out__str(c->out, drop_reason_name(n->btf, e->reason, reason, sizeof(reason)));
+	out__str(c->out, drop_reason_name(&n->reasons, e->reason, reason, sizeof(reason)));
 	if (c->opts->k8s)
 		k8s_out(c->out, e->cgroup_id, 0);
 	out__str(c->out, where);
@@ -87,18 +86,18 @@ static int on_event(void *ctx, const void *data, size_t size)
 
 static int run(struct tcpdrop_bpf *skel, const struct common_opts *opts)
 {
-	struct names names = { btf__load_vmlinux_btf(), ksyms__load() };
+	struct names names = { .ksyms = ksyms__load() };
 	struct evtool tool = { columns, sizeof(columns) / sizeof(columns[0]), on_event, &names };
 	int rc;
 
-	if (!names.btf || btf__find_by_name_kind(names.btf, "skb_drop_reason", BTF_KIND_ENUM) <= 0)
+	if (!drop_reasons__open(&names.reasons))
 		log_info("no enum skb_drop_reason in kernel BTF (Linux < 5.17): every kfree_skb "
 			 "of a TCP packet is shown, reason unknown");
 	skel->rodata->port_only = (__u16)port;
 	skel->rodata->with_unspecified = all_reasons;
 	rc = evtool_run(&tool, skel->skeleton, opts);
 	ksyms__free(names.ksyms);
-	btf__free((struct btf *)names.btf);
+	drop_reasons__close(&names.reasons);
 	return rc;
 }
 

@@ -74,6 +74,8 @@ stop() {
 mech_of() { sed -n "s/.*$2[a-z_]*: attached via \([a-z_]*\).*/\1/p" "/tmp/$1.err" | head -1; }
 
 say "# kernel $(uname -r)"
+# the kernel version as a number (6.1 -> 6001), for checks that depend on it
+kver=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
 # the probe engine's checks (functions in tests/kernel/trace.sh)
 . /bin/guest-trace.sh
 
@@ -254,7 +256,7 @@ tcptop_check() { # NAME DISABLED EXPECTED_MECH: one ok line per mechanism
 }
 tcptop_check fexit "" fentry
 tcptop_check kprobe fentry kprobe
-if [ "$(uname -r | awk -F. '{print $1 * 1000 + $2}')" -ge 6003 ]; then
+if [ "$kver" -ge 6003 ]; then
 	tcptop_check tp fentry,kprobe tp_btf
 else # before 6.3 the tracepoints do not exist: without fentry and kprobes, one line
 	BPFSCOPE_DISABLE_FEATURES=fentry,kprobe /bin/bpfscope tcptop -d 1 >/dev/null 2>/tmp/tcptp.err
@@ -280,7 +282,7 @@ cap filetop "$(mech_of ft write_exit)" "$(result $r)"
 # --- discover: every function of a binary counted through one uprobe_multi
 # link (6.6+) or one uprobe per function (6.1); cookies (5.15+) name them
 T=/bin/trace_target
-if [ "$(uname -r | awk -F. '{print $1 * 1000 + $2}')" -ge 5015 ]; then
+if [ "$kver" -ge 5015 ]; then
 	if start disc discover -v -o json "$T" 'recurse' -d 600; then
 		$T run 4 >/dev/null 2>&1
 		stop
@@ -374,7 +376,6 @@ if net_lab 2>/tmp/netlab.err; then
 	tcmech=$(mech_of kn net_tc_egress)
 	inmech=$(mech_of kn "net_[a-z]*_ingress")
 	clock=$(sed -n 's/.*"clock":"clock: \([a-z+]*\),.*/\1/p' /tmp/kn.out)
-	kver=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
 	if [ "$kver" -ge 6006 ]; then want_tc=tcx; else want_tc=tc_legacy; fi
 	if [ "$kver" -ge 5018 ]; then want_in=xdp_generic; else want_in=tc_legacy; fi
 	if [ "$kver" -ge 6001 ]; then want_clock=tai; else want_clock=monotonic+offset; fi
