@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/net-profile.sh [NET OPTIONS...]: where `bpfscope net` spends its time
-# during a 3 s flood of 64-byte UDP datagrams through the lab (client ->
+# during a 3 s flood of 64-byte UDP datagrams (WORKLOAD=tcp: a TCP bulk
+# stream of 128 KiB writes) through the lab (client ->
 # relay -> server), agents in the client and server namespaces: BPF run
 # time per program (kernel.bpf_stats_enabled, read with bpftool for the
 # agents' own programs, found through their fds), events per agent, and the
@@ -20,11 +21,19 @@ for pair in "$NS_C $IF_C" "$NS_S $IF_S"; do set -- $pair
 done
 for i in $(seq 100); do [ "$(cat $TMP/*.err | grep -c tracing)" = 2 ] && break; sleep 0.1; done
 sysctl -qw kernel.bpf_stats_enabled=1
-in_ns $NS_S "$TARGETS"/netlab usink 7202 4 > $TMP/usink & sink=$!
+if [ "${WORKLOAD:-udp}" = tcp ]; then
+  in_ns $NS_S "$TARGETS"/netlab tsink 7201 5 & sink=$!
+else
+  in_ns $NS_S "$TARGETS"/netlab usink 7202 4 > $TMP/usink & sink=$!
+fi
 sleep 0.2
 c0=$(for p in "${ag[@]}"; do awk '{print $14+$15}' /proc/$p/stat; done | paste -sd+ | bc)
-in_ns $NS_C "$TARGETS"/netlab uflood 10.77.2.2 7202 3 64
-wait $sink; cat $TMP/usink
+if [ "${WORKLOAD:-udp}" = tcp ]; then
+  echo "$(in_ns $NS_C "$TARGETS"/netlab tstream 10.77.2.2 7201 3) bytes/s"
+else
+  in_ns $NS_C "$TARGETS"/netlab uflood 10.77.2.2 7202 3 64
+fi
+wait $sink; cat $TMP/usink 2>/dev/null
 c1=$(for p in "${ag[@]}"; do awk '{print $14+$15}' /proc/$p/stat; done | paste -sd+ | bc)
 echo "agents user+sys CPU during the flood: $(( (c1 - c0) * 10 )) ms"
 ids=$(for p in "${ag[@]}"; do grep -h '^prog_id:' /proc/$p/fdinfo/* 2>/dev/null | awk '{print $2}'; done | sort -u | paste -sd, )

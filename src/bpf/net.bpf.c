@@ -69,14 +69,30 @@ static __always_inline void add_uncovered(__u64 n)
 		__sync_fetch_and_add(v, n);
 }
 
-/* LRU: a thread killed inside a call never reaches its exit; its entry
- * must not fill the map for everyone else. */
+/* Per-thread state between a call's entry and exit, in one of two homes:
+ * task storage (direct path) or an LRU hash by thread id (compat path; LRU:
+ * a thread killed inside a call never reaches its exit, and its entry must
+ * not fill the map for everyone else). User space creates only the one its
+ * programs use. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct pending);
 } calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pending);
+} calls_ts SEC(".maps");
+
+/* bpf_rdonly_cast (6.2+) turns an untyped kernel address (a file from the fd
+ * array, file->private_data, a saved sock) into a BTF pointer that is read
+ * with plain loads. Weak: older kernels do not load the direct programs. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define BTF_CAST(type, ptr) ((type *)bpf_rdonly_cast((void *)(ptr), bpf_core_type_id_kernel(type)))
 
 static __always_inline __u64 now_ns(void)
 {
@@ -149,16 +165,38 @@ static __always_inline void emit(struct net_event *e)
 		event_output(e, sizeof(*e));
 }
 
-/* ---- boundaries 1 and 4: syscalls ---- */
+/* ---- boundaries 1 and 4: syscalls ----
+ *
+ * Two ways from the calling task to the socket and back, the same logic
+ * around them; `direct` is a constant per program, so each program carries
+ * one way only and user space loads one set (net.c):
+ *   direct (Linux 6.2+): the task, fd table, file, socket and sock are BTF
+ *     pointers read with plain loads (one probe read for the fd array slot),
+ *     and the pending call lives in task storage. bench/net-profile.sh
+ *     measures it against compat.
+ *   compat: CO-RE probe reads for every field and the LRU hash. */
 
-static __always_inline struct sock *sock_of_fd(long fd)
+static __always_inline bool task_in_netns(const bool direct)
+{
+	if (direct)
+		return bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum == netns_ino;
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy, net_ns,
+			     ns.inum) == netns_ino;
+}
+
+static __always_inline bool inet_sock(__u16 family, __u16 proto)
+{
+	return (family == AF_INET || family == AF_INET6) &&
+	       (proto == IPPROTO_TCP || proto == IPPROTO_UDP);
+}
+
+static __always_inline struct sock *sock_of_fd_core(long fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
 	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
 	struct socket *so;
 	struct file *f = NULL;
-	__u16 family, proto;
 	struct sock *sk;
 
 	if (fd < 0 || fd >= max)
@@ -169,20 +207,73 @@ static __always_inline struct sock *sock_of_fd(long fd)
 		return NULL;
 	so = BPF_CORE_READ(f, private_data);
 	sk = BPF_CORE_READ(so, sk);
-	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != netns_ino)
-		return NULL;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	proto = BPF_CORE_READ(sk, sk_protocol);
-	if ((family != AF_INET && family != AF_INET6) ||
-	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != netns_ino ||
+	    !inet_sock(BPF_CORE_READ(sk, __sk_common.skc_family), BPF_CORE_READ(sk, sk_protocol)))
 		return NULL;
 	return sk;
 }
 
-static __always_inline int call_enter(long fd, void *buf, void *addr, __u32 dir, __u16 vlen,
-				      __u16 gso)
+static __always_inline struct sock *sock_of_fd_direct(long fd)
+{
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct file *f = NULL;
+	struct socket *so;
+	struct sock *sk;
+
+	if (fd < 0 || fd >= fdt->max_fds ||
+	    bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]) || !f)
+		return NULL;
+	f = BTF_CAST(struct file, f);
+	if ((f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	so = BTF_CAST(struct socket, f->private_data);
+	sk = so->sk;
+	if (!sk || sk->__sk_common.skc_net.net->ns.inum != netns_ino ||
+	    !inet_sock(sk->__sk_common.skc_family, sk->sk_protocol))
+		return NULL;
+	return sk;
+}
+
+static __always_inline void pending_save(const struct pending *p, const bool direct)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending *slot;
+
+	if (!direct) {
+		bpf_map_update_elem(&calls, &tid, p, BPF_ANY);
+		return;
+	}
+	slot = bpf_task_storage_get(&calls_ts, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (slot)
+		*slot = *p;
+}
+
+/* The call this thread entered, or NULL; a direct slot is free when sk is 0. */
+static __always_inline struct pending *pending_get(const bool direct)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending *p;
+
+	if (!direct)
+		return bpf_map_lookup_elem(&calls, &tid);
+	p = bpf_task_storage_get(&calls_ts, bpf_get_current_task_btf(), 0, 0);
+	return p && p->sk ? p : NULL;
+}
+
+static __always_inline void pending_done(struct pending *p, const bool direct)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (direct)
+		p->sk = NULL;
+	else
+		bpf_map_delete_elem(&calls, &tid);
+}
+
+static __always_inline int call_enter(long fd, void *buf, void *addr, __u32 dir, __u16 vlen,
+				      __u16 gso, const bool direct)
+{
 	struct pending p = {};
 
 	if (!filter_current())
@@ -191,10 +282,9 @@ static __always_inline int call_enter(long fd, void *buf, void *addr, __u32 dir,
 	 * programs run for every syscall on the host, so the fd table walk
 	 * below is only done for tasks of this agent's namespace (a socket of
 	 * this namespace used from a task of another one is not seen). */
-	if (BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy, net_ns, ns.inum) !=
-	    netns_ino)
+	if (!task_in_netns(direct))
 		return 0;
-	p.sk = sock_of_fd(fd);
+	p.sk = direct ? sock_of_fd_direct(fd) : sock_of_fd_core(fd);
 	if (!p.sk)
 		return 0;
 	p.buf = buf;
@@ -203,7 +293,7 @@ static __always_inline int call_enter(long fd, void *buf, void *addr, __u32 dir,
 	p.vlen = vlen;
 	p.gso = gso;
 	p.ts = now_ns();
-	bpf_map_update_elem(&calls, &tid, &p, BPF_ANY);
+	pending_save(&p, direct);
 	return 0;
 }
 
@@ -232,7 +322,8 @@ static __always_inline __u16 cmsg_gso(const struct user_msghdr *msg)
 }
 
 /* msghdr/iovec variants: the first buffer and the address. */
-static __always_inline int msg_enter(long fd, struct user_msghdr *umsg, __u32 dir)
+static __always_inline int msg_enter(long fd, struct user_msghdr *umsg, __u32 dir,
+				     const bool direct)
 {
 	struct user_msghdr msg = {};
 	struct iovec iov = {};
@@ -241,38 +332,84 @@ static __always_inline int msg_enter(long fd, struct user_msghdr *umsg, __u32 di
 	    bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov))
 		return 0;
 	return call_enter(fd, iov.iov_base, msg.msg_name, dir, 0,
-			  dir == DIR_SEND ? cmsg_gso(&msg) : 0);
+			  dir == DIR_SEND ? cmsg_gso(&msg) : 0, direct);
 }
 
 /* sendmmsg/recvmmsg: the vector itself; the exit walks it. */
-static __always_inline int mmsg_enter(long fd, void *vec, long vlen, __u32 dir)
+static __always_inline int mmsg_enter(long fd, void *vec, long vlen, __u32 dir, const bool direct)
 {
 	if (vlen <= 0)
 		return 0;
-	return call_enter(fd, vec, NULL, dir, vlen > 0xffff ? 0xffff : vlen, 0);
+	return call_enter(fd, vec, NULL, dir, vlen > 0xffff ? 0xffff : vlen, 0, direct);
 }
 
-static __always_inline int iov_enter(long fd, struct iovec *uiov, __u32 dir)
+static __always_inline int iov_enter(long fd, struct iovec *uiov, __u32 dir, const bool direct)
 {
 	struct iovec iov = {};
 
 	if (bpf_probe_read_user(&iov, sizeof(iov), uiov))
 		return 0;
-	return call_enter(fd, iov.iov_base, NULL, dir, 0, 0);
+	return call_enter(fd, iov.iov_base, NULL, dir, 0, 0, direct);
 }
 
-static __always_inline void sk_addrs(struct sock *sk, struct net_event *e, __u8 *local,
-				     __u8 *remote, __u16 *lport, __u16 *rport)
+/* Local and remote ends of a socket (remote overridden per datagram by a
+ * sendto/recvfrom/msg_name address). */
+struct call_addrs {
+	__u8 local[16], remote[16];
+	__u16 lport, rport;
+};
+
+/* What a call's exit needs of its socket, read once. */
+struct sock_view {
+	struct call_addrs a;
+	__u32 seq_end; /* TCP: write_seq after a send, copied_seq after a receive */
+	__u16 gso;     /* UDP send: the socket's UDP_SEGMENT size */
+	__u8 proto, family;
+};
+
+static __always_inline void view_core(struct sock *sk, __u32 dir, struct sock_view *v)
 {
-	*lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	*rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (e->family == 4) {
-		BPF_CORE_READ_INTO((__u32 *)local, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)remote, sk, __sk_common.skc_daddr);
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+
+	v->proto = BPF_CORE_READ(sk, sk_protocol);
+	v->family = BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET ? 4 : 6;
+	v->a.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	v->a.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (v->family == 4) {
+		BPF_CORE_READ_INTO((__u32 *)v->a.local, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)v->a.remote, sk, __sk_common.skc_daddr);
 	} else {
-		BPF_CORE_READ_INTO((struct in6_addr *)local, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO((struct in6_addr *)remote, sk, __sk_common.skc_v6_daddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)v->a.local, sk,
+				   __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)v->a.remote, sk, __sk_common.skc_v6_daddr);
 	}
+	if (v->proto == IPPROTO_TCP)
+		v->seq_end = dir == DIR_SEND ? BPF_CORE_READ(tp, write_seq)
+					     : BPF_CORE_READ(tp, copied_seq);
+	else if (dir == DIR_SEND)
+		v->gso = BPF_CORE_READ((struct udp_sock *)sk, gso_size);
+}
+
+static __always_inline void view_direct(struct sock *saved, __u32 dir, struct sock_view *v)
+{
+	struct sock *sk = BTF_CAST(struct sock, saved);
+
+	v->proto = sk->sk_protocol;
+	v->family = sk->__sk_common.skc_family == AF_INET ? 4 : 6;
+	v->a.lport = sk->__sk_common.skc_num;
+	v->a.rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (v->family == 4) {
+		*(__u32 *)v->a.local = sk->__sk_common.skc_rcv_saddr;
+		*(__u32 *)v->a.remote = sk->__sk_common.skc_daddr;
+	} else {
+		__builtin_memcpy(v->a.local, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(v->a.remote, &sk->__sk_common.skc_v6_daddr, 16);
+	}
+	if (v->proto == IPPROTO_TCP)
+		v->seq_end = dir == DIR_SEND ? BTF_CAST(struct tcp_sock, saved)->write_seq
+					     : BTF_CAST(struct tcp_sock, saved)->copied_seq;
+	else if (dir == DIR_SEND)
+		v->gso = BTF_CAST(struct udp_sock, saved)->gso_size;
 }
 
 /* A sockaddr given to sendto/recvfrom overrides the socket's peer. */
@@ -290,13 +427,6 @@ static __always_inline void user_peer(void *uaddr, struct net_event *e, __u8 *re
 		*rport = bpf_ntohs(sa.sin6_port);
 	}
 }
-
-/* Local and remote ends of a socket (remote overridden per datagram by a
- * sendto/recvfrom/msg_name address). */
-struct call_addrs {
-	__u8 local[16], remote[16];
-	__u16 lport, rport;
-};
 
 /* Addresses in data direction: a send goes local -> remote. */
 static __always_inline void orient(struct net_event *e, const struct call_addrs *a, __u32 dir)
@@ -350,11 +480,6 @@ static __always_inline void emit_udp_send(struct net_event *e, const void *buf, 
 		add_uncovered((len - 1) / gso + 1 - NET_GSO_MAX);
 }
 
-static __always_inline __u16 sock_gso(struct sock *sk)
-{
-	return BPF_CORE_READ((struct udp_sock *)sk, gso_size);
-}
-
 /* One UDP message of a call: its peer address (if given) and bytes. */
 static __always_inline void udp_message(struct net_event *e, const struct call_addrs *a,
 					__u32 dir, const void *buf, void *addr, __u32 len,
@@ -371,15 +496,12 @@ static __always_inline void udp_message(struct net_event *e, const struct call_a
 }
 
 /* TCP: len bytes ending at write_seq (send) or copied_seq (receive). */
-static __always_inline void tcp_message(struct sock *sk, struct net_event *e,
-					const struct call_addrs *a, __u32 dir, __u32 len)
+static __always_inline void tcp_message(struct net_event *e, const struct sock_view *v, __u32 dir,
+					__u32 len)
 {
-	struct tcp_sock *tp = (struct tcp_sock *)sk;
-
-	e->seq = (dir == DIR_SEND ? BPF_CORE_READ(tp, write_seq) : BPF_CORE_READ(tp, copied_seq)) -
-		 len;
+	e->seq = v->seq_end - len;
 	e->len = len;
-	orient(e, a, dir);
+	orient(e, &v->a, dir);
 	emit(e);
 }
 
@@ -394,7 +516,7 @@ struct mmsg {
  * are counted as uncovered. A GSO message inside a sendmmsg vector is one
  * record (not split: nested loops would cost the verifier too much). */
 static __always_inline void mmsg_exit(struct pending *p, struct net_event *e,
-				      const struct call_addrs *a, __u32 dir, __u32 n)
+				      const struct sock_view *v, __u32 dir, __u32 n)
 {
 	struct mmsg *vec = p->buf;
 	__u32 total = 0;
@@ -417,159 +539,90 @@ static __always_inline void mmsg_exit(struct pending *p, struct net_event *e,
 			continue;
 		if (bpf_probe_read_user(&iov, sizeof(iov), m.hdr.msg_iov))
 			stat_inc(STAT_ERRORS);
-		udp_message(e, a, dir, iov.iov_base, m.hdr.msg_name, m.len, 0);
+		udp_message(e, &v->a, dir, iov.iov_base, m.hdr.msg_name, m.len, 0);
 	}
 	if (n > NET_MMSG_MAX)
 		add_uncovered(e->proto == IPPROTO_TCP ? n : n - NET_MMSG_MAX);
 	else if (e->proto == IPPROTO_TCP && total)
-		tcp_message(p->sk, e, a, dir, total);
+		tcp_message(e, v, dir, total);
 }
 
-/* dir and mmsg are constants per exit program, so each program carries
- * only its own path (the GSO loop only in sends, the vector walk only in
- * sendmmsg/recvmmsg): verification stays short. */
-static __always_inline int call_exit(long ret, const __u32 dir, const bool mmsg)
+/* dir, mmsg and direct are constants per exit program, so each program
+ * carries only its own path (the GSO loop only in sends, the vector walk
+ * only in sendmmsg/recvmmsg): verification stays short. */
+static __always_inline int call_exit(long ret, const __u32 dir, const bool mmsg, const bool direct)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending *p = bpf_map_lookup_elem(&calls, &tid);
-	struct call_addrs a = {};
+	struct pending *p = pending_get(direct);
 	struct net_event e = {};
-	struct sock *sk;
+	struct sock_view v = {};
 
 	if (!p)
 		return 0;
-	sk = p->sk;
 	if (ret <= 0 || p->dir != dir || !p->vlen != !mmsg)
 		goto out;
+	if (direct)
+		view_direct(p->sk, dir, &v);
+	else
+		view_core(p->sk, dir, &v);
 	e.pid = bpf_get_current_pid_tgid() >> 32;
-	e.proto = BPF_CORE_READ(sk, sk_protocol);
-	e.family = BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET ? 4 : 6;
+	e.proto = v.proto;
+	e.family = v.family;
 	e.boundary = dir == DIR_SEND ? NET_B_SEND : NET_B_RECV;
 	e.ts_ns = dir == DIR_SEND ? p->ts : now_ns();
-	sk_addrs(sk, &e, a.local, a.remote, &a.lport, &a.rport);
 	if (mmsg)
-		mmsg_exit(p, &e, &a, dir, ret);
+		mmsg_exit(p, &e, &v, dir, ret);
 	else if (e.proto == IPPROTO_UDP)
-		udp_message(&e, &a, dir, p->buf, p->addr, ret,
-			    dir == DIR_SEND ? (p->gso ?: sock_gso(sk)) : 0);
+		udp_message(&e, &v.a, dir, p->buf, p->addr, ret,
+			    dir == DIR_SEND ? (p->gso ?: v.gso) : 0);
 	else
-		tcp_message(sk, &e, &a, dir, ret);
+		tcp_message(&e, &v, dir, ret);
 out:
-	bpf_map_delete_elem(&calls, &tid);
+	pending_done(p, direct);
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_sendto")
-int sendto_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return call_enter(ctx->args[0], (void *)ctx->args[1], (void *)ctx->args[4], DIR_SEND, 0, 0);
-}
+/* Each syscall gets two programs, NAME (compat) and NAME_d (direct), from
+ * one body; `ctx` and `direct` are in scope of BODY. */
+#define SYSCALL_PROGS(event, name, ctx_type, body)                                                 \
+	SEC("tp/syscalls/" #event)                                                                 \
+	int name(ctx_type *ctx)                                                                    \
+	{                                                                                          \
+		const bool direct = false;                                                         \
+		return body;                                                                       \
+	}                                                                                          \
+	SEC("tp/syscalls/" #event)                                                                 \
+	int name##_d(ctx_type *ctx)                                                                \
+	{                                                                                          \
+		const bool direct = true;                                                          \
+		return body;                                                                       \
+	}
+#define ENTER_PROGS(call, body) SYSCALL_PROGS(sys_enter_##call, call##_enter, struct trace_event_raw_sys_enter, body)
+#define EXIT_PROGS(call, dir, mmsg)                                                                \
+	SYSCALL_PROGS(sys_exit_##call, call##_exit, struct trace_event_raw_sys_exit,               \
+		      call_exit(ctx->ret, dir, mmsg, direct))
 
-SEC("tp/syscalls/sys_enter_sendmsg")
-int sendmsg_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return msg_enter(ctx->args[0], (void *)ctx->args[1], DIR_SEND);
-}
+#define ARG(n) ctx->args[n]
+ENTER_PROGS(sendto, call_enter(ARG(0), (void *)ARG(1), (void *)ARG(4), DIR_SEND, 0, 0, direct))
+ENTER_PROGS(sendmsg, msg_enter(ARG(0), (void *)ARG(1), DIR_SEND, direct))
+ENTER_PROGS(write, call_enter(ARG(0), (void *)ARG(1), NULL, DIR_SEND, 0, 0, direct))
+ENTER_PROGS(writev, iov_enter(ARG(0), (void *)ARG(1), DIR_SEND, direct))
+ENTER_PROGS(sendmmsg, mmsg_enter(ARG(0), (void *)ARG(1), ARG(2), DIR_SEND, direct))
+ENTER_PROGS(recvfrom, call_enter(ARG(0), (void *)ARG(1), (void *)ARG(4), DIR_RECV, 0, 0, direct))
+ENTER_PROGS(recvmsg, msg_enter(ARG(0), (void *)ARG(1), DIR_RECV, direct))
+ENTER_PROGS(read, call_enter(ARG(0), (void *)ARG(1), NULL, DIR_RECV, 0, 0, direct))
+ENTER_PROGS(readv, iov_enter(ARG(0), (void *)ARG(1), DIR_RECV, direct))
+ENTER_PROGS(recvmmsg, mmsg_enter(ARG(0), (void *)ARG(1), ARG(2), DIR_RECV, direct))
 
-SEC("tp/syscalls/sys_enter_write")
-int write_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return call_enter(ctx->args[0], (void *)ctx->args[1], NULL, DIR_SEND, 0, 0);
-}
-
-SEC("tp/syscalls/sys_enter_writev")
-int writev_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return iov_enter(ctx->args[0], (void *)ctx->args[1], DIR_SEND);
-}
-
-SEC("tp/syscalls/sys_enter_recvfrom")
-int recvfrom_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return call_enter(ctx->args[0], (void *)ctx->args[1], (void *)ctx->args[4], DIR_RECV, 0, 0);
-}
-
-SEC("tp/syscalls/sys_enter_recvmsg")
-int recvmsg_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return msg_enter(ctx->args[0], (void *)ctx->args[1], DIR_RECV);
-}
-
-SEC("tp/syscalls/sys_enter_read")
-int read_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return call_enter(ctx->args[0], (void *)ctx->args[1], NULL, DIR_RECV, 0, 0);
-}
-
-SEC("tp/syscalls/sys_enter_readv")
-int readv_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return iov_enter(ctx->args[0], (void *)ctx->args[1], DIR_RECV);
-}
-
-SEC("tp/syscalls/sys_enter_sendmmsg")
-int sendmmsg_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return mmsg_enter(ctx->args[0], (void *)ctx->args[1], ctx->args[2], DIR_SEND);
-}
-
-SEC("tp/syscalls/sys_enter_recvmmsg")
-int recvmmsg_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return mmsg_enter(ctx->args[0], (void *)ctx->args[1], ctx->args[2], DIR_RECV);
-}
-
-SEC("tp/syscalls/sys_exit_sendmmsg")
-int sendmmsg_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return call_exit(ctx->ret, DIR_SEND, true);
-}
-SEC("tp/syscalls/sys_exit_recvmmsg")
-int recvmmsg_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return call_exit(ctx->ret, DIR_RECV, true);
-}
-
-SEC("tp/syscalls/sys_exit_sendto")
-int sendto_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return call_exit(ctx->ret, DIR_SEND, false);
-}
-SEC("tp/syscalls/sys_exit_sendmsg")
-int sendmsg_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return call_exit(ctx->ret, DIR_SEND, false);
-}
-SEC("tp/syscalls/sys_exit_write")
-int write_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return call_exit(ctx->ret, DIR_SEND, false);
-}
-SEC("tp/syscalls/sys_exit_writev")
-int writev_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return call_exit(ctx->ret, DIR_SEND, false);
-}
-SEC("tp/syscalls/sys_exit_recvfrom")
-int recvfrom_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return call_exit(ctx->ret, DIR_RECV, false);
-}
-SEC("tp/syscalls/sys_exit_recvmsg")
-int recvmsg_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return call_exit(ctx->ret, DIR_RECV, false);
-}
-SEC("tp/syscalls/sys_exit_read")
-int read_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return call_exit(ctx->ret, DIR_RECV, false);
-}
-SEC("tp/syscalls/sys_exit_readv")
-int readv_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return call_exit(ctx->ret, DIR_RECV, false);
-}
+EXIT_PROGS(sendto, DIR_SEND, false)
+EXIT_PROGS(sendmsg, DIR_SEND, false)
+EXIT_PROGS(write, DIR_SEND, false)
+EXIT_PROGS(writev, DIR_SEND, false)
+EXIT_PROGS(sendmmsg, DIR_SEND, true)
+EXIT_PROGS(recvfrom, DIR_RECV, false)
+EXIT_PROGS(recvmsg, DIR_RECV, false)
+EXIT_PROGS(read, DIR_RECV, false)
+EXIT_PROGS(readv, DIR_RECV, false)
+EXIT_PROGS(recvmmsg, DIR_RECV, true)
 
 /* ---- boundaries 2 and 3: packets ---- */
 

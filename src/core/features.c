@@ -51,6 +51,9 @@ static const char *const names[FEAT__COUNT] = {
 	[FEAT_TASK_STORAGE] = "task_storage",
 	[FEAT_BPF_LOOP] = "bpf_loop",
 	[FEAT_TCX] = "tcx",
+	[FEAT_RDONLY_CAST] = "rdonly_cast",
+	[FEAT_XDP_LOAD_BYTES] = "xdp_load_bytes",
+	[FEAT_FIND_VMA] = "find_vma",
 };
 
 static const struct bpf_insn ret0[] = {
@@ -210,6 +213,31 @@ static bool probe_tcx(struct feature_state *st)
 	return say(st, false, "tcx link_create: %s", strerror(link < 0 ? -link : 0));
 }
 
+/* The kfunc bpf_rdonly_cast (6.2+), called from a tracepoint program as
+ * net's direct syscall programs do: present in BTF is not enough, the
+ * program type must be allowed to call it. */
+static bool probe_rdonly_cast(struct feature_state *st)
+{
+	__s32 func = vmlinux_btf_id("bpf_rdonly_cast", BTF_KIND_FUNC);
+	__s32 task = vmlinux_btf_id("task_struct", BTF_KIND_STRUCT);
+	const struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 1, .imm = 0 },	/* r1 = 0 */
+		{ .code = 0xb7, .dst_reg = 2, .imm = task },	/* r2 = btf id */
+		{ .code = 0x85, .src_reg = 2, .imm = func },	/* call kfunc */
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
+		{ .code = 0x95 },				/* exit */
+	};
+	int fd;
+
+	if (func < 0 || task < 0)
+		return say(st, false, "%s", "no bpf_rdonly_cast in kernel BTF");
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, NULL, "GPL", insns, 5, NULL);
+	if (fd < 0)
+		return say(st, false, "tracepoint program calling it rejected: %s", strerror(errno));
+	close(fd);
+	return say(st, true, "%s", "kfunc callable from tracepoint programs");
+}
+
 static bool probe_one(enum feature f, struct feature_state *st)
 {
 	switch (f) {
@@ -237,6 +265,11 @@ static bool probe_one(enum feature f, struct feature_state *st)
 	case FEAT_TASK_STORAGE: return probe_map(st, BPF_MAP_TYPE_TASK_STORAGE, "task_storage");
 	case FEAT_BPF_LOOP: return probe_helper(st, BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, "loop");
 	case FEAT_TCX: return probe_tcx(st);
+	case FEAT_RDONLY_CAST: return probe_rdonly_cast(st);
+	case FEAT_XDP_LOAD_BYTES:
+		return probe_helper(st, BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, "xdp_load_bytes");
+	case FEAT_FIND_VMA:
+		return probe_helper(st, BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma, "find_vma");
 	default: return false;
 	}
 }

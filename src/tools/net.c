@@ -207,6 +207,26 @@ static int attach_ifaces(void *ctx)
 	return 0;
 }
 
+/* The syscall programs come in two sets (net.bpf.c): direct (BTF pointers,
+ * task storage; needs bpf_rdonly_cast, 6.2+) and compat (CO-RE reads, an LRU
+ * hash). Only one set loads, and only its per-thread map is created. */
+static void choose_syscall_programs(struct net_bpf *skel)
+{
+	bool direct = feature_has(FEAT_RDONLY_CAST) && feature_has(FEAT_TASK_STORAGE);
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		size_t len = strlen(bpf_program__name(prog));
+		bool is_direct = len > 2 && !strcmp(bpf_program__name(prog) + len - 2, "_d");
+
+		if (!strncmp(sec, "tp/syscalls/", 12) && is_direct != direct)
+			bpf_program__set_autoload(prog, false);
+	}
+	bpf_map__set_autocreate(direct ? skel->maps.calls : skel->maps.calls_ts, false);
+	log_info("net: %s syscall programs", direct ? "direct (BTF)" : "compat (CO-RE reads)");
+}
+
 static int configure(struct net_ctx *c)
 {
 	struct net_bpf *skel = c->skel;
@@ -248,6 +268,7 @@ static int configure(struct net_ctx *c)
 		log_error("tracefs is not mounted and cannot be mounted");
 		return -ENOENT;
 	}
+	choose_syscall_programs(skel);
 	skel->rodata->netns_ino = st.st_ino;
 	skel->rodata->tai = feature_has(FEAT_KTIME_TAI);
 	skel->rodata->port = port_opt;
@@ -258,7 +279,7 @@ static int configure(struct net_ctx *c)
 	net_tc_init(&c->tc);
 	/* The XDP program reads the payload head with bpf_xdp_load_bytes
 	 * (5.18+); before it, ingress is tc. */
-	c->xdp_ok = libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, NULL) == 1;
+	c->xdp_ok = feature_has(FEAT_XDP_LOAD_BYTES);
 	if (!c->xdp_ok && strncmp(ingress_opt, "xdp", 3) == 0) {
 		log_error("--ingress %s needs bpf_xdp_load_bytes (Linux 5.18+); use --ingress tc",
 			  ingress_opt);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "bpf/pagefaults.h"
+#include "core/features.h"
 #include "core/log.h"
 #include "core/output.h"
 #include "core/skelcmd.h"
@@ -108,7 +109,7 @@ static int run(struct pagefaults_bpf *skel, const struct common_opts *opts)
 		log_error("--by-file counts files, not stacks: no --folded or --svg");
 		return 2;
 	}
-	if (by_file && libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma, NULL) != 1) {
+	if (by_file && !feature_has(FEAT_FIND_VMA)) {
 		log_error("--by-file needs the bpf_find_vma helper (Linux 5.17+), which this kernel "
 			  "lacks; stacks work without --by-file");
 		return 2;

@@ -11,6 +11,10 @@
  *   netlab tstream ADDR PORT SECS                 TCP bulk send; prints bytes/s
  *   netlab usink PORT SECS                        UDP sink: counts datagrams, prints them
  *   netlab uflood ADDR PORT SECS SIZE             UDP send as fast as possible; prints datagrams/s
+ *   netlab calls ADDR PORT COUNT udp|tcp KIND      COUNT 100-byte messages to an echo, sent and
+ *                                                 read back with one syscall pair: KIND sendto
+ *                                                 (sendto/recvfrom), msg (sendmsg/recvmsg), rw
+ *                                                 (write/read), iov (writev/readv, two buffers)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,11 +22,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -240,6 +246,44 @@ static void tcp_client(char **a)
 	printf("sent %d echoed %d\n", count, echoed);
 }
 
+/* One message out / in with the syscall pair of kind. */
+static ssize_t calls_io(int fd, const char *kind, bool out, char *buf, size_t len)
+{
+	struct iovec iov[2] = {{buf, len / 2}, {buf + len / 2, len - len / 2}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+
+	if (!strcmp(kind, "sendto"))
+		return out ? sendto(fd, buf, len, 0, NULL, 0) : recvfrom(fd, buf, len, 0, NULL, NULL);
+	if (!strcmp(kind, "msg"))
+		return out ? sendmsg(fd, &msg, 0) : recvmsg(fd, &msg, 0);
+	if (!strcmp(kind, "rw"))
+		return out ? write(fd, buf, len) : read(fd, buf, len);
+	return out ? writev(fd, iov, 2) : readv(fd, iov, 2);
+}
+
+static void calls_client(char **a)
+{
+	bool tcp = !strcmp(a[3], "tcp");
+	int fd = connected(tcp ? SOCK_STREAM : SOCK_DGRAM, a[0], a[1]), count = atoi(a[2]);
+	int echoed = 0;
+	char buf[100], in[100];
+
+	for (int i = 0; i < count; i++) {
+		ssize_t got = 0, r = 0;
+
+		memset(buf, 'c', sizeof(buf));
+		snprintf(buf, 32, "calls %s %d %d ", a[4], getpid(), i);
+		if (calls_io(fd, a[4], true, buf, sizeof(buf)) != sizeof(buf))
+			break;
+		while (got < (ssize_t)sizeof(in) && wait_readable(fd, 1000) > 0 &&
+		       (r = calls_io(fd, a[4], false, in + got, sizeof(in) - got)) > 0)
+			got += tcp ? r : (ssize_t)sizeof(in); /* a datagram is one read */
+		echoed += got == sizeof(in);
+		usleep(2000);
+	}
+	printf("sent %d echoed %d\n", count, echoed);
+}
+
 static void tsink(char **a)
 {
 	uint64_t end = now_ns() + atoi(a[1]) * 1000000000ull;
@@ -308,6 +352,7 @@ int main(int argc, char **argv)
 	    {"relay", 5, relay},     {"uecho", 2, uecho},    {"techo", 2, techo},
 	    {"udp", 5, udp_client},  {"tcp", 5, tcp_client}, {"tsink", 2, tsink},
 	    {"tstream", 3, tstream}, {"usink", 2, usink},    {"uflood", 4, uflood},
+	    {"calls", 5, calls_client},
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
