@@ -62,7 +62,7 @@ DEBUG_VARIANTS := $(foreach v,stripped debug nodebug,$(BUILD)/targets/typed.$(v)
 # intermediates and rebuilds every tool on each run.
 .SECONDARY:
 
-.PHONY: all bench deps test test-unit test-integ sanitize demo kernel-test lint format clean check-tools fuzz
+.PHONY: all bench bench-bins deps test test-unit test-integ sanitize demo kernel-test lint format clean check-tools fuzz
 
 all: $(BUILD)/bpfscope
 
@@ -194,21 +194,28 @@ format:
 	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/*/*.c)
 
 # Benchmarks (bench/run.sh): never part of `make test`.
-BENCH_BINS := $(BUILD)/bench/callee $(BUILD)/bench/bare_uprobe
+BENCH_BINS := $(BUILD)/bench/callee $(BUILD)/bench/bare_uprobe $(BUILD)/bench/bare_syscalls \
+	      $(BUILD)/bench/sendloop
 
 $(BUILD)/bench/callee: bench/callee.c
 	@mkdir -p $(@D)
 	$(CC) -O1 -fno-omit-frame-pointer -fcf-protection=none -Wall -Wextra -Werror -o $@ $<
 
-$(BUILD)/bench/bare_uprobe.bpf.o: bench/bare_uprobe.bpf.c $(BUILD)/vmlinux.h
+$(BUILD)/bench/sendloop: bench/sendloop.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(BUILD) -c $< -o $@
 
-$(BUILD)/bench/bare_uprobe.skel.h: $(BUILD)/bench/bare_uprobe.bpf.o
-	$(BPFTOOL) gen skeleton $< name bare_uprobe_bpf > $@.tmp && mv $@.tmp $@
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/bench/bare_uprobe: bench/bare_uprobe.c $(BUILD)/bench/bare_uprobe.skel.h
+$(BUILD)/bench/bare_%: bench/bare_%.c $(BUILD)/bench/bare_%.skel.h
 	$(CC) $(CFLAGS) -I$(BUILD)/bench -o $@ $< $(LDLIBS)
+
+bench-bins: $(BENCH_BINS)
 
 bench: $(BUILD)/bpfscope $(BENCH_BINS)
 	@BUILD=$(BUILD) bench/run.sh

@@ -93,10 +93,14 @@ Every mechanism must report the same bytes. The `net` rows come from
 `bpfscope net` on a veth pair between two network namespaces in the guest
 (5 UDP datagrams echoed, exact counts, no tc filter left after exit): `net`
 is the tc egress attachment (`tcx` link on 6.6+, `tc_legacy` classic
-clsact filter before), `net-ingress` the ingress hook (generic XDP where
-`bpf_xdp_load_bytes` exists, 5.18+, else tc), `net-clock` the kernel
-timestamp clock (`tai` with `bpf_ktime_get_tai_ns`, else monotonic plus a
-user-space offset), `net-fallback` the same run with tcx disabled. This development machine's 6.18
+clsact filter before), `net-ingress` the ingress hook on the veth (tc: auto
+mode uses native XDP only on NIC drivers), `net-xdp` the same run with
+`--ingress xdp` (generic XDP, needs `bpf_xdp_load_bytes`, 5.18+),
+`net-syscalls` the send/receive syscall programs (`direct` BTF loads with
+`bpf_rdonly_cast`, 6.2+, else `compat` CO-RE reads), `net-syscalls-fallback`
+the same run with `rdonly_cast` disabled, `net-clock` the kernel timestamp
+clock (`tai` with `bpf_ktime_get_tai_ns`, else monotonic plus a user-space
+offset), `net-fallback` the same run with tcx disabled. This development machine's 6.18
 has no kprobes and fentry fails with EPERM, so there opensnoop and tcptop
 use their tracepoints (tests/integ).
 

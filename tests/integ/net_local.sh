@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # net on one host (the client namespace of the lab): host TX and host RX per
-# flow for a known number of UDP and TCP messages, with XDP and with tc
-# ingress; --port filtering; SIGKILL leaves no XDP program on the link.
+# flow for a known number of UDP and TCP messages, with generic XDP (asked
+# for) and with tc ingress (auto mode on a veth); --port filtering; SIGKILL
+# leaves no XDP program on the link.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/netlab.bash"
 plan 15
@@ -11,7 +12,7 @@ COUNT=50
 
 local_servers 15
 
-run_local xdp --slow 50
+run_local xdp --ingress xdp --slow 50
 [ "$(count_of "$TMP/xdp.out" ':7101 udp' tx_host)" = "$COUNT" ]
 ok $? "xdp: $COUNT UDP sends with host TX ($(count_of "$TMP/xdp.out" ':7101 udp' tx_host))"
 [ "$(count_of "$TMP/xdp.out" '10.77.2.2:7101 -> .* udp' rx_host)" = "$COUNT" ]
@@ -26,25 +27,29 @@ ok $? "host TX p50 is a plausible latency ($tx_p50 us)"
 jq -e -s 'map(select(.type == "summary" and .ring_drops == 0 and .records[0] > 0 and .tx_matched == .sends and .rx_matched > 0)) | length == 1' "$TMP/xdp.out" >/dev/null
 ok $? "summary: every send matched its egress, receives matched, no ring-buffer drops"
 
-run_local tc --ingress tc --port 7103
-[ "$(count_of "$TMP/tc.out" ':7103 udp' tx_host)" = "$COUNT" ] &&
+run_local tc -v --port 7103
+grep -q "net_tc_ingress: attached via" "$TMP/tc.err" && ! grep -q "net_xdp_ingress: attached" "$TMP/tc.err" &&
+	[ "$(count_of "$TMP/tc.out" ':7103 udp' tx_host)" = "$COUNT" ] &&
 	[ "$(count_of "$TMP/tc.out" '10.77.2.2:7103 -> .* udp' rx_host)" = "$COUNT" ]
-ok $? "tc ingress: $COUNT UDP messages each way on port 7103"
+ok $? "auto on a veth: tc ingress, $COUNT UDP messages each way on port 7103"
 [ "$(jq -s '[.[] | select(.type == "flow" and (.flow | test(":710[12] ")))] | length' "$TMP/tc.out")" = 0 ]
 ok $? "--port 7103: ports 7101/7102 not reported"
 
-# A first instance holds the interface's XDP slot: a second one falls back
-# to tc ingress; SIGKILL of the first removes its XDP link.
-ip netns exec "$NS_C" "$BPFSCOPE" net -i "$IF_C" >/dev/null 2>"$TMP/kill.err" &
+# A first instance holds the interface's XDP slot: a second one asking for
+# XDP is refused in one line, an auto one uses tc ingress; SIGKILL of the
+# first removes its XDP link.
+ip netns exec "$NS_C" "$BPFSCOPE" net -i "$IF_C" --ingress xdp >/dev/null 2>"$TMP/kill.err" &
 victim=$!
 _pids+=("$victim")
 wait_for "$TMP/kill.err" 'tracing, Ctrl-C' 200
 ip -n "$NS_C" link show "$IF_C" | grep -q xdpgeneric
 attached=$?
+ip netns exec "$NS_C" "$BPFSCOPE" net -i "$IF_C" --ingress xdp -d 1 >/dev/null 2>"$TMP/busy.err"
+busy=$?
 run_local second --port 7101
-grep -q "XDP on $IF_C not possible.*using tc ingress" "$TMP/second.err" &&
+[ $busy != 0 ] && [ "$(grep -c . "$TMP/busy.err")" = 1 ] && grep -q "cannot attach XDP to $IF_C" "$TMP/busy.err" &&
 	[ "$(count_of "$TMP/second.out" '10.77.2.2:7101 -> .* udp' rx_host)" = "$COUNT" ]
-ok $? "second instance: XDP taken, tc ingress fallback still sees $COUNT arrivals"
+ok $? "XDP taken: --ingress xdp refused ($(head -1 "$TMP/busy.err")), auto still sees $COUNT arrivals"
 kill -9 "$victim"
 wait "$victim" 2>/dev/null
 for _ in $(seq 1 40); do ip -n "$NS_C" link show "$IF_C" | grep -q xdp || break; sleep 0.05; done

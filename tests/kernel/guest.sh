@@ -325,20 +325,24 @@ ok $? "every catalogue tool starts, or refuses in one line (not so:${sweep_bad:-
 
 # --- net (issue #8): tc egress + XDP/tc ingress on a veth pair between two
 # network namespaces, with five UDP datagrams of known payloads echoed back.
-# Mechanisms: tcx links on 6.6+, classic clsact filters before; XDP ingress
-# needs bpf_xdp_load_bytes (5.18+), tc ingress before; the clock is TAI
-# where bpf_ktime_get_tai_ns exists (6.1+), monotonic + offset before.
+# Mechanisms: tcx links on 6.6+, classic clsact filters before; ingress on a
+# veth is tc (auto mode), generic XDP when asked (needs bpf_xdp_load_bytes,
+# 5.18+); the syscall programs are direct with bpf_rdonly_cast (6.2+),
+# compat before; the clock is TAI where bpf_ktime_get_tai_ns exists (6.1+),
+# monotonic + offset before.
 # iproute2 from the host (busybox ip has no netns or veth)
 IP2=/usr/sbin/ip TC2=/usr/sbin/tc
-# net_run NAME [ENV]: bpfscope net in netns ktc during the datagrams
+# net_run NAME [ENV [NET ARGS...]]: bpfscope net in netns ktc during the datagrams
 net_run() {
-	env $2 $IP2 netns exec ktc /bin/bpfscope net -v -i vkc -o json >"/tmp/$1.out" 2>"/tmp/$1.err" &
+	local name=$1 envs=$2
+	shift 2
+	env $envs $IP2 netns exec ktc /bin/bpfscope net -v -i vkc -o json "$@" >"/tmp/$name.out" 2>"/tmp/$name.err" &
 	BPID=$!
-	if ! wait_for "/tmp/$1.err" 'tracing, Ctrl-C to end' 900; then
+	if ! wait_for "/tmp/$name.err" 'tracing, Ctrl-C to end' 900; then
 		say "# bpfscope net did not start:"
-		grep -v '^libbpf' "/tmp/$1.err" | sed 's/^/KT: #   /' | head -15
+		grep -v '^libbpf' "/tmp/$name.err" | sed 's/^/KT: #   /' | head -15
 	fi
-	$IP2 netns exec ktc /bin/netlab udp 10.99.0.2 7201 5 20000 100 >"/tmp/$1.traffic" 2>&1
+	$IP2 netns exec ktc /bin/netlab udp 10.99.0.2 7201 5 20000 100 >"/tmp/$name.traffic" 2>&1
 	stop
 }
 # net_check NAME LABEL: exact counts, and no classic filter left behind
@@ -370,19 +374,24 @@ net_lab() {
 if net_lab 2>/tmp/netlab.err; then
 	$IP2 netns exec kts /bin/netlab uecho 7201 200 >/dev/null 2>&1 &
 	echo_pid=$!
-	net_run kn
+	net_run kn ""
 	net_check kn default
 	r=$?
 	tcmech=$(mech_of kn net_tc_egress)
 	inmech=$(mech_of kn "net_[a-z]*_ingress")
 	clock=$(sed -n 's/.*"clock":"clock: \([a-z+]*\),.*/\1/p' /tmp/kn.out)
+	sysset=$(sed -n 's/.*net: \([a-z]*\) .*syscall programs.*/\1/p' /tmp/kn.err | head -1)
 	if [ "$kver" -ge 6006 ]; then want_tc=tcx; else want_tc=tc_legacy; fi
-	if [ "$kver" -ge 5018 ]; then want_in=xdp_generic; else want_in=tc_legacy; fi
+	want_in=$want_tc
+	if [ "$kver" -ge 6002 ]; then want_sys=direct; else want_sys=compat; fi
 	if [ "$kver" -ge 6001 ]; then want_clock=tai; else want_clock=monotonic+offset; fi
 	[ "$tcmech" = "$want_tc" ]
 	ok $? "net: tc egress via $want_tc (got ${tcmech:-none})"
 	[ "$inmech" = "$want_in" ]
-	ok $? "net: ingress via $want_in (got ${inmech:-none})"
+	ok $? "net: ingress on a veth via $want_in (got ${inmech:-none})"
+	[ "$sysset" = "$want_sys" ]
+	ok $? "net: $want_sys syscall programs (got ${sysset:-none})"
+	cap net-syscalls "$sysset" "$(result $r)"
 	[ "$clock" = "$want_clock" ]
 	ok $? "net: clock $want_clock (got ${clock:-none})"
 	cap net "$tcmech" "$(result $r)"
@@ -393,6 +402,20 @@ if net_lab 2>/tmp/netlab.err; then
 		net_check knl "tcx disabled"
 		r=$?
 		cap net-fallback "$(mech_of knl net_tc_egress)" "$(result $r)"
+	fi
+	if [ "$kver" -ge 5018 ]; then
+		net_run knx "" --ingress xdp
+		net_check knx "--ingress xdp"
+		r=$?
+		[ "$(mech_of knx net_xdp_ingress)" = xdp_generic ]
+		ok $? "net --ingress xdp: ingress via xdp_generic (got $(mech_of knx net_xdp_ingress))"
+		cap net-xdp "$(mech_of knx net_xdp_ingress)" "$(result $r)"
+	fi
+	if [ "$sysset" = direct ]; then
+		net_run knc BPFSCOPE_DISABLE_FEATURES=rdonly_cast
+		net_check knc "rdonly_cast disabled"
+		r=$?
+		cap net-syscalls-fallback "$(sed -n 's/.*net: \([a-z]*\) .*syscall programs.*/\1/p' /tmp/knc.err | head -1)" "$(result $r)"
 	fi
 	kill $echo_pid
 else
