@@ -9,6 +9,11 @@
 #   xdp      --ingress xdp (generic XDP, as before the auto change)
 #   compat   BPFSCOPE_DISABLE_FEATURES=rdonly_cast (the syscall programs of
 #            kernels before 6.2)
+#   xdpnative --ingress xdp-native (on veth: its driver-mode XDP)
+#   filtered --port 9: every program runs, no record passes the filter (the
+#            cost of the programs without clock reads, ring records and the
+#            user-space join)
+# MODES="base auto filtered" bench/net.sh runs a subset (base is needed).
 # This machine is shared and noisy (untraced rounds vary by +-15 %), so each
 # round measures base and every mode back to back in a rotating order, each
 # ratio divides by the base of its own round, and the table gives the
@@ -30,6 +35,8 @@ trace_on() { # MODE
 	case $1 in
 	sampled) args=(--sample 100) ;;
 	xdp) args=(--ingress xdp) ;;
+	filtered) args=(--port 9) ;;
+	xdpnative) args=(--ingress xdp-native) ;;
 	compat) envs=(BPFSCOPE_DISABLE_FEATURES=rdonly_cast) ;;
 	esac
 	for pair in "$NS_C:$IF_C" "$NS_S:$IF_S"; do
@@ -61,7 +68,7 @@ udp_rate() {
 	awk -v s="$SECS" '{ printf "%.0f\n", $2 / s }' "$TMP/usink.out" # delivered per second
 }
 
-MODES=(base auto sampled xdp compat)
+read -r -a MODES <<<"${MODES:-base auto sampled xdp compat}"
 for r in $(seq 1 "$ROUNDS"); do
 	n=${#MODES[@]}
 	for k in $(seq 0 $((n - 1))); do
@@ -82,10 +89,20 @@ cell() {
 	printf "%s (%s-%s)" "$(median <"$TMP/ratios")" "$(sort -g "$TMP/ratios" | head -1)" "$(sort -g "$TMP/ratios" | tail -1)"
 }
 base_of() { awk -v c="$1" '$2 == "base" { print $c }' "$TMP/all" | median; }
-echo "| workload (veth, client -> relay -> server) | untraced (median) | auto | --sample 100 | --ingress xdp | compat syscall programs |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-echo "| TCP bulk, bytes/s ($ROUNDS rounds x ${SECS}s) | $(base_of 3) | $(cell auto 3) | $(cell sampled 3) | $(cell xdp 3) | $(cell compat 3) |"
-echo "| UDP 64-byte datagrams received/s ($ROUNDS rounds x ${SECS}s) | $(base_of 4) | $(cell auto 4) | $(cell sampled 4) | $(cell xdp 4) | $(cell compat 4) |"
+label() {
+	case $1 in
+	auto) echo "auto" ;; sampled) echo "--sample 100" ;; xdp) echo "--ingress xdp" ;;
+	compat) echo "compat syscall programs" ;; xdpnative) echo "--ingress xdp-native" ;; filtered) echo "--port 9 (nothing recorded)" ;;
+	esac
+}
+head="| workload (veth, client -> relay -> server) | untraced (median) |" sep="| --- | ---: |"
+tcp="| TCP bulk, bytes/s ($ROUNDS rounds x ${SECS}s) | $(base_of 3) |"
+udp="| UDP 64-byte datagrams received/s ($ROUNDS rounds x ${SECS}s) | $(base_of 4) |"
+for m in "${MODES[@]}"; do
+	[ "$m" = base ] && continue
+	head+=" $(label "$m") |" sep+=" ---: |" tcp+=" $(cell "$m" 3) |" udp+=" $(cell "$m" 4) |"
+done
+printf '%s\n' "$head" "$sep" "$tcp" "$udp"
 echo
 echo "rounds (round mode tcp udp):"
 sed 's/^/    /' "$TMP/all"

@@ -325,9 +325,8 @@ void loader_describe(struct bpf_object *obj)
 {
 	struct bpf_program *p;
 
-	/* programs the tool attaches itself (tc, XDP) are its to describe */
 	bpf_object__for_each_program(p, obj)
-		if (bpf_program__autoload(p) && bpf_program__autoattach(p))
+		if (bpf_program__autoload(p))
 			log_info("%s: attached via %s (%s)", bpf_program__name(p), loader_mechanism(p),
 				 bpf_program__section_name(p));
 }

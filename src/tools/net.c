@@ -182,6 +182,21 @@ static void iface_driver(const char *ifname, char *driver, size_t len)
 		close(fd);
 }
 
+/* Whether some interface will get the XDP program (attach_ingress). */
+static bool xdp_wanted(void)
+{
+	char driver[32];
+
+	if (!strncmp(ingress_opt, "xdp", 3))
+		return true;
+	for (int i = 0; i < nifaces && !strcmp(ingress_opt, "auto"); i++) {
+		iface_driver(ifaces[i], driver, sizeof(driver));
+		if (strcmp(driver, "veth"))
+			return true;
+	}
+	return false;
+}
+
 static int attach_xdp(struct net_ctx *c, int i, __u32 flags)
 {
 	struct bpf_link_create_opts lopts = {.sz = sizeof(lopts), .flags = flags};
@@ -323,7 +338,7 @@ static int configure(struct net_ctx *c)
 			  ingress_opt);
 		return -ENOTSUP;
 	}
-	if (!c->xdp_ok || !strcmp(ingress_opt, "tc"))
+	if (!c->xdp_ok || !xdp_wanted())
 		bpf_program__set_autoload(skel->progs.net_xdp_ingress, false);
 	clocksync_init(&c->clock, skel->rodata->tai);
 	return 0;

@@ -49,7 +49,8 @@ leftovers_run() {
 		n=$((n + 1))
 		names+=("c$n-$name")
 		if [ "$name" = net ]; then
-			ip netns exec "$ns" "$BPFSCOPE" net -i va$$ -i vb$$ >"$TMP/c$n-$name.out" 2>"$TMP/c$n-$name.err" &
+			# generic XDP: bpftool (libbpf 1.1) shows XDP attachments, not tcx links
+			ip netns exec "$ns" "$BPFSCOPE" net -i va$$ -i vb$$ --ingress xdp >"$TMP/c$n-$name.out" 2>"$TMP/c$n-$name.err" &
 		elif [ "$name" = trace ]; then
 			"$BPFSCOPE" trace -p "$target" "$args" >"$TMP/c$n-$name.out" 2>"$TMP/c$n-$name.err" &
 		else
