@@ -29,7 +29,7 @@ fi
 sleep 0.2
 c0=$(for p in "${ag[@]}"; do awk '{print $14+$15}' /proc/$p/stat; done | paste -sd+ | bc)
 if [ "${WORKLOAD:-udp}" = tcp ]; then
-  echo "$(in_ns $NS_C "$TARGETS"/netlab tstream 10.77.2.2 7201 3) bytes/s"
+  in_ns $NS_C "$TARGETS"/netlab tstream 10.77.2.2 7201 3
 else
   in_ns $NS_C "$TARGETS"/netlab uflood 10.77.2.2 7202 3 64
 fi

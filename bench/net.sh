@@ -46,6 +46,7 @@ trace_on() { # MODE
 	done
 	for ns in "$NS_C" "$NS_S"; do
 		for _ in $(seq 1 200); do grep -q 'tracing' "$TMP/$ns.err" && break; sleep 0.05; done
+		grep -q 'tracing' "$TMP/$ns.err" || { echo "agent in $ns did not start: $(cat "$TMP/$ns.err")" >&2; exit 1; }
 	done
 }
 trace_off() {

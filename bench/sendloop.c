@@ -25,6 +25,7 @@ int main(int argc, char **argv)
 	socklen_t len = sizeof(sa);
 	char buf[64] = "sendloop";
 	double best = 1e9;
+	long missed = 0;
 
 	if (pairs <= 0 || bind(rx, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    getsockname(rx, (struct sockaddr *)&sa, &len) ||
@@ -37,11 +38,16 @@ int main(int argc, char **argv)
 
 		for (int i = 0; i < pairs; i++) {
 			send(tx, buf, sizeof(buf), 0);
-			recv(rx, buf, sizeof(buf), MSG_DONTWAIT);
+			missed += recv(rx, buf, sizeof(buf), MSG_DONTWAIT) < 0;
 		}
 		ns = (now_s() - start) / pairs * 1e9;
 		best = ns < best ? ns : best;
 	}
 	printf("%.0f\n", best);
+	/* a receive that found nothing (delivery deferred) did less work */
+	if (missed > pairs / 100) {
+		fprintf(stderr, "sendloop: %ld of %d receives found no datagram\n", missed, 5 * pairs);
+		return 1;
+	}
 	return 0;
 }

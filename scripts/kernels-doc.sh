@@ -94,7 +94,7 @@ Every mechanism must report the same bytes. The `net` rows come from
 (5 UDP datagrams echoed, exact counts, no tc filter left after exit): `net`
 is the tc egress attachment (`tcx` link on 6.6+, `tc_legacy` classic
 clsact filter before), `net-ingress` the ingress hook on the veth (tc: auto
-mode uses native XDP only on NIC drivers), `net-xdp` the same run with
+mode uses native XDP only on a physical NIC), `net-xdp` the same run with
 `--ingress xdp` (generic XDP, needs `bpf_xdp_load_bytes`, 5.18+),
 `net-syscalls` the send/receive syscall programs (`direct` BTF loads with
 `bpf_rdonly_cast`, 6.2+, else `compat` CO-RE reads), `net-syscalls-fallback`

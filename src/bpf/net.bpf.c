@@ -5,9 +5,9 @@
  *   kprobes) and the entry time; sys_exit emits the record when bytes went
  *   out. TCP: [write_seq - ret, write_seq). Entry time, because TCP and UDP
  *   transmit inside the syscall: tc egress often runs before the exit.
- * 2 egress: tc clsact egress program. 3 ingress: XDP (generic on veth) or
- *   tc ingress. Both parse Ethernet/IPv4/IPv6/TCP/UDP; a GSO/GRO
- *   super-segment is one record covering its whole sequence range.
+ * 2 egress: tc clsact egress program. 3 ingress: tc ingress, or XDP (native
+ *   on a NIC, generic when asked). Both parse Ethernet/IPv4/IPv6/TCP/UDP; a
+ *   GSO/GRO super-segment is one record covering its whole sequence range.
  * 4 recv: sys_exit of recvfrom/recvmsg/read/readv. TCP: [copied_seq - ret,
  *   copied_seq). Exit time: when the application has the bytes.
  * UDP records carry an FNV-1a hash of the first NET_HASH_BYTES payload bytes
@@ -46,6 +46,7 @@ struct pending {
 	void *addr; /* sockaddr of sendto/recvfrom/msg_name, or NULL */
 	__u64 ts;
 	__u32 dir;
+	__u32 nr;   /* syscall number: an exit pairs only with its own entry */
 	__u16 vlen; /* sendmmsg/recvmmsg: entries given; 0 for the other calls */
 	__u16 gso;  /* UDP_SEGMENT from the call's cmsg, 0 if none */
 };
@@ -278,7 +279,7 @@ static __always_inline void pending_done(struct pending *p, const bool direct)
 		bpf_map_delete_elem(&calls, &tid);
 }
 
-static __always_inline int call_enter(long fd, void *buf, void *addr, __u32 dir, __u16 vlen,
+static __always_inline int call_enter(long nr, long fd, void *buf, void *addr, __u32 dir, __u16 vlen,
 				      __u16 gso, const bool direct)
 {
 	struct pending p = {};
@@ -297,6 +298,7 @@ static __always_inline int call_enter(long fd, void *buf, void *addr, __u32 dir,
 	p.buf = buf;
 	p.addr = addr;
 	p.dir = dir;
+	p.nr = nr;
 	p.vlen = vlen;
 	p.gso = gso;
 	/* a receive is timed at its exit */
@@ -330,7 +332,7 @@ static __always_inline __u16 cmsg_gso(const struct user_msghdr *msg)
 }
 
 /* msghdr/iovec variants: the first buffer and the address. */
-static __always_inline int msg_enter(long fd, struct user_msghdr *umsg, __u32 dir,
+static __always_inline int msg_enter(long nr, long fd, struct user_msghdr *umsg, __u32 dir,
 				     const bool direct)
 {
 	struct user_msghdr msg = {};
@@ -339,25 +341,25 @@ static __always_inline int msg_enter(long fd, struct user_msghdr *umsg, __u32 di
 	if (bpf_probe_read_user(&msg, sizeof(msg), umsg) ||
 	    bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov))
 		return 0;
-	return call_enter(fd, iov.iov_base, msg.msg_name, dir, 0,
+	return call_enter(nr, fd, iov.iov_base, msg.msg_name, dir, 0,
 			  dir == DIR_SEND ? cmsg_gso(&msg) : 0, direct);
 }
 
 /* sendmmsg/recvmmsg: the vector itself; the exit walks it. */
-static __always_inline int mmsg_enter(long fd, void *vec, long vlen, __u32 dir, const bool direct)
+static __always_inline int mmsg_enter(long nr, long fd, void *vec, long vlen, __u32 dir, const bool direct)
 {
 	if (vlen <= 0)
 		return 0;
-	return call_enter(fd, vec, NULL, dir, vlen > 0xffff ? 0xffff : vlen, 0, direct);
+	return call_enter(nr, fd, vec, NULL, dir, vlen > 0xffff ? 0xffff : vlen, 0, direct);
 }
 
-static __always_inline int iov_enter(long fd, struct iovec *uiov, __u32 dir, const bool direct)
+static __always_inline int iov_enter(long nr, long fd, struct iovec *uiov, __u32 dir, const bool direct)
 {
 	struct iovec iov = {};
 
 	if (bpf_probe_read_user(&iov, sizeof(iov), uiov))
 		return 0;
-	return call_enter(fd, iov.iov_base, NULL, dir, 0, 0, direct);
+	return call_enter(nr, fd, iov.iov_base, NULL, dir, 0, 0, direct);
 }
 
 /* Local and remote ends of a socket (remote overridden per datagram by a
@@ -558,7 +560,8 @@ static __always_inline void mmsg_exit(struct pending *p, struct net_event *e,
 /* dir, mmsg and direct are constants per exit program, so each program
  * carries only its own path (the GSO loop only in sends, the vector walk
  * only in sendmmsg/recvmmsg): verification stays short. */
-static __always_inline int call_exit(long ret, const __u32 dir, const bool mmsg, const bool direct)
+static __always_inline int call_exit(long nr, long ret, const __u32 dir, const bool mmsg,
+				     const bool direct)
 {
 	struct pending *p = pending_get(direct);
 	struct net_event e = {};
@@ -566,7 +569,10 @@ static __always_inline int call_exit(long ret, const __u32 dir, const bool mmsg,
 
 	if (!p)
 		return 0;
-	if (ret <= 0 || p->dir != dir || !p->vlen != !mmsg)
+	/* A pending call of another syscall is stale (its exit was missed: a
+	 * busy task storage lock, or the exit programs attached after its
+	 * entry): it must not become a record of this call's socket. */
+	if (ret <= 0 || p->nr != nr || p->dir != dir || !p->vlen != !mmsg)
 		goto out;
 	if (direct)
 		view_direct(p->sk, dir, &v);
@@ -607,19 +613,21 @@ out:
 #define ENTER_PROGS(call, body) SYSCALL_PROGS(sys_enter_##call, call##_enter, struct trace_event_raw_sys_enter, body)
 #define EXIT_PROGS(call, dir, mmsg)                                                                \
 	SYSCALL_PROGS(sys_exit_##call, call##_exit, struct trace_event_raw_sys_exit,               \
-		      call_exit(ctx->ret, dir, mmsg, direct))
+		      call_exit((__u32)ctx->id, ctx->ret, dir, mmsg, direct))
 
+/* The per-syscall tracepoints start with an int __syscall_nr where this
+ * struct has a long id: only its low 32 bits are the number. */
 #define ARG(n) ctx->args[n]
-ENTER_PROGS(sendto, call_enter(ARG(0), (void *)ARG(1), (void *)ARG(4), DIR_SEND, 0, 0, direct))
-ENTER_PROGS(sendmsg, msg_enter(ARG(0), (void *)ARG(1), DIR_SEND, direct))
-ENTER_PROGS(write, call_enter(ARG(0), (void *)ARG(1), NULL, DIR_SEND, 0, 0, direct))
-ENTER_PROGS(writev, iov_enter(ARG(0), (void *)ARG(1), DIR_SEND, direct))
-ENTER_PROGS(sendmmsg, mmsg_enter(ARG(0), (void *)ARG(1), ARG(2), DIR_SEND, direct))
-ENTER_PROGS(recvfrom, call_enter(ARG(0), (void *)ARG(1), (void *)ARG(4), DIR_RECV, 0, 0, direct))
-ENTER_PROGS(recvmsg, msg_enter(ARG(0), (void *)ARG(1), DIR_RECV, direct))
-ENTER_PROGS(read, call_enter(ARG(0), (void *)ARG(1), NULL, DIR_RECV, 0, 0, direct))
-ENTER_PROGS(readv, iov_enter(ARG(0), (void *)ARG(1), DIR_RECV, direct))
-ENTER_PROGS(recvmmsg, mmsg_enter(ARG(0), (void *)ARG(1), ARG(2), DIR_RECV, direct))
+ENTER_PROGS(sendto, call_enter((__u32)ctx->id, ARG(0), (void *)ARG(1), (void *)ARG(4), DIR_SEND, 0, 0, direct))
+ENTER_PROGS(sendmsg, msg_enter((__u32)ctx->id, ARG(0), (void *)ARG(1), DIR_SEND, direct))
+ENTER_PROGS(write, call_enter((__u32)ctx->id, ARG(0), (void *)ARG(1), NULL, DIR_SEND, 0, 0, direct))
+ENTER_PROGS(writev, iov_enter((__u32)ctx->id, ARG(0), (void *)ARG(1), DIR_SEND, direct))
+ENTER_PROGS(sendmmsg, mmsg_enter((__u32)ctx->id, ARG(0), (void *)ARG(1), ARG(2), DIR_SEND, direct))
+ENTER_PROGS(recvfrom, call_enter((__u32)ctx->id, ARG(0), (void *)ARG(1), (void *)ARG(4), DIR_RECV, 0, 0, direct))
+ENTER_PROGS(recvmsg, msg_enter((__u32)ctx->id, ARG(0), (void *)ARG(1), DIR_RECV, direct))
+ENTER_PROGS(read, call_enter((__u32)ctx->id, ARG(0), (void *)ARG(1), NULL, DIR_RECV, 0, 0, direct))
+ENTER_PROGS(readv, iov_enter((__u32)ctx->id, ARG(0), (void *)ARG(1), DIR_RECV, direct))
+ENTER_PROGS(recvmmsg, mmsg_enter((__u32)ctx->id, ARG(0), (void *)ARG(1), ARG(2), DIR_RECV, direct))
 
 EXIT_PROGS(sendto, DIR_SEND, false)
 EXIT_PROGS(sendmsg, DIR_SEND, false)

@@ -218,8 +218,9 @@ static bool probe_tcx(struct feature_state *st)
  * program type must be allowed to call it. */
 static bool probe_rdonly_cast(struct feature_state *st)
 {
-	__s32 func = vmlinux_btf_id("bpf_rdonly_cast", BTF_KIND_FUNC);
-	__s32 task = vmlinux_btf_id("task_struct", BTF_KIND_STRUCT);
+	struct btf *btf = btf__load_vmlinux_btf();
+	__s32 func = btf ? btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) : -1;
+	__s32 task = btf ? btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT) : -1;
 	const struct bpf_insn insns[] = {
 		{ .code = 0xb7, .dst_reg = 1, .imm = 0 },	/* r1 = 0 */
 		{ .code = 0xb7, .dst_reg = 2, .imm = task },	/* r2 = btf id */
@@ -229,9 +230,11 @@ static bool probe_rdonly_cast(struct feature_state *st)
 	};
 	int fd;
 
+	btf__free(btf);
 	if (func < 0 || task < 0)
 		return say(st, false, "%s", "no bpf_rdonly_cast in kernel BTF");
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, NULL, "GPL", insns, 5, NULL);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, NULL, "GPL", insns,
+			   sizeof(insns) / sizeof(insns[0]), NULL);
 	if (fd < 0)
 		return say(st, false, "tracepoint program calling it rejected: %s", strerror(errno));
 	close(fd);

@@ -325,8 +325,15 @@ void loader_describe(struct bpf_object *obj)
 {
 	struct bpf_program *p;
 
-	bpf_object__for_each_program(p, obj)
+	bpf_object__for_each_program(p, obj) {
+		enum bpf_prog_type type = bpf_program__type(p);
+
+		/* tc and XDP programs are attached, and described, by their command */
+		if (!bpf_program__autoattach(p) &&
+		    (type == BPF_PROG_TYPE_SCHED_CLS || type == BPF_PROG_TYPE_XDP))
+			continue;
 		if (bpf_program__autoload(p))
 			log_info("%s: attached via %s (%s)", bpf_program__name(p), loader_mechanism(p),
 				 bpf_program__section_name(p));
+	}
 }

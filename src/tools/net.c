@@ -167,33 +167,43 @@ static int attach_tc(struct net_ctx *c, struct bpf_program *prog, int i, bool in
 	return err;
 }
 
-/* The interface's driver name ("veth", "virtio_net"), or "" if unknown. */
-static void iface_driver(const char *ifname, char *driver, size_t len)
+/* Whether auto mode tries native XDP on this interface: only on a physical
+ * NIC (ethtool reports a bus), whose driver runs XDP before building the
+ * skb. Not veth or tun (their XDP copies each GSO skb), not virtio_net
+ * (attaching XDP turns the VM's receive offloads off), not lo, bridges or
+ * other bus-less devices. The reason goes to *why. */
+static bool native_xdp_candidate(const char *ifname, const char **why)
 {
 	struct ethtool_drvinfo info = {.cmd = ETHTOOL_GDRVINFO};
 	struct ifreq ifr = {.ifr_data = (void *)&info};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok = false;
 
-	snprintf(driver, len, "%s", "");
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (fd >= 0 && ioctl(fd, SIOCETHTOOL, &ifr) == 0)
-		snprintf(driver, len, "%s", info.driver);
+	*why = "no driver information";
+	if (fd >= 0 && ioctl(fd, SIOCETHTOOL, &ifr) == 0) {
+		if (!info.bus_info[0])
+			*why = "a virtual device";
+		else if (!strcmp(info.driver, "virtio_net"))
+			*why = "virtio_net (XDP would turn the VM's receive offloads off)";
+		else
+			ok = true;
+	}
 	if (fd >= 0)
 		close(fd);
+	return ok;
 }
 
 /* Whether some interface will get the XDP program (attach_ingress). */
 static bool xdp_wanted(void)
 {
-	char driver[32];
+	const char *why;
 
 	if (!strncmp(ingress_opt, "xdp", 3))
 		return true;
-	for (int i = 0; i < nifaces && !strcmp(ingress_opt, "auto"); i++) {
-		iface_driver(ifaces[i], driver, sizeof(driver));
-		if (strcmp(driver, "veth"))
+	for (int i = 0; i < nifaces && !strcmp(ingress_opt, "auto"); i++)
+		if (native_xdp_candidate(ifaces[i], &why))
 			return true;
-	}
 	return false;
 }
 
@@ -211,15 +221,15 @@ static int attach_xdp(struct net_ctx *c, int i, __u32 flags)
 	return 0;
 }
 
-/* auto: native XDP where the driver runs it before an skb exists (a NIC),
- * else tc ingress. Not generic XDP, nor veth's native XDP: both run on an
- * skb already built and copy every GSO packet into a linear buffer first,
- * which bench/net.sh measured as the largest cost of tracing TCP; tc ingress
- * sits at the same point of the receive path without the copy. xdp and
- * xdp-native force one XDP mode; tc forces tc. */
+/* auto: native XDP on a physical NIC (native_xdp_candidate), else tc
+ * ingress. Not generic XDP: it runs on an skb already built and first copies
+ * every GSO packet into a linear buffer, which bench/net.sh measured as the
+ * largest cost of tracing TCP (veth's driver-mode XDP is worse still); tc
+ * ingress sits at the same point of the receive path without the copy. xdp
+ * and xdp-native force one XDP mode; tc forces tc. */
 static int attach_ingress(struct net_ctx *c, int i)
 {
-	char driver[32];
+	const char *why;
 	int err;
 
 	if (!strcmp(ingress_opt, "xdp") || !strcmp(ingress_opt, "xdp-native")) {
@@ -229,18 +239,18 @@ static int attach_ingress(struct net_ctx *c, int i)
 			log_error("cannot attach XDP to %s: %s", ifaces[i], strerror(-err));
 		return err;
 	}
-	iface_driver(ifaces[i], driver, sizeof(driver));
-	if (!strcmp(ingress_opt, "auto") && c->xdp_ok && strcmp(driver, "veth")) {
+	if (strcmp(ingress_opt, "auto") || !c->xdp_ok) {
+		why = !c->xdp_ok ? "no bpf_xdp_load_bytes" : "--ingress tc";
+	} else if (native_xdp_candidate(ifaces[i], &why)) {
 		err = attach_xdp(c, i, XDP_FLAGS_DRV_MODE);
 		if (!err)
 			return 0;
 		if (err == -EBUSY || err == -EEXIST)
 			log_warn("XDP on %s is taken (%s); using tc ingress", ifaces[i],
 				 strerror(-err));
-		else
-			log_info("no native XDP on %s (driver %s: %s); using tc ingress", ifaces[i],
-				 driver[0] ? driver : "unknown", strerror(-err));
+		why = strerror(-err);
 	}
+	log_info("tc ingress on %s (%s)", ifaces[i], why);
 	return attach_tc(c, c->skel->progs.net_tc_ingress, i, true);
 }
 
@@ -340,6 +350,8 @@ static int configure(struct net_ctx *c)
 	}
 	if (!c->xdp_ok || !xdp_wanted())
 		bpf_program__set_autoload(skel->progs.net_xdp_ingress, false);
+	if (!strncmp(ingress_opt, "xdp", 3))
+		bpf_program__set_autoload(skel->progs.net_tc_ingress, false);
 	clocksync_init(&c->clock, skel->rodata->tai);
 	return 0;
 }

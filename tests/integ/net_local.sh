@@ -5,7 +5,7 @@
 # leaves no XDP program on the link.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/netlab.bash"
-plan 15
+plan 16
 trap 'lab_down; cleanup' EXIT
 lab_up || { diag "cannot build the lab"; exit 1; }
 COUNT=50
@@ -34,6 +34,12 @@ grep -q "net_tc_ingress: attached via" "$TMP/tc.err" && ! grep -q "net_xdp_ingre
 ok $? "auto on a veth: tc ingress, $COUNT UDP messages each way on port 7103"
 [ "$(jq -s '[.[] | select(.type == "flow" and (.flow | test(":710[12] ")))] | length' "$TMP/tc.out")" = 0 ]
 ok $? "--port 7103: ports 7101/7102 not reported"
+
+# driver-mode XDP as veth offers it (asked for; never chosen by auto)
+run_local native -v --ingress xdp-native --port 7101
+grep -q "net_xdp_ingress: attached via xdp_native" "$TMP/native.err" &&
+	[ "$(count_of "$TMP/native.out" '10.77.2.2:7101 -> .* udp' rx_host)" = "$COUNT" ]
+ok $? "--ingress xdp-native: veth's driver-mode XDP sees $COUNT arrivals"
 
 # A first instance holds the interface's XDP slot: a second one asking for
 # XDP is refused in one line, an auto one uses tc ingress; SIGKILL of the
