@@ -15,6 +15,7 @@
  * hosts. Sockets outside the agent's network namespace are ignored, so one
  * agent per namespace acts as one host. */
 #include "bpf/common.bpf.h"
+#include "bpf/compat.bpf.h"
 #include <bpf/bpf_endian.h>
 
 #include "bpf/net.h"
@@ -70,24 +71,12 @@ static __always_inline void add_uncovered(__u64 n)
 		__sync_fetch_and_add(v, n);
 }
 
-/* Per-thread state between a call's entry and exit, in one of two homes:
- * task storage (direct path) or an LRU hash by thread id (compat path; LRU:
- * a thread killed inside a call never reaches its exit, and its entry must
- * not fill the map for everyone else). User space creates only the one its
- * programs use. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct pending);
-} calls SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct pending);
-} calls_ts SEC(".maps");
+/* Per-thread state between a call's entry and exit (compat.bpf.h): task
+ * storage for the direct programs, the LRU hash for the compat ones (user
+ * space sets compat_thread_hash and creates only the map in use). A slot
+ * is free when its sk is NULL; slots of threads that ended stay in the hash
+ * until LRU eviction, which bounds them. */
+THREAD_LOCAL(calls, struct pending, 16384);
 
 /* bpf_rdonly_cast (6.2+) turns an untyped kernel address (a file from the fd
  * array, file->private_data, a saved sock) into a BTF pointer that is read
@@ -182,7 +171,8 @@ static __always_inline void emit(struct net_event *e)
  *     pointers read with plain loads (one probe read for the fd array slot),
  *     and the pending call lives in task storage. bench/net-profile.sh
  *     measures it against compat.
- *   compat: CO-RE probe reads for every field and the LRU hash. */
+ *   compat: CO-RE probe reads for every field and the LRU hash
+ *     (THREAD_LOCAL). */
 
 static __always_inline bool task_in_netns(const bool direct)
 {
@@ -242,45 +232,25 @@ static __always_inline struct sock *sock_of_fd_direct(long fd)
 	return sk;
 }
 
-static __always_inline void pending_save(const struct pending *p, const bool direct)
+/* p also seeds a new hash slot: no separate empty value is needed. */
+static __always_inline void pending_save(const struct pending *p)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending *slot;
+	struct pending *slot = thread_local_get(calls, true, p);
 
-	if (!direct) {
-		bpf_map_update_elem(&calls, &tid, p, BPF_ANY);
-		return;
-	}
-	slot = bpf_task_storage_get(&calls_ts, bpf_get_current_task_btf(), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (slot)
 		*slot = *p;
 }
 
-/* The call this thread entered, or NULL; a direct slot is free when sk is 0. */
-static __always_inline struct pending *pending_get(const bool direct)
+/* The call this thread entered, or NULL. */
+static __always_inline struct pending *pending_get(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending *p;
+	struct pending *p = thread_local_get(calls, false, NULL);
 
-	if (!direct)
-		return bpf_map_lookup_elem(&calls, &tid);
-	p = bpf_task_storage_get(&calls_ts, bpf_get_current_task_btf(), 0, 0);
 	return p && p->sk ? p : NULL;
 }
 
-static __always_inline void pending_done(struct pending *p, const bool direct)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (direct)
-		p->sk = NULL;
-	else
-		bpf_map_delete_elem(&calls, &tid);
-}
-
-static __always_inline int call_enter(long nr, long fd, void *buf, void *addr, __u32 dir, __u16 vlen,
-				      __u16 gso, const bool direct)
+static __always_inline int call_enter(long nr, long fd, void *buf, void *addr, __u32 dir,
+				      __u16 vlen, __u16 gso, const bool direct)
 {
 	struct pending p = {};
 
@@ -303,7 +273,7 @@ static __always_inline int call_enter(long nr, long fd, void *buf, void *addr, _
 	p.gso = gso;
 	/* a receive is timed at its exit */
 	p.ts = dir == DIR_SEND ? now_ns() : 0;
-	pending_save(&p, direct);
+	pending_save(&p);
 	return 0;
 }
 
@@ -346,14 +316,16 @@ static __always_inline int msg_enter(long nr, long fd, struct user_msghdr *umsg,
 }
 
 /* sendmmsg/recvmmsg: the vector itself; the exit walks it. */
-static __always_inline int mmsg_enter(long nr, long fd, void *vec, long vlen, __u32 dir, const bool direct)
+static __always_inline int mmsg_enter(long nr, long fd, void *vec, long vlen, __u32 dir,
+				      const bool direct)
 {
 	if (vlen <= 0)
 		return 0;
 	return call_enter(nr, fd, vec, NULL, dir, vlen > 0xffff ? 0xffff : vlen, 0, direct);
 }
 
-static __always_inline int iov_enter(long nr, long fd, struct iovec *uiov, __u32 dir, const bool direct)
+static __always_inline int iov_enter(long nr, long fd, struct iovec *uiov, __u32 dir,
+				     const bool direct)
 {
 	struct iovec iov = {};
 
@@ -563,7 +535,7 @@ static __always_inline void mmsg_exit(struct pending *p, struct net_event *e,
 static __always_inline int call_exit(long nr, long ret, const __u32 dir, const bool mmsg,
 				     const bool direct)
 {
-	struct pending *p = pending_get(direct);
+	struct pending *p = pending_get();
 	struct net_event e = {};
 	struct sock_view v = {};
 
@@ -591,7 +563,7 @@ static __always_inline int call_exit(long nr, long ret, const __u32 dir, const b
 	else
 		tcp_message(&e, &v, dir, ret);
 out:
-	pending_done(p, direct);
+	p->sk = NULL; /* the slot is free */
 	return 0;
 }
 

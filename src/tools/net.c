@@ -286,7 +286,8 @@ static void choose_syscall_programs(struct net_bpf *skel)
 		if (!strncmp(sec, "tp/syscalls/", 12) && is_direct != direct)
 			bpf_program__set_autoload(prog, false);
 	}
-	bpf_map__set_autocreate(direct ? skel->maps.calls : skel->maps.calls_ts, false);
+	skel->rodata->compat_thread_hash = !direct;
+	bpf_map__set_autocreate(direct ? skel->maps.calls_by_thread : skel->maps.calls, false);
 	log_info("net: %s syscall programs", direct ? "direct (BTF)" : "compat (CO-RE reads)");
 }
 
