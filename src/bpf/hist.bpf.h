@@ -25,6 +25,17 @@ static __always_inline __u32 hist_log2_slot(__u64 v)
 	return slot < HIST_SLOTS ? slot : HIST_SLOTS - 1;
 }
 
+static __always_inline __u32 hist_loglin_slot(__u64 v)
+{
+	__u32 m, slot;
+
+	if (v < 16)
+		return v;
+	m = hist_ilog2(v);
+	slot = 16 + (m - 4) * HIST_LOGLIN_SUB + ((v >> (m - 3)) & (HIST_LOGLIN_SUB - 1));
+	return slot < HIST_LOGLIN_SLOTS ? slot : HIST_LOGLIN_SLOTS - 1;
+}
+
 static __always_inline void hist_add_log2(struct hist *h, __u64 v)
 {
 	__u32 slot = hist_log2_slot(v);

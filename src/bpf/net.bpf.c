@@ -149,17 +149,22 @@ static __always_inline bool wanted(const struct net_event *e)
 	return (mix % sample) == 0;
 }
 
+#include "bpf/net_agg.bpf.h"
+
 /* The clock is read here, after the filters, unless the caller has a time
  * already (a send's entry): records that --port/--peer/--sample drop cost
  * no clock read (~40 ns here) and no ring record. A call's later records
  * reuse its first one's time. */
-static __always_inline void emit(struct net_event *e)
+static __always_inline void emit(struct net_event *e, const __u8 boundary)
 {
 	if (!e->len || !wanted(e))
 		return;
 	if (!e->ts_ns)
 		e->ts_ns = now_ns();
-	event_output(e, sizeof(*e));
+	if (agg)
+		agg_record(e, boundary);
+	else
+		event_output(e, sizeof(*e));
 }
 
 /* ---- boundaries 1 and 4: syscalls ----
@@ -422,7 +427,8 @@ static __always_inline void orient(struct net_event *e, const struct call_addrs 
 }
 
 /* One UDP datagram of len bytes whose payload starts at user address buf. */
-static __always_inline void emit_udp(struct net_event *e, const void *buf, __u32 len)
+static __always_inline void emit_udp(struct net_event *e, const void *buf, __u32 len,
+				     const __u8 boundary)
 {
 	__u8 head[2 * NET_HASH_BYTES] = {};
 	/* the mask (opaque to clang, which would drop it) bounds n for the
@@ -434,7 +440,7 @@ static __always_inline void emit_udp(struct net_event *e, const void *buf, __u32
 		stat_inc(STAT_ERRORS);
 	e->len = len;
 	e->hash = hash_head(head);
-	emit(e);
+	emit(e, boundary);
 }
 
 /* A UDP send with GSO (UDP_SEGMENT) leaves as ceil(len / gso) datagrams:
@@ -445,7 +451,7 @@ static __always_inline void emit_udp_send(struct net_event *e, const void *buf, 
 					  __u32 gso)
 {
 	if (gso < NET_HASH_BYTES || len <= gso) {
-		emit_udp(e, buf, len);
+		emit_udp(e, buf, len, NET_B_SEND);
 		return;
 	}
 	/* unrolled: Linux 6.1 rejects a loop whose body calls a helper
@@ -456,7 +462,7 @@ static __always_inline void emit_udp_send(struct net_event *e, const void *buf, 
 
 		if (off >= len)
 			return;
-		emit_udp(e, buf + off, len - off < gso ? len - off : gso);
+		emit_udp(e, buf + off, len - off < gso ? len - off : gso, NET_B_SEND);
 	}
 	if (len > NET_GSO_MAX * gso)
 		add_uncovered((len - 1) / gso + 1 - NET_GSO_MAX);
@@ -474,7 +480,7 @@ static __always_inline void udp_message(struct net_event *e, const struct call_a
 	if (dir == DIR_SEND)
 		emit_udp_send(e, buf, len, gso);
 	else
-		emit_udp(e, buf, len);
+		emit_udp(e, buf, len, NET_B_RECV);
 }
 
 /* TCP: len bytes ending at write_seq (send) or copied_seq (receive). */
@@ -484,7 +490,7 @@ static __always_inline void tcp_message(struct net_event *e, const struct sock_v
 	e->seq = v->seq_end - len;
 	e->len = len;
 	orient(e, &v->a, dir);
-	emit(e);
+	emit(e, dir == DIR_SEND ? NET_B_SEND : NET_B_RECV);
 }
 
 struct mmsg {
@@ -697,7 +703,7 @@ static __always_inline bool parse_pkt(void *data, void *end, struct net_event *e
 
 /* One UDP datagram at offset off of the skb. */
 static __always_inline void emit_skb_udp(struct __sk_buff *skb, struct net_event *e, __u32 off,
-					 __u32 len)
+					 __u32 len, const __u8 boundary)
 {
 	__u8 head[NET_HASH_BYTES] = {};
 
@@ -705,7 +711,7 @@ static __always_inline void emit_skb_udp(struct __sk_buff *skb, struct net_event
 		stat_inc(STAT_ERRORS);
 	e->len = len;
 	e->hash = hash_head(head);
-	emit(e);
+	emit(e, boundary);
 }
 
 /* A UDP GSO super-packet (gso_size set: not yet segmented at tc egress,
@@ -714,13 +720,13 @@ static __always_inline void emit_skb_udp(struct __sk_buff *skb, struct net_event
  * segments are hashed with one fixed-size load (cheap to verify); a GSO
  * size under NET_HASH_BYTES is not split. */
 static __always_inline void emit_skb_udp_gso(struct __sk_buff *skb, struct net_event *e,
-					     __u32 off, __u32 len)
+					     __u32 off, __u32 len, const __u8 boundary)
 {
 	__u32 gso = skb->gso_size, seg = 0;
 	__u8 head[NET_HASH_BYTES];
 
 	if (gso < NET_HASH_BYTES || len <= gso) {
-		emit_skb_udp(skb, e, off, len);
+		emit_skb_udp(skb, e, off, len, boundary);
 		return;
 	}
 	/* unrolled: Linux 6.1 rejects a loop whose body calls a helper
@@ -731,14 +737,14 @@ static __always_inline void emit_skb_udp_gso(struct __sk_buff *skb, struct net_e
 		if (seg >= len)
 			return;
 		if (len - seg < gso) {
-			emit_skb_udp(skb, e, (off + seg) & 0xffff, len - seg);
+			emit_skb_udp(skb, e, (off + seg) & 0xffff, len - seg, boundary);
 			return;
 		}
 		if (bpf_skb_load_bytes(skb, (off + seg) & 0xffff, head, NET_HASH_BYTES))
 			stat_inc(STAT_ERRORS);
 		e->len = gso;
 		e->hash = hash_head(head);
-		emit(e);
+		emit(e, boundary);
 	}
 	seg = NET_GSO_MAX * gso;
 	if (seg < len)
@@ -755,13 +761,13 @@ static __always_inline int on_skb(struct __sk_buff *skb, __u8 boundary)
 	e.boundary = boundary;
 	e.ifindex = skb->ifindex;
 	if (e.proto == IPPROTO_UDP) {
-		emit_skb_udp_gso(skb, &e, p.l4_off, e.len);
+		emit_skb_udp_gso(skb, &e, p.l4_off, e.len, boundary);
 		return TCX_NEXT;
 	}
 	/* BIG TCP leaves the IPv4 length 0: the skb length is authoritative. */
 	if (boundary == NET_B_EGRESS && skb->len > p.l4_off)
 		e.len = skb->len - p.l4_off;
-	emit(&e);
+	emit(&e, boundary);
 	return TCX_NEXT;
 }
 
@@ -793,6 +799,6 @@ int net_xdp_ingress(struct xdp_md *ctx)
 	}
 	e.boundary = NET_B_INGRESS;
 	e.ifindex = ctx->ingress_ifindex;
-	emit(&e);
+	emit(&e, NET_B_INGRESS);
 	return XDP_PASS;
 }

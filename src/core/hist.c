@@ -20,6 +20,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <linux/types.h>
+
+#include "bpf/hist.h"
+
 #define BAR_WIDTH     40
 #define MIN_COL_WIDTH 10
 
@@ -29,6 +33,22 @@ unsigned hist_log2_slot(uint64_t value, unsigned nslots)
 
 	if (!nslots)
 		return 0;
+	return slot < nslots ? slot : nslots - 1;
+}
+
+unsigned hist_loglin_slot(uint64_t value, unsigned nslots)
+{
+	unsigned m, slot;
+
+	if (!nslots)
+		return 0;
+	if (value < 16)
+		slot = (unsigned)value;
+	else {
+		m = 63 - (unsigned)__builtin_clzll(value);
+		slot = 16 + (m - 4) * HIST_LOGLIN_SUB +
+		       (unsigned)((value >> (m - 3)) & (HIST_LOGLIN_SUB - 1));
+	}
 	return slot < nslots ? slot : nslots - 1;
 }
 
@@ -64,6 +84,17 @@ static void nominal_range(const struct hist_view *h, unsigned slot, uint64_t *lo
 	if (h->kind == HIST_LINEAR) {
 		*low = sat_add(h->min, sat_mul(slot, step));
 		*high = sat_add(*low, step - 1);
+	} else if (h->kind == HIST_LOGLIN) {
+		unsigned m = 4 + (slot - 16) / HIST_LOGLIN_SUB, k = (slot - 16) % HIST_LOGLIN_SUB;
+
+		if (slot < 16) {
+			*low = *high = slot;
+		} else if (m > 62) {
+			*low = *high = UINT64_MAX;
+		} else {
+			*low = (uint64_t)(HIST_LOGLIN_SUB + k) << (m - 3);
+			*high = *low + (1ULL << (m - 3)) - 1;
+		}
 	} else if (slot == 0) {
 		*low = *high = 0;
 	} else if (slot < 64) {
@@ -92,6 +123,8 @@ void hist_add(const struct hist_view *h, uint64_t *slots, uint64_t value)
 		return;
 	if (h->kind == HIST_LINEAR)
 		slot = hist_linear_slot(value, h->min, h->step, h->nslots);
+	else if (h->kind == HIST_LOGLIN)
+		slot = hist_loglin_slot(value, h->nslots);
 	else
 		slot = hist_log2_slot(value, h->nslots);
 	slots[slot]++;

@@ -9,7 +9,7 @@
 
 struct json_object;
 
-enum hist_kind { HIST_LOG2, HIST_LINEAR };
+enum hist_kind { HIST_LOG2, HIST_LINEAR, HIST_LOGLIN /* src/bpf/hist.h */ };
 
 struct hist_view {
 	enum hist_kind kind;
@@ -21,6 +21,7 @@ struct hist_view {
 };
 
 unsigned hist_log2_slot(uint64_t value, unsigned nslots);
+unsigned hist_loglin_slot(uint64_t value, unsigned nslots);
 unsigned hist_linear_slot(uint64_t value, uint64_t min, uint64_t step, unsigned nslots);
 /* Inclusive value range covered by a slot. */
 void hist_slot_range(const struct hist_view *h, unsigned slot, uint64_t *low, uint64_t *high);

@@ -1,8 +1,12 @@
 /* bpfscope net: payload timestamps at four responsibility boundaries on
  * this host (send syscall, tc egress, XDP/tc ingress, receive syscall).
  *
- * Local mode joins them on this host (net_join.c) and prints host TX
- * (1 -> 2) and host RX (3 -> 4) latency per flow at exit. With --export the
+ * Local mode joins them on this host and prints host TX (1 -> 2) and host
+ * RX (3 -> 4) latency per flow at exit: by default the programs join in
+ * the kernel (net_agg.bpf.h, net_agg.c) and keep histograms, so no record
+ * per packet crosses to user space; `--join user` (and --serve, whose live
+ * view and spans need every message) ships the records and joins them here
+ * (net_join.c) with exact percentiles. With --export the
  * records stream to `bpfscope collect`, which joins several hosts. One
  * agent per network namespace: sockets of other namespaces are ignored.
  *
@@ -36,6 +40,7 @@
 #include "core/session.h"
 #include "core/tracefs.h"
 #include "net.skel.h"
+#include "tools/net_agg.h"
 #include "tools/net_join.h"
 #include "tools/net_record.h"
 #include "tools/net_report.h"
@@ -48,7 +53,7 @@
 static const char *ifaces[MAX_IFACES];
 static int nifaces;
 static int port_opt, sample_opt = 1;
-static const char *peer_opt, *export_opt, *host_opt, *ingress_opt = "auto";
+static const char *peer_opt, *export_opt, *host_opt, *ingress_opt = "auto", *join_opt;
 static double slow_ms;
 static bool hist_opt, series_opt;
 static uint64_t max_records = 4000000;
@@ -79,7 +84,10 @@ static const struct opt_def options[] = {
     {"export", 0, OPT_STRING, &export_opt, "ADDR:PORT",
      "stream records to bpfscope collect (or unix:PATH)"},
     {"host", 0, OPT_STRING, &host_opt, "NAME", "host name in exported records (default hostname)"},
-    {"max-records", 0, OPT_U64, &max_records, "N", "records kept for the local join", 1, 1e9},
+    {"join", 0, OPT_STRING, &join_opt, "WHERE",
+     "local mode: kernel (default; histograms in maps) or user (every record to user space, "
+     "exact percentiles)"},
+    {"max-records", 0, OPT_U64, &max_records, "N", "records kept for --join user", 1, 1e9},
     {0},
 };
 
@@ -108,6 +116,7 @@ struct net_ctx {
 	bool xdp_ok; /* bpf_xdp_load_bytes (5.18+): the XDP program can load */
 	int ifindex[MAX_IFACES];
 	struct net_serve serve; /* --serve: records kept for the live view */
+	struct net_agg *agg;	/* the kernel joins (local mode without --join user) */
 };
 
 static int on_event(void *ctx, const void *data, size_t size)
@@ -117,6 +126,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 	struct net_rec r = {0};
 	char line[256];
 
+	if (c->agg)
+		return net_agg__on_slow(c->agg, data, size);
 	if (size < sizeof(*e))
 		return 0;
 	r.ts = clocksync_to_wall(&c->clock, e->ts_ns);
@@ -150,6 +161,8 @@ static int on_tick(void *ctx)
 
 	if (!c->clock.tai)
 		clocksync_refresh(&c->clock);
+	if (c->agg && series_opt && net_agg__sample(c->agg))
+		return -1;
 	if (c->export && (fflush(c->export) || ferror(c->export))) {
 		log_error("export stream broken: %s", strerror(errno));
 		return -1;
@@ -291,10 +304,46 @@ static void choose_syscall_programs(struct net_bpf *skel)
 	log_info("net: %s syscall programs", direct ? "direct (BTF)" : "compat (CO-RE reads)");
 }
 
+/* Where local mode joins (see the top); the kernel join's maps are only
+ * created when it is used. */
+static int choose_join(struct net_bpf *skel)
+{
+	bool kernel;
+
+	if (join_opt && strcmp(join_opt, "kernel") && strcmp(join_opt, "user")) {
+		log_error("--join must be kernel or user, not '%s'", join_opt);
+		return -EINVAL;
+	}
+	if (join_opt && export_opt) {
+		log_error("--join is for local mode; with --export, bpfscope collect joins");
+		return -EINVAL;
+	}
+	if (join_opt && !strcmp(join_opt, "kernel") && (serve_metrics_on() || serve_spans_on())) {
+		log_error("--serve needs every message: use --join user (the default with --serve)");
+		return -EINVAL;
+	}
+	kernel = !export_opt && !serve_metrics_on() && !serve_spans_on() &&
+		 !(join_opt && !strcmp(join_opt, "user"));
+	skel->rodata->agg = kernel;
+	skel->rodata->slow_ns = (uint64_t)(slow_ms * 1e6);
+	if (!kernel) {
+		bpf_map__set_autocreate(skel->maps.flow_stats, false);
+		bpf_map__set_autocreate(skel->maps.agg_zero, false);
+		bpf_map__set_autocreate(skel->maps.agg_counts, false);
+		bpf_map__set_autocreate(skel->maps.tcp_tx, false);
+		bpf_map__set_autocreate(skel->maps.tcp_rx, false);
+		bpf_map__set_autocreate(skel->maps.udp_pending, false);
+	}
+	if (!export_opt)
+		log_info("net: joined %s", kernel ? "in the kernel" : "in user space");
+	return 0;
+}
+
 static int configure(struct net_ctx *c)
 {
 	struct net_bpf *skel = c->skel;
 	struct stat st;
+	int err;
 
 	if (!nifaces) {
 		log_error("need at least one -i IFACE");
@@ -333,6 +382,8 @@ static int configure(struct net_ctx *c)
 		return -ENOENT;
 	}
 	choose_syscall_programs(skel);
+	if ((err = choose_join(skel)))
+		return err;
 	skel->rodata->netns_ino = st.st_ino;
 	skel->rodata->tai = feature_has(FEAT_KTIME_TAI);
 	skel->rodata->port = port_opt;
@@ -443,12 +494,19 @@ static void finish(struct net_ctx *c, struct session *s, const struct common_opt
 		fflush(c->export);
 		return;
 	}
+	clock_note(&c->clock, note, sizeof(note));
+	if (c->agg) {
+		net_agg__print(stdout, c->agg,
+			       &(struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6),
+							 hist_opt, series_opt, note, uncovered(c)},
+			       st.drops);
+		return;
+	}
 	if (net_join__run(c->join, 0)) {
 		log_error("out of memory joining %zu records", net_join__count(c->join));
 		return;
 	}
 	net_serve_spans(c->join);
-	clock_note(&c->clock, note, sizeof(note));
 	net_report_print(stdout, c->join,
 			 &(struct net_report_opts){opts->format, (uint64_t)(slow_ms * 1e6),
 						   hist_opt, series_opt, note, uncovered(c)},
@@ -484,6 +542,10 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	}
 	if (!err)
 		err = session_start_attach(&s, c.skel->skeleton, &run_opts, attach_ifaces, &c);
+	if (!err && !export_opt && c.skel->rodata->agg &&
+	    !(c.agg = net_agg__new(bpf_map__fd(c.skel->maps.flow_stats),
+				   bpf_map__fd(c.skel->maps.agg_counts), c.join, &c.clock)))
+		err = -ENOMEM;
 	if (!err)
 		err = session_events(&s, on_event, &c);
 	if (!err && serve_metrics_on() && c.join) {
@@ -503,6 +565,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 	net_tc_detach(&c.tc);
 	if (c.export)
 		fclose(c.export);
+	net_agg__free(c.agg);
 	net_join__free(c.join);
 	free((char *)c.serve.host);
 	net_serve_free(&c.serve);

@@ -149,58 +149,76 @@ static int group_flows(const struct net_join *j, struct flow *flows,
 	return nflows;
 }
 
-static void print_hist(FILE *out, const struct vals *v, const char *name)
+/* A flow's numbers from its sorted values. */
+static void flow_sum(const struct flow *f, struct net_flow_sum *sum)
 {
-	uint64_t slots[HIST_SLOTS] = {0};
-	struct hist_view h = {HIST_LOG2, 0, 1, slots, HIST_SLOTS, "usecs"};
-
-	for (size_t i = 0; i < v->n; i++)
-		hist_add(&h, slots, (uint64_t)v->v[i] / 1000);
-	fprintf(out, "  %s:\n", name);
-	hist_print(out, &h);
-}
-
-static void flow_text(FILE *out, const struct flow *f, const struct net_report_opts *o)
-{
-	fprintf(out, "\n%s: %zu messages\n", f->label, f->nmsgs);
-	fprintf(out, "  %-8s %8s %10s %10s %10s %10s\n", "segment", "count", "p50_us", "p90_us",
-		"p99_us", "mean_us");
+	memset(sum, 0, sizeof(*sum));
+	snprintf(sum->label, sizeof(sum->label), "%s", f->label);
+	sum->messages = f->nmsgs;
 	for (int s = 0; s < SEG__N; s++) {
 		const struct vals *v = &f->seg[s];
+		struct hist_view h = {HIST_LOG2, 0, 1, sum->log2_us[s], HIST_SLOTS, "usecs"};
 
-		if (v->n)
-			fprintf(out, "  %-8s %8zu %10.1f %10.1f %10.1f %10.1f\n", seg_names[s],
-				v->n, pct(v, 50) / 1e3, pct(v, 90) / 1e3, pct(v, 99) / 1e3,
-				mean(v) / 1e3);
+		sum->count[s] = v->n;
+		sum->p50[s] = pct(v, 50);
+		sum->p90[s] = pct(v, 90);
+		sum->p99[s] = pct(v, 99);
+		sum->mean[s] = mean(v);
+		for (size_t i = 0; i < v->n; i++)
+			hist_add(&h, sum->log2_us[s], (uint64_t)v->v[i] / 1000);
 	}
-	for (int s = 0; o->histograms && s < SEG__N; s++)
-		if (f->seg[s].n)
-			print_hist(out, &f->seg[s], seg_names[s]);
 }
 
-static void flow_json(FILE *out, const struct flow *f)
+static void flow_text(FILE *out, const struct net_flow_sum *f, const struct net_report_opts *o)
+{
+	fprintf(out, "\n%s: %" PRIu64 " messages\n", f->label, f->messages);
+	fprintf(out, "  %-8s %8s %10s %10s %10s %10s\n", "segment", "count", "p50_us", "p90_us",
+		"p99_us", "mean_us");
+	for (int s = 0; s < SEG__N; s++)
+		if (f->count[s])
+			fprintf(out, "  %-8s %8" PRIu64 " %10.1f %10.1f %10.1f %10.1f\n",
+				seg_names[s], f->count[s], f->p50[s] / 1e3, f->p90[s] / 1e3,
+				f->p99[s] / 1e3, f->mean[s] / 1e3);
+	for (int s = 0; o->histograms && s < SEG__N; s++) {
+		struct hist_view h = {HIST_LOG2, 0, 1, f->log2_us[s], HIST_SLOTS, "usecs"};
+
+		if (!f->count[s])
+			continue;
+		fprintf(out, "  %s:\n", seg_names[s]);
+		hist_print(out, &h);
+	}
+}
+
+static void flow_json(FILE *out, const struct net_flow_sum *f)
 {
 	struct json_object *obj = json_object_new_object(), *segs = json_object_new_object();
 
 	json_object_object_add(obj, "type", json_object_new_string("flow"));
 	json_object_object_add(obj, "flow", json_object_new_string(f->label));
-	json_object_object_add(obj, "messages", json_object_new_uint64(f->nmsgs));
+	json_object_object_add(obj, "messages", json_object_new_uint64(f->messages));
 	for (int s = 0; s < SEG__N; s++) {
-		const struct vals *v = &f->seg[s];
 		struct json_object *seg;
 
-		if (!v->n)
+		if (!f->count[s])
 			continue;
 		seg = json_object_new_object();
-		json_object_object_add(seg, "count", json_object_new_uint64(v->n));
-		json_object_object_add(seg, "p50_us", json_object_new_double(pct(v, 50) / 1e3));
-		json_object_object_add(seg, "p90_us", json_object_new_double(pct(v, 90) / 1e3));
-		json_object_object_add(seg, "p99_us", json_object_new_double(pct(v, 99) / 1e3));
-		json_object_object_add(seg, "mean_us", json_object_new_double(mean(v) / 1e3));
+		json_object_object_add(seg, "count", json_object_new_uint64(f->count[s]));
+		json_object_object_add(seg, "p50_us", json_object_new_double(f->p50[s] / 1e3));
+		json_object_object_add(seg, "p90_us", json_object_new_double(f->p90[s] / 1e3));
+		json_object_object_add(seg, "p99_us", json_object_new_double(f->p99[s] / 1e3));
+		json_object_object_add(seg, "mean_us", json_object_new_double(f->mean[s] / 1e3));
 		json_object_object_add(segs, seg_names[s], seg);
 	}
 	json_object_object_add(obj, "segments", segs);
 	out_json_line(out, obj);
+}
+
+void net_report_flow(FILE *out, const struct net_flow_sum *f, const struct net_report_opts *o)
+{
+	if (o->format == OUT_TEXT)
+		flow_text(out, f, o);
+	else
+		flow_json(out, f);
 }
 
 static uint64_t msg_time(const struct net_msg *m)
@@ -211,14 +229,20 @@ static uint64_t msg_time(const struct net_msg *m)
 	return 0;
 }
 
-struct second {
-	uint64_t sec, n;
-	double sum[SEG__N];
-	uint64_t cnt[SEG__N];
-};
+void net_report_series_head(FILE *out, const char *label, const bool present[SEG__N],
+			    const struct net_report_opts *o)
+{
+	if (o->format != OUT_TEXT)
+		return;
+	fprintf(out, "\n%s: per second (mean usecs)\n  %-8s %6s", label, "time", "msgs");
+	for (int g = 0; g < SEG__N; g++)
+		if (present[g])
+			fprintf(out, " %10s", seg_names[g]);
+	fputc('\n', out);
+}
 
-static void second_emit(FILE *out, const struct second *s, const struct flow *f,
-			const struct net_report_opts *o)
+void net_report_second(FILE *out, const char *label, const struct net_second *s,
+		       const bool present[SEG__N], const struct net_report_opts *o)
 {
 	struct json_object *obj;
 	char when[32];
@@ -231,14 +255,14 @@ static void second_emit(FILE *out, const struct second *s, const struct flow *f,
 		for (int g = 0; g < SEG__N; g++)
 			if (s->cnt[g])
 				fprintf(out, " %10.1f", s->sum[g] / (double)s->cnt[g] / 1e3);
-			else if (f->seg[g].n)
+			else if (present[g])
 				fprintf(out, " %10s", "-");
 		fputc('\n', out);
 		return;
 	}
 	obj = json_object_new_object();
 	json_object_object_add(obj, "type", json_object_new_string("second"));
-	json_object_object_add(obj, "flow", json_object_new_string(f->label));
+	json_object_object_add(obj, "flow", json_object_new_string(label));
 	json_object_object_add(obj, "second", json_object_new_uint64(s->sec));
 	json_object_object_add(obj, "messages", json_object_new_uint64(s->n));
 	for (int g = 0; g < SEG__N; g++)
@@ -258,16 +282,13 @@ static void series(FILE *out, const struct net_join *j, const struct flow *f,
 {
 	size_t n;
 	const struct net_msg *msgs = net_join__msgs(j, &n);
-	struct second s = {0};
+	struct net_second s = {0};
+	bool present[SEG__N];
 	char label[256];
 
-	if (o->format == OUT_TEXT) {
-		fprintf(out, "\n%s: per second (mean usecs)\n  %-8s %6s", f->label, "time", "msgs");
-		for (int g = 0; g < SEG__N; g++)
-			if (f->seg[g].n)
-				fprintf(out, " %10s", seg_names[g]);
-		fputc('\n', out);
-	}
+	for (int g = 0; g < SEG__N; g++)
+		present[g] = f->seg[g].n > 0;
+	net_report_series_head(out, f->label, present, o);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t sec = msg_time(&msgs[i]) / 1000000000ull;
 
@@ -277,8 +298,8 @@ static void series(FILE *out, const struct net_join *j, const struct flow *f,
 		if (strcmp(label, f->label))
 			continue;
 		if (sec != s.sec) {
-			second_emit(out, &s, f, o);
-			s = (struct second){.sec = sec};
+			net_report_second(out, f->label, &s, present, o);
+			s = (struct net_second){.sec = sec};
 		}
 		s.n++;
 		for (int g = 0; g < SEG__N; g++) {
@@ -290,46 +311,53 @@ static void series(FILE *out, const struct net_join *j, const struct flow *f,
 			}
 		}
 	}
-	second_emit(out, &s, f, o);
+	net_report_second(out, f->label, &s, present, o);
 }
 
-static void slow_line(FILE *out, const struct net_join *j, const struct net_msg *m,
-		      const struct net_report_opts *o, int64_t total)
+void net_report_slow(FILE *out, const char *label, uint64_t t_ns, uint32_t len, int64_t total,
+		     const int64_t seg[SEG__N], const struct net_report_opts *o)
 {
 	int worst = -1;
-	char label[256], when[32];
+	char when[32];
 	struct json_object *obj;
 
 	for (int g = SEG_TX; g < SEG__N; g++)
-		if (net_seg_value(m, g) >= 0 &&
-		    (worst < 0 || net_seg_value(m, g) > net_seg_value(m, worst)))
+		if (seg[g] >= 0 && (worst < 0 || seg[g] > seg[worst]))
 			worst = g;
-	net_msg_label(j, m, label, sizeof(label));
 	if (o->format == OUT_TEXT) {
-		clock_format_time(msg_time(m), when, sizeof(when));
-		fprintf(out, "SLOW %s %s %u bytes %.1f us", when, label, m->len,
-			(double)total / 1e3);
+		clock_format_time(t_ns, when, sizeof(when));
+		fprintf(out, "SLOW %s %s %u bytes %.1f us", when, label, len, (double)total / 1e3);
 		for (int g = SEG_TX; g < SEG__N; g++)
-			if (net_seg_value(m, g) >= 0)
-				fprintf(out, " %s=%.1f", seg_names[g],
-					(double)net_seg_value(m, g) / 1e3);
+			if (seg[g] >= 0)
+				fprintf(out, " %s=%.1f", seg_names[g], (double)seg[g] / 1e3);
 		fprintf(out, " (most in %s)\n", worst >= 0 ? seg_names[worst] : "?");
 		return;
 	}
 	obj = json_object_new_object();
 	json_object_object_add(obj, "type", json_object_new_string("slow"));
 	json_object_object_add(obj, "flow", json_object_new_string(label));
-	json_object_object_add(obj, "time_ns", json_object_new_uint64(msg_time(m)));
-	json_object_object_add(obj, "bytes", json_object_new_uint64(m->len));
+	json_object_object_add(obj, "time_ns", json_object_new_uint64(t_ns));
+	json_object_object_add(obj, "bytes", json_object_new_uint64(len));
 	json_object_object_add(obj, "total_us", json_object_new_double((double)total / 1e3));
 	for (int g = SEG_TX; g < SEG__N; g++)
-		if (net_seg_value(m, g) >= 0)
-			json_object_object_add(
-			    obj, seg_names[g],
-			    json_object_new_double((double)net_seg_value(m, g) / 1e3));
+		if (seg[g] >= 0)
+			json_object_object_add(obj, seg_names[g],
+					       json_object_new_double((double)seg[g] / 1e3));
 	json_object_object_add(obj, "most_in",
 			       json_object_new_string(worst >= 0 ? seg_names[worst] : "?"));
 	out_json_line(out, obj);
+}
+
+static void slow_line(FILE *out, const struct net_join *j, const struct net_msg *m,
+		      const struct net_report_opts *o, int64_t total)
+{
+	int64_t seg[SEG__N];
+	char label[256];
+
+	for (int g = 0; g < SEG__N; g++)
+		seg[g] = net_seg_value(m, g);
+	net_msg_label(j, m, label, sizeof(label));
+	net_report_slow(out, label, msg_time(m), m->len, total, seg, o);
 }
 
 static void slow_lines(FILE *out, const struct net_join *j, const struct net_report_opts *o)
@@ -350,41 +378,33 @@ static void slow_lines(FILE *out, const struct net_join *j, const struct net_rep
 	}
 }
 
-static void summary(FILE *out, const struct net_join *j, const struct net_report_opts *o,
-		    uint64_t ring_drops)
+void net_report_summary(FILE *out, const struct net_summary *s, const struct net_report_opts *o)
 {
-	const struct net_join_counts *c = net_join__counts(j);
-	size_t n, shown = 0, complete = 0, started = 0, tx = 0, rx = 0;
-	const struct net_msg *msgs = net_join__msgs(j, &n);
 	struct json_object *obj, *arr[3];
 
-	for (size_t i = 0; i < n; i++) {
-		if (!kept(j, o, &msgs[i]))
-			continue;
-		shown++;
-		started += NET_HAVE(&msgs[i], 1);
-		complete += NET_HAVE(&msgs[i], 1) && NET_HAVE(&msgs[i], 4);
-		tx += NET_HAVE(&msgs[i], 1) && NET_HAVE(&msgs[i], 2);
-		rx += NET_HAVE(&msgs[i], 3) && NET_HAVE(&msgs[i], 4);
-	}
-	n = shown;
 	if (o->format == OUT_TEXT) {
 		fprintf(out,
 			"\nrecords by boundary (send egress ingress recv): %" PRIu64 " %" PRIu64
 			" %" PRIu64 " %" PRIu64 "\n",
-			c->records[1], c->records[2], c->records[3], c->records[4]);
+			s->records[1], s->records[2], s->records[3], s->records[4]);
 		fprintf(out,
 			"no match found for (egress ingress recv): %" PRIu64 " %" PRIu64 " %" PRIu64
 			"; unused records (egress ingress recv): %" PRIu64 " %" PRIu64 " %" PRIu64
 			"\n",
-			c->no_match[2], c->no_match[3], c->no_match[4], c->orphans[2],
-			c->orphans[3], c->orphans[4]);
-		fprintf(
-		    out,
-		    "messages: %zu; sends %zu: %zu with egress (host TX), %zu reaching a receive"
-		    " on another host; %zu receives with ingress (host RX); ring-buffer drops "
-		    "%" PRIu64 "; uncovered datagrams %" PRIu64 "\n",
-		    n, started, tx, complete, rx, ring_drops, o->uncovered);
+			s->no_match[2], s->no_match[3], s->no_match[4], s->orphans[2],
+			s->orphans[3], s->orphans[4]);
+		fprintf(out,
+			"messages: %" PRIu64 "; sends %" PRIu64 ": %" PRIu64
+			" with egress (host TX), %" PRIu64 " reaching a receive"
+			" on another host; %" PRIu64 " receives with ingress (host RX); ring-buffer "
+			"drops %" PRIu64 "; uncovered datagrams %" PRIu64 "\n",
+			s->messages, s->sends, s->tx, s->complete, s->rx, s->ring_drops,
+			o->uncovered);
+		if (s->kernel_join)
+			fprintf(out,
+				"joined in the kernel: sends not timed (flow queue full) %" PRIu64
+				", latencies lost (flow table full) %" PRIu64 "\n",
+				s->queue_full, s->flows_full);
 		if (o->clock_note)
 			fprintf(out, "%s\n", o->clock_note);
 		return;
@@ -394,23 +414,51 @@ static void summary(FILE *out, const struct net_join *j, const struct net_report
 	for (int a = 0; a < 3; a++)
 		arr[a] = json_object_new_array();
 	for (int b = 1; b <= 4; b++) {
-		json_object_array_add(arr[0], json_object_new_uint64(c->records[b]));
-		json_object_array_add(arr[1], json_object_new_uint64(c->no_match[b]));
-		json_object_array_add(arr[2], json_object_new_uint64(c->orphans[b]));
+		json_object_array_add(arr[0], json_object_new_uint64(s->records[b]));
+		json_object_array_add(arr[1], json_object_new_uint64(s->no_match[b]));
+		json_object_array_add(arr[2], json_object_new_uint64(s->orphans[b]));
 	}
 	json_object_object_add(obj, "records", arr[0]);
 	json_object_object_add(obj, "no_match", arr[1]);
 	json_object_object_add(obj, "unused", arr[2]);
-	json_object_object_add(obj, "messages", json_object_new_uint64(n));
-	json_object_object_add(obj, "sends", json_object_new_uint64(started));
-	json_object_object_add(obj, "sends_received", json_object_new_uint64(complete));
-	json_object_object_add(obj, "tx_matched", json_object_new_uint64(tx));
-	json_object_object_add(obj, "rx_matched", json_object_new_uint64(rx));
-	json_object_object_add(obj, "ring_drops", json_object_new_uint64(ring_drops));
+	json_object_object_add(obj, "messages", json_object_new_uint64(s->messages));
+	json_object_object_add(obj, "sends", json_object_new_uint64(s->sends));
+	json_object_object_add(obj, "sends_received", json_object_new_uint64(s->complete));
+	json_object_object_add(obj, "tx_matched", json_object_new_uint64(s->tx));
+	json_object_object_add(obj, "rx_matched", json_object_new_uint64(s->rx));
+	json_object_object_add(obj, "ring_drops", json_object_new_uint64(s->ring_drops));
 	json_object_object_add(obj, "uncovered", json_object_new_uint64(o->uncovered));
+	json_object_object_add(obj, "join", json_object_new_string(s->kernel_join ? "kernel" : "user"));
+	if (s->kernel_join) {
+		json_object_object_add(obj, "queue_full", json_object_new_uint64(s->queue_full));
+		json_object_object_add(obj, "flows_full", json_object_new_uint64(s->flows_full));
+	}
 	if (o->clock_note)
 		json_object_object_add(obj, "clock", json_object_new_string(o->clock_note));
 	out_json_line(out, obj);
+}
+
+static void summary(FILE *out, const struct net_join *j, const struct net_report_opts *o,
+		    uint64_t ring_drops)
+{
+	const struct net_join_counts *c = net_join__counts(j);
+	struct net_summary s = {.ring_drops = ring_drops};
+	size_t n;
+	const struct net_msg *msgs = net_join__msgs(j, &n);
+
+	memcpy(s.records, c->records, sizeof(s.records));
+	memcpy(s.no_match, c->no_match, sizeof(s.no_match));
+	memcpy(s.orphans, c->orphans, sizeof(s.orphans));
+	for (size_t i = 0; i < n; i++) {
+		if (!kept(j, o, &msgs[i]))
+			continue;
+		s.messages++;
+		s.sends += NET_HAVE(&msgs[i], 1);
+		s.complete += NET_HAVE(&msgs[i], 1) && NET_HAVE(&msgs[i], 4);
+		s.tx += NET_HAVE(&msgs[i], 1) && NET_HAVE(&msgs[i], 2);
+		s.rx += NET_HAVE(&msgs[i], 3) && NET_HAVE(&msgs[i], 4);
+	}
+	net_report_summary(out, &s, o);
 }
 
 void net_report_print(FILE *out, const struct net_join *j, const struct net_report_opts *o,
@@ -422,11 +470,15 @@ void net_report_print(FILE *out, const struct net_join *j, const struct net_repo
 	if (!flows)
 		return;
 	nflows = group_flows(j, flows, o);
-	for (int f = 0; f < nflows; f++)
-		if (o->format == OUT_TEXT)
-			flow_text(out, &flows[f], o);
-		else
-			flow_json(out, &flows[f]);
+	for (int f = 0; f < nflows; f++) {
+		struct net_flow_sum *sum = malloc(sizeof(*sum));
+
+		if (!sum)
+			break;
+		flow_sum(&flows[f], sum);
+		net_report_flow(out, sum, o);
+		free(sum);
+	}
 	for (int f = 0; o->series && f < nflows; f++)
 		series(out, j, &flows[f], o);
 	if (o->format == OUT_TEXT && o->slow_ns)

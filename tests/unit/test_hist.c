@@ -86,6 +86,41 @@ static void test_slot_ranges(void **state)
 	assert_range(&ln, 3, 25, UINT64_MAX);
 }
 
+/* Log-linear slots: exact below 16, then 8 slots per power of two; every
+ * value's slot holds it, slots rise with the value and are at most 1/8 of
+ * their values wide. */
+static void test_loglin_slots(void **state)
+{
+	uint64_t slots[HIST_LOGLIN_SLOTS] = {0}, low, high;
+	struct hist_view h = {.kind = HIST_LOGLIN, .slots = slots, .nslots = HIST_LOGLIN_SLOTS};
+	unsigned prev = 0;
+
+	(void)state;
+	assert_int_equal(hist_loglin_slot(0, HIST_LOGLIN_SLOTS), 0);
+	assert_int_equal(hist_loglin_slot(15, HIST_LOGLIN_SLOTS), 15);
+	assert_int_equal(hist_loglin_slot(16, HIST_LOGLIN_SLOTS), 16);
+	assert_int_equal(hist_loglin_slot(17, HIST_LOGLIN_SLOTS), 16);
+	assert_int_equal(hist_loglin_slot(18, HIST_LOGLIN_SLOTS), 17);
+	assert_int_equal(hist_loglin_slot(31, HIST_LOGLIN_SLOTS), 23);
+	assert_int_equal(hist_loglin_slot(32, HIST_LOGLIN_SLOTS), 24);
+	assert_int_equal(hist_loglin_slot(1ULL << 34, HIST_LOGLIN_SLOTS), 255); /* clamped */
+	assert_int_equal(hist_loglin_slot(UINT64_MAX, HIST_LOGLIN_SLOTS), 255);
+	for (uint64_t v = 0; v < (1ULL << 34); v = v < 4096 ? v + 1 : v + v / 37) {
+		unsigned slot = hist_loglin_slot(v, HIST_LOGLIN_SLOTS);
+
+		assert_true(slot >= prev);
+		prev = slot;
+		hist_slot_range(&h, slot, &low, &high);
+		assert_true(low <= v && v <= high);
+		assert_true(slot == HIST_LOGLIN_SLOTS - 1 || high - low <= (v >= 16 ? v / 8 : 0));
+	}
+	assert_range(&h, 16, 16, 17);
+	assert_range(&h, 255, (uint64_t)15 << 30, UINT64_MAX);
+	/* 1000 values of 1000 ns: p50 within the slot of 1000 (960..1023) */
+	slots[hist_loglin_slot(1000, HIST_LOGLIN_SLOTS)] = 1000;
+	assert_true(hist_percentile(&h, 50) >= 960 && hist_percentile(&h, 50) <= 1023);
+}
+
 /* Every value lands in a slot whose range holds it. */
 static void test_add_round_trip(void **state)
 {
@@ -339,6 +374,7 @@ int main(void)
 	    cmocka_unit_test(test_log2_slots),
 	    cmocka_unit_test(test_linear_slots),
 	    cmocka_unit_test(test_slot_ranges),
+	    cmocka_unit_test(test_loglin_slots),
 	    cmocka_unit_test(test_add_round_trip),
 	    cmocka_unit_test(test_sum_percpu),
 	    cmocka_unit_test(test_empty),

@@ -1,0 +1,315 @@
+/* See net_agg.h. A flow of the kernel join is one (flow, segment) key:
+ * host TX flows are labelled "host -> ?" and host RX flows "? -> host", as
+ * the user-space join labels its send-side and receive-only messages, so
+ * both joins print the same flows. Percentiles come from the log-linear
+ * histogram (within 1/8 of the value), the mean from the exact sum. */
+#include "tools/net_agg.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bpf/net.h"
+#include "core/hist.h"
+
+struct agg_flow {
+	struct net_flow_key key;
+	uint64_t last_count, last_sum;
+	struct net_second *secs;
+	size_t nsecs, cap;
+};
+
+struct net_agg {
+	int stats_fd, counts_fd;
+	const struct net_join *names;
+	const struct clocksync *clock;
+	struct agg_flow *flows;
+	size_t nflows, cap;
+	struct net_slow *slow;
+	size_t nslow, slowcap;
+};
+
+struct net_agg *net_agg__new(int stats_fd, int counts_fd, const struct net_join *names,
+			     const struct clocksync *clock)
+{
+	struct net_agg *a = calloc(1, sizeof(*a));
+
+	if (a)
+		*a = (struct net_agg){.stats_fd = stats_fd, .counts_fd = counts_fd,
+				      .names = names, .clock = clock};
+	return a;
+}
+
+static enum net_seg seg_of(const struct net_flow_key *k)
+{
+	return k->seg == NET_SEG_TX ? SEG_TX : SEG_RX;
+}
+
+static void label_of(const struct net_agg *a, const struct net_flow_key *k, char *buf,
+		     size_t len)
+{
+	struct net_msg m = {.proto = k->proto, .family = k->family, .sport = k->sport,
+			    .dport = k->dport};
+
+	m.have = k->seg == NET_SEG_TX ? (1 << NET_B_SEND | 1 << NET_B_EGRESS)
+				      : (1 << NET_B_INGRESS | 1 << NET_B_RECV);
+	memcpy(m.saddr, k->saddr, 16);
+	memcpy(m.daddr, k->daddr, 16);
+	net_msg_label(a->names, &m, buf, len);
+}
+
+int net_agg__on_slow(struct net_agg *a, const void *data, size_t size)
+{
+	if (size < sizeof(struct net_slow))
+		return 0;
+	if (a->nslow == a->slowcap) {
+		size_t cap = a->slowcap ? a->slowcap * 2 : 64;
+		struct net_slow *n = realloc(a->slow, cap * sizeof(*n));
+
+		if (!n)
+			return 0; /* the histograms still have it */
+		a->slow = n;
+		a->slowcap = cap;
+	}
+	memcpy(&a->slow[a->nslow++], data, sizeof(struct net_slow));
+	return 0;
+}
+
+static struct agg_flow *flow_at(struct net_agg *a, const struct net_flow_key *k)
+{
+	for (size_t i = 0; i < a->nflows; i++)
+		if (!memcmp(&a->flows[i].key, k, sizeof(*k)))
+			return &a->flows[i];
+	if (a->nflows == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		struct agg_flow *n = realloc(a->flows, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		a->flows = n;
+		a->cap = cap;
+	}
+	a->flows[a->nflows] = (struct agg_flow){.key = *k};
+	return &a->flows[a->nflows++];
+}
+
+static int add_second(struct agg_flow *f, uint64_t sec, uint64_t n, uint64_t sum)
+{
+	struct net_second *s;
+
+	if (f->nsecs == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 64;
+		struct net_second *secs = realloc(f->secs, cap * sizeof(*secs));
+
+		if (!secs)
+			return -ENOMEM;
+		f->secs = secs;
+		f->cap = cap;
+	}
+	s = &f->secs[f->nsecs++];
+	*s = (struct net_second){.sec = sec, .n = n};
+	s->sum[seg_of(&f->key)] = (double)sum;
+	s->cnt[seg_of(&f->key)] = n;
+	return 0;
+}
+
+int net_agg__sample(struct net_agg *a)
+{
+	struct net_flow_key key, next, *prev = NULL;
+	struct net_agg_stats st;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	while (!bpf_map_get_next_key(a->stats_fd, prev, &next)) {
+		struct agg_flow *f;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(a->stats_fd, &key, &st) || !(f = flow_at(a, &key)))
+			continue;
+		/* the first sample of a flow holds everything before it */
+		if (st.count > f->last_count &&
+		    add_second(f, (uint64_t)now.tv_sec, st.count - f->last_count,
+			       st.sum_ns - f->last_sum))
+			return -ENOMEM;
+		f->last_count = st.count;
+		f->last_sum = st.sum_ns;
+	}
+	return 0;
+}
+
+static void flow_sum(const struct net_agg *a, const struct net_flow_key *k,
+		     const struct net_agg_stats *st, struct net_flow_sum *sum)
+{
+	struct hist_view h = {HIST_LOGLIN, 0, 1, (const uint64_t *)st->slots, HIST_LOGLIN_SLOTS,
+			      "nsecs"};
+	enum net_seg g = seg_of(k);
+
+	memset(sum, 0, sizeof(*sum));
+	label_of(a, k, sum->label, sizeof(sum->label));
+	sum->messages = sum->count[g] = st->count;
+	sum->p50[g] = hist_percentile(&h, 50);
+	sum->p90[g] = hist_percentile(&h, 90);
+	sum->p99[g] = hist_percentile(&h, 99);
+	for (int p = 0; p < 3; p++) {
+		double *v = p == 0 ? &sum->p50[g] : p == 1 ? &sum->p90[g] : &sum->p99[g];
+
+		if (st->max_ns && *v > (double)st->max_ns)
+			*v = (double)st->max_ns;
+	}
+	sum->mean[g] = st->count ? (double)st->sum_ns / (double)st->count : 0;
+	/* --hist: each slot's count at its middle, in log2 microseconds */
+	for (unsigned i = 0; i < HIST_LOGLIN_SLOTS; i++) {
+		uint64_t low, high;
+
+		if (!st->slots[i])
+			continue;
+		hist_slot_range(&h, i, &low, &high);
+		if (i == HIST_LOGLIN_SLOTS - 1)
+			high = low;
+		sum->log2_us[g][hist_log2_slot((low / 2 + high / 2) / 1000, HIST_SLOTS)] +=
+		    st->slots[i];
+	}
+}
+
+static int key_cmp(const void *pa, const void *pb)
+{
+	const struct net_flow_key *x = pa, *y = pb;
+
+	if (x->seg != y->seg)
+		return x->seg - y->seg;
+	return memcmp(x, y, sizeof(*x));
+}
+
+/* The keys of the stats map, sorted (TX flows first). */
+static struct net_flow_key *stats_keys(const struct net_agg *a, size_t *n)
+{
+	struct net_flow_key key, next, *prev = NULL, *keys = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	while (!bpf_map_get_next_key(a->stats_fd, prev, &next)) {
+		if (*n == cap) {
+			struct net_flow_key *k = realloc(keys, (cap = cap ? cap * 2 : 64) * sizeof(*k));
+
+			if (!k)
+				break;
+			keys = k;
+		}
+		keys[(*n)++] = key = next;
+		prev = &key;
+	}
+	if (*n)
+		qsort(keys, *n, sizeof(*keys), key_cmp);
+	return keys;
+}
+
+static void print_series(FILE *out, const struct net_agg *a, const struct net_report_opts *o)
+{
+	for (size_t i = 0; i < a->nflows; i++) {
+		const struct agg_flow *f = &a->flows[i];
+		bool present[SEG__N] = {0};
+		char label[256];
+
+		present[seg_of(&f->key)] = true;
+		label_of(a, &f->key, label, sizeof(label));
+		net_report_series_head(out, label, present, o);
+		for (size_t s = 0; s < f->nsecs; s++)
+			net_report_second(out, label, &f->secs[s], present, o);
+	}
+}
+
+static int slow_cmp(const void *pa, const void *pb)
+{
+	const struct net_slow *x = pa, *y = pb;
+
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+static void print_slow(FILE *out, const struct net_agg *a, const struct net_report_opts *o)
+{
+	if (a->nslow)
+		qsort(a->slow, a->nslow, sizeof(*a->slow), slow_cmp);
+	for (size_t i = 0; i < a->nslow; i++) {
+		const struct net_slow *s = &a->slow[i];
+		int64_t seg[SEG__N] = {-1, -1, -1, -1, -1};
+		char label[256];
+
+		seg[seg_of(&s->flow)] = (int64_t)s->lat_ns;
+		label_of(a, &s->flow, label, sizeof(label));
+		net_report_slow(out, label, clocksync_to_wall(a->clock, s->ts_ns), s->len,
+				(int64_t)s->lat_ns, seg, o);
+	}
+}
+
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+static void summary(FILE *out, const struct net_agg *a, const struct net_report_opts *o,
+		    uint64_t ring_drops)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t c[NET_AGG__N] = {0}, *percpu = calloc(ncpus > 0 ? ncpus : 1, sizeof(uint64_t));
+	struct net_summary s = {.ring_drops = ring_drops, .kernel_join = true};
+
+	for (__u32 i = 0; percpu && ncpus > 0 && i < NET_AGG__N; i++)
+		if (!bpf_map_lookup_elem(a->counts_fd, &i, percpu))
+			for (int cpu = 0; cpu < ncpus; cpu++)
+				c[i] += percpu[cpu];
+	free(percpu);
+	for (int b = NET_B_SEND; b <= NET_B_RECV; b++)
+		s.records[b] = c[b];
+	s.sends = c[NET_B_SEND];
+	s.tx = c[NET_AGG_TX];
+	s.rx = c[NET_AGG_RX];
+	s.messages = s.sends + s.rx;
+	s.no_match[NET_B_EGRESS] = minus(s.sends, s.tx);
+	s.orphans[NET_B_EGRESS] = minus(c[NET_AGG_UDP_EGRESS], c[NET_AGG_UDP_TX]);
+	s.orphans[NET_B_INGRESS] = minus(c[NET_AGG_UDP_INGRESS], c[NET_AGG_UDP_RX]);
+	s.orphans[NET_B_RECV] = minus(c[NET_B_RECV], s.rx);
+	s.queue_full = c[NET_AGG_QUEUE_FULL];
+	s.flows_full = c[NET_AGG_FLOWS_FULL];
+	net_report_summary(out, &s, o);
+}
+
+void net_agg__print(FILE *out, struct net_agg *a, const struct net_report_opts *o,
+		    uint64_t ring_drops)
+{
+	struct net_flow_sum *sum = malloc(sizeof(*sum));
+	struct net_agg_stats st;
+	size_t n;
+	struct net_flow_key *keys = stats_keys(a, &n);
+
+	for (size_t i = 0; sum && i < n; i++)
+		if (!bpf_map_lookup_elem(a->stats_fd, &keys[i], &st) && st.count) {
+			flow_sum(a, &keys[i], &st, sum);
+			net_report_flow(out, sum, o);
+		}
+	free(sum);
+	free(keys);
+	if (o->series) {
+		net_agg__sample(a); /* the last partial second */
+		print_series(out, a, o);
+	}
+	if (o->format == OUT_TEXT && o->slow_ns)
+		fprintf(out, "\n");
+	print_slow(out, a, o);
+	summary(out, a, o, ring_drops);
+	fflush(out);
+}
+
+void net_agg__free(struct net_agg *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nflows; i++)
+		free(a->flows[i].secs);
+	free(a->flows);
+	free(a->slow);
+	free(a);
+}
