@@ -4,7 +4,13 @@
 # relay (routing) -> server namespaces): TCP bulk throughput (128 KiB
 # writes) and UDP packet rate (64-byte datagrams), untraced and with an
 # agent in the client and in the server namespace, in these modes:
-#   auto     the defaults: tc ingress on veth, direct syscall programs (6.2+)
+#   auto     the defaults: tc ingress on veth, direct syscall programs (6.2+),
+#            the local report joined in the kernel
+#   user     --join user: every record through the ring buffer, joined in
+#            user space (the default before the kernel join)
+#   bare     no bpfscope: two instances (one per agent) of empty programs on
+#            the same 20 syscall tracepoints (bench/bare_syscalls, make
+#            bench-bins): the kernel's dispatch, the floor of this design
 #   sampled  --sample 100
 #   xdp      --ingress xdp (generic XDP, as before the auto change)
 #   compat   BPFSCOPE_DISABLE_FEATURES=rdonly_cast (the syscall programs of
@@ -18,7 +24,7 @@
 # round measures base and every mode back to back in a rotating order, each
 # ratio divides by the base of its own round, and the table gives the
 # median ratio over the rounds with its range.
-#   usage: bench/net.sh [ROUNDS] [SECONDS]   (root; build first: make test-bins)
+#   usage: bench/net.sh [ROUNDS] [SECONDS]   (root; build first: make test-bins bench-bins)
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -38,6 +44,17 @@ trace_on() { # MODE
 	filtered) args=(--port 9) ;;
 	xdpnative) args=(--ingress xdp-native) ;;
 	compat) envs=(BPFSCOPE_DISABLE_FEATURES=rdonly_cast) ;;
+	user) args=(--join user) ;;
+	bare)
+		for ns in "$NS_C" "$NS_S"; do
+			"$BUILD/bench/bare_syscalls" 2>"$TMP/$ns.err" &
+			agents+=($!)
+		done
+		for ns in "$NS_C" "$NS_S"; do
+			for _ in $(seq 1 200); do grep -q attached "$TMP/$ns.err" && break; sleep 0.05; done
+			grep -q attached "$TMP/$ns.err" || { echo "bare_syscalls did not start: $(cat "$TMP/$ns.err")" >&2; exit 1; }
+		done
+		return ;;
 	esac
 	for pair in "$NS_C:$IF_C" "$NS_S:$IF_S"; do
 		ns=${pair%%:*} ifc=${pair#*:}
@@ -93,7 +110,8 @@ base_of() { awk -v c="$1" '$2 == "base" { print $c }' "$TMP/all" | median; }
 label() {
 	case $1 in
 	auto) echo "auto" ;; sampled) echo "--sample 100" ;; xdp) echo "--ingress xdp" ;;
-	compat) echo "compat syscall programs" ;; xdpnative) echo "--ingress xdp-native" ;; filtered) echo "--port 9 (nothing recorded)" ;;
+	compat) echo "compat syscall programs" ;; user) echo "--join user" ;;
+	bare) echo "empty syscall programs (floor)" ;; xdpnative) echo "--ingress xdp-native" ;; filtered) echo "--port 9 (nothing recorded)" ;;
 	esac
 }
 head="| workload (veth, client -> relay -> server) | untraced (median) |" sep="| --- | ---: |"

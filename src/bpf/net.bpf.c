@@ -430,12 +430,14 @@ static __always_inline void orient(struct net_event *e, const struct call_addrs 
 static __always_inline void emit_udp(struct net_event *e, const void *buf, __u32 len,
 				     const __u8 boundary)
 {
-	__u8 head[2 * NET_HASH_BYTES] = {};
-	/* the mask (opaque to clang, which would drop it) bounds n for the
-	 * verifier; n <= NET_HASH_BYTES already */
-	__u32 n = head_len(len);
+	__u8 head[NET_HASH_BYTES] = {};
+	__u64 n = head_len(len); /* 64 bits: the checked register is the one passed */
 
-	asm volatile("%0 &= 63" : "+r"(n));
+	/* a bound the verifier sees (clang would drop a repeated one): the
+	 * exit programs' stack is tight (net_agg.bpf.h) */
+	barrier_var(n);
+	if (n > NET_HASH_BYTES)
+		return;
 	if (bpf_probe_read_user(head, n, buf))
 		stat_inc(STAT_ERRORS);
 	e->len = len;

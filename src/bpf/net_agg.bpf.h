@@ -120,6 +120,30 @@ struct {
 	__type(value, struct udp_pending);
 } udp_pending SEC(".maps");
 
+/* The big locals of the join, per CPU and per boundary, off the stack: a
+ * syscall exit program already uses up to 424 of the 512 bytes the whole
+ * call chain may have. One slot per boundary: the syscall programs run in
+ * task context, tc and XDP in softirq (which may interrupt a syscall
+ * program on its CPU, never another softirq program). */
+struct agg_scratch {
+	struct net_slow ev;	/* agg_add: the map key and the --slow record */
+	struct net_flow_key k;	/* the boundary's flow */
+	struct udp_key ukey;
+	struct udp_pending mine;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NET_B_RECV + 1);
+	__type(key, __u32);
+	__type(value, struct agg_scratch);
+} agg_scratch SEC(".maps");
+
+static __always_inline struct agg_scratch *scratch(__u32 boundary)
+{
+	return bpf_map_lookup_elem(&agg_scratch, &boundary);
+}
+
 static __always_inline void agg_count(__u32 index)
 {
 	__u64 *v = bpf_map_lookup_elem(&agg_counts, &index);
@@ -183,17 +207,25 @@ static __always_inline void flow_of(const struct net_event *e, __u8 seg, struct 
 	k->family = 4;
 }
 
-/* One latency of a message that started (first boundary) at first_ts.
- * Global, so verified once: it is called inside loops. */
-__noinline int agg_add(const struct net_flow_key *k, __u64 lat, __u64 first_ts, __u32 len)
+/* One latency of a message that started (first boundary) at first_ts,
+ * seen by a program of `boundary` (its scratch slot). Global, so verified
+ * once: it is called inside loops. */
+__noinline int agg_add(const struct net_flow_key *flow, __u64 lat, __u64 first_ts, __u32 len,
+		       __u32 boundary)
 {
+	struct agg_scratch *sc = scratch(boundary);
 	struct net_agg_stats *s;
 	__u32 slot = hist_loglin_slot(lat);
 
-	if (!k)
+	if (!flow || !sc)
 		return 0;
-	s = agg_entry(&flow_stats, k);
-	agg_count(k->seg == NET_SEG_TX ? NET_AGG_TX : NET_AGG_RX);
+	/* the key in a map value: 6.1 takes no pointer argument as a key */
+	sc->ev.ts_ns = first_ts; /* field by field: a struct literal would be a stack copy */
+	sc->ev.lat_ns = lat;
+	sc->ev.len = len;
+	sc->ev.flow = *flow;
+	s = agg_entry(&flow_stats, &sc->ev.flow);
+	agg_count(flow->seg == NET_SEG_TX ? NET_AGG_TX : NET_AGG_RX);
 	if (!s) {
 		agg_count(NET_AGG_FLOWS_FULL);
 		return 0;
@@ -204,11 +236,8 @@ __noinline int agg_add(const struct net_flow_key *k, __u64 lat, __u64 first_ts, 
 		s->max_ns = lat; /* a race may keep a smaller maximum: it only clamps p99 */
 	barrier_var(slot); /* a mask 6.1's verifier can see (hist.bpf.h) */
 	__sync_fetch_and_add(&s->slots[slot & (HIST_LOGLIN_SLOTS - 1)], 1);
-	if (slow_ns && lat > slow_ns) {
-		struct net_slow ev = {.ts_ns = first_ts, .lat_ns = lat, .len = len, .flow = *k};
-
-		event_output(&ev, sizeof(ev));
-	}
+	if (slow_ns && lat > slow_ns)
+		event_output(&sc->ev, sizeof(sc->ev));
 	return 0;
 }
 
@@ -259,21 +288,22 @@ __noinline int tcp_tx_done(const struct tcp_tx *st, const struct net_flow_key *k
 		return 0;
 	out = seg_first(st->seg, end - 1, ts);
 	if (out)
-		agg_add(k, out - ts, ts, len);
+		agg_add(k, out - ts, ts, len, NET_B_EGRESS);
 	return 0;
 }
 
-static __always_inline void tcp_send(const struct net_event *e)
+static __always_inline void tcp_send(const struct net_event *e, struct agg_scratch *sc)
 {
-	struct net_flow_key k = {};
 	struct tcp_tx *st;
 	__u32 end = e->seq + e->len, tail;
+	__u64 out;
 
-	flow_of(e, NET_SEG_TX, &k);
-	if (!(st = agg_entry(&tcp_tx, &k)))
+	flow_of(e, NET_SEG_TX, &sc->k);
+	if (!(st = agg_entry(&tcp_tx, &sc->k)))
 		return;
-	if (seg_first(st->seg, end - 1, e->ts_ns)) {
-		tcp_tx_done(st, &k, end, e->len, e->ts_ns);
+	/* not through tcp_tx_done: one call level less of stack */
+	if ((out = seg_first(st->seg, end - 1, e->ts_ns))) {
+		agg_add(&sc->k, out - e->ts_ns, e->ts_ns, e->len, NET_B_SEND);
 		return;
 	}
 	tail = st->tail;
@@ -286,14 +316,13 @@ static __always_inline void tcp_send(const struct net_event *e)
 	st->tail = tail + 1;
 }
 
-static __always_inline void tcp_egress(const struct net_event *e)
+static __always_inline void tcp_egress(const struct net_event *e, struct agg_scratch *sc)
 {
-	struct net_flow_key k = {};
 	struct tcp_tx *st;
 	__u32 end = e->seq + e->len;
 
-	flow_of(e, NET_SEG_TX, &k);
-	if (!(st = agg_entry(&tcp_tx, &k)))
+	flow_of(e, NET_SEG_TX, &sc->k);
+	if (!(st = agg_entry(&tcp_tx, &sc->k)))
 		return;
 	seg_push(&st->nseg, st->seg, e);
 	for (int i = 0; i < NET_TX_QUEUE; i++) {
@@ -306,65 +335,63 @@ static __always_inline void tcp_egress(const struct net_event *e)
 		if ((__s32)(m.end - end) > 0)
 			break; /* its last byte has not left yet */
 		st->head = head + 1;
-		tcp_tx_done(st, &k, m.end, m.len, m.ts);
+		tcp_tx_done(st, &sc->k, m.end, m.len, m.ts);
 	}
 }
 
-static __always_inline void tcp_ingress(const struct net_event *e)
+static __always_inline void tcp_ingress(const struct net_event *e, struct agg_scratch *sc)
 {
-	struct net_flow_key k = {};
 	struct tcp_rx *st;
 
-	flow_of(e, NET_SEG_RX, &k);
-	if ((st = agg_entry(&tcp_rx, &k)))
+	flow_of(e, NET_SEG_RX, &sc->k);
+	if ((st = agg_entry(&tcp_rx, &sc->k)))
 		seg_push(&st->nseg, st->seg, e);
 }
 
-static __always_inline void tcp_recv(const struct net_event *e)
+static __always_inline void tcp_recv(const struct net_event *e, struct agg_scratch *sc)
 {
-	struct net_flow_key k = {};
 	struct tcp_rx *st;
 	__u64 in;
 
-	flow_of(e, NET_SEG_RX, &k);
-	if ((st = bpf_map_lookup_elem(&tcp_rx, &k)) &&
+	flow_of(e, NET_SEG_RX, &sc->k);
+	if ((st = bpf_map_lookup_elem(&tcp_rx, &sc->k)) &&
 	    (in = seg_last(st->seg, e->seq + e->len - 1, e->ts_ns)))
-		agg_add(&k, e->ts_ns - in, in, e->len);
+		agg_add(&sc->k, e->ts_ns - in, in, e->len, NET_B_RECV);
 }
 
 /* UDP: the first of a datagram's two boundaries waits in udp_pending for
  * the other; pkt: this one is a packet (egress, ingress), else a call. */
-static __always_inline void udp_boundary(const struct net_event *e, __u8 seg, bool pkt)
+static __always_inline void udp_boundary(const struct net_event *e, struct agg_scratch *sc,
+					 __u8 seg, bool pkt)
 {
-	struct udp_key key = {.hash = e->hash, .len = e->len, .seg = seg};
-	struct udp_pending *p, mine = {.ts = e->ts_ns, .from_pkt = pkt};
+	struct udp_pending *p, *mine = &sc->mine;
 	bool first_is_pkt = seg == NET_SEG_RX; /* ingress comes before its receive */
 
-	key.port = seg == NET_SEG_TX ? e->sport : e->dport;
+	sc->ukey = (struct udp_key){.hash = e->hash, .len = e->len, .seg = seg,
+				    .port = seg == NET_SEG_TX ? e->sport : e->dport};
+	*mine = (struct udp_pending){.ts = e->ts_ns, .from_pkt = pkt};
 	if (pkt)
 		agg_count(seg == NET_SEG_TX ? NET_AGG_UDP_EGRESS : NET_AGG_UDP_INGRESS);
-	p = bpf_map_lookup_elem(&udp_pending, &key);
+	p = bpf_map_lookup_elem(&udp_pending, &sc->ukey);
 	if (p && p->from_pkt != pkt) {
-		const struct udp_pending *early = p->from_pkt == first_is_pkt ? p : &mine;
-		const struct udp_pending *late = early == p ? &mine : p;
+		const struct udp_pending *early = p->from_pkt == first_is_pkt ? p : mine;
+		const struct udp_pending *late = early == p ? mine : p;
 
 		if (early->ts <= late->ts) {
-			struct net_flow_key k = {};
-
 			if (pkt)
-				flow_of(e, seg, &k);
+				flow_of(e, seg, &sc->k);
 			else
-				k = p->flow;
+				sc->k = p->flow;
 			agg_count(seg == NET_SEG_TX ? NET_AGG_UDP_TX : NET_AGG_UDP_RX);
-			agg_add(&k, late->ts - early->ts, early->ts, e->len);
-			bpf_map_delete_elem(&udp_pending, &key);
+			agg_add(&sc->k, late->ts - early->ts, early->ts, e->len, e->boundary);
+			bpf_map_delete_elem(&udp_pending, &sc->ukey);
 			return;
 		}
 	}
 	if (seg == NET_SEG_RX && !pkt)
 		return; /* a receive without its ingress */
-	flow_of(e, seg, &mine.flow);
-	bpf_map_update_elem(&udp_pending, &key, &mine, BPF_ANY);
+	flow_of(e, seg, &mine->flow);
+	bpf_map_update_elem(&udp_pending, &sc->ukey, mine, BPF_ANY);
 }
 
 /* One global function per boundary, verified once per program; emit()
@@ -373,13 +400,15 @@ static __always_inline void udp_boundary(const struct net_event *e, __u8 seg, bo
 #define AGG_BOUNDARY(name, udp_seg, udp_pkt, tcp_fn)                                               \
 	__noinline int name(const struct net_event *e)                                             \
 	{                                                                                          \
-		if (!e)                                                                            \
+		struct agg_scratch *sc;                                                            \
+                                                                                                   \
+		if (!e || !(sc = scratch(e->boundary)))                                            \
 			return 0;                                                                  \
 		agg_count(e->boundary);                                                            \
 		if (e->proto == IPPROTO_UDP)                                                       \
-			udp_boundary(e, udp_seg, udp_pkt);                                         \
+			udp_boundary(e, sc, udp_seg, udp_pkt);                                     \
 		else                                                                               \
-			tcp_fn(e);                                                                 \
+			tcp_fn(e, sc);                                                             \
 		return 0;                                                                          \
 	}
 AGG_BOUNDARY(agg_send, NET_SEG_TX, false, tcp_send)

@@ -322,8 +322,13 @@ static int choose_join(struct net_bpf *skel)
 		log_error("--serve needs every message: use --join user (the default with --serve)");
 		return -EINVAL;
 	}
+	if (join_opt && !strcmp(join_opt, "kernel") && !feature_has(FEAT_GLOBAL_FUNC_PTR)) {
+		log_error("--join kernel needs global BPF functions with pointer arguments "
+			  "(Linux 5.12+, feature global_func_ptr); use --join user");
+		return -ENOTSUP;
+	}
 	kernel = !export_opt && !serve_metrics_on() && !serve_spans_on() &&
-		 !(join_opt && !strcmp(join_opt, "user"));
+		 !(join_opt && !strcmp(join_opt, "user")) && feature_has(FEAT_GLOBAL_FUNC_PTR);
 	skel->rodata->agg = kernel;
 	skel->rodata->slow_ns = (uint64_t)(slow_ms * 1e6);
 	if (!kernel) {
@@ -333,9 +338,13 @@ static int choose_join(struct net_bpf *skel)
 		bpf_map__set_autocreate(skel->maps.tcp_tx, false);
 		bpf_map__set_autocreate(skel->maps.tcp_rx, false);
 		bpf_map__set_autocreate(skel->maps.udp_pending, false);
+		bpf_map__set_autocreate(skel->maps.agg_scratch, false);
 	}
 	if (!export_opt)
-		log_info("net: joined %s", kernel ? "in the kernel" : "in user space");
+		log_info("net: joined %s", kernel ? "in the kernel"
+					 : feature_has(FEAT_GLOBAL_FUNC_PTR)
+					       ? "in user space"
+					       : "in user space (no global_func_ptr: Linux 5.12+)");
 	return 0;
 }
 

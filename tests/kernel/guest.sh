@@ -339,8 +339,8 @@ net_run() {
 	env $envs $IP2 netns exec ktc /bin/bpfscope net -v -i vkc -o json "$@" >"/tmp/$name.out" 2>"/tmp/$name.err" &
 	BPID=$!
 	if ! wait_for "/tmp/$name.err" 'tracing, Ctrl-C to end' 900; then
-		say "# bpfscope net did not start:"
-		grep -v '^libbpf' "/tmp/$name.err" | sed 's/^/KT: #   /' | head -15
+		say "# bpfscope net did not start (the end of its log):"
+		grep -v '^libbpf' "/tmp/$name.err" | sed 's/^/KT: #   /' | tail -25
 	fi
 	$IP2 netns exec ktc /bin/netlab udp 10.99.0.2 7201 5 20000 100 >"/tmp/$name.traffic" 2>&1
 	stop
@@ -397,6 +397,17 @@ if net_lab 2>/tmp/netlab.err; then
 	cap net "$tcmech" "$(result $r)"
 	cap net-ingress "$inmech" "$(result $r)"
 	cap net-clock "$clock" "$(result $r)"
+	joined=$(sed -n 's/.*net: joined in the kernel.*/kernel/p; s/.*net: joined in user space.*/user/p' /tmp/kn.err | head -1)
+	if [ "$kver" -ge 5012 ]; then want_join=kernel; else want_join=user; fi
+	[ "$joined" = "$want_join" ]
+	ok $? "net: joined in $want_join (got ${joined:-none})"
+	cap net-join "$joined" "$(result $r)"
+	if [ "$joined" = kernel ]; then
+		net_run knu "" --join user
+		net_check knu "--join user"
+		r=$?
+		cap net-join-fallback "$(sed -n 's/.*net: joined in user space.*/user/p' /tmp/knu.err | head -1)" "$(result $r)"
+	fi
 	if [ "$tcmech" = tcx ]; then
 		net_run knl BPFSCOPE_DISABLE_FEATURES=tcx
 		net_check knl "tcx disabled"
