@@ -101,9 +101,8 @@ mode uses native XDP only on a physical NIC), `net-xdp` the same run with
 the same run with `rdonly_cast` disabled, `net-clock` the kernel timestamp
 clock (`tai` with `bpf_ktime_get_tai_ns`, else monotonic plus a user-space
 offset), `net-fallback` the same run with tcx disabled, `net-join` where
-the local report is joined (`kernel`: histograms in maps, needs global BPF
-functions with pointer arguments, 5.12+; else `user`), `net-join-fallback`
-the same run with `--join user`. This development machine's 6.18
+the local report is joined (`kernel`: histograms in maps, the default),
+`net-join-fallback` the same run with `--join user`. This development machine's 6.18
 has no kprobes and fentry fails with EPERM, so there opensnoop and tcptop
 use their tracepoints (tests/integ).
 

@@ -120,13 +120,17 @@ struct {
 	__type(value, struct udp_pending);
 } udp_pending SEC(".maps");
 
-/* The big locals of the join, per CPU and per boundary, off the stack: a
- * syscall exit program already uses up to 424 of the 512 bytes the whole
- * call chain may have. One slot per boundary: the syscall programs run in
- * task context, tc and XDP in softirq (which may interrupt a syscall
- * program on its CPU, never another softirq program). */
+/* The join's state of one call, per CPU and per boundary, in a map value
+ * rather than on the stack or in arguments: a syscall exit program already
+ * uses up to 392 of the 512 bytes of stack the whole call chain may have,
+ * and the global functions take only scalars (5.10 verifies no pointer
+ * argument, and verifies them even when nothing calls them). One slot per
+ * boundary: the syscall programs run in task context, tc and XDP in
+ * softirq (which may interrupt a syscall program on its CPU, never another
+ * softirq program). */
 struct agg_scratch {
-	struct net_slow ev;	/* agg_add: the map key and the --slow record */
+	struct net_event e;	/* the record, handed over by emit() */
+	struct net_slow ev;	/* agg_add: the --slow record */
 	struct net_flow_key k;	/* the boundary's flow */
 	struct udp_key ukey;
 	struct udp_pending mine;
@@ -207,25 +211,19 @@ static __always_inline void flow_of(const struct net_event *e, __u8 seg, struct 
 	k->family = 4;
 }
 
-/* One latency of a message that started (first boundary) at first_ts,
- * seen by a program of `boundary` (its scratch slot). Global, so verified
- * once: it is called inside loops. */
-__noinline int agg_add(const struct net_flow_key *flow, __u64 lat, __u64 first_ts, __u32 len,
-		       __u32 boundary)
+/* One latency of a message of the flow in scratch slot `boundary`'s k, that
+ * started (first boundary) at first_ts. Global, so verified once: it is
+ * called inside loops. */
+__noinline int agg_add(__u64 lat, __u64 first_ts, __u32 len, __u32 boundary)
 {
 	struct agg_scratch *sc = scratch(boundary);
 	struct net_agg_stats *s;
 	__u32 slot = hist_loglin_slot(lat);
 
-	if (!flow || !sc)
+	if (!sc)
 		return 0;
-	/* the key in a map value: 6.1 takes no pointer argument as a key */
-	sc->ev.ts_ns = first_ts; /* field by field: a struct literal would be a stack copy */
-	sc->ev.lat_ns = lat;
-	sc->ev.len = len;
-	sc->ev.flow = *flow;
-	s = agg_entry(&flow_stats, &sc->ev.flow);
-	agg_count(flow->seg == NET_SEG_TX ? NET_AGG_TX : NET_AGG_RX);
+	s = agg_entry(&flow_stats, &sc->k);
+	agg_count(sc->k.seg == NET_SEG_TX ? NET_AGG_TX : NET_AGG_RX);
 	if (!s) {
 		agg_count(NET_AGG_FLOWS_FULL);
 		return 0;
@@ -236,8 +234,13 @@ __noinline int agg_add(const struct net_flow_key *flow, __u64 lat, __u64 first_t
 		s->max_ns = lat; /* a race may keep a smaller maximum: it only clamps p99 */
 	barrier_var(slot); /* a mask 6.1's verifier can see (hist.bpf.h) */
 	__sync_fetch_and_add(&s->slots[slot & (HIST_LOGLIN_SLOTS - 1)], 1);
-	if (slow_ns && lat > slow_ns)
+	if (slow_ns && lat > slow_ns) {
+		sc->ev.ts_ns = first_ts;
+		sc->ev.lat_ns = lat;
+		sc->ev.len = len;
+		sc->ev.flow = sc->k;
 		event_output(&sc->ev, sizeof(sc->ev));
+	}
 	return 0;
 }
 
@@ -278,17 +281,19 @@ static __always_inline __u64 seg_last(const struct tcp_seg *ring, __u32 byte, __
 	return best;
 }
 
-/* Global, so verified once: the egress calls it in its queue loop. */
-__noinline int tcp_tx_done(const struct tcp_tx *st, const struct net_flow_key *k, __u32 end,
-			   __u32 len, __u64 ts)
+/* A queued send of the egress slot's flow completed: its time at egress.
+ * Global, so verified once: the egress calls it in its queue loop. */
+__noinline int tcp_tx_done(__u32 end, __u32 len, __u64 ts)
 {
+	struct agg_scratch *sc = scratch(NET_B_EGRESS);
+	struct tcp_tx *st;
 	__u64 out;
 
-	if (!st)
+	if (!sc || !(st = bpf_map_lookup_elem(&tcp_tx, &sc->k)))
 		return 0;
 	out = seg_first(st->seg, end - 1, ts);
 	if (out)
-		agg_add(k, out - ts, ts, len, NET_B_EGRESS);
+		agg_add(out - ts, ts, len, NET_B_EGRESS);
 	return 0;
 }
 
@@ -303,7 +308,7 @@ static __always_inline void tcp_send(const struct net_event *e, struct agg_scrat
 		return;
 	/* not through tcp_tx_done: one call level less of stack */
 	if ((out = seg_first(st->seg, end - 1, e->ts_ns))) {
-		agg_add(&sc->k, out - e->ts_ns, e->ts_ns, e->len, NET_B_SEND);
+		agg_add(out - e->ts_ns, e->ts_ns, e->len, NET_B_SEND);
 		return;
 	}
 	tail = st->tail;
@@ -335,7 +340,7 @@ static __always_inline void tcp_egress(const struct net_event *e, struct agg_scr
 		if ((__s32)(m.end - end) > 0)
 			break; /* its last byte has not left yet */
 		st->head = head + 1;
-		tcp_tx_done(st, &sc->k, m.end, m.len, m.ts);
+		tcp_tx_done(m.end, m.len, m.ts);
 	}
 }
 
@@ -356,7 +361,7 @@ static __always_inline void tcp_recv(const struct net_event *e, struct agg_scrat
 	flow_of(e, NET_SEG_RX, &sc->k);
 	if ((st = bpf_map_lookup_elem(&tcp_rx, &sc->k)) &&
 	    (in = seg_last(st->seg, e->seq + e->len - 1, e->ts_ns)))
-		agg_add(&sc->k, e->ts_ns - in, in, e->len, NET_B_RECV);
+		agg_add(e->ts_ns - in, in, e->len, NET_B_RECV);
 }
 
 /* UDP: the first of a datagram's two boundaries waits in udp_pending for
@@ -383,7 +388,7 @@ static __always_inline void udp_boundary(const struct net_event *e, struct agg_s
 			else
 				sc->k = p->flow;
 			agg_count(seg == NET_SEG_TX ? NET_AGG_UDP_TX : NET_AGG_UDP_RX);
-			agg_add(&sc->k, late->ts - early->ts, early->ts, e->len, e->boundary);
+			agg_add(late->ts - early->ts, early->ts, e->len, e->boundary);
 			bpf_map_delete_elem(&udp_pending, &sc->ukey);
 			return;
 		}
@@ -394,35 +399,41 @@ static __always_inline void udp_boundary(const struct net_event *e, struct agg_s
 	bpf_map_update_elem(&udp_pending, &sc->ukey, mine, BPF_ANY);
 }
 
-/* One global function per boundary, verified once per program; emit()
- * picks one by the boundary, a compile-time constant at every call site,
- * so a program carries and verifies only its own. */
-#define AGG_BOUNDARY(name, udp_seg, udp_pkt, tcp_fn)                                               \
-	__noinline int name(const struct net_event *e)                                             \
+/* One global function per boundary, verified once per program, taking
+ * the record from its scratch slot; emit() picks one by the boundary, a
+ * compile-time constant at every call site, so a program calls only its
+ * own. */
+#define AGG_BOUNDARY(name, boundary, udp_seg, udp_pkt, tcp_fn)                                     \
+	__noinline int name(void)                                                                  \
 	{                                                                                          \
-		struct agg_scratch *sc;                                                            \
+		struct agg_scratch *sc = scratch(boundary);                                        \
                                                                                                    \
-		if (!e || !(sc = scratch(e->boundary)))                                            \
+		if (!sc)                                                                           \
 			return 0;                                                                  \
-		agg_count(e->boundary);                                                            \
-		if (e->proto == IPPROTO_UDP)                                                       \
-			udp_boundary(e, sc, udp_seg, udp_pkt);                                     \
+		agg_count(boundary);                                                               \
+		if (sc->e.proto == IPPROTO_UDP)                                                    \
+			udp_boundary(&sc->e, sc, udp_seg, udp_pkt);                                \
 		else                                                                               \
-			tcp_fn(e, sc);                                                             \
+			tcp_fn(&sc->e, sc);                                                        \
 		return 0;                                                                          \
 	}
-AGG_BOUNDARY(agg_send, NET_SEG_TX, false, tcp_send)
-AGG_BOUNDARY(agg_egress, NET_SEG_TX, true, tcp_egress)
-AGG_BOUNDARY(agg_ingress, NET_SEG_RX, true, tcp_ingress)
-AGG_BOUNDARY(agg_recv, NET_SEG_RX, false, tcp_recv)
+AGG_BOUNDARY(agg_send, NET_B_SEND, NET_SEG_TX, false, tcp_send)
+AGG_BOUNDARY(agg_egress, NET_B_EGRESS, NET_SEG_TX, true, tcp_egress)
+AGG_BOUNDARY(agg_ingress, NET_B_INGRESS, NET_SEG_RX, true, tcp_ingress)
+AGG_BOUNDARY(agg_recv, NET_B_RECV, NET_SEG_RX, false, tcp_recv)
 
 static __always_inline void agg_record(const struct net_event *e, const __u8 boundary)
 {
+	struct agg_scratch *sc = scratch(boundary);
+
+	if (!sc)
+		return;
+	sc->e = *e;
 	switch (boundary) {
-	case NET_B_SEND: agg_send(e); break;
-	case NET_B_EGRESS: agg_egress(e); break;
-	case NET_B_INGRESS: agg_ingress(e); break;
-	default: agg_recv(e);
+	case NET_B_SEND: agg_send(); break;
+	case NET_B_EGRESS: agg_egress(); break;
+	case NET_B_INGRESS: agg_ingress(); break;
+	default: agg_recv();
 	}
 }
 

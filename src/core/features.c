@@ -54,7 +54,6 @@ static const char *const names[FEAT__COUNT] = {
 	[FEAT_RDONLY_CAST] = "rdonly_cast",
 	[FEAT_XDP_LOAD_BYTES] = "xdp_load_bytes",
 	[FEAT_FIND_VMA] = "find_vma",
-	[FEAT_GLOBAL_FUNC_PTR] = "global_func_ptr",
 };
 
 static const struct bpf_insn ret0[] = {
@@ -242,57 +241,6 @@ static bool probe_rdonly_cast(struct feature_state *st)
 	return say(st, true, "%s", "kfunc callable from tracepoint programs");
 }
 
-/* A global BPF function taking a pointer to memory (5.12+; 5.10 says "Arg#0
- * type PTR ... is not supported yet"), as net's kernel join calls one per
- * boundary: a program passing a stack pointer to `int f(struct s *)`. */
-static bool probe_global_func_ptr(struct feature_state *st)
-{
-	const struct bpf_insn insns[] = {
-		{ .code = 0x62, .dst_reg = 10, .off = -8, .imm = 0 },	/* *(u32 *)(r10 - 8) = 0 */
-		{ .code = 0xbf, .dst_reg = 1, .src_reg = 10 },		/* r1 = r10 */
-		{ .code = 0x07, .dst_reg = 1, .imm = -8 },		/* r1 += -8 */
-		{ .code = 0x85, .src_reg = 1, .imm = 2 },		/* call f (insn 6) */
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },		/* r0 = 0 */
-		{ .code = 0x95 },					/* exit */
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },		/* f: r0 = 0 */
-		{ .code = 0x95 },					/* exit */
-	};
-	struct btf *btf = btf__new_empty();
-	struct bpf_func_info info[2];
-	int i32, s, main_proto, f_proto, main_fn, f_fn, btf_fd, fd;
-	LIBBPF_OPTS(bpf_prog_load_opts, opts);
-
-	if (!btf)
-		return say(st, false, "%s", "cannot build BTF");
-	i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
-	s = btf__add_struct(btf, "s", 4);
-	btf__add_field(btf, "x", i32, 0, 0);
-	main_proto = btf__add_func_proto(btf, i32);
-	btf__add_func_param(btf, "ctx", btf__add_ptr(btf, 0));
-	f_proto = btf__add_func_proto(btf, i32);
-	btf__add_func_param(btf, "p", btf__add_ptr(btf, s));
-	main_fn = btf__add_func(btf, "probe", BTF_FUNC_GLOBAL, main_proto);
-	f_fn = btf__add_func(btf, "f", BTF_FUNC_GLOBAL, f_proto);
-	btf_fd = main_fn > 0 && f_fn > 0 && !btf__load_into_kernel(btf) ? btf__fd(btf) : -1;
-	if (btf_fd < 0) {
-		btf__free(btf);
-		return say(st, false, "%s", "BTF for the probe not loaded");
-	}
-	info[0] = (struct bpf_func_info){0, main_fn};
-	info[1] = (struct bpf_func_info){6, f_fn};
-	opts.prog_btf_fd = btf_fd;
-	opts.func_info = info;
-	opts.func_info_cnt = 2;
-	opts.func_info_rec_size = sizeof(info[0]);
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, NULL, "GPL", insns,
-			   sizeof(insns) / sizeof(insns[0]), &opts);
-	btf__free(btf);
-	if (fd < 0)
-		return say(st, false, "rejected: %s", strerror(errno));
-	close(fd);
-	return say(st, true, "%s", "a global function with a pointer argument loads");
-}
-
 static bool probe_one(enum feature f, struct feature_state *st)
 {
 	switch (f) {
@@ -325,7 +273,6 @@ static bool probe_one(enum feature f, struct feature_state *st)
 		return probe_helper(st, BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, "xdp_load_bytes");
 	case FEAT_FIND_VMA:
 		return probe_helper(st, BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma, "find_vma");
-	case FEAT_GLOBAL_FUNC_PTR: return probe_global_func_ptr(st);
 	default: return false;
 	}
 }

@@ -28,7 +28,6 @@ enum feature {
 	FEAT_RDONLY_CAST,
 	FEAT_XDP_LOAD_BYTES,
 	FEAT_FIND_VMA,
-	FEAT_GLOBAL_FUNC_PTR, /* global BPF functions with pointer arguments (5.12+) */
 	FEAT__COUNT
 };
 

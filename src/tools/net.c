@@ -304,8 +304,7 @@ static void choose_syscall_programs(struct net_bpf *skel)
 	log_info("net: %s syscall programs", direct ? "direct (BTF)" : "compat (CO-RE reads)");
 }
 
-/* Where local mode joins (see the top); the kernel join's maps are only
- * created when it is used. */
+/* Where local mode joins (see the top). */
 static int choose_join(struct net_bpf *skel)
 {
 	bool kernel;
@@ -322,29 +321,21 @@ static int choose_join(struct net_bpf *skel)
 		log_error("--serve needs every message: use --join user (the default with --serve)");
 		return -EINVAL;
 	}
-	if (join_opt && !strcmp(join_opt, "kernel") && !feature_has(FEAT_GLOBAL_FUNC_PTR)) {
-		log_error("--join kernel needs global BPF functions with pointer arguments "
-			  "(Linux 5.12+, feature global_func_ptr); use --join user");
-		return -ENOTSUP;
-	}
 	kernel = !export_opt && !serve_metrics_on() && !serve_spans_on() &&
-		 !(join_opt && !strcmp(join_opt, "user")) && feature_has(FEAT_GLOBAL_FUNC_PTR);
+		 !(join_opt && !strcmp(join_opt, "user"));
 	skel->rodata->agg = kernel;
 	skel->rodata->slow_ns = (uint64_t)(slow_ms * 1e6);
+	/* Unused, the join's maps still exist (one entry each): kernels before
+	 * 6.8 verify the join's global functions even when no program calls
+	 * them. */
 	if (!kernel) {
-		bpf_map__set_autocreate(skel->maps.flow_stats, false);
-		bpf_map__set_autocreate(skel->maps.agg_zero, false);
-		bpf_map__set_autocreate(skel->maps.agg_counts, false);
-		bpf_map__set_autocreate(skel->maps.tcp_tx, false);
-		bpf_map__set_autocreate(skel->maps.tcp_rx, false);
-		bpf_map__set_autocreate(skel->maps.udp_pending, false);
-		bpf_map__set_autocreate(skel->maps.agg_scratch, false);
+		bpf_map__set_max_entries(skel->maps.flow_stats, 1);
+		bpf_map__set_max_entries(skel->maps.tcp_tx, 1);
+		bpf_map__set_max_entries(skel->maps.tcp_rx, 1);
+		bpf_map__set_max_entries(skel->maps.udp_pending, 1);
 	}
 	if (!export_opt)
-		log_info("net: joined %s", kernel ? "in the kernel"
-					 : feature_has(FEAT_GLOBAL_FUNC_PTR)
-					       ? "in user space"
-					       : "in user space (no global_func_ptr: Linux 5.12+)");
+		log_info("net: joined %s", kernel ? "in the kernel" : "in user space");
 	return 0;
 }
 
