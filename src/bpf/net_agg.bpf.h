@@ -14,8 +14,9 @@
  *     queues the message otherwise; an egress adds its segment and
  *     completes the queued messages it reaches. A message takes the first
  *     segment after its send that covers its last byte.
- *   UDP: the datagram's (hash, length, source port) in udp_pending, by
- *     whichever of send exit and egress comes first; the other completes.
+ *   UDP: the datagram's (hash, length, source port) in a slot of
+ *     udp_slots, by whichever of send exit and egress comes first; the other
+ *     completes.
  * host RX (3 -> 4), per receive call:
  *   TCP: per flow (tcp_rx) a ring of ingress segments; a receive takes the
  *     latest segment before it covering its last byte.
@@ -61,18 +62,21 @@ struct tcp_rx {
 	struct tcp_seg seg[NET_SEG_RING];
 };
 
-struct udp_key {
+/* A UDP datagram waiting for its other boundary, in a direct-mapped slot
+ * of udp_slots chosen by (hash, length, port, segment): no allocation and
+ * no lock per datagram (an LRU hash insert and delete per datagram cost
+ * more than the ring record they replace). Two datagrams in flight on one
+ * slot: the older is overwritten and counted as unmatched. */
+struct udp_pending {
 	__u64 hash;
 	__u32 len;
 	__u16 port; /* TX: source port, RX: destination port */
-	__u8 seg, pad;
+	__u8 seg, from_pkt;
+	__u64 ts;		  /* 0: free */
+	struct net_flow_key flow; /* the packet's, when it came first */
 };
 
-struct udp_pending {
-	__u64 ts;
-	struct net_flow_key flow; /* the packet's, when it came first */
-	__u8 from_pkt;
-};
+#define NET_UDP_SLOTS 65536 /* power of two */
 
 /* Shared, not per CPU: a per-CPU 2 KiB value would cost 2 KiB x CPUs per
  * flow; the few atomic adds per latency are cheaper than that memory. */
@@ -114,11 +118,11 @@ struct {
 } tcp_rx SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, struct udp_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NET_UDP_SLOTS);
+	__type(key, __u32);
 	__type(value, struct udp_pending);
-} udp_pending SEC(".maps");
+} udp_slots SEC(".maps");
 
 /* The join's state of one call, per CPU and per boundary, in a map value
  * rather than on the stack or in arguments: a syscall exit program already
@@ -132,8 +136,6 @@ struct agg_scratch {
 	struct net_event e;	/* the record, handed over by emit() */
 	struct net_slow ev;	/* agg_add: the --slow record */
 	struct net_flow_key k;	/* the boundary's flow */
-	struct udp_key ukey;
-	struct udp_pending mine;
 };
 
 struct {
@@ -364,39 +366,58 @@ static __always_inline void tcp_recv(const struct net_event *e, struct agg_scrat
 		agg_add(e->ts_ns - in, in, e->len, NET_B_RECV);
 }
 
-/* UDP: the first of a datagram's two boundaries waits in udp_pending for
- * the other; pkt: this one is a packet (egress, ingress), else a call. */
+static __always_inline __u32 udp_slot(__u64 hash, __u32 len, __u16 port, __u8 seg)
+{
+	__u64 mix = hash ^ ((__u64)len * 0x9e3779b97f4a7c15ULL) ^ ((__u64)port << 40) ^ seg;
+
+	return (__u32)(mix ^ (mix >> 32)) & (NET_UDP_SLOTS - 1);
+}
+
+/* UDP: the first of a datagram's two boundaries waits in its slot of
+ * udp_slots for the other; pkt: this one is a packet (egress, ingress),
+ * else a call. */
 static __always_inline void udp_boundary(const struct net_event *e, struct agg_scratch *sc,
 					 __u8 seg, bool pkt)
 {
-	struct udp_pending *p, *mine = &sc->mine;
+	__u16 port = seg == NET_SEG_TX ? e->sport : e->dport;
+	__u32 idx = udp_slot(e->hash, e->len, port, seg);
+	struct udp_pending *p = bpf_map_lookup_elem(&udp_slots, &idx);
 	bool first_is_pkt = seg == NET_SEG_RX; /* ingress comes before its receive */
+	__u64 ts;
 
-	sc->ukey = (struct udp_key){.hash = e->hash, .len = e->len, .seg = seg,
-				    .port = seg == NET_SEG_TX ? e->sport : e->dport};
-	*mine = (struct udp_pending){.ts = e->ts_ns, .from_pkt = pkt};
 	if (pkt)
 		agg_count(seg == NET_SEG_TX ? NET_AGG_UDP_EGRESS : NET_AGG_UDP_INGRESS);
-	p = bpf_map_lookup_elem(&udp_pending, &sc->ukey);
-	if (p && p->from_pkt != pkt) {
-		const struct udp_pending *early = p->from_pkt == first_is_pkt ? p : mine;
-		const struct udp_pending *late = early == p ? mine : p;
+	if (!p)
+		return;
+	ts = p->ts;
+	if (ts && p->from_pkt != pkt && p->hash == e->hash && p->len == e->len &&
+	    p->port == port && p->seg == seg) {
+		__u64 early = pkt == first_is_pkt ? e->ts_ns : ts;
+		__u64 late = pkt == first_is_pkt ? ts : e->ts_ns;
 
-		if (early->ts <= late->ts) {
+		if (early <= late) {
 			if (pkt)
 				flow_of(e, seg, &sc->k);
 			else
 				sc->k = p->flow;
+			p->ts = 0; /* used */
 			agg_count(seg == NET_SEG_TX ? NET_AGG_UDP_TX : NET_AGG_UDP_RX);
-			agg_add(late->ts - early->ts, early->ts, e->len, e->boundary);
-			bpf_map_delete_elem(&udp_pending, &sc->ukey);
+			agg_add(late - early, early, e->len, e->boundary);
 			return;
 		}
 	}
 	if (seg == NET_SEG_RX && !pkt)
 		return; /* a receive without its ingress */
-	flow_of(e, seg, &mine->flow);
-	bpf_map_update_elem(&udp_pending, &sc->ukey, mine, BPF_ANY);
+	p->ts = 0; /* the fields before the time that marks them valid */
+	barrier();
+	p->hash = e->hash;
+	p->len = e->len;
+	p->port = port;
+	p->seg = seg;
+	p->from_pkt = pkt;
+	flow_of(e, seg, &p->flow);
+	barrier();
+	p->ts = e->ts_ns;
 }
 
 /* One global function per boundary, verified once per program, taking

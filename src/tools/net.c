@@ -332,7 +332,7 @@ static int choose_join(struct net_bpf *skel)
 		bpf_map__set_max_entries(skel->maps.flow_stats, 1);
 		bpf_map__set_max_entries(skel->maps.tcp_tx, 1);
 		bpf_map__set_max_entries(skel->maps.tcp_rx, 1);
-		bpf_map__set_max_entries(skel->maps.udp_pending, 1);
+		bpf_map__set_max_entries(skel->maps.udp_slots, 1);
 	}
 	if (!export_opt)
 		log_info("net: joined %s", kernel ? "in the kernel" : "in user space");
