@@ -207,8 +207,16 @@ static struct net_flow_key *stats_keys(const struct net_agg *a, size_t *n)
 	return keys;
 }
 
-static void print_series(FILE *out, const struct net_agg *a, const struct net_report_opts *o)
+static int flow_cmp(const void *pa, const void *pb)
 {
+	return key_cmp(&((const struct agg_flow *)pa)->key, &((const struct agg_flow *)pb)->key);
+}
+
+/* In the order of the flow tables (sorted keys). */
+static void print_series(FILE *out, struct net_agg *a, const struct net_report_opts *o)
+{
+	if (a->nflows)
+		qsort(a->flows, a->nflows, sizeof(*a->flows), flow_cmp);
 	for (size_t i = 0; i < a->nflows; i++) {
 		const struct agg_flow *f = &a->flows[i];
 		bool present[SEG__N] = {0};
