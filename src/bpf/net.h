@@ -37,9 +37,10 @@ struct net_event {
 };
 
 /* ---- the join in the kernel (local mode; net_agg.bpf.h, tools/net_agg.c) ----
- * Without --export, the programs match boundaries themselves and keep a
- * latency histogram per flow and segment; only --slow messages reach the
- * ring buffer. */
+ * In local mode (not --export, --join user, --serve or --otlp), the
+ * programs match boundaries themselves and keep a latency histogram per
+ * flow and segment; only --slow messages reach the ring buffer. */
+#define NET_AGG_FLOWS 4096 /* (flow, segment) histograms */
 enum net_agg_seg { NET_SEG_TX = 1, NET_SEG_RX = 2 };
 
 /* A flow in data direction (as net_event; v4-mapped addresses as IPv4)

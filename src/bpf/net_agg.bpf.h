@@ -1,8 +1,9 @@
 /* net: the join in the kernel (local mode, `agg` set by net.c).
  *
  * Shipping every boundary record to user space and joining there costs a
- * ring record per packet and a busy consumer (bench/net.sh: TCP bulk at
- * 0.65 of its untraced rate, 0.99 when the same programs record nothing).
+ * ring record per packet and a busy consumer (bench/RESULTS-net.md: TCP
+ * bulk at 0.65-0.80 of its untraced rate, 0.85-0.89 when the same programs
+ * record nothing).
  * In local mode the programs match the boundaries themselves, with the
  * rules of tools/net_join.c, and add each latency to a per-flow histogram
  * (struct net_agg_stats); user space reads the maps at the end.
@@ -20,8 +21,8 @@
  * host RX (3 -> 4), per receive call:
  *   TCP: per flow (tcp_rx) a ring of ingress segments; a receive takes the
  *     latest segment before it covering its last byte.
- *   UDP: ingress stores (hash, length, destination port); the receive
- *     takes and removes it.
+ *   UDP: ingress stores (hash, length, destination port) in its slot;
+ *     the receive takes it.
  *
  * No locks (tracing programs cannot take bpf_spin_lock): a flow's egress
  * runs under its socket lock and its sends come from one writer in
@@ -79,11 +80,11 @@ struct udp_pending {
 #define NET_UDP_SLOTS 65536 /* power of two */
 
 /* Shared, not per CPU: a per-CPU 2 KiB value would cost 2 KiB x CPUs per
- * flow; the few atomic adds per latency are cheaper than that memory. */
+ * flow; the few atomic adds per latency are cheaper than that memory.
+ * Preallocated (8 MiB): before 6.1 a tracing program must not allocate. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NET_AGG_FLOWS);
 	__type(key, struct net_flow_key);
 	__type(value, struct net_agg_stats);
 } flow_stats SEC(".maps");
@@ -129,9 +130,10 @@ struct {
  * uses up to 392 of the 512 bytes of stack the whole call chain may have,
  * and the global functions take only scalars (5.10 verifies no pointer
  * argument, and verifies them even when nothing calls them). One slot per
- * boundary: the syscall programs run in task context, tc and XDP in
- * softirq (which may interrupt a syscall program on its CPU, never another
- * softirq program). */
+ * boundary: the syscall programs run in task context with preemption off;
+ * tc and XDP run with bottom halves off (softirq, or process context
+ * inside a send), so they may interrupt a syscall program on its CPU but
+ * never each other. */
 struct agg_scratch {
 	struct net_event e;	/* the record, handed over by emit() */
 	struct net_slow ev;	/* agg_add: the --slow record */
@@ -305,8 +307,12 @@ static __always_inline void tcp_send(const struct net_event *e, struct agg_scrat
 	__u32 end = e->seq + e->len, tail;
 	__u64 out;
 
+	/* Only an egress creates a flow's state: a flow on an interface that
+	 * is not traced would fill a queue nobody empties. A send whose flow
+	 * has not been seen at egress yet (its bytes still queued when the
+	 * call returns, as the first send of a corked flow) has no egress. */
 	flow_of(e, NET_SEG_TX, &sc->k);
-	if (!(st = agg_entry(&tcp_tx, &sc->k)))
+	if (!(st = bpf_map_lookup_elem(&tcp_tx, &sc->k)))
 		return;
 	/* not through tcp_tx_done: one call level less of stack */
 	if ((out = seg_first(st->seg, end - 1, e->ts_ns))) {
@@ -319,7 +325,10 @@ static __always_inline void tcp_send(const struct net_event *e, struct agg_scrat
 		return;
 	}
 	st->q[tail & (NET_TX_QUEUE - 1)] = (struct tcp_msg){end, e->len, e->ts_ns};
-	barrier(); /* the entry before the index that publishes it */
+	/* the entry before the index that publishes it: a compiler barrier,
+	 * enough on x86 (stores are not reordered); a weaker CPU may let an
+	 * egress see the index first and time a stale entry */
+	barrier();
 	st->tail = tail + 1;
 }
 

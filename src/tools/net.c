@@ -304,8 +304,9 @@ static void choose_syscall_programs(struct net_bpf *skel)
 	log_info("net: %s syscall programs", direct ? "direct (BTF)" : "compat (CO-RE reads)");
 }
 
-/* Where local mode joins (see the top). */
-static int choose_join(struct net_bpf *skel)
+/* Where local mode joins (see the top). publishing: --serve or --otlp, whose live view and spans need every
+ * message (serve_start runs later, at load). */
+static int choose_join(struct net_bpf *skel, bool publishing)
 {
 	bool kernel;
 
@@ -317,11 +318,11 @@ static int choose_join(struct net_bpf *skel)
 		log_error("--join is for local mode; with --export, bpfscope collect joins");
 		return -EINVAL;
 	}
-	if (join_opt && !strcmp(join_opt, "kernel") && (serve_metrics_on() || serve_spans_on())) {
-		log_error("--serve needs every message: use --join user (the default with --serve)");
+	if (join_opt && !strcmp(join_opt, "kernel") && publishing) {
+		log_error("--serve and --otlp need every message: use --join user (their default)");
 		return -EINVAL;
 	}
-	kernel = !export_opt && !serve_metrics_on() && !serve_spans_on() &&
+	kernel = !export_opt && !publishing &&
 		 !(join_opt && !strcmp(join_opt, "user"));
 	skel->rodata->agg = kernel;
 	skel->rodata->slow_ns = (uint64_t)(slow_ms * 1e6);
@@ -339,7 +340,7 @@ static int choose_join(struct net_bpf *skel)
 	return 0;
 }
 
-static int configure(struct net_ctx *c)
+static int configure(struct net_ctx *c, const struct common_opts *opts)
 {
 	struct net_bpf *skel = c->skel;
 	struct stat st;
@@ -382,7 +383,7 @@ static int configure(struct net_ctx *c)
 		return -ENOENT;
 	}
 	choose_syscall_programs(skel);
-	if ((err = choose_join(skel)))
+	if ((err = choose_join(skel, opts->serve || opts->otlp)))
 		return err;
 	skel->rodata->netns_ino = st.st_ino;
 	skel->rodata->tai = feature_has(FEAT_KTIME_TAI);
@@ -530,7 +531,7 @@ static int run(const struct common_opts *opts, int argc, char **argv)
 		return 1;
 	}
 	run_opts.interval = 1; /* clock refresh and export flush */
-	err = configure(&c);
+	err = configure(&c, opts);
 	if (!err && export_opt)
 		err = open_export(&c);
 	if (!err && !export_opt) {

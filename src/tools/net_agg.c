@@ -13,7 +13,10 @@
 #include <time.h>
 
 #include "bpf/net.h"
+#include "core/evloop.h"
 #include "core/hist.h"
+#include "core/log.h"
+#include "core/mapdrain.h"
 
 struct agg_flow {
 	struct net_flow_key key;
@@ -30,6 +33,19 @@ struct net_agg {
 	size_t nflows, cap;
 	struct net_slow *slow;
 	size_t nslow, slowcap;
+	uint64_t slow_lost; /* --slow records not kept (out of memory) */
+};
+
+/* One entry of the stats map (a snapshot). */
+struct agg_entry {
+	struct net_flow_key key;
+	struct net_agg_stats st;
+};
+
+struct snapshot {
+	struct agg_entry *e;
+	size_t n, cap;
+	bool short_of_memory;
 };
 
 struct net_agg *net_agg__new(int stats_fd, int counts_fd, const struct net_join *names,
@@ -69,8 +85,10 @@ int net_agg__on_slow(struct net_agg *a, const void *data, size_t size)
 		size_t cap = a->slowcap ? a->slowcap * 2 : 64;
 		struct net_slow *n = realloc(a->slow, cap * sizeof(*n));
 
-		if (!n)
-			return 0; /* the histograms still have it */
+		if (!n) {
+			a->slow_lost++; /* the histograms still have it */
+			return 0;
+		}
 		a->slow = n;
 		a->slowcap = cap;
 	}
@@ -98,8 +116,14 @@ static struct agg_flow *flow_at(struct net_agg *a, const struct net_flow_key *k)
 
 static int add_second(struct agg_flow *f, uint64_t sec, uint64_t n, uint64_t sum)
 {
-	struct net_second *s;
+	struct net_second *s = f->nsecs ? &f->secs[f->nsecs - 1] : NULL;
 
+	if (s && s->sec == sec) { /* the sample at exit in the last sample's second */
+		s->n += n;
+		s->sum[seg_of(&f->key)] += (double)sum;
+		s->cnt[seg_of(&f->key)] += n;
+		return 0;
+	}
 	if (f->nsecs == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 64;
 		struct net_second *secs = realloc(f->secs, cap * sizeof(*secs));
@@ -116,29 +140,79 @@ static int add_second(struct agg_flow *f, uint64_t sec, uint64_t n, uint64_t sum
 	return 0;
 }
 
+static void snapshot_add(void *ctx, const void *key, const void *value)
+{
+	struct snapshot *snap = ctx;
+
+	if (snap->n == snap->cap) {
+		size_t cap = snap->cap ? snap->cap * 2 : 64;
+		struct agg_entry *e = realloc(snap->e, cap * sizeof(*e));
+
+		if (!e) {
+			snap->short_of_memory = true;
+			return;
+		}
+		snap->e = e;
+		snap->cap = cap;
+	}
+	memcpy(&snap->e[snap->n].key, key, sizeof(struct net_flow_key));
+	memcpy(&snap->e[snap->n].st, value, sizeof(struct net_agg_stats));
+	snap->n++;
+}
+
+static int key_cmp(const void *pa, const void *pb)
+{
+	const struct net_flow_key *x = pa, *y = pb;
+
+	if (x->seg != y->seg)
+		return x->seg - y->seg;
+	return memcmp(x, y, sizeof(*x));
+}
+
+static int entry_cmp(const void *pa, const void *pb)
+{
+	return key_cmp(&((const struct agg_entry *)pa)->key, &((const struct agg_entry *)pb)->key);
+}
+
+/* Every flow's stats, sorted by key (TX flows first); -ENOMEM when some
+ * could not be kept (said once by the caller). */
+static int snapshot_read(const struct net_agg *a, struct snapshot *snap)
+{
+	int n = bpfmap_read(a->stats_fd, sizeof(struct net_flow_key), sizeof(struct net_agg_stats),
+			    NET_AGG_FLOWS, snapshot_add, snap);
+
+	if (snap->n)
+		qsort(snap->e, snap->n, sizeof(*snap->e), entry_cmp);
+	return n < 0 ? n : snap->short_of_memory ? -ENOMEM : 0;
+}
+
 int net_agg__sample(struct net_agg *a)
 {
-	struct net_flow_key key, next, *prev = NULL;
-	struct net_agg_stats st;
+	struct snapshot snap = {0};
 	struct timespec now;
+	int err = snapshot_read(a, &snap);
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	while (!bpf_map_get_next_key(a->stats_fd, prev, &next)) {
-		struct agg_flow *f;
+	for (size_t i = 0; !err && i < snap.n; i++) {
+		const struct net_agg_stats *st = &snap.e[i].st;
+		struct agg_flow *f = flow_at(a, &snap.e[i].key);
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(a->stats_fd, &key, &st) || !(f = flow_at(a, &key)))
-			continue;
+		if (!f) {
+			err = -ENOMEM;
+			break;
+		}
 		/* the first sample of a flow holds everything before it */
-		if (st.count > f->last_count &&
-		    add_second(f, (uint64_t)now.tv_sec, st.count - f->last_count,
-			       st.sum_ns - f->last_sum))
-			return -ENOMEM;
-		f->last_count = st.count;
-		f->last_sum = st.sum_ns;
+		if (st->count > f->last_count &&
+		    (err = add_second(f, (uint64_t)now.tv_sec, st->count - f->last_count,
+				      st->sum_ns - f->last_sum)))
+			break;
+		f->last_count = st->count;
+		f->last_sum = st->sum_ns;
 	}
-	return 0;
+	free(snap.e);
+	if (err)
+		log_error("--series: cannot read the kernel join's flows: %s", strerror(-err));
+	return err;
 }
 
 static void flow_sum(const struct net_agg *a, const struct net_flow_key *k,
@@ -173,38 +247,6 @@ static void flow_sum(const struct net_agg *a, const struct net_flow_key *k,
 		sum->log2_us[g][hist_log2_slot((low / 2 + high / 2) / 1000, HIST_SLOTS)] +=
 		    st->slots[i];
 	}
-}
-
-static int key_cmp(const void *pa, const void *pb)
-{
-	const struct net_flow_key *x = pa, *y = pb;
-
-	if (x->seg != y->seg)
-		return x->seg - y->seg;
-	return memcmp(x, y, sizeof(*x));
-}
-
-/* The keys of the stats map, sorted (TX flows first). */
-static struct net_flow_key *stats_keys(const struct net_agg *a, size_t *n)
-{
-	struct net_flow_key key, next, *prev = NULL, *keys = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	while (!bpf_map_get_next_key(a->stats_fd, prev, &next)) {
-		if (*n == cap) {
-			struct net_flow_key *k = realloc(keys, (cap = cap ? cap * 2 : 64) * sizeof(*k));
-
-			if (!k)
-				break;
-			keys = k;
-		}
-		keys[(*n)++] = key = next;
-		prev = &key;
-	}
-	if (*n)
-		qsort(keys, *n, sizeof(*keys), key_cmp);
-	return keys;
 }
 
 static int flow_cmp(const void *pa, const void *pb)
@@ -261,15 +303,11 @@ static uint64_t minus(uint64_t a, uint64_t b)
 static void summary(FILE *out, const struct net_agg *a, const struct net_report_opts *o,
 		    uint64_t ring_drops)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	uint64_t c[NET_AGG__N] = {0}, *percpu = calloc(ncpus > 0 ? ncpus : 1, sizeof(uint64_t));
 	struct net_summary s = {.ring_drops = ring_drops, .kernel_join = true};
+	uint64_t c[NET_AGG__N];
 
-	for (__u32 i = 0; percpu && ncpus > 0 && i < NET_AGG__N; i++)
-		if (!bpf_map_lookup_elem(a->counts_fd, &i, percpu))
-			for (int cpu = 0; cpu < ncpus; cpu++)
-				c[i] += percpu[cpu];
-	free(percpu);
+	for (__u32 i = 0; i < NET_AGG__N; i++)
+		c[i] = bpfmap_percpu_sum(a->counts_fd, i);
 	for (int b = NET_B_SEND; b <= NET_B_RECV; b++)
 		s.records[b] = c[b];
 	s.sends = c[NET_B_SEND];
@@ -288,18 +326,17 @@ static void summary(FILE *out, const struct net_agg *a, const struct net_report_
 void net_agg__print(FILE *out, struct net_agg *a, const struct net_report_opts *o,
 		    uint64_t ring_drops)
 {
-	struct net_flow_sum *sum = malloc(sizeof(*sum));
-	struct net_agg_stats st;
-	size_t n;
-	struct net_flow_key *keys = stats_keys(a, &n);
+	struct net_flow_sum sum;
+	struct snapshot snap = {0};
 
-	for (size_t i = 0; sum && i < n; i++)
-		if (!bpf_map_lookup_elem(a->stats_fd, &keys[i], &st) && st.count) {
-			flow_sum(a, &keys[i], &st, sum);
-			net_report_flow(out, sum, o);
+	if (snapshot_read(a, &snap))
+		log_warn("the kernel join's flows could not all be read: the flow tables are partial");
+	for (size_t i = 0; i < snap.n; i++)
+		if (snap.e[i].st.count) {
+			flow_sum(a, &snap.e[i].key, &snap.e[i].st, &sum);
+			net_report_flow(out, &sum, o);
 		}
-	free(sum);
-	free(keys);
+	free(snap.e);
 	if (o->series) {
 		net_agg__sample(a); /* the last partial second */
 		print_series(out, a, o);
@@ -308,6 +345,9 @@ void net_agg__print(FILE *out, struct net_agg *a, const struct net_report_opts *
 		fprintf(out, "\n");
 	print_slow(out, a, o);
 	summary(out, a, o, ring_drops);
+	if (a->slow_lost)
+		log_warn("%llu --slow messages not printed (out of memory)",
+			 (unsigned long long)a->slow_lost);
 	fflush(out);
 }
 

@@ -378,38 +378,38 @@ static void slow_lines(FILE *out, const struct net_join *j, const struct net_rep
 	}
 }
 
-void net_report_summary(FILE *out, const struct net_summary *s, const struct net_report_opts *o)
+static void summary_text(FILE *out, const struct net_summary *s, const struct net_report_opts *o)
 {
-	struct json_object *obj, *arr[3];
+	fprintf(out,
+		"\nrecords by boundary (send egress ingress recv): %" PRIu64 " %" PRIu64
+		" %" PRIu64 " %" PRIu64 "\n",
+		s->records[1], s->records[2], s->records[3], s->records[4]);
+	fprintf(out,
+		"no match found for (egress ingress recv): %" PRIu64 " %" PRIu64 " %" PRIu64
+		"; unused records (egress ingress recv): %" PRIu64 " %" PRIu64 " %" PRIu64
+		"\n",
+		s->no_match[2], s->no_match[3], s->no_match[4], s->orphans[2],
+		s->orphans[3], s->orphans[4]);
+	fprintf(out,
+		"messages: %" PRIu64 "; sends %" PRIu64 ": %" PRIu64
+		" with egress (host TX), %" PRIu64 " reaching a receive"
+		" on another host; %" PRIu64 " receives with ingress (host RX); ring-buffer "
+		"drops %" PRIu64 "; uncovered datagrams %" PRIu64 "\n",
+		s->messages, s->sends, s->tx, s->complete, s->rx, s->ring_drops,
+		o->uncovered);
+	if (s->kernel_join)
+		fprintf(out,
+			"joined in the kernel: sends not timed (flow queue full) %" PRIu64
+			", latencies lost (flow table full) %" PRIu64 "\n",
+			s->queue_full, s->flows_full);
+	if (o->clock_note)
+		fprintf(out, "%s\n", o->clock_note);
+}
 
-	if (o->format == OUT_TEXT) {
-		fprintf(out,
-			"\nrecords by boundary (send egress ingress recv): %" PRIu64 " %" PRIu64
-			" %" PRIu64 " %" PRIu64 "\n",
-			s->records[1], s->records[2], s->records[3], s->records[4]);
-		fprintf(out,
-			"no match found for (egress ingress recv): %" PRIu64 " %" PRIu64 " %" PRIu64
-			"; unused records (egress ingress recv): %" PRIu64 " %" PRIu64 " %" PRIu64
-			"\n",
-			s->no_match[2], s->no_match[3], s->no_match[4], s->orphans[2],
-			s->orphans[3], s->orphans[4]);
-		fprintf(out,
-			"messages: %" PRIu64 "; sends %" PRIu64 ": %" PRIu64
-			" with egress (host TX), %" PRIu64 " reaching a receive"
-			" on another host; %" PRIu64 " receives with ingress (host RX); ring-buffer "
-			"drops %" PRIu64 "; uncovered datagrams %" PRIu64 "\n",
-			s->messages, s->sends, s->tx, s->complete, s->rx, s->ring_drops,
-			o->uncovered);
-		if (s->kernel_join)
-			fprintf(out,
-				"joined in the kernel: sends not timed (flow queue full) %" PRIu64
-				", latencies lost (flow table full) %" PRIu64 "\n",
-				s->queue_full, s->flows_full);
-		if (o->clock_note)
-			fprintf(out, "%s\n", o->clock_note);
-		return;
-	}
-	obj = json_object_new_object();
+static void summary_json(FILE *out, const struct net_summary *s, const struct net_report_opts *o)
+{
+	struct json_object *obj = json_object_new_object(), *arr[3];
+
 	json_object_object_add(obj, "type", json_object_new_string("summary"));
 	for (int a = 0; a < 3; a++)
 		arr[a] = json_object_new_array();
@@ -428,14 +428,22 @@ void net_report_summary(FILE *out, const struct net_summary *s, const struct net
 	json_object_object_add(obj, "rx_matched", json_object_new_uint64(s->rx));
 	json_object_object_add(obj, "ring_drops", json_object_new_uint64(s->ring_drops));
 	json_object_object_add(obj, "uncovered", json_object_new_uint64(o->uncovered));
-	json_object_object_add(obj, "join", json_object_new_string(s->kernel_join ? "kernel" : "user"));
 	if (s->kernel_join) {
+		json_object_object_add(obj, "join", json_object_new_string("kernel"));
 		json_object_object_add(obj, "queue_full", json_object_new_uint64(s->queue_full));
 		json_object_object_add(obj, "flows_full", json_object_new_uint64(s->flows_full));
 	}
 	if (o->clock_note)
 		json_object_object_add(obj, "clock", json_object_new_string(o->clock_note));
 	out_json_line(out, obj);
+}
+
+void net_report_summary(FILE *out, const struct net_summary *s, const struct net_report_opts *o)
+{
+	if (o->format == OUT_TEXT)
+		summary_text(out, s, o);
+	else
+		summary_json(out, s, o);
 }
 
 static void summary(FILE *out, const struct net_join *j, const struct net_report_opts *o,

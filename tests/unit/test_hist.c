@@ -10,6 +10,15 @@
 
 #include "bpf/common.h"
 #include "bpf/hist.h"
+
+/* The kernel side's slot functions, renamed: they must agree with core's. */
+#define barrier_var(x)	(void)0
+#define hist_log2_slot	bpf_hist_log2_slot
+#define hist_loglin_slot bpf_hist_loglin_slot
+#include "bpf/hist.bpf.h"
+#undef hist_log2_slot
+#undef hist_loglin_slot
+
 #include "core/hist.h"
 
 static struct hist_view log2_view(const uint64_t *slots, unsigned nslots)
@@ -119,6 +128,19 @@ static void test_loglin_slots(void **state)
 	/* 1000 values of 1000 ns: p50 within the slot of 1000 (960..1023) */
 	slots[hist_loglin_slot(1000, HIST_LOGLIN_SLOTS)] = 1000;
 	assert_true(hist_percentile(&h, 50) >= 960 && hist_percentile(&h, 50) <= 1023);
+}
+
+/* The BPF programs and user space put every value in the same slot. */
+static void test_bpf_agrees(void **state)
+{
+	(void)state;
+	for (uint64_t v = 0; v < (1ULL << 40); v = v < 4096 ? v + 1 : v + v / 29) {
+		assert_int_equal(bpf_hist_loglin_slot(v), hist_loglin_slot(v, HIST_LOGLIN_SLOTS));
+		assert_int_equal(bpf_hist_log2_slot(v), hist_log2_slot(v, HIST_SLOTS));
+	}
+	assert_int_equal(bpf_hist_loglin_slot(UINT64_MAX),
+			 hist_loglin_slot(UINT64_MAX, HIST_LOGLIN_SLOTS));
+	assert_int_equal(bpf_hist_log2_slot(UINT64_MAX), hist_log2_slot(UINT64_MAX, HIST_SLOTS));
 }
 
 /* Every value lands in a slot whose range holds it. */
@@ -375,6 +397,7 @@ int main(void)
 	    cmocka_unit_test(test_linear_slots),
 	    cmocka_unit_test(test_slot_ranges),
 	    cmocka_unit_test(test_loglin_slots),
+	    cmocka_unit_test(test_bpf_agrees),
 	    cmocka_unit_test(test_add_round_trip),
 	    cmocka_unit_test(test_sum_percpu),
 	    cmocka_unit_test(test_empty),
