@@ -89,7 +89,10 @@ struct {
 	__type(value, struct net_agg_stats);
 } flow_stats SEC(".maps");
 
-/* Zeroes to create entries from (bigger than any value below). */
+/* Zeroes to create entries from: as big as any value they create. */
+_Static_assert(sizeof(struct net_agg_stats) >= sizeof(struct tcp_tx) &&
+		       sizeof(struct net_agg_stats) >= sizeof(struct tcp_rx),
+	       "agg_zero must cover every value agg_entry() creates");
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

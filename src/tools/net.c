@@ -329,11 +329,12 @@ static int choose_join(struct net_bpf *skel, bool publishing)
 	/* Unused, the join's maps still exist (one entry each): kernels before
 	 * 6.8 verify the join's global functions even when no program calls
 	 * them. */
-	if (!kernel) {
-		bpf_map__set_max_entries(skel->maps.flow_stats, 1);
-		bpf_map__set_max_entries(skel->maps.tcp_tx, 1);
-		bpf_map__set_max_entries(skel->maps.tcp_rx, 1);
-		bpf_map__set_max_entries(skel->maps.udp_slots, 1);
+	if (!kernel && (bpf_map__set_max_entries(skel->maps.flow_stats, 1) ||
+			bpf_map__set_max_entries(skel->maps.tcp_tx, 1) ||
+			bpf_map__set_max_entries(skel->maps.tcp_rx, 1) ||
+			bpf_map__set_max_entries(skel->maps.udp_slots, 1))) {
+		log_error("cannot size the kernel join's maps");
+		return -EINVAL;
 	}
 	if (!export_opt)
 		log_info("net: joined %s", kernel ? "in the kernel" : "in user space");
