@@ -111,6 +111,19 @@ static __always_inline void stat_inc(__u32 index)
 		(*v)++;
 }
 
+/* The value of key in a hash map, created from *empty (zeroes, on the
+ * stack or in a map value) when missing; another CPU creating it first is
+ * fine (EEXIST). NULL when it is missing and the map is full. */
+static __always_inline void *map_lookup_or_create(void *map, const void *key, const void *empty)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, empty, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 static __always_inline bool comm_matches(const char *comm)
 {
 	for (int i = 0; i < TASK_COMM_LEN; i++) {

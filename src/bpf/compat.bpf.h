@@ -45,12 +45,8 @@ const volatile bool compat_thread_hash = false;
 static __always_inline void *thread_hash_get(void *map, bool create, const void *empty)
 {
 	__u64 key = bpf_get_current_pid_tgid();
-	void *v = bpf_map_lookup_elem(map, &key);
 
-	if (v || !create)
-		return v;
-	bpf_map_update_elem(map, &key, empty, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, &key);
+	return create ? map_lookup_or_create(map, &key, empty) : bpf_map_lookup_elem(map, &key);
 }
 
 /* The current thread's value of THREAD_LOCAL name. */

@@ -19,12 +19,8 @@ static const struct keyed_hist keyhist_empty = {};
 
 static __always_inline struct keyed_hist *keyhist_get(void *map, __u32 key)
 {
-	struct keyed_hist *h = bpf_map_lookup_elem(map, &key);
+	struct keyed_hist *h = map_lookup_or_create(map, &key, &keyhist_empty);
 
-	if (h)
-		return h;
-	bpf_map_update_elem(map, &key, &keyhist_empty, BPF_NOEXIST);
-	h = bpf_map_lookup_elem(map, &key);
 	if (!h)
 		stat_inc(STAT_ERRORS);
 	return h;

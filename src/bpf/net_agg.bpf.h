@@ -163,7 +163,8 @@ static __always_inline void agg_count(__u32 index)
 		(*v)++;
 }
 
-/* The entry of key in map, created from zeroes when missing. */
+/* The entry of key in map, created from agg_zero when missing (the
+ * values are too big for zeroes on the stack). */
 static __always_inline void *agg_entry(void *map, const void *key)
 {
 	__u32 zero = 0;
@@ -171,18 +172,12 @@ static __always_inline void *agg_entry(void *map, const void *key)
 
 	if (v || !(z = bpf_map_lookup_elem(&agg_zero, &zero)))
 		return v;
-	bpf_map_update_elem(map, key, z, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
+	return map_lookup_or_create(map, key, z); /* looks once more: rare */
 }
 
 static __always_inline bool v4_mapped(const __u8 *a)
 {
 	return !*(const __u64 *)a && *(const __u32 *)(a + 8) == bpf_htonl(0xffff);
-}
-
-static __always_inline bool zero_addr(const __u8 *a)
-{
-	return !(*(const __u64 *)a | *(const __u64 *)(a + 8));
 }
 
 static __always_inline void unmap_v4(__u8 *a)
@@ -209,7 +204,7 @@ static __always_inline void flow_of(const struct net_event *e, __u8 seg, struct 
 		return;
 	ms = v4_mapped(k->saddr);
 	md = v4_mapped(k->daddr);
-	if (!(ms || md) || !(ms || zero_addr(k->saddr)) || !(md || zero_addr(k->daddr)))
+	if (!(ms || md) || !(ms || addr_zero(k->saddr)) || !(md || addr_zero(k->daddr)))
 		return;
 	if (ms)
 		unmap_v4(k->saddr);

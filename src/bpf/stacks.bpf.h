@@ -77,16 +77,11 @@ static __always_inline void stacks_fill_key(void *ctx, struct stack_key *key)
  * struct stack_value. A full map is counted as an error. */
 static __always_inline void stacks_count(void *map, const void *key, __u64 delta)
 {
-	struct stack_value *v = bpf_map_lookup_elem(map, key), zero = {};
+	struct stack_value zero = {}, *v = map_lookup_or_create(map, key, &zero);
 
 	if (!v) {
-		/* EEXIST when another CPU inserted it first: fine */
-		bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(map, key);
-		if (!v) {
-			stat_inc(STAT_ERRORS);
-			return;
-		}
+		stat_inc(STAT_ERRORS);
+		return;
 	}
 	__sync_fetch_and_add(&v->value, delta);
 	__sync_fetch_and_add(&v->count, 1);

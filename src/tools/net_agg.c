@@ -64,6 +64,16 @@ static enum net_seg seg_of(const struct net_flow_key *k)
 	return k->seg == NET_SEG_TX ? SEG_TX : SEG_RX;
 }
 
+/* TX flows first, then by key: the order of the report. */
+static int key_cmp(const void *pa, const void *pb)
+{
+	const struct net_flow_key *x = pa, *y = pb;
+
+	if (x->seg != y->seg)
+		return x->seg - y->seg;
+	return memcmp(x, y, sizeof(*x));
+}
+
 static void label_of(const struct net_agg *a, const struct net_flow_key *k, char *buf,
 		     size_t len)
 {
@@ -96,11 +106,23 @@ int net_agg__on_slow(struct net_agg *a, const void *data, size_t size)
 	return 0;
 }
 
+/* The series state of flow k; a->flows stays sorted by key_cmp, so the
+ * lookup is a binary search and the series print in report order. */
 static struct agg_flow *flow_at(struct net_agg *a, const struct net_flow_key *k)
 {
-	for (size_t i = 0; i < a->nflows; i++)
-		if (!memcmp(&a->flows[i].key, k, sizeof(*k)))
-			return &a->flows[i];
+	size_t lo = 0, hi = a->nflows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(&a->flows[mid].key, k);
+
+		if (!c)
+			return &a->flows[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	if (a->nflows == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 16;
 		struct agg_flow *n = realloc(a->flows, cap * sizeof(*n));
@@ -110,8 +132,10 @@ static struct agg_flow *flow_at(struct net_agg *a, const struct net_flow_key *k)
 		a->flows = n;
 		a->cap = cap;
 	}
-	a->flows[a->nflows] = (struct agg_flow){.key = *k};
-	return &a->flows[a->nflows++];
+	memmove(&a->flows[lo + 1], &a->flows[lo], (a->nflows - lo) * sizeof(*a->flows));
+	a->flows[lo] = (struct agg_flow){.key = *k};
+	a->nflows++;
+	return &a->flows[lo];
 }
 
 static int add_second(struct agg_flow *f, uint64_t sec, uint64_t n, uint64_t sum)
@@ -160,15 +184,6 @@ static void snapshot_add(void *ctx, const void *key, const void *value)
 	snap->n++;
 }
 
-static int key_cmp(const void *pa, const void *pb)
-{
-	const struct net_flow_key *x = pa, *y = pb;
-
-	if (x->seg != y->seg)
-		return x->seg - y->seg;
-	return memcmp(x, y, sizeof(*x));
-}
-
 static int entry_cmp(const void *pa, const void *pb)
 {
 	return key_cmp(&((const struct agg_entry *)pa)->key, &((const struct agg_entry *)pb)->key);
@@ -215,6 +230,14 @@ int net_agg__sample(struct net_agg *a)
 	return err;
 }
 
+/* A slot's interpolation can pass the largest latency seen: not above it. */
+static double percentile_at_most(const struct hist_view *h, double p, uint64_t max_ns)
+{
+	double v = hist_percentile(h, p);
+
+	return max_ns && v > (double)max_ns ? (double)max_ns : v;
+}
+
 static void flow_sum(const struct net_agg *a, const struct net_flow_key *k,
 		     const struct net_agg_stats *st, struct net_flow_sum *sum)
 {
@@ -225,15 +248,9 @@ static void flow_sum(const struct net_agg *a, const struct net_flow_key *k,
 	memset(sum, 0, sizeof(*sum));
 	label_of(a, k, sum->label, sizeof(sum->label));
 	sum->messages = sum->count[g] = st->count;
-	sum->p50[g] = hist_percentile(&h, 50);
-	sum->p90[g] = hist_percentile(&h, 90);
-	sum->p99[g] = hist_percentile(&h, 99);
-	for (int p = 0; p < 3; p++) {
-		double *v = p == 0 ? &sum->p50[g] : p == 1 ? &sum->p90[g] : &sum->p99[g];
-
-		if (st->max_ns && *v > (double)st->max_ns)
-			*v = (double)st->max_ns;
-	}
+	sum->p50[g] = percentile_at_most(&h, 50, st->max_ns);
+	sum->p90[g] = percentile_at_most(&h, 90, st->max_ns);
+	sum->p99[g] = percentile_at_most(&h, 99, st->max_ns);
 	sum->mean[g] = st->count ? (double)st->sum_ns / (double)st->count : 0;
 	/* --hist: each slot's count at its middle, in log2 microseconds */
 	for (unsigned i = 0; i < HIST_LOGLIN_SLOTS; i++) {
@@ -249,16 +266,8 @@ static void flow_sum(const struct net_agg *a, const struct net_flow_key *k,
 	}
 }
 
-static int flow_cmp(const void *pa, const void *pb)
+static void print_series(FILE *out, const struct net_agg *a, const struct net_report_opts *o)
 {
-	return key_cmp(&((const struct agg_flow *)pa)->key, &((const struct agg_flow *)pb)->key);
-}
-
-/* In the order of the flow tables (sorted keys). */
-static void print_series(FILE *out, struct net_agg *a, const struct net_report_opts *o)
-{
-	if (a->nflows)
-		qsort(a->flows, a->nflows, sizeof(*a->flows), flow_cmp);
 	for (size_t i = 0; i < a->nflows; i++) {
 		const struct agg_flow *f = &a->flows[i];
 		bool present[SEG__N] = {0};
